@@ -1,0 +1,544 @@
+#include "bridge/config.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+#include "core/files.hpp"
+#include "core/json_reader.hpp"
+#include "core/json_writer.hpp"
+#include "core/time.hpp"
+#include "core/url.hpp"
+
+namespace ato::bridge {
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path resolve(const fs::path& base_dir, std::string_view text) {
+  fs::path p(text);
+  return p.is_absolute() ? p : (base_dir / p).lexically_normal();
+}
+
+bool is_loopback_host(std::string_view host) {
+  return host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
+}
+
+milliseconds read_duration(const JsonObjectReader& o, std::string_view key, milliseconds fallback,
+                           milliseconds min) {
+  if (!o.has(key)) return fallback;
+  const auto text = o.string(key);
+  const auto value = parse_duration(text);
+  if (!value)
+    throw JsonError(o.path_of(key), fmt::format("expected a duration like 5m, 30s or 1h (got \"{}\")", text));
+  if (*value < min) throw JsonError(o.path_of(key), "must be at least " + format_duration(min));
+  return *value;
+}
+
+HttpUrl read_url(const JsonObjectReader& o, std::string_view key) {
+  auto parsed = parse_http_url(o.string(key));
+  if (auto* error = std::get_if<std::string>(&parsed)) throw JsonError(o.path_of(key), *error);
+  return std::get<HttpUrl>(parsed);
+}
+
+std::string read_path(const JsonObjectReader& o, std::string_view key, std::string_view fallback) {
+  if (!o.has(key)) return std::string(fallback);
+  std::string path(o.string(key));
+  if (path.front() != '/') throw JsonError(o.path_of(key), "expected a path starting with /");
+  return path;
+}
+
+OutboundService read_service(const JsonObjectReader& services, std::string_view key,
+                             std::string_view default_path) {
+  OutboundService s;
+  s.path = std::string(default_path);
+  auto o = services.optional_object(key);
+  if (!o) return s;
+  if (default_path.empty()) {
+    o->only_keys({"active", "run_every", "package_size"});
+  } else {
+    o->only_keys({"active", "run_every", "package_size", "path"});
+    s.path = read_path(*o, "path", default_path);
+  }
+  s.active = o->optional_boolean("active").value_or(true);
+  s.run_every = read_duration(*o, "run_every", s.run_every, std::chrono::seconds(1));
+  s.package_size = static_cast<int>(o->optional_integer("package_size", 1, kMaxPackageSize).value_or(100));
+  return s;
+}
+
+Secret read_secret_source(const JsonObjectReader& o, std::string_view inline_key, std::string_view env_key,
+                          std::string_view file_key, const fs::path& base_dir, const EnvLookup& env,
+                          std::string& source, std::vector<std::string>& warnings) {
+  const int given = o.has(inline_key) + o.has(env_key) + o.has(file_key);
+  if (given > 1)
+    throw JsonError(o.path(), fmt::format("give only one of {}, {} and {}", inline_key, env_key, file_key));
+  if (auto name = o.nullable_string(env_key)) {
+    auto value = env(std::string(*name));
+    if (!value || value->empty())
+      throw JsonError(o.path_of(env_key), fmt::format("environment variable {} is not set (or empty)", *name));
+    source = fmt::format("environment variable {}", *name);
+    return Secret(std::move(*value));
+  }
+  if (auto name = o.nullable_string(file_key)) {
+    const auto path = resolve(base_dir, *name);
+    std::string value;
+    try {
+      value = read_text_file(path);
+    } catch (const FileError& e) {
+      throw JsonError(o.path_of(file_key), e.what());
+    }
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    if (value.empty()) throw JsonError(o.path_of(file_key), path.string() + " is empty");
+    if (readable_by_others(path))
+      warnings.push_back(fmt::format("{} is readable by other users; chmod 600 it", path.string()));
+    source = fmt::format("file {}", path.string());
+    return Secret(std::move(value));
+  }
+  if (auto value = o.nullable_string(inline_key)) {
+    source = "the configuration file";
+    return Secret(std::string(*value));
+  }
+  return {};
+}
+
+std::string without_api_suffix(std::string url, std::vector<std::string>& warnings) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (url.size() >= 4 && url.compare(url.size() - 4, 4, "/api") == 0) {
+    url.resize(url.size() - 4);
+  } else {
+    warnings.push_back("the service key's endpoints.Api does not end with /api; its whole URL is used as host");
+  }
+  return url;
+}
+
+void derive_communication_system(BridgeConfig& c, const JsonObjectReader& alm, const fs::path& base_dir,
+                                 const EnvLookup& env) {
+  const ServiceKey& key = c.service_key;
+  CommunicationSystem& cs = c.cloud_alm;
+  Provenance& from = cs.provenance;
+
+  if (auto host = alm.nullable_string("host")) {
+    const auto url = read_url(alm, "host");
+    if (url.target != "/") throw JsonError(alm.path_of("host"), "expected scheme://host[:port] without a path");
+    cs.host = url.origin();
+    cs.port = url.port;
+    from.host = from.port = "cloud_alm.host";
+  } else {
+    const auto api = std::get<HttpUrl>(parse_http_url(key.api_url));  // checked when the key was read
+    cs.host = without_api_suffix(api.str(), c.warnings);
+    cs.port = api.port;
+    from.host = "service key endpoints.Api without /api";
+    from.port = api.port == 443 ? "HTTPS default, as SAP's guide says" : "port of endpoints.Api";
+  }
+  if (auto port = alm.nullable_integer("port", 1, 65535)) {
+    cs.port = static_cast<std::uint16_t>(*port);
+    from.port = "cloud_alm.port";
+  }
+  if (alm.nullable_string("token_endpoint")) {
+    cs.token_endpoint = read_url(alm, "token_endpoint").str();
+    from.token_endpoint = "cloud_alm.token_endpoint";
+  } else {
+    std::string uaa = key.uaa_url;
+    while (!uaa.empty() && uaa.back() == '/') uaa.pop_back();
+    cs.token_endpoint = uaa + "/oauth/token";
+    from.token_endpoint = "service key uaa.url + /oauth/token";
+  }
+  if (auto id = alm.nullable_string("client_id")) {
+    cs.client_id = std::string(*id);
+    from.client_id = "cloud_alm.client_id";
+  } else {
+    cs.client_id = key.client_id;
+    from.client_id = "service key uaa.clientid";
+  }
+  std::string secret_source;
+  cs.client_secret = read_secret_source(alm, "client_secret", "client_secret_env", "client_secret_file", base_dir,
+                                        env, secret_source, c.warnings);
+  if (cs.client_secret.empty()) {
+    cs.client_secret = key.client_secret;
+    from.client_secret = "service key uaa.clientsecret";
+  } else {
+    from.client_secret = secret_source;
+  }
+}
+
+void read_cloud_alm(BridgeConfig& c, const JsonObjectReader& root, const fs::path& base_dir,
+                    const EnvLookup& env) {
+  const auto alm = root.object("cloud_alm");
+  alm.only_keys({"service_key_file", "host", "port", "token_endpoint", "client_id", "client_secret",
+                 "client_secret_env", "client_secret_file"});
+  c.service_key_file = resolve(base_dir, alm.string("service_key_file"));
+  std::string key_text;
+  try {
+    key_text = read_text_file(c.service_key_file);
+  } catch (const FileError& e) {
+    throw JsonError(alm.path_of("service_key_file"), e.what());
+  }
+  try {
+    c.service_key = parse_service_key(key_text);
+  } catch (const JsonError& e) {
+    throw ConfigError(fmt::format("{}: {} (the Cloud ALM service key named by cloud_alm.service_key_file)",
+                                  c.service_key_file.string(), e.what()));
+  }
+  if (readable_by_others(c.service_key_file))
+    c.warnings.push_back(fmt::format("service key {} is readable by other users; chmod 600 it",
+                                     c.service_key_file.string()));
+  derive_communication_system(c, alm, base_dir, env);
+}
+
+void read_ato(BridgeConfig& c, const JsonObjectReader& root, const fs::path& base_dir, const EnvLookup& env) {
+  const auto ato = root.object("ato");
+  ato.only_keys({"feed_url", "user", "password", "password_env", "password_file"});
+  const auto feed = read_url(ato, "feed_url");
+  c.ato.feed_url = std::string(ato.string("feed_url"));
+  if (!feed.tls() && !is_loopback_host(feed.host))
+    c.warnings.push_back("ato.feed_url uses plain http to a host that is not loopback: the password travels in clear");
+  c.ato.user = ato.string("user");
+  c.ato.password = read_secret_source(ato, "password", "password_env", "password_file", base_dir, env,
+                                      c.ato.password_source, c.warnings);
+  if (c.ato.password.empty())
+    throw JsonError(ato.path(), "missing the communication user's password: give password_env (recommended), "
+                                "password_file or password");
+  if (c.ato.password_source == "the configuration file" && readable_by_others(c.config_file))
+    c.warnings.push_back(fmt::format("{} holds ato.password and is readable by other users; chmod 600 it, or "
+                                     "use ato.password_env",
+                                     c.config_file.string()));
+}
+
+void read_services(BridgeConfig& c, const JsonObjectReader& root) {
+  auto services = root.optional_object("services");
+  if (!services) {
+    c.export_service.path = kDefaultExportPath;
+    c.import_service.path = kDefaultImportPath;
+    c.status_change_service.path = kDefaultStatusChangePath;
+    c.retry_service.path.clear();
+    return;
+  }
+  services->only_keys({"export", "import", "status_change", "retry"});
+  c.export_service = read_service(*services, "export", kDefaultExportPath);
+  c.import_service = read_service(*services, "import", kDefaultImportPath);
+  c.status_change_service = read_service(*services, "status_change", kDefaultStatusChangePath);
+  c.retry_service = read_service(*services, "retry", "");
+}
+
+void read_outbox(BridgeConfig& c, const JsonObjectReader& root, const fs::path& base_dir) {
+  c.outbox_path = resolve(base_dir, "ato-bridge-outbox.db");
+  auto o = root.optional_object("outbox");
+  if (!o) return;
+  o->only_keys({"path", "durability", "keep_done_for"});
+  if (auto path = o->optional_string("path")) c.outbox_path = resolve(base_dir, *path);
+  if (auto d = o->optional_string("durability")) {
+    if (*d == "normal") c.durability = Durability::Normal;
+    else if (*d == "full") c.durability = Durability::Full;
+    else throw JsonError(o->path_of("durability"), "expected one of normal, full");
+  }
+  c.keep_done_for = read_duration(*o, "keep_done_for", c.keep_done_for, milliseconds(0));
+}
+
+void read_retry_policy(BridgeConfig& c, const JsonObjectReader& root) {
+  auto o = root.optional_object("retry_policy");
+  if (!o) return;
+  o->only_keys({"base", "multiplier", "cap", "max_attempts", "max_age"});
+  RetryPolicy& p = c.retry_policy;
+  p.base = read_duration(*o, "base", p.base, milliseconds(1));
+  if (o->has("multiplier")) p.multiplier = o->number("multiplier", 1.0, 10.0);
+  p.cap = read_duration(*o, "cap", p.cap, milliseconds(1));
+  if (p.cap < p.base) throw JsonError(o->path_of("cap"), "must not be shorter than retry_policy.base");
+  p.max_attempts = static_cast<int>(o->optional_integer("max_attempts", 1, 10'000).value_or(p.max_attempts));
+  p.max_age = read_duration(*o, "max_age", p.max_age, milliseconds(1));
+}
+
+void read_tls(BridgeConfig& c, const JsonObjectReader& root, const fs::path& base_dir) {
+  auto o = root.optional_object("tls");
+  if (!o) return;
+  o->only_keys({"ca_file", "verify"});
+  if (auto ca = o->nullable_string("ca_file")) {
+    c.ca_file = resolve(base_dir, *ca);
+    try {
+      read_text_file(*c.ca_file);
+    } catch (const FileError& e) {
+      throw JsonError(o->path_of("ca_file"), e.what());
+    }
+  }
+  c.verify_tls = o->optional_boolean("verify").value_or(true);
+  if (!c.verify_tls)
+    c.warnings.push_back("tls.verify is false: certificates and host names are NOT checked; anyone on the path "
+                         "can read the client secret and events. Use tls.ca_file instead.");
+}
+
+void read_admin(BridgeConfig& c, const JsonObjectReader& root) {
+  auto o = root.optional_object("admin");
+  if (!o) return;
+  o->only_keys({"listen"});
+  if (!o->has("listen")) return;
+  const std::string listen(o->string("listen"));
+  const auto colon = listen.rfind(':');
+  const auto port_text = colon == std::string::npos ? std::string_view{} : std::string_view(listen).substr(colon + 1);
+  int port = -1;
+  if (!port_text.empty() && port_text.size() <= 5 && port_text.find_first_not_of("0123456789") == std::string::npos)
+    port = std::stoi(std::string(port_text));
+  if (colon == 0 || port < 0 || port > 65535)
+    throw JsonError(o->path_of("listen"), "expected host:port, like 127.0.0.1:8690 (port 0 picks a free one)");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (!is_loopback_host(host))
+    c.warnings.push_back(fmt::format("admin.listen {} is reachable from other machines; the admin endpoint "
+                                     "has no authentication",
+                                     listen));
+  c.admin_listen = listen;
+}
+
+void read_log(BridgeConfig& c, const JsonObjectReader& root) {
+  auto o = root.optional_object("log");
+  if (!o) return;
+  o->only_keys({"level", "format"});
+  if (auto level = o->optional_string("level")) {
+    if (!is_valid_log_level(*level))
+      throw JsonError(o->path_of("level"), "expected one of trace, debug, info, warn, error, off");
+    c.log.level = std::string(*level);
+  }
+  if (auto format = o->optional_string("format")) {
+    auto parsed = parse_log_format(*format);
+    if (!parsed) throw JsonError(o->path_of("format"), "expected one of text, json");
+    c.log.format = *parsed;
+  }
+}
+
+void read_collect(BridgeConfig& c, const JsonObjectReader& root) {
+  auto o = root.optional_object("collect");
+  if (!o) return;
+  o->only_keys({"backfill"});
+  c.backfill = o->optional_boolean("backfill").value_or(false);
+}
+
+void write_service(JsonWriter& json, std::string_view name, const OutboundService& s) {
+  json.key(name).begin_object().field("active", s.active).field("run_every", format_duration(s.run_every));
+  json.field("package_size", s.package_size);
+  if (!s.path.empty()) json.field("path", s.path);
+  json.end_object();
+}
+
+void write_common_sections(JsonWriter& json, const BridgeConfig& c, const std::string& outbox_path,
+                           const std::optional<std::string>& ca_file) {
+  json.key("services").begin_object();
+  write_service(json, "export", c.export_service);
+  write_service(json, "import", c.import_service);
+  write_service(json, "status_change", c.status_change_service);
+  write_service(json, "retry", c.retry_service);
+  json.end_object();
+  json.key("outbox")
+      .begin_object()
+      .field("path", outbox_path)
+      .field("durability", c.durability == Durability::Full ? "full" : "normal")
+      .field("keep_done_for", format_duration(c.keep_done_for))
+      .end_object();
+  const auto& p = c.retry_policy;
+  json.key("retry_policy")
+      .begin_object()
+      .field("base", format_duration(p.base))
+      .field("multiplier", p.multiplier)
+      .field("cap", format_duration(p.cap))
+      .field("max_attempts", p.max_attempts)
+      .field("max_age", format_duration(p.max_age))
+      .end_object();
+  json.key("tls").begin_object().key("ca_file");
+  if (ca_file) json.value(*ca_file);
+  else json.null();
+  json.field("verify", c.verify_tls).end_object();
+  json.key("admin").begin_object().field("listen", c.admin_listen).end_object();
+  json.key("log")
+      .begin_object()
+      .field("level", c.log.level)
+      .field("format", c.log.format == LogFormat::Json ? "json" : "text")
+      .end_object();
+  json.key("collect").begin_object().field("backfill", c.backfill).end_object();
+}
+
+// A path as the configuration file at `config_dir` should name it: relative when it lies beside or
+// below that directory, absolute otherwise.
+std::string path_for_config(const fs::path& target, const fs::path& config_dir) {
+  const auto absolute = fs::absolute(target).lexically_normal();
+  const auto relative = absolute.lexically_relative(config_dir);
+  if (!relative.empty() && *relative.begin() != "..") return relative.string();
+  return absolute.string();
+}
+
+}  // namespace
+
+std::optional<std::string> process_env(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (!value) return std::nullopt;
+  return std::string(value);
+}
+
+BridgeConfig load_config(const fs::path& file, const EnvLookup& env) {
+  BridgeConfig c;
+  c.config_file = fs::absolute(file).lexically_normal();
+  const auto base_dir = c.config_file.parent_path();
+  std::string text;
+  try {
+    text = read_text_file(file);
+  } catch (const FileError& e) {
+    throw ConfigError(e.what());
+  }
+  simdjson::dom::parser parser;
+  try {
+    const JsonObjectReader root(parse_json(parser, text), "");
+    root.only_keys({"cloud_alm", "ato", "services", "outbox", "retry_policy", "tls", "admin", "log", "collect"});
+    read_cloud_alm(c, root, base_dir, env);
+    read_ato(c, root, base_dir, env);
+    read_services(c, root);
+    read_outbox(c, root, base_dir);
+    read_retry_policy(c, root);
+    read_tls(c, root, base_dir);
+    read_admin(c, root);
+    read_log(c, root);
+    read_collect(c, root);
+  } catch (const JsonError& e) {
+    throw ConfigError(fmt::format("{}: {}", file.string(), e.what()));
+  }
+  return c;
+}
+
+std::string effective_config_json(const BridgeConfig& c) {
+  std::string out;
+  JsonWriter json(out);
+  const auto& cs = c.cloud_alm;
+  json.begin_object().field("config_file", c.config_file.string());
+  json.key("communication_system")
+      .begin_object()
+      .field("host", cs.host)
+      .field("port", static_cast<std::int64_t>(cs.port))
+      .field("token_endpoint", cs.token_endpoint)
+      .field("client_id", cs.client_id)
+      .field("client_secret", cs.client_secret.redacted())
+      .key("derived_from")
+      .begin_object()
+      .field("service_key_file", c.service_key_file.string())
+      .field("host", cs.provenance.host)
+      .field("port", cs.provenance.port)
+      .field("token_endpoint", cs.provenance.token_endpoint)
+      .field("client_id", cs.provenance.client_id)
+      .field("client_secret", cs.provenance.client_secret)
+      .end_object()
+      .end_object();
+  json.key("ato")
+      .begin_object()
+      .field("feed_url", c.ato.feed_url)
+      .field("user", c.ato.user)
+      .field("password", c.ato.password.redacted())
+      .field("password_source", c.ato.password_source)
+      .end_object();
+  write_common_sections(json, c, c.outbox_path.string(),
+                        c.ca_file ? std::optional<std::string>(c.ca_file->string()) : std::nullopt);
+  json.key("warnings").begin_array();
+  for (const auto& w : c.warnings) json.value(w);
+  json.end_array().end_object();
+  return pretty_json(out);
+}
+
+std::string effective_config_text(const BridgeConfig& c) {
+  const auto& cs = c.cloud_alm;
+  std::string out;
+  auto line = [&](std::string_view label, std::string_view value, std::string_view note = {}) {
+    out += fmt::format("  {:<16}{}{}\n", label, value, note.empty() ? "" : fmt::format("   ({})", note));
+  };
+  out += fmt::format("configuration {} is valid\n\n", c.config_file.string());
+  out += fmt::format("Communication system (SAP_COM_0690), from service key {}:\n", c.service_key_file.string());
+  line("host", cs.host, cs.provenance.host);
+  line("port", std::to_string(cs.port), cs.provenance.port);
+  line("token endpoint", cs.token_endpoint, cs.provenance.token_endpoint);
+  line("client id", cs.client_id, cs.provenance.client_id);
+  line("client secret", cs.client_secret.redacted(), cs.provenance.client_secret);
+  out += "\nATO feed:\n";
+  line("feed url", c.ato.feed_url);
+  line("user", c.ato.user);
+  line("password", c.ato.password.redacted(), "from " + c.ato.password_source);
+  out += "\nOutbound services:\n";
+  out += fmt::format("  {:<16}{:<8}{:<11}{:<14}{}\n", "service", "active", "run every", "package size", "path");
+  auto service = [&](std::string_view name, const OutboundService& s) {
+    out += fmt::format("  {:<16}{:<8}{:<11}{:<14}{}\n", name, s.active ? "yes" : "no", format_duration(s.run_every),
+                       s.package_size, s.path.empty() ? "(each event's own service path)" : s.path);
+  };
+  service("export", c.export_service);
+  service("import", c.import_service);
+  service("status_change", c.status_change_service);
+  service("retry", c.retry_service);
+  const auto& p = c.retry_policy;
+  out += "\nOutbox and delivery:\n";
+  line("outbox", c.outbox_path.string());
+  line("durability", c.durability == Durability::Full ? "full" : "normal");
+  line("keep done for", format_duration(c.keep_done_for));
+  line("retry", fmt::format("base {}, x{}, cap {}, at most {} attempts or {}", format_duration(p.base),
+                            p.multiplier, format_duration(p.cap), p.max_attempts, format_duration(p.max_age)));
+  line("history", c.backfill ? "backfill: first run collects the feed from the beginning"
+                             : "none: first run starts at the feed's head, as SAP documents");
+  line("tls", fmt::format("verify {}, CA {}", c.verify_tls ? "on" : "OFF",
+                          c.ca_file ? c.ca_file->string() : "system store"));
+  line("admin", c.admin_listen);
+  line("log", fmt::format("{}, {}", c.log.level, c.log.format == LogFormat::Json ? "json" : "text"));
+  if (!c.warnings.empty()) {
+    out += "\nWarnings:\n";
+    for (const auto& w : c.warnings) out += "  - " + w + "\n";
+  }
+  return out;
+}
+
+std::string init_config_json(const InitOptions& options) {
+  const fs::path config_dir =
+      options.out ? fs::absolute(*options.out).lexically_normal().parent_path() : fs::current_path();
+  std::string key_text;
+  try {
+    key_text = read_text_file(options.service_key_file);
+    parse_service_key(key_text);
+  } catch (const FileError& e) {
+    throw ConfigError(e.what());
+  } catch (const JsonError& e) {
+    throw ConfigError(fmt::format("{}: {} (the Cloud ALM service key)", options.service_key_file.string(), e.what()));
+  }
+  if (auto parsed = parse_http_url(options.ato_url); std::holds_alternative<std::string>(parsed))
+    throw ConfigError("--ato-url: " + std::get<std::string>(parsed));
+  if (options.ato_user.empty()) throw ConfigError("--ato-user: must not be empty");
+  if (options.ato_password_env.empty()) throw ConfigError("--ato-password-env: must not be empty");
+  if (options.run_every < std::chrono::seconds(1)) throw ConfigError("--run-every: must be at least 1s");
+  if (options.ca_file) {
+    try {
+      read_text_file(*options.ca_file);
+    } catch (const FileError& e) {
+      throw ConfigError(std::string("--ca-file: ") + e.what());
+    }
+  }
+
+  BridgeConfig defaults;
+  defaults.export_service.path = kDefaultExportPath;
+  defaults.import_service.path = kDefaultImportPath;
+  defaults.status_change_service.path = kDefaultStatusChangePath;
+  for (auto* s : {&defaults.export_service, &defaults.import_service, &defaults.status_change_service,
+                  &defaults.retry_service})
+    s->run_every = options.run_every;
+
+  std::string out;
+  JsonWriter json(out);
+  json.begin_object()
+      .key("cloud_alm")
+      .begin_object()
+      .field("service_key_file", path_for_config(options.service_key_file, config_dir))
+      .key("host").null()
+      .key("port").null()
+      .key("token_endpoint").null()
+      .key("client_id").null()
+      .key("client_secret_env").null()
+      .end_object();
+  json.key("ato")
+      .begin_object()
+      .field("feed_url", options.ato_url)
+      .field("user", options.ato_user)
+      .field("password_env", options.ato_password_env)
+      .end_object();
+  write_common_sections(json, defaults, "ato-bridge-outbox.db",
+                        options.ca_file ? std::optional<std::string>(path_for_config(*options.ca_file, config_dir))
+                                        : std::nullopt);
+  json.end_object();
+  return pretty_json(out);
+}
+
+}  // namespace ato::bridge

@@ -1,0 +1,118 @@
+// The bridge's configuration: one JSON file (documented in README.md) naming the Cloud ALM service
+// key, the ATO feed, the four outbound services of SAP_COM_0690, the outbox, retry, TLS, admin and
+// logging. Loading checks everything and derives the communication system as SAP's guide does.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/log.hpp"
+#include "core/secret.hpp"
+#include "core/service_key.hpp"
+
+namespace ato::bridge {
+
+using std::chrono::milliseconds;
+
+// Our default paths for the push API (SAP does not publish SAP_COM_0690's; schema/README.md).
+inline constexpr std::string_view kDefaultExportPath = "/api/calm-deployments/v1/ato/exports";
+inline constexpr std::string_view kDefaultImportPath = "/api/calm-deployments/v1/ato/imports";
+inline constexpr std::string_view kDefaultStatusChangePath = "/api/calm-deployments/v1/ato/status-changes";
+inline constexpr std::string_view kDefaultAdminListen = "127.0.0.1:8690";
+inline constexpr int kMaxPackageSize = 10'000;
+
+// One outbound service of the arrangement (Export, Import, Status Change, Retry).
+struct OutboundService {
+  bool active = true;
+  milliseconds run_every = std::chrono::minutes(5);  // SAP's job runs every 5 minutes
+  int package_size = 100;
+  std::string path;  // empty for retry: a retried event goes to its own service's path
+};
+
+struct RetryPolicy {
+  milliseconds base = std::chrono::minutes(1);
+  double multiplier = 2.0;
+  milliseconds cap = std::chrono::hours(1);
+  int max_attempts = 50;
+  milliseconds max_age = std::chrono::hours(24 * 7);
+};
+
+enum class Durability { Normal, Full };
+
+// Where each communication-system value came from, for `config check`.
+struct Provenance {
+  std::string host, port, token_endpoint, client_id, client_secret;
+};
+
+// The communication system of SAP_COM_0690, derived from the service key (overridable).
+struct CommunicationSystem {
+  std::string host;  // scheme://host[:port], endpoints.Api without /api
+  std::uint16_t port = 443;
+  std::string token_endpoint;  // uaa.url + /oauth/token
+  std::string client_id;
+  Secret client_secret;
+  Provenance provenance;
+};
+
+struct AtoConnection {
+  std::string feed_url;
+  std::string user;
+  Secret password;
+  std::string password_source;  // "the configuration file", "environment variable X", "file F"
+};
+
+struct BridgeConfig {
+  std::filesystem::path config_file;
+  std::filesystem::path service_key_file;
+  ServiceKey service_key;
+  CommunicationSystem cloud_alm;
+  AtoConnection ato;
+  OutboundService export_service, import_service, status_change_service, retry_service;
+  std::filesystem::path outbox_path;
+  Durability durability = Durability::Normal;
+  milliseconds keep_done_for = std::chrono::hours(24 * 7);
+  RetryPolicy retry_policy;
+  std::optional<std::filesystem::path> ca_file;  // none: the system's CA store
+  bool verify_tls = true;
+  std::string admin_listen{kDefaultAdminListen};
+  LogOptions log;
+  bool backfill = false;
+  std::vector<std::string> warnings;  // worth telling the user, not fatal
+};
+
+// A configuration that cannot be used. what() names the file, the field and what is expected.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+std::optional<std::string> process_env(const std::string& name);
+
+BridgeConfig load_config(const std::filesystem::path& file, const EnvLookup& env = process_env);
+
+// The effective configuration with every secret shown as ****.
+std::string effective_config_json(const BridgeConfig& config);
+std::string effective_config_text(const BridgeConfig& config);
+
+struct InitOptions {
+  std::filesystem::path service_key_file;
+  std::string ato_url;
+  std::string ato_user;
+  std::string ato_password_env;
+  std::optional<std::filesystem::path> ca_file;
+  milliseconds run_every = std::chrono::minutes(5);
+  std::optional<std::filesystem::path> out;  // where the file will live (relative paths are made for it)
+};
+
+// A complete configuration with every default spelled out. Validates the service key first, so the
+// user starts from a file that works.
+std::string init_config_json(const InitOptions& options);
+
+}  // namespace ato::bridge

@@ -1,0 +1,29 @@
+// `ato-bridge config init` and `ato-bridge config check`: the logic behind the CLI, writing to the
+// given streams and returning the process exit code, so tests can run them without a process.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "bridge/config.hpp"
+
+namespace ato::bridge {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // the request could not be done (bad config, I/O, ...)
+inline constexpr int kExitUsage = 2;    // the command line itself is wrong
+
+struct InitCommand {
+  InitOptions options;
+  bool force = false;  // overwrite --out
+};
+int run_config_init(const InitCommand& command, std::ostream& out, std::ostream& err);
+
+struct CheckCommand {
+  std::string config_file;
+  bool json = false;
+};
+int run_config_check(const CheckCommand& command, std::ostream& out, std::ostream& err);
+
+}  // namespace ato::bridge

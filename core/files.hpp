@@ -1,0 +1,32 @@
+// Reading and writing the small files the project deals with (configuration, service keys,
+// certificates), with errors that name the file and the reason.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace ato {
+
+class FileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Whole file as text. Throws FileError("cannot read <path>: <reason>").
+std::string read_text_file(const std::filesystem::path& path);
+
+enum class Overwrite { No, Yes };
+
+// Writes to a temporary file in the same directory with `mode`, fsyncs it and renames it into place,
+// so readers see the old file or the new one, never half of one. With Overwrite::No an existing
+// file is an error (FileError naming it).
+void write_file_atomically(const std::filesystem::path& path, const std::string& content, mode_t mode,
+                           Overwrite overwrite);
+
+// True when group or others may read the file (a secret in it is then exposed).
+bool readable_by_others(const std::filesystem::path& path);
+
+}  // namespace ato

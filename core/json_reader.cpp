@@ -1,0 +1,197 @@
+#include "core/json_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "core/time.hpp"
+
+namespace ato {
+
+JsonError::JsonError(std::string path, std::string problem)
+    : std::runtime_error(path.empty() ? problem : path + ": " + problem),
+      path_(std::move(path)),
+      problem_(std::move(problem)) {}
+
+std::string join_path(std::string_view parent, std::string_view key) {
+  if (parent.empty()) return std::string(key);
+  std::string out;
+  out.reserve(parent.size() + 1 + key.size());
+  out.append(parent).append(".").append(key);
+  return out;
+}
+
+std::string index_path(std::string_view parent, std::size_t index) {
+  return fmt::format("{}[{}]", parent, index);
+}
+
+std::string_view json_type_name(simdjson::dom::element_type type) {
+  using T = simdjson::dom::element_type;
+  switch (type) {
+    case T::ARRAY: return "array";
+    case T::OBJECT: return "object";
+    case T::INT64:
+    case T::UINT64: return "integer";
+    case T::DOUBLE: return "number";
+    case T::STRING: return "string";
+    case T::BOOL: return "boolean";
+    case T::NULL_VALUE: return "null";
+  }
+  return "unknown";
+}
+
+namespace {
+
+[[noreturn]] void throw_type(const std::string& path, std::string_view expected, simdjson::dom::element got) {
+  throw JsonError(path, fmt::format("expected {}, got {}", expected, json_type_name(got.type())));
+}
+
+std::int64_t read_integer(simdjson::dom::element el, const std::string& path, std::int64_t min,
+                          std::int64_t max) {
+  std::int64_t value;
+  if (el.type() == simdjson::dom::element_type::INT64) {
+    value = el.get_int64().value_unsafe();
+  } else if (el.type() == simdjson::dom::element_type::UINT64) {
+    throw JsonError(path, fmt::format("must be between {} and {}", min, max));
+  } else {
+    throw_type(path, "integer", el);
+  }
+  if (value < min || value > max) throw JsonError(path, fmt::format("must be between {} and {}", min, max));
+  return value;
+}
+
+}  // namespace
+
+simdjson::dom::element parse_json(simdjson::dom::parser& parser, std::string_view json) {
+  simdjson::dom::element root;
+  if (auto error = parser.parse(json.data(), json.size()).get(root))
+    throw JsonError("", fmt::format("not valid JSON: {}", simdjson::error_message(error)));
+  return root;
+}
+
+JsonObjectReader::JsonObjectReader(simdjson::dom::element element, std::string path)
+    : path_(std::move(path)) {
+  if (element.get_object().get(object_)) throw_type(path_, "object", element);
+}
+
+std::optional<simdjson::dom::element> JsonObjectReader::find(std::string_view key) const {
+  simdjson::dom::element el;
+  if (object_.at_key(key).get(el)) return std::nullopt;
+  return el;
+}
+
+bool JsonObjectReader::has(std::string_view key) const { return find(key).has_value(); }
+
+simdjson::dom::element JsonObjectReader::require(std::string_view key, std::string_view expected) const {
+  auto el = find(key);
+  if (!el) throw JsonError(path_of(key), fmt::format("missing (expected {})", expected));
+  return *el;
+}
+
+std::string_view JsonObjectReader::string(std::string_view key) const {
+  auto el = require(key, "string");
+  std::string_view value;
+  if (el.get_string().get(value)) throw_type(path_of(key), "string", el);
+  if (value.empty()) throw JsonError(path_of(key), "must not be empty");
+  return value;
+}
+
+std::optional<std::string_view> JsonObjectReader::optional_string(std::string_view key) const {
+  if (!has(key)) return std::nullopt;
+  return string(key);
+}
+
+std::optional<std::string_view> JsonObjectReader::nullable_string(std::string_view key) const {
+  auto el = find(key);
+  if (!el || el->is_null()) return std::nullopt;
+  return string(key);
+}
+
+std::optional<std::int64_t> JsonObjectReader::nullable_integer(std::string_view key, std::int64_t min,
+                                                               std::int64_t max) const {
+  auto el = find(key);
+  if (!el || el->is_null()) return std::nullopt;
+  return integer(key, min, max);
+}
+
+double JsonObjectReader::number(std::string_view key, double min, double max) const {
+  auto el = require(key, "number");
+  double value;
+  if (el.get_double().get(value)) throw_type(path_of(key), "number", el);
+  if (!(value >= min && value <= max)) throw JsonError(path_of(key), fmt::format("must be between {} and {}", min, max));
+  return value;
+}
+
+std::int64_t JsonObjectReader::integer(std::string_view key, std::int64_t min, std::int64_t max) const {
+  return read_integer(require(key, "integer"), path_of(key), min, max);
+}
+
+std::optional<std::int64_t> JsonObjectReader::optional_integer(std::string_view key, std::int64_t min,
+                                                               std::int64_t max) const {
+  if (!has(key)) return std::nullopt;
+  return integer(key, min, max);
+}
+
+bool JsonObjectReader::boolean(std::string_view key) const {
+  auto el = require(key, "boolean");
+  bool value;
+  if (el.get_bool().get(value)) throw_type(path_of(key), "boolean", el);
+  return value;
+}
+
+std::optional<bool> JsonObjectReader::optional_boolean(std::string_view key) const {
+  if (!has(key)) return std::nullopt;
+  return boolean(key);
+}
+
+JsonObjectReader JsonObjectReader::object(std::string_view key) const {
+  return JsonObjectReader(require(key, "object"), path_of(key));
+}
+
+std::optional<JsonObjectReader> JsonObjectReader::optional_object(std::string_view key) const {
+  if (!has(key)) return std::nullopt;
+  return object(key);
+}
+
+JsonArrayReader JsonObjectReader::array(std::string_view key) const {
+  return JsonArrayReader(require(key, "array"), path_of(key));
+}
+
+std::optional<JsonArrayReader> JsonObjectReader::optional_array(std::string_view key) const {
+  if (!has(key)) return std::nullopt;
+  return array(key);
+}
+
+std::int64_t JsonObjectReader::timestamp(std::string_view key) const {
+  auto el = require(key, "ISO-8601 UTC timestamp");
+  std::string_view text;
+  if (el.get_string().get(text)) throw_type(path_of(key), "ISO-8601 UTC timestamp string", el);
+  auto ms = parse_iso8601_utc(text);
+  if (!ms) throw JsonError(path_of(key), "expected ISO-8601 UTC timestamp like 2026-11-22T08:15:00.000Z");
+  return *ms;
+}
+
+void JsonObjectReader::only_keys(std::initializer_list<std::string_view> allowed) const {
+  std::vector<std::string_view> seen;
+  for (auto field : object_) {
+    const std::string_view key = field.key;
+    bool known = false;
+    for (auto a : allowed) known = known || a == key;
+    if (!known) throw JsonError(path_of(key), "unknown field");
+    for (auto s : seen)
+      if (s == key) throw JsonError(path_of(key), "given more than once");
+    seen.push_back(key);
+  }
+}
+
+JsonArrayReader::JsonArrayReader(simdjson::dom::element element, std::string path) : path_(std::move(path)) {
+  if (element.get_array().get(array_)) throw_type(path_, "array", element);
+}
+
+std::string_view JsonArrayReader::string_at(simdjson::dom::element element, std::size_t index) const {
+  std::string_view value;
+  if (element.get_string().get(value)) throw_type(path_of(index), "string", element);
+  return value;
+}
+
+}  // namespace ato

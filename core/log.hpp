@@ -1,0 +1,35 @@
+// One place that sets up logging (spdlog, text or JSON lines on stderr) and the redaction every
+// log line passes through: registered secret values and anything shaped like a credential
+// (`Bearer ...`, `Basic ...`, `client_secret=...`, `"access_token":"..."`) become `****`.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ato {
+
+enum class LogFormat { Text, Json };
+
+struct LogOptions {
+  std::string level = "info";  // trace, debug, info, warn, error, off
+  LogFormat format = LogFormat::Text;
+  std::string name = "ato";  // shown in every line (e.g. "bridge", "sim")
+};
+
+// Installs the default spdlog logger writing to stderr. Safe to call again to change options.
+void setup_logging(const LogOptions& options);
+
+std::optional<LogFormat> parse_log_format(std::string_view text);
+bool is_valid_log_level(std::string_view text);
+
+// Every value registered here is masked in every log line from then on. Values shorter than four
+// characters are not registered: masking them would mangle ordinary text and they are not secrets
+// worth the name. Secret's constructor registers its value.
+void register_secret_for_redaction(std::string_view value);
+
+// Masks registered secrets and credential-shaped text. Used by the log formatter, and by anything
+// else that prints text that might come from outside (e.g. an HTTP response body in an error).
+std::string redact(std::string_view text);
+
+}  // namespace ato

@@ -1,0 +1,30 @@
+// The SAP Cloud ALM API service key, exactly as downloaded from the SAP BTP cockpit (SAP's format).
+// The bridge reads it to derive the communication system; the simulator writes one for itself.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/secret.hpp"
+
+namespace ato {
+
+struct ServiceKey {
+  std::string api_url;        // endpoints.Api, e.g. https://mytenant.eu10.alm.cloud.sap/api
+  std::string uaa_url;        // uaa.url, e.g. https://mytenant.authentication.eu10.hana.ondemand.com
+  std::string client_id;      // uaa.clientid
+  Secret client_secret;       // uaa.clientsecret
+  std::string identity_zone;  // uaa.identityzone (optional in the file)
+  std::string tenant_id;      // uaa.tenantid (optional in the file)
+  std::string xsappname;      // uaa.xsappname (optional in the file)
+};
+
+// Reads a service key. Fields we do not use are allowed (SAP's keys carry many); the ones we use are
+// checked, with errors naming their path (`uaa.clientsecret: missing (expected string)`).
+ServiceKey parse_service_key(std::string_view json);
+
+// Writes a key in SAP's shape (used by the simulator for the key it hands to bridges).
+std::string to_json(const ServiceKey& key);
+
+}  // namespace ato

@@ -1,0 +1,220 @@
+#include "core/wire.hpp"
+
+namespace ato {
+namespace {
+
+// simdjson needs its parser to outlive the DOM; each call below owns one for its whole read.
+struct Document {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  explicit Document(std::string_view json) { root = parse_json(parser, json); }
+  JsonObjectReader object() const { return JsonObjectReader(root, ""); }
+};
+
+std::string read_uuid(const JsonObjectReader& o, std::string_view key) {
+  std::string id(o.string(key));
+  if (!is_valid_event_id(id)) throw JsonError(o.path_of(key), "expected a lowercase UUID");
+  return id;
+}
+
+std::vector<AtoEvent> read_events(const JsonArrayReader& array) {
+  std::vector<AtoEvent> events;
+  events.reserve(array.size());
+  array.for_each_object([&](const JsonObjectReader& o, std::size_t) { events.push_back(parse_event(o)); });
+  return events;
+}
+
+void write_events(JsonWriter& json, std::string_view key, const std::vector<AtoEvent>& events) {
+  json.key(key).begin_array();
+  for (const auto& e : events) write_event(json, e);
+  json.end_array();
+}
+
+}  // namespace
+
+FeedPage parse_feed_page(std::string_view json) {
+  Document doc(json);
+  const auto o = doc.object();
+  o.only_keys({"@odata.context", "@odata.count", "@odata.nextLink", "@ato.headSequence", "value"});
+  FeedPage page;
+  if (auto context = o.optional_string("@odata.context")) page.context = std::string(*context);
+  page.count = o.optional_integer("@odata.count", 0, kMaxSequence);
+  if (auto next = o.optional_string("@odata.nextLink")) page.next_link = std::string(*next);
+  page.head_sequence = o.integer("@ato.headSequence", 0, kMaxSequence);
+  page.events = read_events(o.array("value"));
+  for (std::size_t i = 0; i < page.events.size(); ++i) {
+    if (page.events[i].sequence > page.head_sequence)
+      throw JsonError(index_path("value", i) + ".sequence", "is above @ato.headSequence");
+    if (i > 0 && page.events[i].sequence <= page.events[i - 1].sequence)
+      throw JsonError(index_path("value", i) + ".sequence", "events must be in ascending sequence order");
+  }
+  return page;
+}
+
+std::string to_json(const FeedPage& page) {
+  std::string out;
+  JsonWriter json(out);
+  json.begin_object();
+  if (page.context) json.field("@odata.context", *page.context);
+  if (page.count) json.field("@odata.count", *page.count);
+  json.field("@ato.headSequence", page.head_sequence);
+  write_events(json, "value", page.events);
+  if (page.next_link) json.field("@odata.nextLink", *page.next_link);
+  json.end_object();
+  return out;
+}
+
+PushPackage parse_push_package(std::string_view json) {
+  Document doc(json);
+  const auto o = doc.object();
+  o.only_keys({"packageId", "service", "sentAt", "events"});
+  PushPackage package;
+  package.package_id = read_uuid(o, "packageId");
+  package.service = read_enum(o, "service", kServiceNames);
+  package.sent_at = o.timestamp("sentAt");
+  const auto events = o.array("events");
+  if (events.size() == 0) throw JsonError(events.path(), "must hold at least one event");
+  package.events = read_events(events);
+  for (std::size_t i = 0; i < package.events.size(); ++i) {
+    if (package.events[i].service != package.service)
+      throw JsonError(events.path_of(i) + ".service",
+                      "expected " + std::string(to_string(package.service)) + " (the package's service)");
+  }
+  return package;
+}
+
+std::string to_json(const PushPackage& package) {
+  std::string out;
+  out.reserve(64 + package.events.size() * 512);
+  JsonWriter json(out);
+  json.begin_object()
+      .field("packageId", package.package_id)
+      .field("service", to_string(package.service))
+      .field("sentAt", format_iso8601_utc(package.sent_at));
+  write_events(json, "events", package.events);
+  json.end_object();
+  return out;
+}
+
+PushResponse parse_push_response(std::string_view json) {
+  Document doc(json);
+  const auto o = doc.object();
+  o.only_keys({"packageId", "results"});
+  PushResponse response;
+  response.package_id = read_uuid(o, "packageId");
+  o.array("results").for_each_object([&](const JsonObjectReader& r, std::size_t) {
+    r.only_keys({"eventId", "result", "code", "message"});
+    EventResult result;
+    result.event_id = read_uuid(r, "eventId");
+    result.outcome = read_enum(r, "result", kEventOutcomeNames);
+    if (auto code = r.optional_string("code")) result.code = std::string(*code);
+    if (auto message = r.optional_string("message")) result.message = std::string(*message);
+    if (result.outcome == EventOutcome::Rejected) {
+      if (!result.code) throw JsonError(r.path_of("code"), "missing (required when result is rejected)");
+      if (!result.message) throw JsonError(r.path_of("message"), "missing (required when result is rejected)");
+    }
+    response.results.push_back(std::move(result));
+  });
+  return response;
+}
+
+std::string to_json(const PushResponse& response) {
+  std::string out;
+  out.reserve(64 + response.results.size() * 80);
+  JsonWriter json(out);
+  json.begin_object().field("packageId", response.package_id).key("results").begin_array();
+  for (const auto& r : response.results) {
+    json.begin_object().field("eventId", r.event_id).field("result", name_of(kEventOutcomeNames, r.outcome));
+    if (r.code) json.field("code", *r.code);
+    if (r.message) json.field("message", *r.message);
+    json.end_object();
+  }
+  json.end_array().end_object();
+  return out;
+}
+
+TokenResponse parse_token_response(std::string_view json) {
+  Document doc(json);
+  const auto o = doc.object();
+  TokenResponse token;
+  token.access_token = o.string("access_token");
+  token.token_type = o.string("token_type");
+  if (token.token_type != "bearer" && token.token_type != "Bearer")
+    throw JsonError("token_type", "expected bearer");
+  token.expires_in = o.integer("expires_in", 0, 10LL * 366 * 86400);
+  token.scope = o.optional_string("scope").value_or("");
+  token.jti = o.optional_string("jti").value_or("");
+  return token;
+}
+
+std::string to_json(const TokenResponse& token) {
+  std::string out;
+  JsonWriter json(out);
+  json.begin_object()
+      .field("access_token", token.access_token)
+      .field("token_type", token.token_type)
+      .field("expires_in", token.expires_in)
+      .field("scope", token.scope)
+      .field("jti", token.jti)
+      .end_object();
+  return out;
+}
+
+TokenError parse_token_error(std::string_view json) {
+  Document doc(json);
+  const auto o = doc.object();
+  o.only_keys({"error", "error_description"});
+  TokenError error{std::string(o.string("error")), std::nullopt};
+  if (auto d = o.optional_string("error_description")) error.description = std::string(*d);
+  return error;
+}
+
+std::string to_json(const TokenError& error) {
+  std::string out;
+  JsonWriter json(out);
+  json.begin_object().field("error", error.error);
+  if (error.description) json.field("error_description", *error.description);
+  json.end_object();
+  return out;
+}
+
+ODataError parse_odata_error(std::string_view json) {
+  Document doc(json);
+  const auto root = doc.object();
+  root.only_keys({"error"});
+  const auto o = root.object("error");
+  o.only_keys({"code", "message", "target", "details"});
+  ODataError error{std::string(o.string("code")), std::string(o.string("message")), std::nullopt, {}};
+  if (auto t = o.optional_string("target")) error.target = std::string(*t);
+  if (auto details = o.optional_array("details")) {
+    details->for_each_object([&](const JsonObjectReader& d, std::size_t) {
+      d.only_keys({"code", "message", "target"});
+      ODataErrorDetail detail{std::string(d.string("code")), std::string(d.string("message")), std::nullopt};
+      if (auto t = d.optional_string("target")) detail.target = std::string(*t);
+      error.details.push_back(std::move(detail));
+    });
+  }
+  return error;
+}
+
+std::string to_json(const ODataError& error) {
+  std::string out;
+  JsonWriter json(out);
+  json.begin_object().key("error").begin_object().field("code", error.code).field("message", error.message);
+  if (error.target) json.field("target", *error.target);
+  if (!error.details.empty()) {
+    json.key("details").begin_array();
+    for (const auto& d : error.details) {
+      json.begin_object().field("code", d.code).field("message", d.message);
+      if (d.target) json.field("target", *d.target);
+      json.end_object();
+    }
+    json.end_array();
+  }
+  json.end_object().end_object();
+  return out;
+}
+
+AtoEvent parse_recording_line(std::string_view line) { return parse_event_json(line); }
+
+}  // namespace ato
