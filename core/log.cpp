@@ -34,9 +34,13 @@ bool iequals_at(std::string_view text, std::size_t pos, std::string_view word) {
 }
 
 // After `Bearer `/`Basic ` only credential-looking words are masked, so prose such as "Basic
-// authentication failed" stays readable: tokens and base64 carry digits or symbols, or are long.
+// authentication failed" stays readable: tokens and base64 are long, carry digits or symbols, or
+// mix upper and lower case inside the word.
 bool looks_like_credential(std::string_view word) {
   if (word.size() >= 16) return true;
+  const bool inner_upper = std::any_of(word.begin() + 1, word.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
+  const bool lower = std::any_of(word.begin(), word.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); });
+  if (inner_upper && lower) return true;
   return std::any_of(word.begin(), word.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '=' || c == '+' || c == '/' ||
            c == '-' || c == '_';
@@ -49,7 +53,7 @@ bool ends_value(char c) {
 }
 
 // `Bearer eyJ...` / `Basic dXNl...`: mask the credential that follows the scheme.
-// `"client_secret":"x"`, `client_secret=x`, `password: x`: mask the value that follows the key.
+// `"client_secret":"x"`, `client_secret=x`: mask the value that follows the key.
 void mask_credential_shapes(std::string& text) {
   static constexpr std::array<std::string_view, 2> schemes = {"bearer ", "basic "};
   static constexpr std::array<std::string_view, 7> keys = {
@@ -62,10 +66,15 @@ void mask_credential_shapes(std::string& text) {
     if (value_start == std::string::npos) {
       for (auto key : keys) {
         if (!iequals_at(text, pos, key)) continue;
+        // Only machine shapes: a JSON member ("key": value, also escaped inside JSON) or a form or
+        // query field (key=value). Prose such as `uaa.clientsecret: missing` stays readable; real
+        // secret values are masked anyway because they are registered.
         std::size_t p = pos + key.size();
-        if (p < text.size() && text[p] == '"') ++p;
-        while (p < text.size() && (text[p] == ' ' || text[p] == '\\')) ++p;
-        if (p < text.size() && (text[p] == ':' || text[p] == '=')) {
+        bool quoted = false;
+        if (text.compare(p, 2, "\\\"") == 0) p += 2, quoted = true;
+        else if (p < text.size() && text[p] == '"') ++p, quoted = true;
+        while (quoted && p < text.size() && text[p] == ' ') ++p;
+        if (p < text.size() && ((quoted && text[p] == ':') || (!quoted && text[p] == '='))) {
           ++p;
           while (p < text.size() && (text[p] == ' ' || text[p] == '"' || text[p] == '\\')) ++p;
           value_start = p;

@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""Contract test: every example in schema/examples/ is checked against its JSON Schema.
+
+`<schema>.<case>.valid.json` must validate, `<schema>.<case>.invalid.json` must not (a file is matched to
+the schema whose name is its longest prefix, so `push-package-export.valid.json` belongs to
+push-package). Every schema needs at least one example of each kind, every invalid example needs its
+expected C++ error in expected-errors.json (the C++ side of this test checks that), and the OpenAPI
+documents may only reference schemas that exist. Prints 'N passed, N failed' and exits non-zero on failure.
+"""
+import datetime
+import json
+import pathlib
+import sys
+
+import jsonschema
+
+ROOT = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parents[2])
+SCHEMAS = ROOT / "schema" / "json"
+EXAMPLES = ROOT / "schema" / "examples"
+OPENAPI = ROOT / "schema" / "openapi"
+
+passed, failed = 0, 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL {what}")
+
+
+# Debian 12 does not package rfc3339-validator, which jsonschema uses for date-time: check it ourselves.
+format_checker = jsonschema.FormatChecker()
+
+
+@format_checker.checks("date-time", raises=ValueError)
+def is_date_time(text):
+    if not isinstance(text, str):
+        return True
+    datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return True
+
+
+schemas = {}
+for path in sorted(SCHEMAS.glob("*.schema.json")):
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+        check(True, path.name)
+    except jsonschema.SchemaError as error:
+        check(False, f"{path.name} is not a valid 2020-12 schema: {error.message}")
+    schemas[path.name.removesuffix(".schema.json")] = schema
+store = {schema["$id"]: schema for schema in schemas.values()}
+
+
+def validator_for(name):
+    schema = schemas[name]
+    resolver = jsonschema.RefResolver(base_uri=schema["$id"], referrer=schema, store=store)
+    return jsonschema.Draft202012Validator(schema, resolver=resolver, format_checker=format_checker)
+
+
+expected_errors = json.loads((EXAMPLES / "expected-errors.json").read_text(encoding="utf-8"))
+seen = {name: {"valid": 0, "invalid": 0} for name in schemas}
+for path in sorted(EXAMPLES.glob("*.json")):
+    if path.name == "expected-errors.json":
+        continue
+    kind = "valid" if path.name.endswith(".valid.json") else "invalid" if path.name.endswith(".invalid.json") else None
+    owners = [n for n in schemas if path.name.startswith(n + ".") or path.name.startswith(n + "-")]
+    if kind is None or not owners:
+        check(False, f"{path.name}: name must be <schema>[-variant].<case>.valid|invalid.json")
+        continue
+    name = max(owners, key=len)
+    seen[name][kind] += 1
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        errors = list(validator_for(name).iter_errors(document))
+    except json.JSONDecodeError as error:
+        errors = [f"not JSON: {error}"]
+    if kind == "valid":
+        check(not errors, f"{path.name} should be valid against {name}: {[getattr(e, 'message', e) for e in errors][:3]}")
+    else:
+        check(bool(errors), f"{path.name} should be rejected by {name}, but it validates")
+        check(path.name in expected_errors, f"{path.name} has no entry in expected-errors.json")
+
+for name in expected_errors:
+    check((EXAMPLES / name).is_file(), f"expected-errors.json names {name}, which does not exist")
+for name, counts in seen.items():
+    check(counts["valid"] > 0, f"schema {name} has no valid example")
+    check(counts["invalid"] > 0, f"schema {name} has no invalid example")
+
+
+def refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from refs(item)
+
+
+for path in sorted(OPENAPI.glob("*.json")):
+    document = json.loads(path.read_text(encoding="utf-8"))
+    check(document.get("openapi", "").startswith("3.1"), f"{path.name}: expected openapi 3.1.x")
+    for ref in refs(document):
+        if ref.startswith("#"):
+            target = document
+            for part in ref[2:].split("/"):
+                target = target.get(part) if isinstance(target, dict) else None
+            check(target is not None, f"{path.name}: dangling reference {ref}")
+        else:
+            file = ref.split("#")[0]
+            check((path.parent / file).resolve().is_file(), f"{path.name}: reference to missing {file}")
+
+print(f"contract: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

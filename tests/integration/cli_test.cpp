@@ -1,0 +1,171 @@
+// The command lines as a user runs them: real binaries, a temporary directory, nothing else.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include "core/service_key.hpp"
+#include "tests/support/process.hpp"
+
+using namespace ato::test;
+
+namespace {
+
+const std::string kBridge = ATO_BRIDGE_BIN;
+const std::string kSim = ATO_SIM_BIN;
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+struct Workspace {
+  TempDir dir;
+  std::string key = (dir / "key.json").string();
+  std::string config = (dir / "bridge.json").string();
+  ProcessOptions with_password;
+
+  Workspace() { with_password.env["ATO_PASSWORD"] = "Feed-Password-For-Tests-1"; }
+
+  std::string make_key() {
+    const auto r = run_process({kSim, "sample-key", "--out", key});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    return ato::parse_service_key(read_text(key)).client_secret.reveal();
+  }
+
+  ProcessResult init(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {kBridge,       "config",     "init",       "--service-key", key,
+                                     "--ato-url",   "https://s4d.example.com/sap/opu/odata4/ato/feed/v1/Events",
+                                     "--ato-user",  "CALM_COMM", "--ato-password-env", "ATO_PASSWORD"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_process(argv);
+  }
+
+  ProcessResult check(const std::string& file, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {kBridge, "config", "check", "--config", file};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_process(argv, with_password);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("--help tells what each command does") {
+  auto r = run_process({kBridge, "--help"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "SAP_COM_0690"));
+  CHECK(contains(r.out, "config"));
+  r = run_process({kBridge, "config", "check", "--help"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "--config"));
+  CHECK(contains(r.out, "--json"));
+  CHECK(contains(r.out, "/oauth/token"));
+  r = run_process({kBridge, "config", "init", "--help"});
+  CHECK(r.exit_code == 0);
+  for (const char* flag : {"--service-key", "--ato-url", "--ato-user", "--ato-password-env", "--ca-file",
+                           "--run-every", "--out"})
+    CHECK_MESSAGE(contains(r.out, flag), flag);
+  r = run_process({kSim, "--help"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "sample-key"));
+  r = run_process({kBridge, "--version"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "0."));
+}
+
+TEST_CASE("a wrong command line exits 2 and says what is wrong") {
+  auto r = run_process({kBridge, "config", "check"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "--config"));
+  r = run_process({kBridge, "frobnicate"});
+  CHECK(r.exit_code == 2);
+  r = run_process({kBridge});
+  CHECK(r.exit_code == 2);
+}
+
+TEST_CASE_FIXTURE(Workspace, "sample-key writes a private key in SAP's shape and never overwrites by accident") {
+  const std::string secret = make_key();
+  struct stat st {};
+  REQUIRE(stat(key.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(secret.size() >= 32);
+  const auto again = run_process({kSim, "sample-key", "--out", key});
+  CHECK(again.exit_code == 1);
+  CHECK(contains(again.err, "already exists"));
+  CHECK(run_process({kSim, "sample-key", "--out", key, "--force"}).exit_code == 0);
+}
+
+TEST_CASE_FIXTURE(Workspace, "config init then config check: the derived communication system, secrets hidden") {
+  const std::string secret = make_key();
+  auto r = init({"--out", config, "--run-every", "30s"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(contains(r.err, "wrote " + config));
+  CHECK_FALSE(contains(r.out + r.err, secret));
+
+  r = check(config);
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(contains(r.out, "https://my-tenant.eu10.alm.cloud.sap   (service key endpoints.Api without /api)"));
+  CHECK(contains(r.out, "port            443"));
+  CHECK(contains(r.out, "https://my-tenant.authentication.eu10.hana.ondemand.com/oauth/token"));
+  CHECK(contains(r.out, "client secret   ****"));
+  CHECK(contains(r.out, "30s"));
+  CHECK_FALSE(contains(r.out + r.err, secret));
+  CHECK_FALSE(contains(r.out + r.err, "Feed-Password-For-Tests-1"));
+
+  r = check(config, {"--json"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "\"host\": \"https://my-tenant.eu10.alm.cloud.sap\""));
+  CHECK(contains(r.out, "\"client_secret\": \"****\""));
+  CHECK_FALSE(contains(r.out, secret));
+
+  r = init({"--out", config});
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "already exists"));
+}
+
+TEST_CASE_FIXTURE(Workspace, "config check refuses broken input with a message that names the problem") {
+  make_key();
+  REQUIRE(init({"--out", config}).exit_code == 0);
+  const std::string good = read_text(config);
+  auto broken = [&](const std::string& from, const std::string& to) {
+    std::string text = good;
+    const auto at = text.find(from);
+    REQUIRE_MESSAGE(at != std::string::npos, from);
+    text.replace(at, from.size(), to);
+    write_text(config, text);
+    return check(config);
+  };
+
+  auto r = broken("\"run_every\": \"5m\"", "\"run_every\": \"5 parsecs\"");
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "services.export.run_every: expected a duration like 5m, 30s or 1h (got \"5 parsecs\")"));
+
+  r = broken("\"package_size\": 100", "\"package_size\": -1");
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "services.export.package_size: must be between 1 and 10000"));
+
+  r = broken("{", "{{");
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, config + ": not valid JSON"));
+
+  r = check((dir / "absent.json").string());
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "cannot read"));
+
+  write_text(config, good);
+  std::string key_text = read_text(key);
+  const auto at = key_text.find("\"clientsecret\"");
+  key_text.replace(at, 14, "\"client_secret_gone\"");
+  write_text(key, key_text);
+  r = check(config);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "uaa.clientsecret: missing"));
+  CHECK(contains(r.err, key));
+
+  r = run_process({kBridge, "config", "check", "--config", config});  // no ATO_PASSWORD in the environment
+  CHECK(r.exit_code == 1);
+}
+
+TEST_CASE_FIXTURE(Workspace, "a key readable by others draws a warning") {
+  make_key();
+  REQUIRE(init({"--out", config}).exit_code == 0);
+  chmod(key.c_str(), 0644);
+  const auto r = check(config);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "readable by other users; chmod 600 it"));
+}

@@ -1,0 +1,210 @@
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include "bridge/config.hpp"
+#include "core/service_key.hpp"
+#include "tests/support/process.hpp"
+
+using namespace ato;
+using namespace ato::bridge;
+using ato::test::TempDir;
+using ato::test::write_text;
+
+namespace {
+
+constexpr const char* kSecret = "s3cr3t-Client-Value-0123456789";
+constexpr const char* kPassword = "ato-P4ssword-Value";
+
+std::string service_key_json(const std::string& api = "https://mytenant.eu10.alm.cloud.sap/api") {
+  return R"({"uaa":{"clientid":"sb-calm!b1|sapcloudalm!b2","clientsecret":")" + std::string(kSecret) +
+         R"(","url":"https://mytenant.authentication.eu10.hana.ondemand.com","identityzone":"mytenant",
+         "tenantid":"t-1","uaadomain":"authentication.eu10.hana.ondemand.com"},"endpoints":{"Api":")" + api +
+         R"("},"sap.cloud.service":"com.sap.cloud.alm"})";
+}
+
+struct Fixture {
+  TempDir dir;
+  std::filesystem::path key = dir / "key.json";
+  std::filesystem::path config = dir / "bridge.json";
+  EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "ATO_PASSWORD") return kPassword;
+    return std::nullopt;
+  };
+
+  Fixture() {
+    write_text(key, service_key_json());
+    chmod(key.c_str(), 0600);
+  }
+
+  // A configuration with `extra` spliced into the top-level object.
+  void write_config(const std::string& extra = "", const std::string& ato_extra = "") {
+    write_text(config, R"({"cloud_alm":{"service_key_file":"key.json"},
+      "ato":{"feed_url":"https://s4d.example.com/feed/Events","user":"CALM_COMM","password_env":"ATO_PASSWORD")" +
+                           ato_extra + "}" + extra + "}");
+  }
+
+  BridgeConfig load() { return load_config(config, env); }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Fixture, "the communication system is derived from the service key as SAP's guide says") {
+  write_config();
+  const auto c = load();
+  CHECK(c.cloud_alm.host == "https://mytenant.eu10.alm.cloud.sap");
+  CHECK(c.cloud_alm.port == 443);
+  CHECK(c.cloud_alm.token_endpoint == "https://mytenant.authentication.eu10.hana.ondemand.com/oauth/token");
+  CHECK(c.cloud_alm.client_id == "sb-calm!b1|sapcloudalm!b2");
+  CHECK(c.cloud_alm.client_secret.reveal() == kSecret);
+  CHECK(c.ato.password.reveal() == kPassword);
+  CHECK(c.ato.password_source == "environment variable ATO_PASSWORD");
+  CHECK(c.warnings.empty());
+  // Defaults of the four outbound services: every 5 minutes, packages of 100, our paths.
+  for (const auto* s : {&c.export_service, &c.import_service, &c.status_change_service, &c.retry_service}) {
+    CHECK(s->active);
+    CHECK(s->run_every == std::chrono::minutes(5));
+    CHECK(s->package_size == 100);
+  }
+  CHECK(c.export_service.path == kDefaultExportPath);
+  CHECK(c.retry_service.path.empty());
+  CHECK(c.outbox_path == dir.path() / "ato-bridge-outbox.db");
+  CHECK(c.durability == Durability::Normal);
+  CHECK(c.verify_tls);
+  CHECK_FALSE(c.backfill);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a key with an explicit port and a trailing slash keeps the port") {
+  write_text(key, service_key_json("https://127.0.0.1:8443/api/"));
+  write_config();
+  const auto c = load();
+  CHECK(c.cloud_alm.host == "https://127.0.0.1:8443");
+  CHECK(c.cloud_alm.port == 8443);
+}
+
+TEST_CASE_FIXTURE(Fixture, "each derived value can be overridden") {
+  write_text(dir / "secret.txt", "override-Secret-42\n");
+  write_config(R"(,"tls":{"ca_file":"key.json"})");
+  write_text(config, R"({"cloud_alm":{"service_key_file":"key.json","host":"https://alm.example.com:9443",
+      "port":8443,"token_endpoint":"https://uaa.example.com/oauth/token","client_id":"other",
+      "client_secret_file":"secret.txt"},
+      "ato":{"feed_url":"https://s4d.example.com/feed","user":"U","password_env":"ATO_PASSWORD"}})");
+  const auto c = load();
+  CHECK(c.cloud_alm.host == "https://alm.example.com:9443");
+  CHECK(c.cloud_alm.port == 8443);
+  CHECK(c.cloud_alm.token_endpoint == "https://uaa.example.com/oauth/token");
+  CHECK(c.cloud_alm.client_id == "other");
+  CHECK(c.cloud_alm.client_secret.reveal() == "override-Secret-42");
+  CHECK(c.cloud_alm.provenance.port == "cloud_alm.port");
+}
+
+TEST_CASE_FIXTURE(Fixture, "errors name the file, the field and what is expected") {
+  const std::string file = config.string();
+  SUBCASE("missing client secret in the key") {
+    write_text(key, R"({"uaa":{"clientid":"c","url":"https://u.example.com"},"endpoints":{"Api":"https://a/api"}})");
+    write_config();
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("key.json: uaa.clientsecret: missing (expected string)"),
+                         ConfigError);
+  }
+  SUBCASE("unreadable configuration") {
+    CHECK_THROWS_WITH_AS(load_config(dir / "nope.json", env),
+                         doctest::Contains(("cannot read " + (dir / "nope.json").string()).c_str()), ConfigError);
+  }
+  SUBCASE("invalid JSON") {
+    write_text(config, "{\"cloud_alm\": ");
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains((file + ": not valid JSON").c_str()), ConfigError);
+  }
+  SUBCASE("a run_every of 5 parsecs") {
+    write_config(R"(,"services":{"export":{"run_every":"5 parsecs"}})");
+    CHECK_THROWS_WITH_AS(
+        load(),
+        (file + ": services.export.run_every: expected a duration like 5m, 30s or 1h (got \"5 parsecs\")").c_str(),
+        ConfigError);
+  }
+  SUBCASE("a negative package size") {
+    write_config(R"(,"services":{"import":{"package_size":-5}})");
+    CHECK_THROWS_WITH_AS(load(), (file + ": services.import.package_size: must be between 1 and 10000").c_str(),
+                         ConfigError);
+  }
+  SUBCASE("a misspelt field") {
+    write_config(R"(,"services":{"export":{"packge_size":5}})");
+    CHECK_THROWS_WITH_AS(load(), (file + ": services.export.packge_size: unknown field").c_str(), ConfigError);
+  }
+  SUBCASE("a path for the retry service") {
+    write_config(R"(,"services":{"retry":{"path":"/x"}})");
+    CHECK_THROWS_WITH_AS(load(), (file + ": services.retry.path: unknown field").c_str(), ConfigError);
+  }
+  SUBCASE("an unset password variable") {
+    write_config("", "");
+    EnvLookup empty = [](const std::string&) { return std::optional<std::string>(); };
+    CHECK_THROWS_WITH_AS(load_config(config, empty),
+                         (file + ": ato.password_env: environment variable ATO_PASSWORD is not set (or empty)").c_str(),
+                         ConfigError);
+  }
+  SUBCASE("two password sources") {
+    write_config("", R"(,"password":"x")");
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("ato: give only one of password, password_env and password_file"),
+                         ConfigError);
+  }
+  SUBCASE("a bad durability, log level and admin address") {
+    write_config(R"(,"outbox":{"durability":"sometimes"})");
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("outbox.durability: expected one of normal, full"), ConfigError);
+    write_config(R"(,"log":{"level":"loud"})");
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("log.level: expected one of"), ConfigError);
+    write_config(R"(,"admin":{"listen":"127.0.0.1:99999"})");
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("admin.listen: expected host:port"), ConfigError);
+  }
+  SUBCASE("a retry cap below its base") {
+    write_config(R"(,"retry_policy":{"base":"2h","cap":"1h"})");
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("retry_policy.cap: must not be shorter than retry_policy.base"),
+                         ConfigError);
+  }
+  SUBCASE("a feed URL that is not one") {
+    write_text(config, R"({"cloud_alm":{"service_key_file":"key.json"},
+      "ato":{"feed_url":"s4d.example.com/feed","user":"U","password_env":"ATO_PASSWORD"}})");
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("ato.feed_url: not an absolute URL"), ConfigError);
+  }
+}
+
+TEST_CASE_FIXTURE(Fixture, "risky settings draw warnings, not silence") {
+  chmod(key.c_str(), 0644);
+  write_config(R"(,"tls":{"verify":false},"admin":{"listen":"0.0.0.0:8690"})");
+  const auto c = load();
+  REQUIRE(c.warnings.size() == 3);
+  CHECK(c.warnings[0].find("readable by other users") != std::string::npos);
+  CHECK(c.warnings[1].find("tls.verify is false") != std::string::npos);
+  CHECK(c.warnings[2].find("reachable from other machines") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "the effective configuration shows no secret") {
+  write_config();
+  const auto c = load();
+  for (const auto& text : {effective_config_json(c), effective_config_text(c)}) {
+    CHECK(text.find(kSecret) == std::string::npos);
+    CHECK(text.find(kPassword) == std::string::npos);
+    CHECK(text.find("****") != std::string::npos);
+    CHECK(text.find("https://mytenant.eu10.alm.cloud.sap") != std::string::npos);
+    CHECK(text.find("/oauth/token") != std::string::npos);
+  }
+}
+
+TEST_CASE_FIXTURE(Fixture, "config init writes a file that loads with every default spelled out") {
+  InitOptions options;
+  options.service_key_file = key;
+  options.ato_url = "https://s4d.example.com/feed/Events";
+  options.ato_user = "CALM_COMM";
+  options.ato_password_env = "ATO_PASSWORD";
+  options.run_every = std::chrono::seconds(30);
+  options.out = config;
+  const std::string json = init_config_json(options);
+  for (const char* field : {"\"run_every\": \"30s\"", "\"package_size\": 100", "\"durability\": \"normal\"",
+                            "\"max_attempts\": 50", "\"ca_file\": null", "\"service_key_file\": \"key.json\""})
+    CHECK_MESSAGE(json.find(field) != std::string::npos, field);
+  write_text(config, json);
+  const auto c = load();
+  CHECK(c.export_service.run_every == std::chrono::seconds(30));
+  CHECK(c.retry_service.run_every == std::chrono::seconds(30));
+  CHECK(c.cloud_alm.host == "https://mytenant.eu10.alm.cloud.sap");
+
+  options.service_key_file = dir / "missing.json";
+  CHECK_THROWS_WITH_AS(init_config_json(options), doctest::Contains("cannot read"), ConfigError);
+}

@@ -1,0 +1,98 @@
+#include <doctest/doctest.h>
+
+#include "core/json_reader.hpp"
+#include "core/json_writer.hpp"
+
+using namespace ato;
+
+namespace {
+
+std::string json_literal(std::string_view text) {
+  std::string out;
+  append_json_string(out, text);
+  return out;
+}
+
+// What simdjson reads back from our writer's string literal.
+std::string round_trip(std::string_view text) {
+  simdjson::dom::parser parser;
+  const std::string json = "{\"v\":" + json_literal(text) + "}";
+  return std::string(JsonObjectReader(parse_json(parser, json), "").raw()["v"].get_string().value());
+}
+
+}  // namespace
+
+TEST_CASE("strings are escaped exactly where JSON requires") {
+  CHECK(json_literal("plain") == "\"plain\"");
+  CHECK(json_literal("a\"b\\c") == R"("a\"b\\c")");
+  CHECK(json_literal("\n\r\t\b\f") == R"("\n\r\t\b\f")");
+  CHECK(json_literal(std::string("\x00\x01\x1f", 3)) == R"("\u0000\u0001\u001f")");
+  CHECK(json_literal("\x7f/") == "\"\x7f/\"");  // DEL and slash need no escape
+  CHECK(json_literal("Grüße 😀") == "\"Grüße 😀\"");  // UTF-8 passes through
+}
+
+TEST_CASE("every control character and Unicode round-trips through writer and simdjson") {
+  std::string all_controls;
+  for (int c = 0; c < 0x20; ++c) all_controls += static_cast<char>(c);
+  CHECK(round_trip(all_controls) == all_controls);
+  CHECK(round_trip("顧客注文 — \"quoted\" \\ back\\slash 😀 \u2028") == "顧客注文 — \"quoted\" \\ back\\slash 😀 \u2028");
+  const std::string long_text(1 << 20, 'x');
+  CHECK(round_trip(long_text) == long_text);
+}
+
+TEST_CASE("the writer places commas and colons") {
+  std::string out;
+  JsonWriter json(out);
+  json.begin_object()
+      .field("a", 1)
+      .key("b")
+      .begin_array()
+      .value("x")
+      .value(true)
+      .null()
+      .begin_object()
+      .end_object()
+      .end_array()
+      .field("c", std::int64_t{-9223372036854775807 - 1})
+      .field("d", 0.5)
+      .key("e")
+      .raw(R"({"k":1})")
+      .end_object();
+  CHECK(out == R"({"a":1,"b":["x",true,null,{}],"c":-9223372036854775808,"d":0.5,"e":{"k":1}})");
+}
+
+TEST_CASE("pretty printing keeps strings intact and re-parses to the same document") {
+  const std::string compact = R"({"a":[1,{"b":"x,{:}\"y"}],"e":{},"f":[]})";
+  const std::string pretty = pretty_json(compact);
+  CHECK(pretty.find("\"x,{:}\\\"y\"") != std::string::npos);
+  CHECK(pretty.find("\"e\": {}") != std::string::npos);
+  simdjson::dom::parser p1, p2;
+  CHECK(simdjson::minify(parse_json(p1, compact)) == simdjson::minify(parse_json(p2, pretty)));
+}
+
+TEST_CASE("the reader names the path of every problem") {
+  simdjson::dom::parser parser;
+  const auto root = JsonObjectReader(
+      parse_json(parser, R"({"s":"x","n":5,"neg":-1,"f":1.5,"big":18446744073709551615,"o":{"inner":[1,"two"]},
+                             "empty":"","nul":null,"dup":1,"dup":2})"),
+      "");
+  CHECK(root.string("s") == "x");
+  CHECK_THROWS_WITH_AS(root.string("n"), "n: expected string, got integer", JsonError);
+  CHECK_THROWS_WITH_AS(root.string("missing"), "missing: missing (expected string)", JsonError);
+  CHECK_THROWS_WITH_AS(root.string("empty"), "empty: must not be empty", JsonError);
+  CHECK(root.integer("n", 0, 10) == 5);
+  CHECK_THROWS_WITH_AS(root.integer("n", 6, 10), "n: must be between 6 and 10", JsonError);
+  CHECK_THROWS_WITH_AS(root.integer("f", 0, 10), "f: expected integer, got number", JsonError);
+  CHECK_THROWS_WITH_AS(root.integer("big", 0, 10), "big: must be between 0 and 10", JsonError);
+  CHECK(root.number("n", 0, 10) == 5.0);
+  CHECK(root.nullable_string("nul") == std::nullopt);
+  CHECK(root.nullable_integer("nul", 0, 1) == std::nullopt);
+  CHECK_THROWS_WITH_AS(root.object("o").array("inner").for_each_string([](std::string_view, std::size_t) {}),
+                       "o.inner[0]: expected string, got integer", JsonError);
+  CHECK_THROWS_WITH_AS(root.only_keys({"s", "n", "neg", "f", "big", "o", "empty", "nul"}), "dup: unknown field",
+                       JsonError);
+  CHECK_THROWS_WITH_AS(root.only_keys({"s", "n", "neg", "f", "big", "o", "empty", "nul", "dup"}),
+                       "dup: given more than once", JsonError);
+  CHECK_THROWS_WITH_AS(parse_json(parser, "{\"a\":"), doctest::Contains("not valid JSON"), JsonError);
+  CHECK_THROWS_WITH_AS(parse_json(parser, "{\"a\":\"\xff\"}"), doctest::Contains("not valid JSON"), JsonError);
+}

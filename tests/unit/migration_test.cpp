@@ -1,0 +1,86 @@
+// Migration 001 holds the outbox's invariants as CHECK constraints: these tests try to break them.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <string>
+
+#include "schema/outbox_migrations.hpp"
+
+namespace {
+
+struct Db {
+  sqlite3* db = nullptr;
+  Db() {
+    REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
+    for (const auto& m : ato::schema::kOutboxMigrations) REQUIRE(exec(std::string(m.sql)) == SQLITE_OK);
+  }
+  ~Db() { sqlite3_close(db); }
+  int exec(const std::string& sql) { return sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr); }
+  std::string error() const { return sqlite3_errmsg(db); }
+};
+
+const std::string kInsert =
+    "INSERT INTO events (event_id, service, sequence, transport_id, source_system, payload, enqueued_at, "
+    "next_attempt_at) VALUES ";
+
+}  // namespace
+
+TEST_CASE("migrations are numbered from 1 without gaps") {
+  int expected = 1;
+  for (const auto& m : ato::schema::kOutboxMigrations) CHECK(m.version == expected++);
+  CHECK(expected > 1);
+}
+
+TEST_CASE("a pending event is accepted and its defaults are right") {
+  Db db;
+  REQUIRE(db.exec(kInsert + "('e1', 'EXPORT', 1, 'S4DK900001', 'S4D~080', '{}', 10, 10)") == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db.db, "SELECT state, attempts, errors FROM events", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "pending");
+  CHECK(sqlite3_column_int(stmt, 1) == 0);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 2))) == "[]");
+  sqlite3_finalize(stmt);
+}
+
+TEST_CASE("the state invariants cannot be broken") {
+  Db db;
+  REQUIRE(db.exec(kInsert + "('e1', 'EXPORT', 1, 'S4DK900001', 'S4D~080', '{}', 10, 10)") == SQLITE_OK);
+  // Same eventId twice: one row.
+  CHECK(db.exec(kInsert + "('e1', 'EXPORT', 2, 'S4DK900001', 'S4D~080', '{}', 10, 10)") == SQLITE_CONSTRAINT);
+  CHECK(db.exec(kInsert + "('e2', 'RETRY', 2, 'S4DK900001', 'S4D~080', '{}', 10, 10)") == SQLITE_CONSTRAINT);
+  CHECK(db.exec(kInsert + "('e3', 'EXPORT', 0, 'S4DK900001', 'S4D~080', '{}', 10, 10)") == SQLITE_CONSTRAINT);
+  // In flight without a lease, done without a settle time, dead without a reason: all refused.
+  CHECK(db.exec("UPDATE events SET state = 'in_flight'") == SQLITE_CONSTRAINT);
+  CHECK(db.exec("UPDATE events SET state = 'done'") == SQLITE_CONSTRAINT);
+  CHECK(db.exec("UPDATE events SET state = 'dead', settled_at = 5") == SQLITE_CONSTRAINT);
+  CHECK(db.exec("UPDATE events SET state = 'lost'") == SQLITE_CONSTRAINT);
+  CHECK(db.exec("UPDATE events SET errors = '{}'") == SQLITE_CONSTRAINT);
+  CHECK(db.exec("UPDATE events SET attempts = -1") == SQLITE_CONSTRAINT);
+  // The legal transitions pass.
+  CHECK(db.exec("UPDATE events SET state = 'in_flight', lease_token = 1, lease_expires_at = 99") == SQLITE_OK);
+  CHECK(db.exec("UPDATE events SET state = 'in_flight', lease_token = NULL") == SQLITE_CONSTRAINT);
+  CHECK(db.exec("UPDATE events SET state = 'retryable', lease_token = NULL, lease_expires_at = NULL, attempts = 1, "
+                "errors = json_array(json_object('attempt', 1, 'status', 503))") == SQLITE_OK);
+  CHECK(db.exec("UPDATE events SET state = 'dead', settled_at = 50, dead_reason = 'max attempts'") == SQLITE_OK);
+  CHECK(db.exec("UPDATE events SET state = 'pending', settled_at = NULL") == SQLITE_CONSTRAINT);  // reason left
+  CHECK(db.exec("INSERT INTO cursors VALUES ('EXPORT', -1, 0)") == SQLITE_CONSTRAINT);
+  CHECK(db.exec("INSERT INTO cursors VALUES ('EXPORT', 0, 0)") == SQLITE_OK);
+}
+
+TEST_CASE("the claim query is served by the partial indexes") {
+  Db db;
+  sqlite3_stmt* stmt = nullptr;
+  const std::string plan_sql =
+      "EXPLAIN QUERY PLAN SELECT id FROM events e WHERE service = 'EXPORT' AND state IN ('pending', 'retryable') "
+      "AND NOT EXISTS (SELECT 1 FROM events p WHERE p.transport_id = e.transport_id AND p.sequence < e.sequence "
+      "AND p.state IN ('pending', 'in_flight', 'retryable')) ORDER BY sequence LIMIT 100";
+  REQUIRE(sqlite3_prepare_v2(db.db, plan_sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+  std::string plan;
+  while (sqlite3_step(stmt) == SQLITE_ROW) plan += std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))) + "\n";
+  sqlite3_finalize(stmt);
+  CAPTURE(plan);
+  CHECK(plan.find("events_claimable") != std::string::npos);
+  CHECK(plan.find("events_open_by_transport") != std::string::npos);
+  CHECK(plan.find("SCAN") == std::string::npos);  // no full-table scan
+}
