@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bridge/outbox/retry_policy.hpp"
 #include "core/log.hpp"
 #include "core/secret.hpp"
 #include "core/service_key.hpp"
@@ -33,14 +34,6 @@ struct OutboundService {
   milliseconds run_every = std::chrono::minutes(5);  // SAP's job runs every 5 minutes
   int package_size = 100;
   std::string path;  // empty for retry: a retried event goes to its own service's path
-};
-
-struct RetryPolicy {
-  milliseconds base = std::chrono::minutes(1);
-  double multiplier = 2.0;
-  milliseconds cap = std::chrono::hours(1);
-  int max_attempts = 50;
-  milliseconds max_age = std::chrono::hours(24 * 7);
 };
 
 enum class Durability { Normal, Full };

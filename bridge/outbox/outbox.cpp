@@ -1,0 +1,435 @@
+#include "bridge/outbox/outbox.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+
+#include "bridge/outbox/sqlite.hpp"
+#include "schema/outbox_migrations.hpp"
+
+namespace ato::bridge {
+namespace {
+
+using sqlite::Statement;
+using sqlite::Transaction;
+
+constexpr std::string_view kOpenStates = "('pending', 'in_flight', 'retryable')";
+
+std::string_view state_name(EventState s) { return name_of(kEventStateNames, s); }
+Service service_from(std::string_view text) { return value_of(kServiceNames, text).value_or(Service::Export); }
+
+// Appends one entry to the row's error history.
+constexpr std::string_view kAppendError =
+    "json_insert(errors, '$[#]', json_object('at', ?, 'attempt', ?, 'http_status', ?, 'message', ?))";
+
+}  // namespace
+
+NewEvent to_new_event(const AtoEvent& event) {
+  return NewEvent{event.event_id, event.service,      event.sequence, event.transport_id,
+                  event.source.key(), to_json(event)};
+}
+
+std::int64_t StateCounts::total(EventState state) const {
+  std::int64_t sum = 0;
+  for (const auto& [service, states] : by_service)
+    if (auto it = states.find(state); it != states.end()) sum += it->second;
+  return sum;
+}
+
+struct Outbox::Impl {
+  OutboxOptions options;
+  std::unique_ptr<sqlite::Database> db;
+  std::mt19937_64 random{std::random_device{}()};
+  std::unique_ptr<Statement> insert_event, upsert_cursor, select_cursor, claim, settle_done, settle_release,
+      select_for_failure, settle_failure, rescue_expired, rescue_all;
+
+  // Runs `f`, turning SQLite's errors into ours: disk trouble is its own type.
+  template <typename F>
+  auto guarded(std::string_view operation, F&& f) const -> decltype(f()) {
+    try {
+      return f();
+    } catch (const sqlite::Error& e) {
+      const std::string message = fmt::format("outbox {}: {}: {}", options.path.string(), operation, e.what());
+      if (e.is_disk_trouble()) throw DiskTroubleError(message);
+      throw OutboxError(message);
+    }
+  }
+
+  double jitter() {
+    if (options.jitter) return options.jitter();
+    return std::uniform_real_distribution<double>(0.0, 1.0)(random);
+  }
+
+  void open();
+  void migrate();
+  void prepare();
+};
+
+void Outbox::Impl::open() {
+  // Create the file ourselves so it is private from its first byte (SQLite would use the umask).
+  const int fd = ::open(options.path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw OutboxError(fmt::format("outbox {}: cannot create or open: {}", options.path.string(), std::strerror(errno)));
+  ::close(fd);
+  db = std::make_unique<sqlite::Database>(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  db->exec(fmt::format("PRAGMA busy_timeout = {}", options.busy_timeout.count()));
+  // Incremental vacuum must be chosen before the first table exists.
+  if (db->query_int("PRAGMA page_count") == 0) db->exec("PRAGMA auto_vacuum = INCREMENTAL");
+  if (db->query_text("PRAGMA journal_mode = WAL") != "wal")
+    throw OutboxError(fmt::format("outbox {}: cannot switch to WAL mode (is it on a network filesystem?)",
+                                  options.path.string()));
+  // Set in code: Debian's SQLite build would otherwise make WAL synchronous=FULL.
+  db->exec(options.durability_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  if (options.max_size_bytes > 0) {
+    const auto page_size = db->query_int("PRAGMA page_size");
+    db->exec(fmt::format("PRAGMA max_page_count = {}", std::max<std::int64_t>(1, options.max_size_bytes / page_size)));
+  }
+  migrate();
+  prepare();
+}
+
+void Outbox::Impl::migrate() {
+  const int current = static_cast<int>(db->query_int("PRAGMA user_version"));
+  const int latest = latest_schema_version();
+  if (current > latest)
+    throw OutboxError(fmt::format(
+        "outbox {} has schema version {}, written by a newer ato-bridge; this one knows versions up to {}. "
+        "Use that newer ato-bridge, or point outbox.path at another file.",
+        options.path.string(), current, latest));
+  for (const auto& migration : schema::kOutboxMigrations) {
+    if (migration.version <= current) continue;
+    Transaction tx(*db);
+    db->exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at INTEGER NOT NULL)");
+    db->exec(migration.sql);
+    Statement record(*db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+    record.bind(1, migration.version).bind(2, migration.name).bind(3, now_epoch_millis()).run();
+    db->exec(fmt::format("PRAGMA user_version = {}", migration.version));
+    tx.commit();
+  }
+}
+
+void Outbox::Impl::prepare() {
+  insert_event = std::make_unique<Statement>(*db,
+      "INSERT INTO events (event_id, service, sequence, transport_id, source_system, payload, enqueued_at, "
+      "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (event_id) DO NOTHING");
+  upsert_cursor = std::make_unique<Statement>(*db,
+      "INSERT INTO cursors (service, sequence, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (service) DO UPDATE "
+      "SET sequence = max(sequence, excluded.sequence), updated_at = excluded.updated_at");
+  select_cursor = std::make_unique<Statement>(*db, "SELECT sequence FROM cursors WHERE service = ?");
+  // One statement: choose the due, unblocked events in sequence order and lease them.
+  claim = std::make_unique<Statement>(*db, fmt::format(
+      "UPDATE events SET state = 'in_flight', lease_token = ?1, lease_expires_at = ?2 WHERE id IN ("
+      " SELECT e.id FROM events e WHERE e.service = ?3 AND e.state = ?4 AND e.next_attempt_at <= ?5"
+      " AND e.sequence <= ?6 AND NOT EXISTS (SELECT 1 FROM events p WHERE p.transport_id = e.transport_id"
+      " AND p.sequence < e.sequence AND p.state IN {}) ORDER BY e.sequence LIMIT ?7) "
+      "RETURNING id, event_id, sequence, transport_id, source_system, payload, attempts, enqueued_at",
+      kOpenStates));
+  // Every settle presents the lease: a row rescued (and perhaps re-claimed) meanwhile is not ours.
+  settle_done = std::make_unique<Statement>(*db,
+      "UPDATE events SET state = 'done', settled_at = ?1, lease_token = NULL, lease_expires_at = NULL "
+      "WHERE id = ?2 AND state = 'in_flight' AND lease_token = ?3");
+  settle_release = std::make_unique<Statement>(*db,
+      "UPDATE events SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retryable' END, lease_token = NULL, "
+      "lease_expires_at = NULL WHERE id = ?1 AND state = 'in_flight' AND lease_token = ?2");
+  select_for_failure = std::make_unique<Statement>(*db,
+      "SELECT attempts, enqueued_at FROM events WHERE id = ?1 AND state = 'in_flight' AND lease_token = ?2");
+  settle_failure = std::make_unique<Statement>(*db, fmt::format(
+      "UPDATE events SET state = ?, attempts = ?, next_attempt_at = ?, settled_at = ?, dead_reason = ?, "
+      "lease_token = NULL, lease_expires_at = NULL, errors = {} WHERE id = ?", kAppendError));
+  const std::string rescue =
+      "UPDATE events SET state = 'retryable', attempts = attempts + 1, next_attempt_at = ?1, lease_token = NULL, "
+      "lease_expires_at = NULL, errors = json_insert(errors, '$[#]', json_object('at', ?2, 'attempt', attempts + 1, "
+      "'http_status', NULL, 'message', 'lease expired while in flight (the bridge stopped or hung); it may have "
+      "been delivered, Cloud ALM deduplicates')) WHERE state = 'in_flight'";
+  rescue_expired = std::make_unique<Statement>(*db, rescue + " AND lease_expires_at <= ?1");
+  rescue_all = std::make_unique<Statement>(*db, rescue);
+}
+
+Outbox::Outbox(OutboxOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->guarded("open", [&] { impl_->open(); });
+}
+
+Outbox::~Outbox() = default;
+
+int Outbox::schema_version() const {
+  return impl_->guarded("schema version", [&] { return static_cast<int>(impl_->db->query_int("PRAGMA user_version")); });
+}
+
+int Outbox::latest_schema_version() {
+  return std::size(schema::kOutboxMigrations) == 0 ? 0 : std::end(schema::kOutboxMigrations)[-1].version;
+}
+
+EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& events, std::int64_t cursor,
+                              EpochMillis now) {
+  for (const auto& e : events) {
+    if (e.service != service)
+      throw std::invalid_argument(fmt::format("enqueue for {}: event {} is of service {}", to_string(service),
+                                              e.event_id, to_string(e.service)));
+    if (e.sequence > cursor)
+      throw std::invalid_argument(fmt::format("enqueue for {}: event {} has sequence {}, above the new cursor {}",
+                                              to_string(service), e.event_id, e.sequence, cursor));
+  }
+  return impl_->guarded("enqueue", [&] {
+    EnqueueResult result;
+    Transaction tx(*impl_->db);
+    auto& insert = *impl_->insert_event;
+    for (const auto& e : events) {
+      insert.bind(1, e.event_id).bind(2, to_string(e.service)).bind(3, e.sequence).bind(4, e.transport_id);
+      insert.bind(5, e.source_system).bind(6, e.payload).bind(7, now).run();
+      if (insert.changes() == 1) ++result.inserted;
+      else ++result.duplicates;
+    }
+    impl_->upsert_cursor->bind(1, to_string(service)).bind(2, cursor).bind(3, now).run();
+    tx.commit();
+    return result;
+  });
+}
+
+std::optional<std::int64_t> Outbox::cursor(Service service) const {
+  return impl_->guarded("read cursor", [&]() -> std::optional<std::int64_t> {
+    auto& stmt = *impl_->select_cursor;
+    stmt.bind(1, to_string(service));
+    std::optional<std::int64_t> value;
+    if (stmt.step()) value = stmt.int64(0);
+    stmt.reset();
+    return value;
+  });
+}
+
+std::int64_t Outbox::low_watermark(const std::vector<Service>& active_services) const {
+  std::int64_t lowest = kMaxSequence;
+  for (Service s : active_services) lowest = std::min(lowest, cursor(s).value_or(0));
+  return lowest;
+}
+
+ClaimedPackage Outbox::claim(const ClaimRequest& request) {
+  ClaimedPackage package;
+  package.lease_token = static_cast<std::int64_t>(impl_->random() >> 2) + 1;
+  package.lease_expires_at = request.now + request.lease.count();
+  impl_->guarded("claim", [&] {
+    auto& stmt = *impl_->claim;
+    stmt.bind(1, package.lease_token).bind(2, package.lease_expires_at).bind(3, to_string(request.service));
+    stmt.bind(4, request.from == ClaimFrom::Pending ? "pending" : "retryable").bind(5, request.now);
+    stmt.bind(6, request.watermark).bind(7, request.max_events);
+    while (stmt.step()) {
+      package.events.push_back(ClaimedEvent{stmt.int64(0), std::string(stmt.text(1)), request.service, stmt.int64(2),
+                                            std::string(stmt.text(3)), std::string(stmt.text(4)),
+                                            std::string(stmt.text(5)), static_cast<int>(stmt.int64(6)), stmt.int64(7)});
+    }
+    stmt.reset();
+  });
+  std::sort(package.events.begin(), package.events.end(),
+            [](const ClaimedEvent& a, const ClaimedEvent& b) { return a.sequence < b.sequence; });
+  return package;
+}
+
+SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settlement>& settlements, EpochMillis now,
+                            const RetryPolicy& policy) {
+  return impl_->guarded("settle", [&] {
+    SettleResult result;
+    Transaction tx(*impl_->db);
+    const std::string now_text = format_iso8601_utc(now);
+    for (const auto& s : settlements) {
+      if (s.kind == Settlement::Kind::Done || s.kind == Settlement::Kind::Release) {
+        const bool done = s.kind == Settlement::Kind::Done;
+        auto& stmt = done ? *impl_->settle_done : *impl_->settle_release;
+        if (done) stmt.bind(1, now).bind(2, s.id).bind(3, lease_token);
+        else stmt.bind(1, s.id).bind(2, lease_token);
+        stmt.run();
+        if (stmt.changes() == 0) ++result.stale;
+        else ++(done ? result.done : result.released);
+        continue;
+      }
+      auto& row = *impl_->select_for_failure;
+      row.bind(1, s.id).bind(2, lease_token);
+      if (!row.step()) {
+        row.reset();
+        ++result.stale;
+        continue;
+      }
+      const int attempts = static_cast<int>(row.int64(0)) + 1;
+      const EpochMillis enqueued_at = row.int64(1);
+      row.reset();
+
+      EventState state = EventState::Dead;
+      std::string reason = s.message;
+      EpochMillis next_attempt_at = now;
+      if (s.kind == Settlement::Kind::Retry) {
+        const auto decision = decide_retry(policy, attempts, enqueued_at, now, s.retry_after, impl_->jitter());
+        if (decision.give_up) {
+          reason = decision.reason + "; last error: " + s.message;
+        } else {
+          state = EventState::Retryable;
+          next_attempt_at = decision.next_attempt_at;
+        }
+      }
+      auto& update = *impl_->settle_failure;
+      update.bind(1, state_name(state)).bind(2, attempts).bind(3, next_attempt_at);
+      if (state == EventState::Dead) update.bind(4, now).bind(5, reason);
+      else update.bind_null(4).bind_null(5);
+      update.bind(6, now_text).bind(7, attempts);
+      if (s.http_status) update.bind(8, s.http_status);
+      else update.bind_null(8);
+      update.bind(9, s.message).bind(10, s.id).run();
+      ++(state == EventState::Dead ? result.dead : result.retryable);
+    }
+    tx.commit();
+    return result;
+  });
+}
+
+int Outbox::rescue_expired(EpochMillis now) {
+  return impl_->guarded("rescue", [&] {
+    auto& stmt = *impl_->rescue_expired;
+    stmt.bind(1, now).bind(2, format_iso8601_utc(now)).run();
+    return stmt.changes();
+  });
+}
+
+int Outbox::rescue_all_in_flight(EpochMillis now) {
+  return impl_->guarded("rescue", [&] {
+    auto& stmt = *impl_->rescue_all;
+    stmt.bind(1, now).bind(2, format_iso8601_utc(now)).run();
+    return stmt.changes();
+  });
+}
+
+namespace {
+
+constexpr std::string_view kDeadFilter =
+    "state = 'dead' AND (?1 IS NULL OR service = ?1) AND (?2 IS NULL OR transport_id = ?2) "
+    "AND (?3 IS NULL OR instr(dead_reason, ?3) > 0)";
+
+void bind_filter(Statement& stmt, const DeadLetterFilter& filter) {
+  if (filter.service) stmt.bind(1, to_string(*filter.service));
+  else stmt.bind_null(1);
+  if (filter.transport_id) stmt.bind(2, *filter.transport_id);
+  else stmt.bind_null(2);
+  if (filter.reason_contains) stmt.bind(3, *filter.reason_contains);
+  else stmt.bind_null(3);
+}
+
+constexpr std::string_view kDeadColumns =
+    "event_id, service, sequence, transport_id, source_system, attempts, enqueued_at, settled_at, dead_reason, "
+    "errors, payload";
+
+DeadLetter read_dead_letter(const Statement& stmt, bool with_payload) {
+  DeadLetter d;
+  d.event_id = stmt.text(0);
+  d.service = service_from(stmt.text(1));
+  d.sequence = stmt.int64(2);
+  d.transport_id = stmt.text(3);
+  d.source_system = stmt.text(4);
+  d.attempts = static_cast<int>(stmt.int64(5));
+  d.enqueued_at = stmt.int64(6);
+  d.died_at = stmt.int64(7);
+  d.reason = stmt.text(8);
+  d.errors = stmt.text(9);
+  if (with_payload) d.payload = stmt.text(10);
+  return d;
+}
+
+}  // namespace
+
+std::vector<DeadLetter> Outbox::dead_letters(const DeadLetterFilter& filter) const {
+  return impl_->guarded("list dead letters", [&] {
+    Statement stmt(*impl_->db, fmt::format("SELECT {} FROM events WHERE {} ORDER BY settled_at, id LIMIT ?4",
+                                           kDeadColumns, kDeadFilter));
+    bind_filter(stmt, filter);
+    stmt.bind(4, filter.limit);
+    std::vector<DeadLetter> out;
+    while (stmt.step()) out.push_back(read_dead_letter(stmt, false));
+    return out;
+  });
+}
+
+std::optional<DeadLetter> Outbox::dead_letter(const std::string& event_id) const {
+  return impl_->guarded("show dead letter", [&]() -> std::optional<DeadLetter> {
+    Statement stmt(*impl_->db, fmt::format("SELECT {} FROM events WHERE event_id = ? AND state = 'dead'", kDeadColumns));
+    stmt.bind(1, event_id);
+    if (!stmt.step()) return std::nullopt;
+    return read_dead_letter(stmt, true);
+  });
+}
+
+namespace {
+
+// Back to pending, attempts reset; the history records the requeue so nothing is forgotten.
+constexpr std::string_view kRequeue =
+    "UPDATE events SET state = 'pending', attempts = 0, next_attempt_at = ?10, settled_at = NULL, dead_reason = NULL, "
+    "errors = json_insert(errors, '$[#]', json_object('at', ?11, 'requeued_after_attempts', attempts, "
+    "'dead_reason', dead_reason)) WHERE ";
+
+}  // namespace
+
+int Outbox::requeue_dead(const std::string& event_id, EpochMillis now) {
+  return impl_->guarded("requeue dead letter", [&] {
+    Statement stmt(*impl_->db, std::string(kRequeue) + "event_id = ?1 AND state = 'dead'");
+    stmt.bind(1, event_id).bind(10, now).bind(11, format_iso8601_utc(now)).run();
+    return stmt.changes();
+  });
+}
+
+int Outbox::requeue_dead(const DeadLetterFilter& filter, EpochMillis now) {
+  return impl_->guarded("requeue dead letters", [&] {
+    Statement stmt(*impl_->db, std::string(kRequeue) + std::string(kDeadFilter));
+    bind_filter(stmt, filter);
+    stmt.bind(10, now).bind(11, format_iso8601_utc(now)).run();
+    return stmt.changes();
+  });
+}
+
+StateCounts Outbox::counts() const {
+  return impl_->guarded("count", [&] {
+    StateCounts counts;
+    Statement stmt(*impl_->db, "SELECT service, state, count(*) FROM events GROUP BY service, state");
+    while (stmt.step()) {
+      const auto state = value_of(kEventStateNames, stmt.text(1));
+      if (state) counts.by_service[service_from(stmt.text(0))][*state] = stmt.int64(2);
+    }
+    return counts;
+  });
+}
+
+std::optional<std::chrono::milliseconds> Outbox::oldest_waiting_age(EpochMillis now) const {
+  return impl_->guarded("oldest waiting", [&]() -> std::optional<std::chrono::milliseconds> {
+    Statement stmt(*impl_->db,
+                   fmt::format("SELECT min(enqueued_at) FROM events WHERE state IN {}", kOpenStates));
+    if (!stmt.step() || stmt.is_null(0)) return std::nullopt;
+    return std::chrono::milliseconds(std::max<std::int64_t>(0, now - stmt.int64(0)));
+  });
+}
+
+std::int64_t Outbox::delete_done_before(EpochMillis before, int batch) {
+  return impl_->guarded("retention", [&] {
+    Statement stmt(*impl_->db,
+                   "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE state = 'done' AND settled_at < ?1 "
+                   "LIMIT ?2)");
+    std::int64_t deleted = 0;
+    // Small transactions: the collector and pusher are never blocked for long.
+    for (;;) {
+      stmt.bind(1, before).bind(2, batch).run();
+      const int n = stmt.changes();
+      deleted += n;
+      if (n < batch) break;
+    }
+    if (deleted > 0) impl_->db->exec("PRAGMA incremental_vacuum");
+    return deleted;
+  });
+}
+
+void Outbox::set_max_size_bytes(std::int64_t bytes) {
+  impl_->guarded("size limit", [&] {
+    const auto page_size = impl_->db->query_int("PRAGMA page_size");
+    const auto pages = bytes > 0 ? std::max<std::int64_t>(1, bytes / page_size) : 4294967294LL;
+    impl_->db->exec(fmt::format("PRAGMA max_page_count = {}", pages));
+  });
+}
+
+}  // namespace ato::bridge

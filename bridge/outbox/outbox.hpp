@@ -1,0 +1,206 @@
+// The outbox: every collected event rests here until Cloud ALM accepted it (done) or it was given
+// up on with a stated reason (dead). One SQLite file in WAL mode, one writer connection.
+//
+// Life of an event:  pending --claim--> in_flight --settle--> done | retryable | dead
+//                    retryable --claim (retry job)--> in_flight;  in_flight --release--> back, no attempt spent
+//                    in_flight --lease expired (crash)--> retryable (rescue);  dead --requeue--> pending
+//
+// Not thread-safe: one owner uses it (the bridge runs it on one strand); other processes may read.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bridge/outbox/retry_policy.hpp"
+#include "core/event.hpp"
+
+namespace ato::bridge {
+
+enum class Durability;  // bridge/config.hpp
+
+enum class EventState { Pending, InFlight, Retryable, Done, Dead };
+inline constexpr EnumNames<EventState, 5> kEventStateNames{{{EventState::Pending, "pending"},
+                                                             {EventState::InFlight, "in_flight"},
+                                                             {EventState::Retryable, "retryable"},
+                                                             {EventState::Done, "done"},
+                                                             {EventState::Dead, "dead"}}};
+
+// Any outbox failure. what() says what failed and where.
+class OutboxError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The disk is full (or the outbox reached its size limit) or cannot be read or written. What was
+// stored is intact; the operation did not happen. Stop collecting, report unhealthy, try later.
+class DiskTroubleError : public OutboxError {
+ public:
+  using OutboxError::OutboxError;
+};
+
+struct OutboxOptions {
+  std::filesystem::path path;
+  bool durability_full = false;  // synchronous=FULL instead of NORMAL (see README, "Durability")
+  std::chrono::milliseconds busy_timeout{5000};
+  std::int64_t max_size_bytes = 0;  // 0: no limit; reaching it behaves like a full disk
+  // Jitter source in [0, 1) for retry backoff; tests make it deterministic.
+  std::function<double()> jitter;
+};
+
+// An event as it enters the outbox.
+struct NewEvent {
+  std::string event_id;
+  Service service = Service::Export;
+  std::int64_t sequence = 0;
+  std::string transport_id;
+  std::string source_system;  // SID~client
+  std::string payload;        // the event's JSON, pushed as is
+};
+NewEvent to_new_event(const AtoEvent& event);
+
+struct EnqueueResult {
+  int inserted = 0;
+  int duplicates = 0;  // already stored (same eventId): ignored
+};
+
+struct ClaimedEvent {
+  std::int64_t id = 0;
+  std::string event_id;
+  Service service = Service::Export;
+  std::int64_t sequence = 0;
+  std::string transport_id;
+  std::string source_system;
+  std::string payload;
+  int attempts = 0;  // failed attempts so far
+  EpochMillis enqueued_at = 0;
+};
+
+struct ClaimedPackage {
+  std::int64_t lease_token = 0;
+  EpochMillis lease_expires_at = 0;
+  std::vector<ClaimedEvent> events;  // ascending sequence
+};
+
+enum class ClaimFrom { Pending, Retryable };  // the service's own job / the retry job
+
+struct ClaimRequest {
+  Service service = Service::Export;
+  ClaimFrom from = ClaimFrom::Pending;
+  int max_events = 100;
+  EpochMillis now = 0;
+  std::chrono::milliseconds lease{std::chrono::minutes(2)};
+  // Events above this sequence are not claimable: the low watermark (see low_watermark()).
+  std::int64_t watermark = kMaxSequence;
+};
+
+// What became of one claimed event.
+struct Settlement {
+  enum class Kind { Done, Retry, Dead, Release };
+  std::int64_t id = 0;
+  Kind kind = Kind::Done;
+  int http_status = 0;  // 0 when there was no HTTP answer (timeout, connection error)
+  std::string message;  // for Retry and Dead: what went wrong
+  std::optional<std::chrono::milliseconds> retry_after;
+
+  static Settlement done(std::int64_t id) { return {id, Kind::Done, 0, {}, {}}; }
+  static Settlement retry(std::int64_t id, int status, std::string message,
+                          std::optional<std::chrono::milliseconds> retry_after = {}) {
+    return {id, Kind::Retry, status, std::move(message), retry_after};
+  }
+  static Settlement dead(std::int64_t id, int status, std::string message) {
+    return {id, Kind::Dead, status, std::move(message), {}};
+  }
+  static Settlement release(std::int64_t id) { return {id, Kind::Release, 0, {}, {}}; }
+};
+
+struct SettleResult {
+  int done = 0;
+  int retryable = 0;
+  int dead = 0;  // including those the retry policy gave up on
+  int released = 0;
+  int stale = 0;  // the lease was no longer ours (rescued meanwhile): nothing written for these
+};
+
+struct DeadLetter {
+  std::string event_id;
+  Service service = Service::Export;
+  std::int64_t sequence = 0;
+  std::string transport_id;
+  std::string source_system;
+  int attempts = 0;
+  EpochMillis enqueued_at = 0;
+  EpochMillis died_at = 0;
+  std::string reason;
+  std::string errors;   // JSON array: every failed attempt {at, attempt, http_status, message}
+  std::string payload;  // filled by show_dead_letter only
+};
+
+struct DeadLetterFilter {
+  std::optional<Service> service;
+  std::optional<std::string> transport_id;
+  std::optional<std::string> reason_contains;
+  int limit = 100;
+};
+
+struct StateCounts {
+  std::map<Service, std::map<EventState, std::int64_t>> by_service;
+  std::int64_t total(EventState state) const;
+};
+
+class Outbox {
+ public:
+  // Creates the file (mode 0600) when missing, applies the migrations in schema/outbox in order,
+  // and refuses a database written by a newer ato-bridge.
+  explicit Outbox(OutboxOptions options);
+  ~Outbox();
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+
+  int schema_version() const;
+  static int latest_schema_version();
+
+  // Stores `events` (all of `service`) and moves the service's cursor to `cursor` in one
+  // transaction. Events already stored are ignored. The cursor must cover the batch and never
+  // goes backwards.
+  EnqueueResult enqueue(Service service, const std::vector<NewEvent>& events, std::int64_t cursor, EpochMillis now);
+
+  std::optional<std::int64_t> cursor(Service service) const;
+  // The lowest cursor among the active event services (0 when one has none yet): nothing above it
+  // may leave, so an event never overtakes an earlier one that a slower service has yet to collect.
+  std::int64_t low_watermark(const std::vector<Service>& active_services) const;
+
+  ClaimedPackage claim(const ClaimRequest& request);
+  SettleResult settle(std::int64_t lease_token, const std::vector<Settlement>& settlements, EpochMillis now,
+                      const RetryPolicy& policy);
+  // In-flight events whose lease ran out (or all of them, at start-up after a crash) become
+  // retryable with the attempt counted: they may have reached Cloud ALM, which deduplicates.
+  int rescue_expired(EpochMillis now);
+  int rescue_all_in_flight(EpochMillis now);
+
+  std::vector<DeadLetter> dead_letters(const DeadLetterFilter& filter) const;
+  std::optional<DeadLetter> dead_letter(const std::string& event_id) const;
+  // Back to pending with attempts reset; the error history is kept. Returns how many.
+  int requeue_dead(const std::string& event_id, EpochMillis now);
+  int requeue_dead(const DeadLetterFilter& filter, EpochMillis now);
+
+  StateCounts counts() const;
+  // Age of the oldest event not yet done or dead (nullopt when there is none).
+  std::optional<std::chrono::milliseconds> oldest_waiting_age(EpochMillis now) const;
+  // Deletes done events settled before `before`, in small transactions, then frees pages.
+  std::int64_t delete_done_before(EpochMillis before, int batch = 1000);
+
+  void set_max_size_bytes(std::int64_t bytes);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ato::bridge

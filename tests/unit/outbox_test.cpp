@@ -1,0 +1,397 @@
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <random>
+#include <set>
+
+#include "bridge/outbox/outbox.hpp"
+#include "tests/support/process.hpp"
+
+using namespace ato;
+using namespace ato::bridge;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr EpochMillis kT0 = 1'800'000'000'000;
+
+std::string uuid_for(std::int64_t n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012llx", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+NewEvent event(Service service, std::int64_t sequence, std::string transport = "S4DK900001") {
+  return NewEvent{uuid_for(sequence), service, sequence, std::move(transport), "S4D~080",
+                  "{\"sequence\":" + std::to_string(sequence) + "}"};
+}
+
+struct Fixture {
+  test::TempDir dir;
+  std::filesystem::path path = dir / "outbox.db";
+  RetryPolicy policy;
+  std::unique_ptr<Outbox> outbox;
+
+  Fixture() { reopen(); }
+  void reopen(std::int64_t max_size = 0) {
+    outbox.reset();
+    OutboxOptions options;
+    options.path = path;
+    options.max_size_bytes = max_size;
+    options.jitter = [] { return 0.0; };
+    outbox = std::make_unique<Outbox>(std::move(options));
+  }
+  Outbox& box() { return *outbox; }
+
+  ClaimedPackage claim(Service service, ClaimFrom from = ClaimFrom::Pending, EpochMillis now = kT0, int max = 100,
+                       std::int64_t watermark = kMaxSequence) {
+    ClaimRequest r;
+    r.service = service;
+    r.from = from;
+    r.now = now;
+    r.max_events = max;
+    r.watermark = watermark;
+    return box().claim(r);
+  }
+
+  std::vector<std::int64_t> sequences(const ClaimedPackage& p) {
+    std::vector<std::int64_t> out;
+    for (const auto& e : p.events) out.push_back(e.sequence);
+    return out;
+  }
+
+  std::int64_t count(EventState s) { return box().counts().total(s); }
+
+  // Reads one column of one event straight from the file, to see what a restarted bridge would.
+  std::string column(const std::string& event_id, const std::string& col) {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(db, ("SELECT " + col + " FROM events WHERE event_id = ?").c_str(), -1, &stmt, nullptr);
+    sqlite3_bind_text(stmt, 1, event_id.c_str(), -1, SQLITE_TRANSIENT);
+    std::string out = "(no row)";
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+      out = sqlite3_column_text(stmt, 0) ? reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)) : "NULL";
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Fixture, "opening creates a private file with the latest schema, and is repeatable") {
+  struct stat st {};
+  REQUIRE(stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(box().schema_version() == Outbox::latest_schema_version());
+  CHECK(Outbox::latest_schema_version() >= 1);
+  box().enqueue(Service::Export, {event(Service::Export, 1)}, 1, kT0);
+  reopen();
+  CHECK(box().schema_version() == Outbox::latest_schema_version());
+  CHECK(count(EventState::Pending) == 1);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a database from a newer ato-bridge is refused with a clear error") {
+  outbox.reset();
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  CHECK_THROWS_WITH_AS(reopen(), doctest::Contains("schema version 999, written by a newer ato-bridge"), OutboxError);
+}
+
+TEST_CASE_FIXTURE(Fixture, "enqueue is idempotent and moves the cursor with its events") {
+  CHECK_FALSE(box().cursor(Service::Export).has_value());
+  auto r = box().enqueue(Service::Export, {event(Service::Export, 1), event(Service::Export, 2)}, 5, kT0);
+  CHECK(r.inserted == 2);
+  CHECK(r.duplicates == 0);
+  CHECK(box().cursor(Service::Export) == 5);
+  r = box().enqueue(Service::Export, {event(Service::Export, 2), event(Service::Export, 3)}, 7, kT0);
+  CHECK(r.inserted == 1);
+  CHECK(r.duplicates == 1);
+  CHECK(count(EventState::Pending) == 3);
+  box().enqueue(Service::Export, {}, 4, kT0);  // a cursor never goes backwards
+  CHECK(box().cursor(Service::Export) == 7);
+  CHECK_THROWS_AS(box().enqueue(Service::Export, {event(Service::Export, 9)}, 8, kT0), std::invalid_argument);
+  CHECK_THROWS_AS(box().enqueue(Service::Import, {event(Service::Export, 9)}, 9, kT0), std::invalid_argument);
+  CHECK(box().cursor(Service::Export) == 7);
+  CHECK(count(EventState::Pending) == 3);
+}
+
+TEST_CASE_FIXTURE(Fixture, "claim takes due events oldest first, up to the package size, and leases them") {
+  std::vector<NewEvent> batch;
+  for (int i = 1; i <= 10; ++i) batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(10000 + i)));
+  box().enqueue(Service::Export, batch, 10, kT0);
+  const auto first = claim(Service::Export, ClaimFrom::Pending, kT0, 4);
+  CHECK(sequences(first) == std::vector<std::int64_t>{1, 2, 3, 4});
+  CHECK(first.lease_expires_at == kT0 + 120'000);
+  CHECK(first.events[0].payload == "{\"sequence\":1}");
+  CHECK(first.events[0].source_system == "S4D~080");
+  const auto second = claim(Service::Export, ClaimFrom::Pending, kT0, 100);
+  CHECK(sequences(second) == std::vector<std::int64_t>{5, 6, 7, 8, 9, 10});
+  CHECK(claim(Service::Export).events.empty());
+  CHECK(claim(Service::Import).events.empty());  // other services are separate
+  CHECK(count(EventState::InFlight) == 10);
+  CHECK(first.lease_token != second.lease_token);
+}
+
+TEST_CASE_FIXTURE(Fixture, "an event waits while an earlier event of its transport is open, whatever the service") {
+  box().enqueue(Service::Export, {event(Service::Export, 1, "S4DK900001"), event(Service::Export, 4, "S4DK900002")},
+                10, kT0);
+  box().enqueue(Service::Import, {event(Service::Import, 2, "S4DK900001"), event(Service::Import, 5, "S4DK900003")},
+                10, kT0);
+  box().enqueue(Service::StatusChange, {event(Service::StatusChange, 3, "S4DK900001")}, 10, kT0);
+
+  CHECK(sequences(claim(Service::Import)) == std::vector<std::int64_t>{5});  // 2 waits for export 1
+  CHECK(claim(Service::StatusChange).events.empty());                          // 3 waits for 1 and 2
+  const auto exports = claim(Service::Export);
+  CHECK(sequences(exports) == std::vector<std::int64_t>{1, 4});
+  CHECK(claim(Service::Import).events.empty());  // 1 is in flight: still open
+  box().settle(exports.lease_token, {Settlement::retry(exports.events[0].id, 503, "unavailable")}, kT0, policy);
+  CHECK(claim(Service::Import).events.empty());  // 1 waits for retry: still open
+  const auto retried = claim(Service::Export, ClaimFrom::Retryable, kT0 + 3'600'000);
+  REQUIRE(sequences(retried) == std::vector<std::int64_t>{1});
+  box().settle(retried.lease_token, {Settlement::done(retried.events[0].id)}, kT0, policy);
+  const auto imports = claim(Service::Import);
+  CHECK(sequences(imports) == std::vector<std::int64_t>{2});
+  box().settle(imports.lease_token, {Settlement::dead(imports.events[0].id, 422, "unprocessable")}, kT0, policy);
+  CHECK(sequences(claim(Service::StatusChange)) == std::vector<std::int64_t>{3});  // a dead letter does not block
+}
+
+TEST_CASE_FIXTURE(Fixture, "per-transport order holds across many interleaved transports and random outcomes") {
+  // 40 transports, each export -> import -> status change -> import, sequences interleaved at random.
+  std::mt19937 rng(42);
+  std::vector<std::pair<Service, std::string>> plan;
+  for (int t = 0; t < 40; ++t)
+    for (Service s : {Service::Export, Service::Import, Service::StatusChange, Service::Import})
+      plan.emplace_back(s, "S4DK9" + std::to_string(20000 + t));
+  // Shuffle while keeping each transport's own order: pick a random transport's next step each time.
+  std::map<std::string, std::vector<Service>> steps;
+  for (auto& [s, t] : plan) steps[t].push_back(s);
+  std::vector<NewEvent> all;
+  std::int64_t seq = 0;
+  while (!steps.empty()) {
+    auto it = std::next(steps.begin(), static_cast<long>(rng() % steps.size()));
+    all.push_back(event(it->second.front(), ++seq, it->first));
+    it->second.erase(it->second.begin());
+    if (it->second.empty()) steps.erase(it);
+  }
+  for (Service s : {Service::Export, Service::Import, Service::StatusChange}) {
+    std::vector<NewEvent> mine;
+    for (const auto& e : all)
+      if (e.service == s) mine.push_back(e);
+    box().enqueue(s, mine, seq, kT0);
+  }
+
+  std::map<std::string, std::int64_t> last_done;  // per transport: the highest sequence delivered
+  std::int64_t delivered = 0;
+  EpochMillis now = kT0;
+  for (int round = 0; round < 2000 && delivered < seq; ++round) {
+    now += 3'600'000;  // every retry is due by the next round
+    for (Service s : {Service::Export, Service::Import, Service::StatusChange}) {
+      for (ClaimFrom from : {ClaimFrom::Pending, ClaimFrom::Retryable}) {
+        const auto package = claim(s, from, now, 1 + static_cast<int>(rng() % 7));
+        std::vector<Settlement> outcome;
+        for (const auto& e : package.events) {
+          const int roll = static_cast<int>(rng() % 10);
+          if (roll < 6) {
+            CHECK_MESSAGE(e.sequence > last_done[e.transport_id], "transport " << e.transport_id << " out of order");
+            last_done[e.transport_id] = e.sequence;
+            ++delivered;
+            outcome.push_back(Settlement::done(e.id));
+          } else if (roll < 9) {
+            outcome.push_back(Settlement::retry(e.id, 503, "unavailable"));
+          } else {
+            outcome.push_back(Settlement::release(e.id));
+          }
+        }
+        box().settle(package.lease_token, outcome, now, policy);
+      }
+    }
+  }
+  CHECK(delivered == seq);
+  CHECK(count(EventState::Done) == seq);
+}
+
+TEST_CASE_FIXTURE(Fixture, "the low watermark holds events above the slowest active service's cursor") {
+  box().enqueue(Service::Import, {event(Service::Import, 5, "S4DK900009")}, 6, kT0);
+  box().enqueue(Service::Export, {}, 3, kT0);
+  const std::vector<Service> active = {Service::Export, Service::Import, Service::StatusChange};
+  CHECK(box().low_watermark(active) == 0);  // status change has not polled yet
+  box().enqueue(Service::StatusChange, {}, 100, kT0);
+  CHECK(box().low_watermark(active) == 3);
+  CHECK(claim(Service::Import, ClaimFrom::Pending, kT0, 100, box().low_watermark(active)).events.empty());
+  box().enqueue(Service::Export, {}, 5, kT0);
+  CHECK(box().low_watermark(active) == 5);
+  CHECK(sequences(claim(Service::Import, ClaimFrom::Pending, kT0, 100, box().low_watermark(active))) ==
+        std::vector<std::int64_t>{5});
+  // An inactive service holds nobody back.
+  CHECK(box().low_watermark({Service::Import}) == 6);
+}
+
+TEST_CASE_FIXTURE(Fixture, "settling: done, retryable with history and backoff, dead, release") {
+  std::vector<NewEvent> batch;
+  for (int i = 1; i <= 5; ++i) batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(30000 + i)));
+  box().enqueue(Service::Export, batch, 5, kT0);
+  const auto p = claim(Service::Export);
+  REQUIRE(p.events.size() == 5);
+  const auto r = box().settle(p.lease_token,
+                              {Settlement::done(p.events[0].id), Settlement::retry(p.events[1].id, 503, "Service Unavailable"),
+                               Settlement::retry(p.events[2].id, 429, "Too Many Requests", 10min),
+                               Settlement::dead(p.events[3].id, 400, "package rejected: events[0].title"),
+                               Settlement::release(p.events[4].id)},
+                              kT0 + 5, policy);
+  CHECK(r.done == 1);
+  CHECK(r.retryable == 2);
+  CHECK(r.dead == 1);
+  CHECK(r.released == 1);
+  CHECK(r.stale == 0);
+  CHECK(column(uuid_for(1), "state") == "done");
+  CHECK(column(uuid_for(1), "settled_at") == std::to_string(kT0 + 5));
+  CHECK(column(uuid_for(2), "state") == "retryable");
+  CHECK(column(uuid_for(2), "attempts") == "1");
+  CHECK(column(uuid_for(2), "next_attempt_at") == std::to_string(kT0 + 5 + 30'000));  // jitter 0: base/2
+  CHECK(column(uuid_for(2), "json_extract(errors, '$[0].http_status')") == "503");
+  CHECK(column(uuid_for(2), "json_extract(errors, '$[0].message')") == "Service Unavailable");
+  CHECK(column(uuid_for(2), "json_extract(errors, '$[0].attempt')") == "1");
+  CHECK(column(uuid_for(3), "next_attempt_at") == std::to_string(kT0 + 5 + 600'000));  // Retry-After won
+  CHECK(column(uuid_for(4), "state") == "dead");
+  CHECK(column(uuid_for(4), "dead_reason") == "package rejected: events[0].title");
+  CHECK(column(uuid_for(5), "state") == "pending");
+  CHECK(column(uuid_for(5), "attempts") == "0");
+  // Not due yet: the retry job finds nothing until the backoff has passed.
+  CHECK(claim(Service::Export, ClaimFrom::Retryable, kT0 + 10).events.empty());
+  CHECK(sequences(claim(Service::Export, ClaimFrom::Retryable, kT0 + 30'005)) == std::vector<std::int64_t>{2});
+}
+
+TEST_CASE_FIXTURE(Fixture, "the retry policy turns the last allowed failure into a dead letter with its history") {
+  policy.max_attempts = 2;
+  box().enqueue(Service::Export, {event(Service::Export, 1)}, 1, kT0);
+  auto p = claim(Service::Export);
+  box().settle(p.lease_token, {Settlement::retry(p.events[0].id, 502, "Bad Gateway")}, kT0, policy);
+  p = claim(Service::Export, ClaimFrom::Retryable, kT0 + 3'600'000);
+  REQUIRE(p.events.size() == 1);
+  CHECK(p.events[0].attempts == 1);
+  const auto r = box().settle(p.lease_token, {Settlement::retry(p.events[0].id, 0, "connection reset")}, kT0, policy);
+  CHECK(r.dead == 1);
+  const auto dead = box().dead_letter(uuid_for(1));
+  REQUIRE(dead.has_value());
+  CHECK(dead->reason == "gave up after 2 attempts (retry_policy.max_attempts); last error: connection reset");
+  CHECK(dead->attempts == 2);
+  CHECK(dead->errors.find("Bad Gateway") != std::string::npos);
+  CHECK(dead->errors.find("\"http_status\":null") != std::string::npos);  // no HTTP answer
+  CHECK(dead->payload == "{\"sequence\":1}");
+}
+
+TEST_CASE_FIXTURE(Fixture, "the rescuer returns expired leases, and a late settle cannot overwrite it") {
+  box().enqueue(Service::Export, {event(Service::Export, 1), event(Service::Export, 2, "S4DK900002")}, 2, kT0);
+  const auto p = claim(Service::Export);  // lease 2 minutes
+  CHECK(box().rescue_expired(kT0 + 60'000) == 0);  // not expired yet
+  CHECK(box().rescue_expired(kT0 + 120'000) == 2);
+  CHECK(column(uuid_for(1), "state") == "retryable");
+  CHECK(column(uuid_for(1), "attempts") == "1");
+  CHECK(column(uuid_for(1), "json_extract(errors, '$[0].message')").find("lease expired") != std::string::npos);
+  // The pusher that held the lease comes back late: its settle is stale and changes nothing.
+  auto late = box().settle(p.lease_token, {Settlement::done(p.events[0].id), Settlement::retry(p.events[1].id, 503, "x")},
+                           kT0 + 130'000, policy);
+  CHECK(late.stale == 2);
+  CHECK(late.done == 0);
+  CHECK(column(uuid_for(1), "state") == "retryable");
+  // The retry job claims it under a new lease; the old lease still counts for nothing.
+  const auto again = claim(Service::Export, ClaimFrom::Retryable, kT0 + 130'000);
+  REQUIRE(again.events.size() == 2);
+  CHECK(box().settle(p.lease_token, {Settlement::done(again.events[0].id)}, kT0, policy).stale == 1);
+  CHECK(box().settle(again.lease_token, {Settlement::done(again.events[0].id)}, kT0, policy).done == 1);
+  // At start-up every lease belongs to a dead process.
+  CHECK(box().rescue_all_in_flight(kT0) == 1);
+  CHECK(count(EventState::InFlight) == 0);
+}
+
+TEST_CASE_FIXTURE(Fixture, "dead letters: list with filters, show, requeue one, by filter, all") {
+  std::vector<NewEvent> exports, imports;
+  for (int i = 1; i <= 4; ++i) exports.push_back(event(Service::Export, i, "S4DK9" + std::to_string(40000 + i)));
+  for (int i = 5; i <= 6; ++i) imports.push_back(event(Service::Import, i, "S4DK9" + std::to_string(40000 + i)));
+  box().enqueue(Service::Export, exports, 6, kT0);
+  box().enqueue(Service::Import, imports, 6, kT0);
+  for (Service s : {Service::Export, Service::Import}) {
+    const auto p = claim(s);
+    std::vector<Settlement> out;
+    for (const auto& e : p.events)
+      out.push_back(Settlement::dead(e.id, e.sequence % 2 ? 400 : 422, e.sequence % 2 ? "malformed" : "unprocessable"));
+    box().settle(p.lease_token, out, kT0, policy);
+  }
+  CHECK(box().dead_letters({}).size() == 6);
+  CHECK(box().dead_letters({Service::Import, {}, {}, 100}).size() == 2);
+  CHECK(box().dead_letters({{}, std::string("S4DK940002"), {}, 100}).size() == 1);
+  CHECK(box().dead_letters({{}, {}, std::string("malformed"), 100}).size() == 3);
+  CHECK(box().dead_letters({{}, {}, {}, 2}).size() == 2);
+  CHECK_FALSE(box().dead_letter(uuid_for(99)).has_value());
+
+  CHECK(box().requeue_dead(uuid_for(1), kT0 + 1) == 1);
+  CHECK(column(uuid_for(1), "state") == "pending");
+  CHECK(column(uuid_for(1), "attempts") == "0");
+  CHECK(column(uuid_for(1), "json_array_length(errors)") == "2");  // the failure and the requeue, both kept
+  CHECK(column(uuid_for(1), "json_extract(errors, '$[1].dead_reason')") == "malformed");
+  CHECK(box().requeue_dead(uuid_for(1), kT0) == 0);  // not dead any more
+  CHECK(box().requeue_dead(DeadLetterFilter{Service::Import, {}, {}, 1}, kT0) == 2);  // limit is for listing only
+  CHECK(box().requeue_dead(DeadLetterFilter{}, kT0) == 3);
+  CHECK(count(EventState::Dead) == 0);
+  CHECK(count(EventState::Pending) == 6);
+}
+
+TEST_CASE_FIXTURE(Fixture, "counts, oldest waiting age and retention") {
+  std::vector<NewEvent> batch;
+  for (int i = 1; i <= 2500; ++i) batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(50000 + i % 1000)));
+  box().enqueue(Service::Export, batch, 2500, kT0);
+  box().enqueue(Service::Import, {event(Service::Import, 2501, "S4DK999999")}, 2501, kT0 + 1000);
+  CHECK(box().oldest_waiting_age(kT0 + 5000) == 5000ms);
+  // Deliver the 1000 first (one per transport) early and the next 1000 late.
+  for (EpochMillis at : {kT0 + 10, kT0 + 10'000}) {
+    const auto p = claim(Service::Export, ClaimFrom::Pending, at, 1000);
+    REQUIRE(p.events.size() == 1000);
+    std::vector<Settlement> done;
+    for (const auto& e : p.events) done.push_back(Settlement::done(e.id));
+    box().settle(p.lease_token, done, at, policy);
+  }
+  auto c = box().counts();
+  CHECK(c.by_service[Service::Export][EventState::Done] == 2000);
+  CHECK(c.by_service[Service::Export][EventState::Pending] == 500);
+  CHECK(c.by_service[Service::Import][EventState::Pending] == 1);
+  CHECK(box().delete_done_before(kT0 + 5000, 300) == 1000);  // several small batches
+  CHECK(count(EventState::Done) == 1000);
+  CHECK(count(EventState::Pending) == 501);
+  CHECK(box().delete_done_before(kT0 + 5000) == 0);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a full disk is a distinct error, loses nothing stored, and passes when space returns") {
+  reopen(256 * 1024);  // a 256 KiB outbox stands in for a small filesystem
+  const std::string padding(600, 'x');
+  std::int64_t stored = 0;
+  bool full = false;
+  for (int batch = 0; batch < 1000 && !full; ++batch) {
+    std::vector<NewEvent> events;
+    for (int i = 0; i < 20; ++i) {
+      auto e = event(Service::Export, stored + i + 1, "S4DK9" + std::to_string(60000 + (stored + i) % 30000));
+      e.payload = padding;
+      events.push_back(e);
+    }
+    try {
+      box().enqueue(Service::Export, events, stored + 20, kT0);
+      stored += 20;
+    } catch (const DiskTroubleError& e) {
+      full = true;
+      CHECK(std::string(e.what()).find("outbox") != std::string::npos);
+    }
+  }
+  REQUIRE(full);
+  CHECK(stored > 0);
+  CHECK(count(EventState::Pending) == stored);        // the failed batch left no trace
+  CHECK(box().cursor(Service::Export) == stored);     // nor did its cursor
+  const auto p = claim(Service::Export, ClaimFrom::Pending, kT0, 10);  // reading and leasing still work
+  CHECK(p.events.size() == 10);
+  box().set_max_size_bytes(0);  // space returns
+  box().enqueue(Service::Export, {event(Service::Export, stored + 1, "S4DK999998")}, stored + 1, kT0);
+  CHECK(count(EventState::Pending) + count(EventState::InFlight) == stored + 1);
+}
