@@ -98,6 +98,74 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   return result;
 }
 
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log_file,
+                           const ProcessOptions& options) {
+  if (argv.empty()) throw std::invalid_argument("ChildProcess: empty argv");
+  std::vector<std::string> env_strings = child_environment(options);
+  std::vector<char*> env_ptrs, arg_ptrs;
+  for (auto& s : env_strings) env_ptrs.push_back(s.data());
+  env_ptrs.push_back(nullptr);
+  std::vector<std::string> args = argv;
+  for (auto& s : args) arg_ptrs.push_back(s.data());
+  arg_ptrs.push_back(nullptr);
+  const std::string cwd = options.cwd.string();
+  const int log = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log < 0) throw std::runtime_error("cannot open " + log_file.string() + ": " + std::strerror(errno));
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid_ == 0) {
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
+    const int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    execve(arg_ptrs[0], arg_ptrs.data(), env_ptrs.data());
+    _exit(127);
+  }
+  close(log);
+}
+
+ChildProcess::~ChildProcess() {
+  if (!reaped_) {
+    ::kill(pid_, SIGKILL);
+    wait(std::chrono::seconds(10));
+  }
+}
+
+void ChildProcess::kill(int signal) {
+  if (!reaped_) ::kill(pid_, signal);
+}
+
+bool ChildProcess::running() {
+  if (reaped_) return false;
+  int status = 0;
+  const pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    reaped_ = true;
+    if (WIFEXITED(status)) result_.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) result_.signal = WTERMSIG(status);
+    return false;
+  }
+  return true;
+}
+
+ProcessResult ChildProcess::wait(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      result_.timed_out = true;
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+      reaped_ = true;
+      result_.signal = SIGKILL;
+      break;
+    }
+    usleep(2000);
+  }
+  return result_;
+}
+
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "ato-test-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));

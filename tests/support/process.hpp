@@ -27,6 +27,27 @@ struct ProcessOptions {
 // Runs argv[0] with the arguments, waits for it (killing it with SIGKILL after the timeout).
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
+// A child process left running; killed with SIGKILL when destroyed if still alive.
+class ChildProcess {
+ public:
+  // Starts argv[0]; its standard output and error go to `log_file` (appended), input is /dev/null.
+  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log_file,
+               const ProcessOptions& options = {});
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  int pid() const { return pid_; }
+  void kill(int signal);
+  // Waits for the child to end (at most `timeout`, then SIGKILL). Returns its result without output.
+  ProcessResult wait(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  bool running();
+
+ private:
+  int pid_ = -1;
+  bool reaped_ = false;
+  ProcessResult result_;
+};
+
 // A fresh directory under the system temp dir, removed with everything in it when destroyed.
 class TempDir {
  public:
