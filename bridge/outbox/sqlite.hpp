@@ -54,6 +54,8 @@ class Statement {
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
   Statement& bind(int index, std::string_view text);  // copied by SQLite (SQLITE_TRANSIENT)
+  // Not copied: `text` must stay alive and unchanged until the statement is reset or rebound.
+  Statement& bind_static(int index, std::string_view text);
   Statement& bind_null(int index);
 
   bool step();       // true when a row is available

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "bridge/outbox/queries.hpp"
 #include "schema/outbox_migrations.hpp"
 
 namespace {
@@ -68,19 +69,21 @@ TEST_CASE("the state invariants cannot be broken") {
   CHECK(db.exec("INSERT INTO cursors VALUES ('EXPORT', 0, 0)") == SQLITE_OK);
 }
 
-TEST_CASE("the claim query is served by the partial indexes") {
+TEST_CASE("the outbox's real claim statement is served by the partial indexes, never a table scan") {
   Db db;
-  sqlite3_stmt* stmt = nullptr;
-  const std::string plan_sql =
-      "EXPLAIN QUERY PLAN SELECT id FROM events e WHERE service = 'EXPORT' AND state IN ('pending', 'retryable') "
-      "AND NOT EXISTS (SELECT 1 FROM events p WHERE p.transport_id = e.transport_id AND p.sequence < e.sequence "
-      "AND p.state IN ('pending', 'in_flight', 'retryable')) ORDER BY sequence LIMIT 100";
-  REQUIRE(sqlite3_prepare_v2(db.db, plan_sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
-  std::string plan;
-  while (sqlite3_step(stmt) == SQLITE_ROW) plan += std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))) + "\n";
-  sqlite3_finalize(stmt);
-  CAPTURE(plan);
-  CHECK(plan.find("events_claimable") != std::string::npos);
-  CHECK(plan.find("events_open_by_transport") != std::string::npos);
-  CHECK(plan.find("SCAN") == std::string::npos);  // no full-table scan
+  for (bool from_retryable : {false, true}) {
+    sqlite3_stmt* stmt = nullptr;
+    const std::string plan_sql = "EXPLAIN QUERY PLAN " + ato::bridge::queries::claim(from_retryable);
+    REQUIRE_MESSAGE(sqlite3_prepare_v2(db.db, plan_sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK, db.error());
+    std::string plan;
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+      plan += std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))) + "\n";
+    sqlite3_finalize(stmt);
+    CAPTURE(plan);
+    CHECK(plan.find("USING INDEX events_claimable (service=? AND state=? AND sequence<?)") != std::string::npos);
+    CHECK(plan.find("INDEX events_open_by_transport (transport_id=? AND sequence<?)") != std::string::npos);
+    CHECK(plan.find("TEMP B-TREE") == std::string::npos);  // the index gives sequence order
+    CHECK(plan.find("SCAN e") == std::string::npos);
+    CHECK(plan.find("SCAN p") == std::string::npos);
+  }
 }

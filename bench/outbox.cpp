@@ -1,0 +1,297 @@
+// bench/run outbox: the outbox against bare SQLite in the same run, same disk, same durability
+// (WAL, synchronous=NORMAL), same batch sizes.
+//   reference ("raw SQLite, same statements", design.md's floor): the outbox's own schema and its very
+//     SQL (bridge/outbox/queries.hpp) driven through the bare C API: what our layer costs on top.
+//   plain queue (for information): a table with a primary key and a unique event_id, INSERT and
+//     DELETE ... RETURNING: what per-transport order, leases, retry state and history cost.
+// Then the claim+settle rate at the front of a 1,000,000-event backlog against a 60,000-event one,
+// and after draining half of the big one: the claim must not slow down with the backlog.
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bridge/outbox/outbox.hpp"
+#include "bridge/outbox/queries.hpp"
+#include "schema/outbox_migrations.hpp"
+
+using namespace ato;
+using namespace ato::bridge;
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kPayload(600, 'p');
+
+std::string uuid_for(std::int64_t n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012llx", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+NewEvent numbered(std::int64_t n) {
+  return NewEvent{uuid_for(n), Service::Export, n, "S4DK9" + std::to_string(10000 + n % 5000), "S4D~080", kPayload};
+}
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+fs::path fresh(const fs::path& dir, const std::string& name) {
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(dir / (name + suffix));
+  return dir / name;
+}
+
+// The outbox's schema and statements on bare SQLite.
+struct SameStatements {
+  sqlite3* db = nullptr;
+  explicit SameStatements(const fs::path& path) {
+    sqlite3_open(path.c_str(), &db);
+    exec("PRAGMA auto_vacuum = INCREMENTAL");
+    exec("PRAGMA journal_mode = WAL");
+    exec("PRAGMA synchronous = NORMAL");
+    exec("PRAGMA cache_size = -65536");
+    exec("PRAGMA mmap_size = 1073741824");
+    for (const auto& m : ato::schema::kOutboxMigrations) exec(std::string(m.sql).c_str());
+  }
+  ~SameStatements() { sqlite3_close(db); }
+  void exec(const char* sql) { sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
+  sqlite3_stmt* prepare(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    return stmt;
+  }
+
+  double enqueue(std::int64_t total, int batch) {
+    sqlite3_stmt* ins = prepare(queries::kInsertEvent);
+    sqlite3_stmt* cur = prepare(queries::kUpsertCursor);
+    const auto start = Clock::now();
+    for (std::int64_t n = 1; n <= total;) {
+      exec("BEGIN IMMEDIATE");
+      for (int i = 0; i < batch && n <= total; ++i, ++n) {
+        const auto id = uuid_for(n);
+        const auto transport = "S4DK9" + std::to_string(10000 + n % 5000);
+        sqlite3_bind_text(ins, 1, id.c_str(), -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, "EXPORT", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 3, n);
+        sqlite3_bind_text(ins, 4, transport.c_str(), -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 5, "S4D~080", -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 6, kPayload.data(), static_cast<int>(kPayload.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 7, 1);
+        sqlite3_step(ins);
+        sqlite3_reset(ins);
+      }
+      sqlite3_bind_text(cur, 1, "EXPORT", -1, SQLITE_STATIC);
+      sqlite3_bind_int64(cur, 2, n - 1);
+      sqlite3_bind_int64(cur, 3, 1);
+      sqlite3_step(cur);
+      sqlite3_reset(cur);
+      exec("COMMIT");
+    }
+    sqlite3_finalize(ins);
+    sqlite3_finalize(cur);
+    return total / seconds_since(start);
+  }
+
+  double claim_settle(int package) {
+    sqlite3_stmt* claim = prepare(queries::claim(false));
+    sqlite3_stmt* done = prepare(queries::kSettleDone);
+    std::int64_t total = 0, token = 1;
+    std::size_t bytes = 0;
+    const auto start = Clock::now();
+    for (;; ++token) {
+      sqlite3_bind_int64(claim, 1, token);
+      sqlite3_bind_int64(claim, 2, 1'000'000);
+      sqlite3_bind_text(claim, 3, "EXPORT", -1, SQLITE_STATIC);
+      sqlite3_bind_int64(claim, 5, 2);
+      sqlite3_bind_int64(claim, 6, kMaxSequence);
+      sqlite3_bind_int(claim, 7, package);
+      std::string ids = "[";
+      int rows = 0;
+      while (sqlite3_step(claim) == SQLITE_ROW) {
+        if (rows++) ids += ',';
+        ids += std::to_string(sqlite3_column_int64(claim, 0));
+        bytes += static_cast<std::size_t>(sqlite3_column_bytes(claim, 5));
+      }
+      sqlite3_reset(claim);
+      if (rows == 0) break;
+      ids += ']';
+      exec("BEGIN IMMEDIATE");
+      sqlite3_bind_int64(done, 1, 2);
+      sqlite3_bind_text(done, 2, ids.c_str(), -1, SQLITE_STATIC);
+      sqlite3_bind_int64(done, 3, token);
+      sqlite3_step(done);
+      sqlite3_reset(done);
+      exec("COMMIT");
+      total += rows;
+    }
+    sqlite3_finalize(claim);
+    sqlite3_finalize(done);
+    return total / seconds_since(start);
+  }
+};
+
+// The plain queue: no ordering, no leases, no history.
+struct Raw {
+  sqlite3* db = nullptr;
+  explicit Raw(const fs::path& path) {
+    sqlite3_open(path.c_str(), &db);
+    exec("PRAGMA journal_mode = WAL");
+    exec("PRAGMA synchronous = NORMAL");
+    exec("CREATE TABLE q (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, service TEXT NOT NULL, "
+         "sequence INTEGER NOT NULL, transport_id TEXT NOT NULL, payload TEXT NOT NULL)");
+  }
+  ~Raw() { sqlite3_close(db); }
+  void exec(const char* sql) { sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
+
+  double enqueue(std::int64_t total, int batch) {
+    sqlite3_stmt* ins = nullptr;
+    sqlite3_prepare_v2(db, "INSERT INTO q (event_id, service, sequence, transport_id, payload) VALUES (?, ?, ?, ?, ?)",
+                       -1, &ins, nullptr);
+    const auto start = Clock::now();
+    for (std::int64_t n = 1; n <= total;) {
+      exec("BEGIN IMMEDIATE");
+      for (int i = 0; i < batch && n <= total; ++i, ++n) {
+        const auto id = uuid_for(n);
+        const auto transport = "S4DK9" + std::to_string(10000 + n % 5000);
+        sqlite3_bind_text(ins, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 2, "EXPORT", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 3, n);
+        sqlite3_bind_text(ins, 4, transport.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 5, kPayload.data(), static_cast<int>(kPayload.size()), SQLITE_STATIC);
+        sqlite3_step(ins);
+        sqlite3_reset(ins);
+      }
+      exec("COMMIT");
+    }
+    sqlite3_finalize(ins);
+    return total / seconds_since(start);
+  }
+
+  double claim_delete(int package) {
+    sqlite3_stmt* del = nullptr;
+    sqlite3_prepare_v2(db, "DELETE FROM q WHERE id IN (SELECT id FROM q ORDER BY id LIMIT ?) RETURNING id, payload", -1,
+                       &del, nullptr);
+    std::int64_t done = 0;
+    std::size_t bytes = 0;
+    const auto start = Clock::now();
+    for (;;) {
+      exec("BEGIN IMMEDIATE");
+      sqlite3_bind_int(del, 1, package);
+      int rows = 0;
+      while (sqlite3_step(del) == SQLITE_ROW) {
+        bytes += static_cast<std::size_t>(sqlite3_column_bytes(del, 1));
+        ++rows;
+      }
+      sqlite3_reset(del);
+      exec("COMMIT");
+      if (rows == 0) break;
+      done += rows;
+    }
+    sqlite3_finalize(del);
+    return done / seconds_since(start);
+  }
+};
+
+double outbox_enqueue(Outbox& box, std::int64_t first, std::int64_t total, int batch) {
+  std::vector<NewEvent> events;
+  const auto start = Clock::now();
+  for (std::int64_t n = first; n < first + total;) {
+    events.clear();
+    for (int i = 0; i < batch && n < first + total; ++i, ++n) events.push_back(numbered(n));
+    box.enqueue(Service::Export, events, n - 1, 1);
+  }
+  return total / seconds_since(start);
+}
+
+// Claims and settles up to `limit` events in packages of `package`; returns events/s.
+double outbox_claim_settle(Outbox& box, int package, std::int64_t limit) {
+  RetryPolicy policy;
+  std::int64_t done = 0;
+  const auto start = Clock::now();
+  while (done < limit) {
+    ClaimRequest r;
+    r.service = Service::Export;
+    r.max_events = package;
+    r.now = 2;
+    const auto p = box.claim(r);
+    if (p.events.empty()) break;
+    std::vector<Settlement> s;
+    s.reserve(p.events.size());
+    for (const auto& e : p.events) s.push_back(Settlement::done(e.id));
+    box.settle(p.lease_token, s, 2, policy);
+    done += static_cast<std::int64_t>(p.events.size());
+  }
+  return done / seconds_since(start);
+}
+
+std::unique_ptr<Outbox> open_outbox(const fs::path& path) {
+  OutboxOptions o;
+  o.path = path;
+  return std::make_unique<Outbox>(o);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows as it happens, even through a pipe
+  const fs::path dir = argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / "ato-bench-outbox";
+  fs::create_directories(dir);
+  std::printf("disk: %s, payload %zu bytes, WAL + synchronous=NORMAL for both\n", dir.c_str(), kPayload.size());
+
+  std::printf("\n%-26s %16s %12s %8s %14s\n", "enqueue (rows/s)", "same statements", "outbox", "ratio",
+              "plain queue");
+  for (int batch : {1, 100, 1000}) {
+    const std::int64_t total = batch == 1 ? 20'000 : 200'000;
+    SameStatements same(fresh(dir, "raw.db"));
+    const double r = same.enqueue(total, batch);
+    Raw plain(fresh(dir, "plain.db"));
+    const double q = plain.enqueue(total, batch);
+    auto box = open_outbox(fresh(dir, "outbox.db"));
+    const double o = outbox_enqueue(*box, 1, total, batch);
+    std::printf("%-26s %16.0f %12.0f %8.3f %14.0f\n", ("batches of " + std::to_string(batch)).c_str(), r, o, o / r, q);
+    std::printf("ratio outbox_vs_sqlite_enqueue_%d %.3f\n", batch, o / r);
+    std::printf("ratio outbox_vs_plain_queue_enqueue_%d %.3f\n", batch, o / q);
+  }
+
+  std::printf("\n%-26s %16s %12s %8s %14s\n", "claim + settle (rows/s)", "same statements", "outbox", "ratio",
+              "plain c+delete");
+  {
+    SameStatements same(fresh(dir, "raw.db"));
+    same.enqueue(200'000, 1000);
+    const double r = same.claim_settle(100);
+    Raw plain(fresh(dir, "plain.db"));
+    plain.enqueue(200'000, 1000);
+    const double q = plain.claim_delete(100);
+    auto box = open_outbox(fresh(dir, "outbox.db"));
+    outbox_enqueue(*box, 1, 200'000, 1000);
+    const double o = outbox_claim_settle(*box, 100, 200'000);
+    std::printf("%-26s %16.0f %12.0f %8.3f %14.0f\n", "packages of 100", r, o, o / r, q);
+    std::printf("ratio outbox_vs_sqlite_claim_settle_100 %.3f\n", o / r);
+    std::printf("ratio outbox_vs_plain_queue_claim_100 %.3f\n", o / q);
+  }
+
+  std::printf("\nclaim + settle with a backlog (packages of 100, 50,000 events measured each)\n");
+  {
+    auto small = open_outbox(fresh(dir, "outbox.db"));
+    outbox_enqueue(*small, 1, 60'000, 1000);
+    const double at_small = outbox_claim_settle(*small, 100, 50'000);
+    small.reset();
+    auto big = open_outbox(fresh(dir, "outbox.db"));
+    const auto start = Clock::now();
+    outbox_enqueue(*big, 1, 1'000'000, 1000);
+    std::printf("  filled 1,000,000 events in %.1f s\n", seconds_since(start));
+    const double at_front = outbox_claim_settle(*big, 100, 50'000);
+    // Drain to the middle of the backlog and measure again.
+    outbox_claim_settle(*big, 1000, 400'000);
+    const double at_middle = outbox_claim_settle(*big, 100, 50'000);
+    std::printf("  backlog   60,000: %10.0f rows/s\n", at_small);
+    std::printf("  backlog 1,000,000: %10.0f rows/s (front), %10.0f rows/s (after draining 450,000)\n", at_front,
+                at_middle);
+    std::printf("ratio outbox_claim_backlog_1m_vs_60k %.3f\n", at_front / at_small);
+    std::printf("ratio outbox_claim_backlog_mid_vs_front %.3f\n", at_middle / at_front);
+  }
+  for (const char* f : {"raw.db", "plain.db", "outbox.db"}) fresh(dir, f);
+}

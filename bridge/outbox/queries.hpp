@@ -1,0 +1,40 @@
+// The outbox's hot SQL, in one place: the outbox prepares it, the plan test explains it, and the
+// benchmark runs the very same statements on bare SQLite as its reference.
+#pragma once
+
+#include <string>
+
+namespace ato::bridge::queries {
+
+// Leases up to ?7 due events of service ?3 in sequence order, none above the watermark ?6, none
+// whose transport has an earlier open event. SQLite uses a partial index only when its simple
+// prover sees the index's WHERE in the query's: hence the state as a literal (never a bound
+// parameter) and the otherwise redundant OR terms, copied verbatim from the indexes' conditions
+// (schema/outbox/001_initial.sql).
+inline std::string claim(bool from_retryable) {
+  return std::string(
+             "UPDATE events SET state = 'in_flight', lease_token = ?1, lease_expires_at = ?2 WHERE id IN ("
+             " SELECT e.id FROM events e WHERE e.service = ?3 AND (e.state = 'pending' OR e.state = 'retryable')"
+             " AND e.state = ") +
+         (from_retryable ? "'retryable'" : "'pending'") +
+         " AND e.next_attempt_at <= ?5 AND e.sequence <= ?6 AND NOT EXISTS (SELECT 1 FROM events p"
+         " WHERE p.transport_id = e.transport_id AND p.sequence < e.sequence"
+         " AND p.settled_at IS NULL) ORDER BY e.sequence LIMIT ?7) "
+         "RETURNING id, event_id, sequence, transport_id, source_system, payload, attempts, enqueued_at";
+}
+
+inline constexpr const char* kInsertEvent =
+    "INSERT INTO events (event_id, service, sequence, transport_id, source_system, payload, enqueued_at, "
+    "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (event_id) DO NOTHING";
+
+inline constexpr const char* kUpsertCursor =
+    "INSERT INTO cursors (service, sequence, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (service) DO UPDATE "
+    "SET sequence = max(sequence, excluded.sequence), updated_at = excluded.updated_at";
+
+// All accepted events of a package (?2: a JSON array of ids) in one statement; a row whose lease
+// is no longer ?3 (rescued meanwhile) is left alone.
+inline constexpr const char* kSettleDone =
+    "UPDATE events SET state = 'done', settled_at = ?1, lease_token = NULL, lease_expires_at = NULL "
+    "WHERE id IN (SELECT value FROM json_each(?2)) AND state = 'in_flight' AND lease_token = ?3";
+
+}  // namespace ato::bridge::queries
