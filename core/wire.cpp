@@ -1,5 +1,7 @@
 #include "core/wire.hpp"
 
+#include <limits>
+
 namespace ato {
 namespace {
 
@@ -213,6 +215,84 @@ std::string to_json(const ODataError& error) {
   }
   json.end_object().end_object();
   return out;
+}
+
+bool is_valid_alm_status(std::string_view status) {
+  if (status == "Released") return true;
+  for (std::string_view prefix : {"Scheduled In ", "Running in ", "Deployed in ", "Failed in "})
+    if (status.substr(0, prefix.size()) == prefix) return parse_system_ref(status.substr(prefix.size())).has_value();
+  return false;
+}
+
+TransportsPage parse_transports_page(std::string_view json) {
+  Document doc(json);
+  const auto o = doc.object();
+  o.only_keys({"@odata.context", "@odata.nextLink", "value"});
+  o.optional_string("@odata.context");
+  TransportsPage page;
+  if (auto next = o.optional_string("@odata.nextLink")) page.next_link = std::string(*next);
+  auto read_status = [](const JsonObjectReader& r) {
+    std::string status(r.string("status"));
+    if (!is_valid_alm_status(status))
+      throw JsonError(r.path_of("status"), "expected a Cloud ALM transport status like Deployed in S4P~100");
+    return status;
+  };
+  o.array("value").for_each_object([&](const JsonObjectReader& t, std::size_t) {
+    t.only_keys({"id", "status", "lastSequence", "history"});
+    TransportView view;
+    view.id = t.string("id");
+    if (!is_valid_transport_id(view.id)) throw JsonError(t.path_of("id"), "expected a transport ID like S4HK901598");
+    view.status = read_status(t);
+    view.last_sequence = t.integer("lastSequence", 1, kMaxSequence);
+    const auto history = t.array("history");
+    if (history.size() == 0) throw JsonError(history.path(), "must hold at least one step");
+    history.for_each_object([&](const JsonObjectReader& h, std::size_t) {
+      h.only_keys({"sequence", "eventId", "service", "status", "occurredAt"});
+      view.history.push_back({h.integer("sequence", 1, kMaxSequence), read_uuid(h, "eventId"),
+                              read_enum(h, "service", kServiceNames), read_status(h), h.timestamp("occurredAt")});
+    });
+    page.transports.push_back(std::move(view));
+  });
+  return page;
+}
+
+namespace {
+
+constexpr std::int64_t kMaxCount = std::numeric_limits<std::int64_t>::max();
+
+SimCounters read_counters(const JsonObjectReader& o) {
+  return {o.integer("packages_received", 0, kMaxCount), o.integer("events_accepted", 0, kMaxCount),
+          o.integer("events_duplicate", 0, kMaxCount),  o.integer("events_rejected", 0, kMaxCount),
+          o.integer("order_violations", 0, kMaxCount),  o.integer("unknown_transports", 0, kMaxCount),
+          o.integer("auth_failures", 0, kMaxCount),     o.integer("faults_injected", 0, kMaxCount)};
+}
+
+}  // namespace
+
+SimStats parse_sim_stats(std::string_view json) {
+  Document doc(json);
+  const auto o = doc.object();
+  o.only_keys({"packages_received", "events_accepted", "events_duplicate", "events_rejected", "order_violations",
+               "unknown_transports", "auth_failures", "tokens_issued", "token_requests_rejected", "faults_injected",
+               "transports", "journal_size", "per_service", "faults_by_endpoint"});
+  SimStats stats;
+  stats.total = read_counters(o);
+  stats.tokens_issued = o.integer("tokens_issued", 0, kMaxCount);
+  stats.token_requests_rejected = o.integer("token_requests_rejected", 0, kMaxCount);
+  stats.transports = o.integer("transports", 0, kMaxCount);
+  stats.journal_size = o.integer("journal_size", 0, kMaxCount);
+  const auto per = o.object("per_service");
+  per.only_keys({"EXPORT", "IMPORT", "STATUS_CHANGE"});
+  for (Service s : {Service::Export, Service::Import, Service::StatusChange}) {
+    const auto c = per.object(to_string(s));
+    c.only_keys({"packages_received", "events_accepted", "events_duplicate", "events_rejected", "order_violations",
+                 "unknown_transports", "auth_failures", "faults_injected"});
+    stats.per_service[s] = read_counters(c);
+  }
+  const auto faults = o.object("faults_by_endpoint");
+  faults.only_keys({"token", "push.export", "push.import", "push.status_change", "ato.feed"});
+  for (auto field : faults.raw()) stats.faults_by_endpoint[std::string(field.key)] = faults.integer(field.key, 0, kMaxCount);
+  return stats;
 }
 
 AtoEvent parse_recording_line(std::string_view line) { return parse_event_json(line); }

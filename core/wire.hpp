@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,6 +89,40 @@ struct ODataError {
 };
 ODataError parse_odata_error(std::string_view json);
 std::string to_json(const ODataError& error);
+
+// A transport as the (fake) Cloud ALM shows it: schema/json/transports-page.schema.json.
+struct TransportStep {
+  std::int64_t sequence = 0;
+  std::string event_id;
+  Service service = Service::Export;
+  std::string status;
+  EpochMillis occurred_at = 0;
+};
+struct TransportView {
+  std::string id;
+  std::string status;  // Released, Scheduled In X, Running in X, Deployed in X, Failed in X
+  std::int64_t last_sequence = 0;
+  std::vector<TransportStep> history;
+};
+struct TransportsPage {
+  std::vector<TransportView> transports;
+  std::optional<std::string> next_link;
+};
+TransportsPage parse_transports_page(std::string_view json);
+bool is_valid_alm_status(std::string_view status);
+
+// ato-sim's counters (GET /sim/stats): schema/json/sim-stats.schema.json.
+struct SimCounters {
+  std::int64_t packages_received = 0, events_accepted = 0, events_duplicate = 0, events_rejected = 0,
+               order_violations = 0, unknown_transports = 0, auth_failures = 0, faults_injected = 0;
+};
+struct SimStats {
+  SimCounters total;  // faults_injected here counts every endpoint
+  std::int64_t tokens_issued = 0, token_requests_rejected = 0, transports = 0, journal_size = 0;
+  std::map<Service, SimCounters> per_service;
+  std::map<std::string, std::int64_t> faults_by_endpoint;
+};
+SimStats parse_sim_stats(std::string_view json);
 
 // One line of an NDJSON recording: exactly one event (schema/json/recording-line.schema.json).
 AtoEvent parse_recording_line(std::string_view line);

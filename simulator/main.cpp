@@ -4,9 +4,11 @@
 #include <iostream>
 
 #include "core/event.hpp"
+#include "core/time.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "simulator/sample_key.hpp"
+#include "simulator/serve.hpp"
 
 namespace {
 
@@ -48,6 +50,47 @@ int main(int argc, char** argv) {
   sample_key->add_option("--region", key_options.region, "Region in the URLs")->capture_default_str();
   sample_key->add_flag("--force", force, "Overwrite --out if it exists");
 
+  ato::sim::ServeOptions serve;
+  std::string token_ttl = "12h";
+  std::string seed = "1";
+  auto* serve_cmd = app.add_subcommand(
+      "serve",
+      "Run the fake SAP Cloud ALM: the XSUAA token endpoint (/oauth/token), the deployment-management\n"
+      "push API (one path per outbound service, see schema/README.md), the transport view\n"
+      "(/api/calm-features/v1/Transports) and the simulator's /sim/stats, /sim/journal, /sim/faults,\n"
+      "/sim/reset. HTTPS with a certificate made at start-up; a service key in SAP's shape and the CA\n"
+      "are written beside the ready file. Stops cleanly on SIGINT/SIGTERM.");
+  serve_cmd->add_option("--listen", serve.listen, "Address to listen on")->capture_default_str();
+  serve_cmd->add_option("--alm-port", serve.alm_port, "Port of the fake Cloud ALM (0: any free port)")
+      ->capture_default_str();
+  serve_cmd->add_option("--ready-file", serve.ready_file,
+                        "Written once listening: JSON with alm_url, token_url, push_urls, ca_file, service_key_file");
+  serve_cmd->add_option("--state-dir", serve.state_dir,
+                        "Where the CA and service key go (default: the ready file's directory, else .)");
+  serve_cmd->add_option("--seed", seed, "Seed of every random choice (faults): same seed, same faults")
+      ->capture_default_str();
+  serve_cmd->add_option("--faults", serve.faults,
+                        "Fault rules, e.g. 'push.*:status=503@20%;token:revoke-every=5s' (README: Faults)");
+  serve_cmd->add_flag("--plain", serve.plain, "HTTP instead of HTTPS (benchmarks only)");
+  serve_cmd->add_option("--token-ttl", token_ttl, "Lifetime of issued tokens")->capture_default_str();
+  serve_cmd->add_option("--client-id", serve.client_id, "OAuth client ID")->capture_default_str();
+  serve_cmd->add_option("--client-secret", serve.client_secret, "OAuth client secret (default: random)");
+  serve_cmd->add_option("--scopes", serve.scopes,
+                        "Scopes granted: manage (push), display (read), or full names; comma-separated")
+      ->capture_default_str();
+  serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate (chain) instead of a generated one")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
+  serve_cmd->add_option("--journal", serve.journal,
+                        "SQLite file keeping accepted events, so a restarted simulator still deduplicates");
+  serve_cmd->add_option("--max-package-size", serve.max_package_size, "Larger packages get 413")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  serve_cmd->add_option("--threads", serve.threads, "Threads serving requests")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, off")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,5 +98,28 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (*sample_key) return write_sample_key(key_options, key_out, force);
+  if (*serve_cmd) {
+    const auto ttl = ato::parse_duration(token_ttl);
+    if (!ttl || ttl->count() < 1000) {
+      std::cerr << "ato-sim serve: --token-ttl: expected a duration of at least 1s, like 12h or 30s\n";
+      return 2;
+    }
+    serve.token_ttl = *ttl;
+    try {
+      serve.seed = std::stoull(seed);
+    } catch (const std::exception&) {
+      std::cerr << "ato-sim serve: --seed: expected a non-negative integer\n";
+      return 2;
+    }
+    if (serve.tls_cert.has_value() != serve.tls_key.has_value()) {
+      std::cerr << "ato-sim serve: --tls-cert and --tls-key go together\n";
+      return 2;
+    }
+    if (!ato::is_valid_log_level(serve.log_level)) {
+      std::cerr << "ato-sim serve: --log-level: expected one of trace, debug, info, warn, error, off\n";
+      return 2;
+    }
+    return ato::sim::serve(serve);
+  }
   return 2;
 }

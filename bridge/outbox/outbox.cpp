@@ -8,14 +8,14 @@
 #include <random>
 
 #include "bridge/outbox/queries.hpp"
-#include "bridge/outbox/sqlite.hpp"
+#include "core/sqlite.hpp"
 #include "schema/outbox_migrations.hpp"
 
 namespace ato::bridge {
 namespace {
 
-using sqlite::Statement;
-using sqlite::Transaction;
+using ato::sqlite::Statement;
+using ato::sqlite::Transaction;
 
 // Not yet done or dead (the condition of index events_open_by_transport).
 constexpr std::string_view kOpenStates = "settled_at IS NULL";
@@ -43,7 +43,7 @@ std::int64_t StateCounts::total(EventState state) const {
 
 struct Outbox::Impl {
   OutboxOptions options;
-  std::unique_ptr<sqlite::Database> db;
+  std::unique_ptr<ato::sqlite::Database> db;
   std::mt19937_64 random{std::random_device{}()};
   std::unique_ptr<Statement> insert_event, upsert_cursor, select_cursor, claim_pending, claim_retryable, settle_done, settle_release,
       select_for_failure, settle_failure, rescue_expired, rescue_all;
@@ -53,7 +53,7 @@ struct Outbox::Impl {
   auto guarded(std::string_view operation, F&& f) const -> decltype(f()) {
     try {
       return f();
-    } catch (const sqlite::Error& e) {
+    } catch (const ato::sqlite::Error& e) {
       const std::string message = fmt::format("outbox {}: {}: {}", options.path.string(), operation, e.what());
       if (e.is_disk_trouble()) throw DiskTroubleError(message);
       throw OutboxError(message);
@@ -76,7 +76,7 @@ void Outbox::Impl::open() {
   if (fd < 0)
     throw OutboxError(fmt::format("outbox {}: cannot create or open: {}", options.path.string(), std::strerror(errno)));
   ::close(fd);
-  db = std::make_unique<sqlite::Database>(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  db = std::make_unique<ato::sqlite::Database>(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   db->exec(fmt::format("PRAGMA busy_timeout = {}", options.busy_timeout.count()));
   // Incremental vacuum must be chosen before the first table exists.
   if (db->query_int("PRAGMA page_count") == 0) db->exec("PRAGMA auto_vacuum = INCREMENTAL");

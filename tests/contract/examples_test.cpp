@@ -23,7 +23,9 @@ using Parser = std::function<void(std::string_view)>;
 // Longest schema name first, so push-package-export.* belongs to push-package, not to a shorter name.
 const std::vector<std::pair<std::string, Parser>>& parsers() {
   static const std::vector<std::pair<std::string, Parser>> table = {
+      {"transports-page", [](std::string_view j) { parse_transports_page(j); }},
       {"recording-line", [](std::string_view j) { parse_recording_line(j); }},
+      {"sim-stats", [](std::string_view j) { parse_sim_stats(j); }},
       {"token-response", [](std::string_view j) { parse_token_response(j); }},
       {"push-response", [](std::string_view j) { parse_push_response(j); }},
       {"push-package", [](std::string_view j) { parse_push_package(j); }},

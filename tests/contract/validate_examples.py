@@ -14,7 +14,10 @@ import sys
 
 import jsonschema
 
+# validate_examples.py [ROOT]                      the examples and OpenAPI documents
+# validate_examples.py ROOT --documents DIR        every DIR/<schema>.<n>.json must be valid (test captures)
 ROOT = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parents[2])
+DOCUMENTS = pathlib.Path(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == "--documents" else None
 SCHEMAS = ROOT / "schema" / "json"
 EXAMPLES = ROOT / "schema" / "examples"
 OPENAPI = ROOT / "schema" / "openapi"
@@ -60,6 +63,20 @@ def validator_for(name):
     resolver = jsonschema.RefResolver(base_uri=schema["$id"], referrer=schema, store=store)
     return jsonschema.Draft202012Validator(schema, resolver=resolver, format_checker=format_checker)
 
+
+if DOCUMENTS is not None:
+    documents = sorted(DOCUMENTS.glob("*.json"))
+    check(bool(documents), f"no documents to validate in {DOCUMENTS}")
+    for path in documents:
+        owners = [n for n in schemas if path.name.startswith(n + ".")]
+        if not owners:
+            check(False, f"{path.name}: no schema named by its prefix")
+            continue
+        name = max(owners, key=len)
+        errors = list(validator_for(name).iter_errors(json.loads(path.read_text(encoding="utf-8"))))
+        check(not errors, f"{path.name} is not valid against {name}: {[e.message for e in errors][:3]}")
+    print(f"documents: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
 
 expected_errors = json.loads((EXAMPLES / "expected-errors.json").read_text(encoding="utf-8"))
 seen = {name: {"valid": 0, "invalid": 0} for name in schemas}

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace ato::bridge::sqlite {
+namespace ato::sqlite {
 
 class Error : public std::runtime_error {
  public:
@@ -87,4 +87,4 @@ class Transaction {
   bool open_ = true;
 };
 
-}  // namespace ato::bridge::sqlite
+}  // namespace ato::sqlite

@@ -1,8 +1,8 @@
-#include "bridge/outbox/sqlite.hpp"
+#include "core/sqlite.hpp"
 
 #include <fmt/format.h>
 
-namespace ato::bridge::sqlite {
+namespace ato::sqlite {
 
 Error::Error(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
 
@@ -114,4 +114,4 @@ void Transaction::commit() {
   open_ = false;
 }
 
-}  // namespace ato::bridge::sqlite
+}  // namespace ato::sqlite

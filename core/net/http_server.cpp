@@ -1,0 +1,244 @@
+#include "core/net/http_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <list>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace ato::net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+
+namespace {
+
+struct Listener {
+  ListenOptions options;
+  Handler handler;
+  std::unique_ptr<ssl::context> tls;
+  std::unique_ptr<tcp::acceptor> acceptor;
+};
+
+HttpRequest to_request(const http::request<http::string_body>& req, const std::string& remote) {
+  HttpRequest out;
+  out.method = std::string(req.method_string());
+  out.target = std::string(req.target());
+  const auto q = out.target.find('?');
+  out.path = out.target.substr(0, q);
+  if (q != std::string::npos) out.query = out.target.substr(q + 1);
+  for (const auto& field : req) out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+  out.body = req.body();
+  out.remote = remote;
+  return out;
+}
+
+http::response<http::string_body> to_beast(HttpResponse& res, unsigned version, bool keep_alive) {
+  http::response<http::string_body> out{static_cast<http::status>(res.status), version};
+  for (auto& h : res.headers) out.set(h.name, h.value);
+  out.body() = std::move(res.body);
+  out.keep_alive(keep_alive && !res.close);
+  out.prepare_payload();
+  return out;
+}
+
+void reset_connection(tcp::socket& socket) {
+  boost::system::error_code ignored;
+  socket.set_option(asio::socket_base::linger(true, 0), ignored);  // close() then sends RST
+  socket.close(ignored);
+}
+
+template <typename Stream>
+tcp::socket& socket_of(Stream& stream) {
+  return beast::get_lowest_layer(stream).socket();
+}
+
+// Writes the response a few bytes at a time with pauses: a server that trickles its answer.
+template <typename Stream>
+asio::awaitable<void> drip(Stream& stream, http::response<http::string_body>& res, std::chrono::milliseconds pause,
+                           std::chrono::milliseconds write_timeout) {
+  http::response<http::empty_body> head{res.result(), res.version()};
+  for (const auto& field : res) head.set(field.name(), field.value());
+  http::response_serializer<http::empty_body> serializer{head};
+  beast::get_lowest_layer(stream).expires_after(write_timeout);
+  co_await http::async_write_header(stream, serializer, use_awaitable);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const std::string& body = res.body();
+  for (std::size_t at = 0; at < body.size(); at += 16) {
+    timer.expires_after(pause);
+    co_await timer.async_wait(use_awaitable);
+    beast::get_lowest_layer(stream).expires_after(write_timeout);
+    co_await asio::async_write(stream, asio::buffer(body.data() + at, std::min<std::size_t>(16, body.size() - at)),
+                               use_awaitable);
+  }
+}
+
+// Serves requests on one connection until the client closes it, a timeout, or a fault ends it.
+template <typename Stream>
+asio::awaitable<void> serve_requests(Stream& stream, Listener& listener, const std::string& remote) {
+  beast::flat_buffer buffer;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(listener.options.max_body_bytes);
+    beast::get_lowest_layer(stream).expires_after(listener.options.idle_timeout);
+    co_await http::async_read(stream, buffer, parser, use_awaitable);
+    auto& req = parser.get();
+    HttpResponse res = listener.handler(to_request(req, remote));
+    if (res.delay.count() > 0) {
+      timer.expires_after(res.delay);
+      co_await timer.async_wait(use_awaitable);
+    }
+    if (res.delivery == Delivery::Reset) {
+      reset_connection(socket_of(stream));
+      co_return;
+    }
+    if (res.delivery == Delivery::NoAnswer) {
+      boost::system::error_code ignored;
+      socket_of(stream).shutdown(tcp::socket::shutdown_both, ignored);
+      co_return;
+    }
+    const auto drip_interval = res.drip_interval;
+    auto out = to_beast(res, req.version(), req.keep_alive());
+    const bool keep_alive = out.keep_alive();
+    if (drip_interval.count() > 0) {
+      co_await drip(stream, out, drip_interval, listener.options.write_timeout);
+    } else {
+      beast::get_lowest_layer(stream).expires_after(listener.options.write_timeout);
+      co_await http::async_write(stream, out, use_awaitable);
+    }
+    if (!keep_alive) co_return;
+  }
+}
+
+std::string remote_of(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  return ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+asio::awaitable<void> session(tcp::socket socket, Listener& listener) {
+  const std::string remote = remote_of(socket);
+  try {
+    socket.set_option(tcp::no_delay(true));
+    if (listener.tls) {
+      beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *listener.tls);
+      beast::get_lowest_layer(stream).expires_after(listener.options.idle_timeout);
+      co_await stream.async_handshake(ssl::stream_base::server, use_awaitable);
+      co_await serve_requests(stream, listener, remote);
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+      boost::system::error_code ignored;
+      co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ignored));
+    } else {
+      beast::tcp_stream stream(std::move(socket));
+      co_await serve_requests(stream, listener, remote);
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  } catch (const boost::system::system_error& e) {
+    // The client went away, a timeout, a bad request: this connection ends, the server goes on.
+    if (e.code() != http::error::end_of_stream && e.code() != asio::error::eof &&
+        e.code() != asio::error::operation_aborted)
+      spdlog::debug("connection from {} ended: {}", remote, e.code().message());
+  }
+}
+
+asio::awaitable<void> accept_loop(Listener& listener, asio::io_context& context) {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await listener.acceptor->async_accept(asio::make_strand(context),
+                                                                  asio::redirect_error(use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !listener.acceptor->is_open()) co_return;
+    if (ec) {
+      spdlog::warn("accept failed: {}", ec.message());  // e.g. out of file descriptors: keep serving
+      continue;
+    }
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, session(std::move(socket), listener), asio::detached);
+  }
+}
+
+}  // namespace
+
+struct HttpServers::Impl {
+  explicit Impl(int threads) : context(threads), thread_count(threads) {}
+  asio::io_context context;
+  int thread_count;
+  std::list<Listener> listeners;  // stable addresses: sessions refer to their listener
+};
+
+HttpServers::HttpServers(int threads) : impl_(std::make_unique<Impl>(std::max(1, threads))) {}
+HttpServers::~HttpServers() = default;
+
+std::uint16_t HttpServers::listen(const ListenOptions& options, Handler handler) {
+  Listener& listener = impl_->listeners.emplace_back();
+  listener.options = options;
+  listener.handler = std::move(handler);
+  if (options.tls) {
+    listener.tls = std::make_unique<ssl::context>(ssl::context::tls_server);
+    listener.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                              ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    listener.tls->use_certificate_chain(asio::buffer(options.tls->certificate_pem));
+    listener.tls->use_private_key(asio::buffer(options.tls->private_key_pem), ssl::context::pem);
+  }
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(options.address, ec);
+  if (ec) throw std::runtime_error("cannot listen on '" + options.address + "': not an IP address");
+  const tcp::endpoint endpoint(address, options.port);
+  listener.acceptor = std::make_unique<tcp::acceptor>(impl_->context);
+  listener.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) listener.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) listener.acceptor->bind(endpoint, ec);
+  if (!ec) listener.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + options.address + ":" + std::to_string(options.port) + ": " +
+                             ec.message());
+  asio::co_spawn(impl_->context, accept_loop(listener, impl_->context), asio::detached);
+  return listener.acceptor->local_endpoint().port();
+}
+
+void HttpServers::run(std::function<void(int)> on_signal) {
+  asio::signal_set signals(impl_->context, SIGINT, SIGTERM);
+  signals.async_wait([this, on_signal](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    if (on_signal) on_signal(signal);
+    stop();
+  });
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->thread_count; ++i) threads.emplace_back([this] { impl_->context.run(); });
+  impl_->context.run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServers::stop() {
+  // Close the listeners, then give open connections a moment before the context stops.
+  asio::post(impl_->context, [this] {
+    for (auto& listener : impl_->listeners) {
+      boost::system::error_code ignored;
+      listener.acceptor->close(ignored);
+    }
+    auto timer = std::make_shared<asio::steady_timer>(impl_->context, std::chrono::milliseconds(200));
+    timer->async_wait([this, timer](const boost::system::error_code&) { impl_->context.stop(); });
+  });
+}
+
+}  // namespace ato::net

@@ -1,0 +1,55 @@
+// HTTP/1.1 servers (plain or TLS) on one io_context run by a few threads: Beast underneath, kept
+// out of this header. Each connection is one coroutine on its own strand that reads a request,
+// asks the handler, and writes the answer (or carries out the fault the answer asks for), with a
+// timeout on every operation. SIGINT/SIGTERM stop everything within a second.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/net/http.hpp"
+
+namespace ato::net {
+
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct TlsIdentity {
+  std::string certificate_pem;  // leaf first, then any chain
+  std::string private_key_pem;
+};
+
+struct ListenOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: any free port (the bound one is returned)
+  std::optional<TlsIdentity> tls;
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};  // waiting for a request or handshake
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
+  std::size_t max_body_bytes = 16 * 1024 * 1024;
+};
+
+class HttpServers {
+ public:
+  explicit HttpServers(int threads);
+  ~HttpServers();
+  HttpServers(const HttpServers&) = delete;
+  HttpServers& operator=(const HttpServers&) = delete;
+
+  // Binds and starts accepting (once run() runs). Throws std::runtime_error naming the address when
+  // it cannot bind. Returns the bound port.
+  std::uint16_t listen(const ListenOptions& options, Handler handler);
+
+  // Runs until stop() or SIGINT/SIGTERM; then closes the listeners and connections and returns.
+  // `on_signal` (optional) is told which signal ended the run.
+  void run(std::function<void(int)> on_signal = {});
+  void stop();  // thread-safe
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ato::net

@@ -1,0 +1,442 @@
+#include "simulator/alm/cloud_alm.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "core/json_writer.hpp"
+#include "core/sqlite.hpp"
+#include "core/wire.hpp"
+
+namespace ato::sim {
+namespace {
+
+net::HttpResponse odata_error(int status, std::string code, std::string message,
+                              std::optional<std::string> target = std::nullopt) {
+  return net::HttpResponse::json(status, to_json(ODataError{std::move(code), std::move(message), std::move(target), {}}));
+}
+
+std::string_view status_code_name(int status) {
+  switch (status) {
+    case 400: return "BAD_REQUEST";
+    case 401: return "UNAUTHORIZED";
+    case 403: return "FORBIDDEN";
+    case 404: return "NOT_FOUND";
+    case 405: return "METHOD_NOT_ALLOWED";
+    case 408: return "REQUEST_TIMEOUT";
+    case 413: return "PAYLOAD_TOO_LARGE";
+    case 422: return "UNPROCESSABLE_ENTITY";
+    case 429: return "TOO_MANY_REQUESTS";
+    case 500: return "INTERNAL_SERVER_ERROR";
+    case 502: return "BAD_GATEWAY";
+    case 503: return "SERVICE_UNAVAILABLE";
+    case 504: return "GATEWAY_TIMEOUT";
+    default: return "ERROR";
+  }
+}
+
+net::HttpResponse injected_error(const FaultDecision& decision) {
+  auto response = odata_error(*decision.status, std::string(status_code_name(*decision.status)),
+                              "Injected by ato-sim (--faults)");
+  if (decision.retry_after) response.header("Retry-After", *decision.retry_after);
+  decision.shape(response);
+  return response;
+}
+
+// The status Cloud ALM shows after `event`, or nullopt when the event does not change it.
+std::optional<std::string> status_after(const AtoEvent& event) {
+  if (event.service == Service::Export) return "Released";
+  if (const auto* i = std::get_if<ImportDetails>(&event.details))
+    return (i->result == ImportResult::Error ? "Failed in " : "Deployed in ") + i->target.key();
+  const auto& s = std::get<StatusChangeDetails>(event.details);
+  if (s.status_type != StatusType::ImportQueue || !s.target) return std::nullopt;
+  const std::string where = s.target->key();
+  if (s.new_status == "READY_FOR_IMPORT") return "Scheduled In " + where;
+  if (s.new_status == "RUNNING") return "Running in " + where;
+  if (s.new_status == "IMPORTED" || s.new_status == "IMPORTED_WITH_WARNINGS") return "Deployed in " + where;
+  if (s.new_status == "FAILED") return "Failed in " + where;
+  return std::nullopt;
+}
+
+std::string_view query_param(std::string_view query, std::string_view name, std::string& storage) {
+  auto value = net::form_value(query, name);
+  storage = value.value_or("");
+  return storage;
+}
+
+void write_transport(JsonWriter& json, const TransportRecord& t) {
+  json.begin_object().field("id", t.id).field("status", t.status).field("lastSequence", t.last_sequence);
+  json.key("history").begin_array();
+  for (const auto& step : t.history) {
+    json.begin_object()
+        .field("sequence", step.sequence)
+        .field("eventId", step.event_id)
+        .field("service", to_string(step.service))
+        .field("status", step.status)
+        .field("occurredAt", format_iso8601_utc(step.occurred_at))
+        .end_object();
+  }
+  json.end_array().end_object();
+}
+
+}  // namespace
+
+AlmSettings default_alm_settings() {
+  AlmSettings s;
+  s.push_paths = {{Service::Export, "/api/calm-deployments/v1/ato/exports"},
+                  {Service::Import, "/api/calm-deployments/v1/ato/imports"},
+                  {Service::StatusChange, "/api/calm-deployments/v1/ato/status-changes"}};
+  return s;
+}
+
+// The journal on disk: accepted events in order, so a restarted simulator remembers them.
+struct CloudAlm::Store {
+  sqlite::Database db;
+  std::unique_ptr<sqlite::Statement> insert;
+  explicit Store(const std::filesystem::path& path) : db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) {
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("CREATE TABLE IF NOT EXISTS journal (n INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
+            "payload TEXT NOT NULL)");
+    insert = std::make_unique<sqlite::Statement>(db, "INSERT OR IGNORE INTO journal (event_id, payload) VALUES (?, ?)");
+  }
+};
+
+CloudAlm::CloudAlm(AlmSettings settings, TokenAuthority& tokens, FaultInjector& faults)
+    : settings_(std::move(settings)), tokens_(tokens), faults_(faults), started_at_(now_epoch_millis()) {
+  if (!settings_.journal_file) return;
+  store_ = std::make_unique<Store>(*settings_.journal_file);
+  sqlite::Statement rows(store_->db, "SELECT payload FROM journal ORDER BY n");
+  Counters ignored;
+  while (rows.step()) {
+    const std::string json(rows.text(0));
+    apply(parse_event_json(json), json, ignored);
+  }
+}
+
+CloudAlm::~CloudAlm() = default;
+
+std::optional<std::pair<std::string, std::string>> CloudAlm::apply(const AtoEvent& event, const std::string& json,
+                                                                   Counters& counters) {
+  auto it = transports_.find(event.transport_id);
+  if (it == transports_.end() && event.service != Service::Export) {
+    ++counters.unknown_transports;
+    return std::pair{std::string("TRANSPORT_UNKNOWN"),
+                     fmt::format("Transport {} is not known to Cloud ALM: its export was never received",
+                                 event.transport_id)};
+  }
+  if (it != transports_.end() && event.sequence <= it->second.last_sequence) {
+    ++counters.order_violations;
+    return std::pair{std::string("OUT_OF_ORDER"),
+                     fmt::format("Event sequence {} is older than sequence {} already applied to transport {}",
+                                 event.sequence, it->second.last_sequence, event.transport_id)};
+  }
+  if (it == transports_.end()) {
+    TransportRecord fresh;
+    fresh.id = event.transport_id;
+    it = transports_.emplace(event.transport_id, std::move(fresh)).first;
+  }
+  TransportRecord& t = it->second;
+  if (auto status = status_after(event)) t.status = *status;
+  t.last_sequence = event.sequence;
+  t.history.push_back({event.sequence, event.event_id, event.service, t.status, event.occurred_at});
+  accepted_ids_.insert(event.event_id);
+  journal_.push_back(json);
+  return std::nullopt;
+}
+
+void CloudAlm::apply_periodic_faults(EpochMillis now) {
+  if (auto rule = faults_.periodic("token", FaultKind::RevokeEvery)) {
+    const EpochMillis period = rule->min.count();
+    const EpochMillis epoch = started_at_ + (now - started_at_) / period * period;
+    std::lock_guard lock(mutex_);
+    if (epoch > started_at_ && epoch > revoked_epoch_) {
+      revoked_epoch_ = epoch;
+      tokens_.revoke_all(epoch);
+      faults_.count("token", 1);
+    }
+  }
+  const auto expiry = faults_.periodic("token", FaultKind::ExpireAfter);
+  tokens_.set_early_expiry(expiry ? expiry->min : std::chrono::milliseconds(0));
+}
+
+net::HttpResponse CloudAlm::handle(const net::HttpRequest& request) {
+  const EpochMillis now = now_epoch_millis();
+  apply_periodic_faults(now);
+  if (request.path == "/oauth/token") {
+    const auto decision = faults_.decide("token");
+    if (decision.status) return injected_error(decision);
+    auto response = tokens_.handle_token_request(request, now);
+    decision.shape(response);
+    return response;
+  }
+  for (const auto& [service, path] : settings_.push_paths) {
+    if (request.path != path) continue;
+    if (request.method != "POST") return odata_error(405, "METHOD_NOT_ALLOWED", "Push packages with POST");
+    return push(request, service, now);
+  }
+  if (request.path == "/api/calm-features/v1/Transports") return transports(request, now);
+  if (request.path == "/sim/stats") return net::HttpResponse::json(200, stats_json());
+  if (request.path == "/sim/journal") return journal(request);
+  if (request.path == "/sim/faults") return faults_endpoint(request);
+  if (request.path == "/sim/reset") {
+    if (request.method != "POST") return odata_error(405, "METHOD_NOT_ALLOWED", "Reset with POST");
+    reset();
+    return net::HttpResponse::json(200, R"({"reset":true})");
+  }
+  return odata_error(404, "NOT_FOUND", fmt::format("No resource at {}", request.path));
+}
+
+net::HttpResponse CloudAlm::push(const net::HttpRequest& request, Service service, EpochMillis now) {
+  const std::string endpoint = "push." + [&] {
+    std::string name(to_string(service));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return name;
+  }();
+  const auto decision = faults_.decide(endpoint);
+  if (decision.status) return injected_error(decision);
+
+  const auto auth = tokens_.check(request.header("Authorization"), kManageScope, now);
+  if (auth.verdict != TokenVerdict::Valid) {
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_[service].auth_failures;
+    }
+    const bool forbidden = auth.verdict == TokenVerdict::MissingScope;
+    auto response = odata_error(forbidden ? 403 : 401, forbidden ? "FORBIDDEN" : "UNAUTHORIZED", auth.message);
+    if (!forbidden) response.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    decision.shape(response);
+    return response;
+  }
+
+  PushPackage package;
+  try {
+    package = parse_push_package(request.body);
+  } catch (const JsonError& e) {
+    auto response = odata_error(400, "INVALID_PACKAGE", e.problem(), e.path().empty() ? std::nullopt
+                                                                                       : std::optional(e.path()));
+    decision.shape(response);
+    return response;
+  }
+  if (package.service != service) {
+    auto response = odata_error(400, "INVALID_PACKAGE",
+                                fmt::format("expected {} (this is the {} path)", to_string(service), to_string(service)),
+                                "service");
+    decision.shape(response);
+    return response;
+  }
+  if (static_cast<int>(package.events.size()) > settings_.max_package_size) {
+    auto response = odata_error(413, "PAYLOAD_TOO_LARGE",
+                                fmt::format("{} events; at most {} per package", package.events.size(),
+                                            settings_.max_package_size),
+                                "events");
+    decision.shape(response);
+    return response;
+  }
+
+  PushResponse answer{package.package_id, {}};
+  answer.results.reserve(package.events.size());
+  std::vector<std::string> serialized;
+  serialized.reserve(package.events.size());
+  for (const auto& e : package.events) serialized.push_back(to_json(e));
+  {
+    std::lock_guard lock(mutex_);
+    Counters& counters = counters_[service];
+    ++counters.packages_received;
+    std::optional<sqlite::Transaction> tx;
+    if (store_) tx.emplace(store_->db);
+    for (std::size_t i = 0; i < package.events.size(); ++i) {
+      const auto& e = package.events[i];
+      if (accepted_ids_.count(e.event_id)) {
+        ++counters.events_duplicate;
+        answer.results.push_back({e.event_id, EventOutcome::Duplicate, std::nullopt, std::nullopt});
+        continue;
+      }
+      if (auto rejection = apply(e, serialized[i], counters)) {
+        ++counters.events_rejected;
+        answer.results.push_back({e.event_id, EventOutcome::Rejected, rejection->first, rejection->second});
+        continue;
+      }
+      ++counters.events_accepted;
+      if (store_) store_->insert->bind(1, e.event_id).bind(2, serialized[i]).run();
+      answer.results.push_back({e.event_id, EventOutcome::Accepted, std::nullopt, std::nullopt});
+    }
+    if (tx) tx->commit();
+  }
+  auto response = net::HttpResponse::json(200, to_json(answer));
+  decision.shape(response);
+  return response;
+}
+
+net::HttpResponse CloudAlm::transports(const net::HttpRequest& request, EpochMillis now) {
+  if (request.method != "GET") return odata_error(405, "METHOD_NOT_ALLOWED", "Read transports with GET");
+  const auto auth = tokens_.check(request.header("Authorization"), kDisplayScope, now);
+  if (auth.verdict != TokenVerdict::Valid) {
+    const bool forbidden = auth.verdict == TokenVerdict::MissingScope;
+    return odata_error(forbidden ? 403 : 401, forbidden ? "FORBIDDEN" : "UNAUTHORIZED", auth.message);
+  }
+  std::string filter_text, top_text, skip_text;
+  const auto filter = query_param(request.query, "$filter", filter_text);
+  std::optional<std::string> want_id, want_status;
+  // $filter: `id eq '...'`, `status eq '...'`, or both joined by `and`.
+  std::string_view rest = filter;
+  while (!rest.empty()) {
+    const auto and_at = rest.find(" and ");
+    const auto term = rest.substr(0, and_at);
+    rest = and_at == std::string_view::npos ? std::string_view{} : rest.substr(and_at + 5);
+    auto quoted_value = [&](std::string_view prefix) -> std::optional<std::string> {
+      if (term.substr(0, prefix.size()) != prefix || term.size() < prefix.size() + 2 || term.back() != '\'')
+        return std::nullopt;
+      return std::string(term.substr(prefix.size(), term.size() - prefix.size() - 1));
+    };
+    if (auto v = quoted_value("id eq '")) want_id = *v;
+    else if (auto s = quoted_value("status eq '")) want_status = *s;
+    else
+      return odata_error(400, "BAD_REQUEST",
+                         fmt::format("Unsupported $filter term '{}': use id eq '...' and/or status eq '...'", term),
+                         "$filter");
+  }
+  auto number = [](std::string_view text, std::int64_t fallback) -> std::optional<std::int64_t> {
+    if (text.empty()) return fallback;
+    std::int64_t v = -1;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || v < 0) return std::nullopt;
+    return v;
+  };
+  const auto top = number(query_param(request.query, "$top", top_text), 100);
+  const auto skip = number(query_param(request.query, "$skip", skip_text), 0);
+  if (!top || !skip || *top == 0 || *top > 1000)
+    return odata_error(400, "BAD_REQUEST", "$top must be 1 to 1000 and $skip a non-negative integer");
+
+  std::string body;
+  JsonWriter json(body);
+  json.begin_object().field("@odata.context", "$metadata#Transports").key("value").begin_array();
+  std::int64_t matched = 0, written = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, t] : transports_) {
+      if ((want_id && id != *want_id) || (want_status && t.status != *want_status)) continue;
+      if (matched++ < *skip || written >= *top) continue;
+      write_transport(json, t);
+      ++written;
+    }
+  }
+  json.end_array();
+  if (*skip + written < matched) {
+    std::string next = "/api/calm-features/v1/Transports?$top=" + std::to_string(*top) +
+                       "&$skip=" + std::to_string(*skip + written);
+    if (!filter.empty()) {
+      std::string encoded;
+      for (unsigned char c : filter) encoded += std::isalnum(c) ? std::string(1, static_cast<char>(c)) : fmt::format("%{:02X}", c);
+      next += "&$filter=" + encoded;
+    }
+    json.field("@odata.nextLink", next);
+  }
+  json.end_object();
+  return net::HttpResponse::json(200, body);
+}
+
+net::HttpResponse CloudAlm::journal(const net::HttpRequest& request) const {
+  std::string after_text;
+  const auto after_param = query_param(request.query, "after", after_text);
+  std::size_t after = 0;
+  if (!after_param.empty()) {
+    const auto [end, ec] = std::from_chars(after_param.data(), after_param.data() + after_param.size(), after);
+    if (ec != std::errc{} || end != after_param.data() + after_param.size())
+      return odata_error(400, "BAD_REQUEST", "after must be a non-negative integer", "after");
+  }
+  std::string body;
+  std::size_t last = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = after; i < journal_.size(); ++i) body.append(journal_[i]).append("\n");
+    last = journal_.size();
+  }
+  net::HttpResponse response;
+  response.body = std::move(body);
+  response.header("Content-Type", "application/x-ndjson").header("X-Journal-Last", std::to_string(last));
+  return response;
+}
+
+net::HttpResponse CloudAlm::faults_endpoint(const net::HttpRequest& request) {
+  if (request.method == "POST") {
+    try {
+      faults_.set_rules(parse_fault_spec(request.body));
+    } catch (const FaultSpecError& e) {
+      return odata_error(400, "BAD_FAULT_SPEC", e.what());
+    }
+  } else if (request.method != "GET") {
+    return odata_error(405, "METHOD_NOT_ALLOWED", "GET shows the faults, POST replaces them");
+  }
+  std::string body;
+  JsonWriter json(body);
+  json.begin_object().key("rules").begin_array();
+  for (const auto& rule : faults_.rules()) json.value(rule.text);
+  json.end_array().end_object();
+  return net::HttpResponse::json(200, body);
+}
+
+void CloudAlm::reset() {
+  std::lock_guard lock(mutex_);
+  accepted_ids_.clear();
+  transports_.clear();
+  journal_.clear();
+  counters_.clear();
+  if (store_) store_->db.exec("DELETE FROM journal");
+}
+
+std::optional<TransportRecord> CloudAlm::transport(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = transports_.find(id);
+  if (it == transports_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string CloudAlm::stats_json() const {
+  const auto faults_by_endpoint = faults_.injected_by_endpoint();
+  std::string out;
+  JsonWriter json(out);
+  std::lock_guard lock(mutex_);
+  Counters total;
+  for (const auto& [service, c] : counters_) {
+    total.packages_received += c.packages_received;
+    total.events_accepted += c.events_accepted;
+    total.events_duplicate += c.events_duplicate;
+    total.events_rejected += c.events_rejected;
+    total.order_violations += c.order_violations;
+    total.unknown_transports += c.unknown_transports;
+    total.auth_failures += c.auth_failures;
+  }
+  auto write_counters = [&](const Counters& c) {
+    json.field("packages_received", c.packages_received)
+        .field("events_accepted", c.events_accepted)
+        .field("events_duplicate", c.events_duplicate)
+        .field("events_rejected", c.events_rejected)
+        .field("order_violations", c.order_violations)
+        .field("unknown_transports", c.unknown_transports)
+        .field("auth_failures", c.auth_failures);
+  };
+  json.begin_object();
+  write_counters(total);
+  json.field("tokens_issued", tokens_.tokens_issued())
+      .field("token_requests_rejected", tokens_.requests_rejected())
+      .field("faults_injected", faults_.injected_total())
+      .field("transports", static_cast<std::int64_t>(transports_.size()))
+      .field("journal_size", static_cast<std::int64_t>(journal_.size()));
+  json.key("per_service").begin_object();
+  for (Service s : {Service::Export, Service::Import, Service::StatusChange}) {
+    auto it = counters_.find(s);
+    json.key(to_string(s)).begin_object();
+    write_counters(it == counters_.end() ? Counters{} : it->second);
+    std::string endpoint = "push." + std::string(to_string(s));
+    for (auto& c : endpoint) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto f = faults_by_endpoint.find(endpoint);
+    json.field("faults_injected", f == faults_by_endpoint.end() ? std::int64_t{0} : f->second).end_object();
+  }
+  json.end_object().key("faults_by_endpoint").begin_object();
+  for (const auto& [endpoint, n] : faults_by_endpoint) json.field(endpoint, n);
+  json.end_object().end_object();
+  return out;
+}
+
+}  // namespace ato::sim

@@ -1,0 +1,434 @@
+// The fake Cloud ALM as a bridge meets it: the real ato-sim on 127.0.0.1, real curl verifying TLS
+// against the CA it wrote. Every JSON body these tests receive is validated against schema/.
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "core/wire.hpp"
+#include "tests/support/sim_process.hpp"
+
+using namespace ato;
+using namespace ato::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string uuid(int n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012x", n);
+  return buf;
+}
+
+AtoEvent base_event(Service service, std::int64_t sequence, const std::string& transport, SystemRef source) {
+  AtoEvent e;
+  e.event_id = uuid(static_cast<int>(sequence));
+  e.service = service;
+  e.sequence = sequence;
+  e.occurred_at = 1795313841000 + sequence * 1000;
+  e.source = std::move(source);
+  e.transport_id = transport;
+  return e;
+}
+
+AtoEvent exported(std::int64_t seq, const std::string& transport) {
+  auto e = base_event(Service::Export, seq, transport, {"S4D", "080"});
+  e.details = ExportDetails{RequestKind::Workbench, "Delivery block in sales orders", "CB9980000123", e.occurred_at, {}};
+  return e;
+}
+
+AtoEvent imported(std::int64_t seq, const std::string& transport, SystemRef target,
+                  ImportResult result = ImportResult::Success) {
+  auto e = base_event(Service::Import, seq, transport, target);
+  e.details = ImportDetails{target, ImportType::Manual, result, result == ImportResult::Error ? 8 : 0,
+                            e.occurred_at - 500, e.occurred_at};
+  return e;
+}
+
+AtoEvent status_change(std::int64_t seq, const std::string& transport, StatusType type, std::string status,
+                       SystemRef target) {
+  auto e = base_event(Service::StatusChange, seq, transport, target);
+  e.details = StatusChangeDetails{type, std::nullopt, std::move(status), "CB9980000789", target};
+  return e;
+}
+
+std::string package(std::vector<AtoEvent> events) {
+  PushPackage p{uuid(900000 + static_cast<int>(events.front().sequence)), events.front().service, 1795313841000,
+                std::move(events)};
+  return to_json(p);
+}
+
+std::string path_for(Service s) {
+  switch (s) {
+    case Service::Export: return SimProcess::export_path();
+    case Service::Import: return SimProcess::import_path();
+    default: return SimProcess::status_change_path();
+  }
+}
+
+// Pushes one event's package and returns its single result.
+EventResult push_one(SimProcess& sim, const std::string& token, const AtoEvent& event) {
+  auto r = sim.call({.method = "POST", .path = path_for(event.service), .body = package({event}),
+                     .headers = {"Authorization: Bearer " + token}, .schema = "push-response"});
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  auto response = parse_push_response(r.body);
+  REQUIRE(response.results.size() == 1);
+  return response.results[0];
+}
+
+std::string transport_status(SimProcess& sim, const std::string& token, const std::string& id) {
+  auto r = sim.call({.path = "/api/calm-features/v1/Transports?$filter=id%20eq%20'" + id + "'",
+                     .headers = {"Authorization: Bearer " + token}, .schema = "transports-page"});
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  const auto page = parse_transports_page(r.body);
+  return page.transports.empty() ? "(unknown)" : page.transports[0].status;
+}
+
+SimStats stats(SimProcess& sim) {
+  auto r = sim.call({.path = "/sim/stats", .schema = "sim-stats"});
+  REQUIRE(r.status == 200);
+  return parse_sim_stats(r.body);
+}
+
+void check_documents(SimProcess& sim) {
+  const auto problems = sim.validate_kept_documents();
+  CHECK_MESSAGE(problems.empty(), problems);
+}
+
+}  // namespace
+
+TEST_CASE("the token endpoint answers as XSUAA does") {
+  SimProcess sim;
+  const std::string creds = sim.client_id() + ":" + sim.client_secret();
+  auto r = sim.call({.method = "POST", .path = "/oauth/token", .body = "grant_type=client_credentials",
+                     .basic_user = creds, .schema = "token-response"});
+  CHECK(r.status == 200);
+  const auto token = parse_token_response(r.body);
+  CHECK(token.token_type == "bearer");
+  CHECK(token.expires_in == 43200);
+  CHECK(token.scope.find("imp-cdm-feature-manage-ui") != std::string::npos);
+  CHECK(std::count(token.access_token.begin(), token.access_token.end(), '.') == 2);  // a JWT
+  CHECK(r.headers["cache-control"] == "no-store");
+
+  r = sim.call({.path = "/oauth/token?grant_type=client_credentials", .basic_user = creds, .schema = "token-response"});
+  CHECK(r.status == 200);
+  r = sim.call({.method = "POST", .path = "/oauth/token",
+                .body = "grant_type=client_credentials&client_id=" + sim.client_id() + "&client_secret=" + sim.client_secret(),
+                .schema = "token-response"});
+  CHECK(r.status == 200);
+
+  r = sim.call({.method = "POST", .path = "/oauth/token", .body = "grant_type=client_credentials",
+                .basic_user = sim.client_id() + ":wrong", .schema = "token-error"});
+  CHECK(r.status == 401);
+  CHECK(r.body == R"({"error":"invalid_client","error_description":"Bad credentials"})");
+  r = sim.call({.method = "POST", .path = "/oauth/token", .body = "grant_type=password", .basic_user = creds,
+                .schema = "token-error"});
+  CHECK(r.status == 400);
+  CHECK(parse_token_error(r.body).error == "unsupported_grant_type");
+  r = sim.call({.method = "POST", .path = "/oauth/token", .body = "x=1", .basic_user = creds, .schema = "token-error"});
+  CHECK(r.status == 400);
+  CHECK(parse_token_error(r.body).error == "invalid_request");
+  CHECK(stats(sim).tokens_issued == 3);
+  check_documents(sim);
+}
+
+TEST_CASE("push answers per event: accepted, duplicate, out of order, unknown transport") {
+  SimProcess sim;
+  const auto token = sim.token();
+  CHECK(push_one(sim, token, exported(1, "S4DK900001")).outcome == EventOutcome::Accepted);
+  CHECK(push_one(sim, token, imported(3, "S4DK900001", {"S4T", "100"})).outcome == EventOutcome::Accepted);
+  CHECK(push_one(sim, token, exported(1, "S4DK900001")).outcome == EventOutcome::Duplicate);
+  auto late = push_one(sim, token, imported(2, "S4DK900001", {"S4T", "100"}));
+  CHECK(late.outcome == EventOutcome::Rejected);
+  CHECK(late.code == "OUT_OF_ORDER");
+  auto unknown = push_one(sim, token, imported(4, "S4DK900077", {"S4T", "100"}));
+  CHECK(unknown.outcome == EventOutcome::Rejected);
+  CHECK(unknown.code == "TRANSPORT_UNKNOWN");
+  CHECK(unknown.message->find("S4DK900077") != std::string::npos);
+
+  // A package with several events gets one result per event, in order.
+  auto r = sim.call({.method = "POST", .path = SimProcess::export_path(),
+                     .body = package({exported(10, "S4DK900010"), exported(11, "S4DK900011"), exported(1, "S4DK900001")}),
+                     .headers = {"Authorization: Bearer " + token}, .schema = "push-response"});
+  const auto results = parse_push_response(r.body).results;
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].outcome == EventOutcome::Accepted);
+  CHECK(results[2].outcome == EventOutcome::Duplicate);
+
+  auto s = stats(sim);
+  CHECK(s.total.events_accepted == 4);
+  CHECK(s.total.events_duplicate == 2);
+  CHECK(s.total.events_rejected == 2);
+  CHECK(s.total.order_violations == 1);
+  CHECK(s.total.unknown_transports == 1);
+  CHECK(s.per_service[Service::Import].order_violations == 1);
+  CHECK(s.per_service[Service::Export].packages_received == 3);
+  check_documents(sim);
+}
+
+TEST_CASE("400, 401, 403 and 413 come with OData error bodies") {
+  SimProcess sim({"--max-package-size", "2"});
+  const auto token = sim.token();
+  const std::string auth = "Authorization: Bearer " + token;
+  std::string bad = package({imported(5, "S4DK900005", {"S4T", "100"})});
+  const std::string good_target = R"("target":{"sid":"S4T","client":"100"})";
+  bad.replace(bad.find(good_target), good_target.size(), R"("target":{"sid":"S4T","client":100})");
+  auto r = sim.call({.method = "POST", .path = SimProcess::import_path(), .body = bad, .headers = {auth},
+                     .schema = "odata-error"});
+  CHECK(r.status == 400);
+  auto error = parse_odata_error(r.body);
+  CHECK(error.code == "INVALID_PACKAGE");
+  CHECK(error.target == "events[0].target.client");
+  CHECK(error.message == "expected string, got integer");
+
+  r = sim.call({.method = "POST", .path = SimProcess::import_path(), .body = package({exported(6, "S4DK900006")}),
+                .headers = {auth}, .schema = "odata-error"});
+  CHECK(r.status == 400);
+  CHECK(parse_odata_error(r.body).target == "service");
+
+  r = sim.call({.method = "POST", .path = SimProcess::export_path(), .body = package({exported(7, "S4DK900007")}),
+                .schema = "odata-error"});
+  CHECK(r.status == 401);
+  CHECK(r.headers.count("www-authenticate") == 1);
+  r = sim.call({.method = "POST", .path = SimProcess::export_path(), .body = package({exported(7, "S4DK900007")}),
+                .headers = {"Authorization: Bearer not.a.token"}, .schema = "odata-error"});
+  CHECK(r.status == 401);
+  CHECK(parse_odata_error(r.body).code == "UNAUTHORIZED");
+
+  r = sim.call({.method = "POST", .path = SimProcess::export_path(),
+                .body = package({exported(7, "S4DK900007"), exported(8, "S4DK900008"), exported(9, "S4DK900009")}),
+                .headers = {auth}, .schema = "odata-error"});
+  CHECK(r.status == 413);
+  CHECK(parse_odata_error(r.body).message == "3 events; at most 2 per package");
+
+  r = sim.call({.path = SimProcess::export_path(), .headers = {auth}, .schema = "odata-error"});
+  CHECK(r.status == 405);
+  r = sim.call({.path = "/nothing/here", .schema = "odata-error"});
+  CHECK(r.status == 404);
+  check_documents(sim);
+
+  SimProcess display_only({"--scopes", "display"});
+  r = display_only.call({.method = "POST", .path = SimProcess::export_path(), .body = package({exported(1, "S4DK900001")}),
+                         .headers = {"Authorization: Bearer " + display_only.token()}, .schema = "odata-error"});
+  CHECK(r.status == 403);
+  CHECK(parse_odata_error(r.body).message.find("imp-cdm-feature-manage-ui") != std::string::npos);
+  check_documents(display_only);
+}
+
+TEST_CASE("a transport's status follows export, test import and production import") {
+  SimProcess sim;
+  const auto token = sim.token();
+  const std::string t = "S4DK900123";
+  const SystemRef test{"S4T", "100"}, prod{"S4P", "100"};
+  const std::vector<std::pair<AtoEvent, std::string>> steps = {
+      {exported(1, t), "Released"},
+      {status_change(2, t, StatusType::ImportQueue, "READY_FOR_IMPORT", test), "Scheduled In S4T~100"},
+      {status_change(3, t, StatusType::ImportQueue, "RUNNING", test), "Running in S4T~100"},
+      {imported(4, t, test, ImportResult::Error), "Failed in S4T~100"},
+      {imported(5, t, test), "Deployed in S4T~100"},
+      {status_change(6, t, StatusType::Quality, "APPROVED", test), "Deployed in S4T~100"},
+      {status_change(7, t, StatusType::ImportQueue, "READY_FOR_IMPORT", prod), "Scheduled In S4P~100"},
+      {imported(8, t, prod), "Deployed in S4P~100"},
+  };
+  for (const auto& [event, expected] : steps) {
+    CAPTURE(event.sequence);
+    CHECK(push_one(sim, token, event).outcome == EventOutcome::Accepted);
+    CHECK(transport_status(sim, token, t) == expected);
+  }
+  auto r = sim.call({.path = "/api/calm-features/v1/Transports", .headers = {"Authorization: Bearer " + token},
+                     .schema = "transports-page"});
+  const auto page = parse_transports_page(r.body);
+  REQUIRE(page.transports.size() == 1);
+  CHECK(page.transports[0].history.size() == steps.size());
+  CHECK(page.transports[0].last_sequence == 8);
+  check_documents(sim);
+}
+
+TEST_CASE("the transport view pages and filters like OData") {
+  SimProcess sim;
+  const auto token = sim.token();
+  const std::string auth = "Authorization: Bearer " + token;
+  for (int i = 1; i <= 5; ++i) push_one(sim, token, exported(i, "S4DK90000" + std::to_string(i)));
+  push_one(sim, token, imported(6, "S4DK900002", {"S4T", "100"}));
+  std::vector<std::string> seen;
+  std::string next = "/api/calm-features/v1/Transports?$top=2";
+  for (int page = 0; page < 10 && !next.empty(); ++page) {
+    auto r = sim.call({.path = next, .headers = {auth}, .schema = "transports-page"});
+    REQUIRE(r.status == 200);
+    const auto p = parse_transports_page(r.body);
+    CHECK(p.transports.size() <= 2);
+    for (const auto& t : p.transports) seen.push_back(t.id);
+    next = p.next_link.value_or("");
+  }
+  CHECK(seen == std::vector<std::string>{"S4DK900001", "S4DK900002", "S4DK900003", "S4DK900004", "S4DK900005"});
+  auto r = sim.call({.path = "/api/calm-features/v1/Transports?$filter=status%20eq%20'Deployed%20in%20S4T~100'",
+                     .headers = {auth}, .schema = "transports-page"});
+  REQUIRE(parse_transports_page(r.body).transports.size() == 1);
+  CHECK(parse_transports_page(r.body).transports[0].id == "S4DK900002");
+  r = sim.call({.path = "/api/calm-features/v1/Transports?$filter=owner%20eq%20'x'", .headers = {auth},
+                .schema = "odata-error"});
+  CHECK(r.status == 400);
+  CHECK(parse_odata_error(r.body).target == "$filter");
+  r = sim.call({.path = "/api/calm-features/v1/Transports", .schema = "odata-error"});
+  CHECK(r.status == 401);
+  check_documents(sim);
+}
+
+TEST_CASE("journal in acceptance order, stats, reset") {
+  SimProcess sim;
+  const auto token = sim.token();
+  push_one(sim, token, exported(1, "S4DK900001"));
+  push_one(sim, token, exported(2, "S4DK900002"));
+  push_one(sim, token, imported(3, "S4DK900001", {"S4T", "100"}));
+  push_one(sim, token, imported(1, "S4DK900009", {"S4T", "100"}));  // rejected: not in the journal
+  auto r = sim.call({.path = "/sim/journal?after=0"});
+  CHECK(r.headers["content-type"] == "application/x-ndjson");
+  CHECK(r.headers["x-journal-last"] == "3");
+  std::vector<std::int64_t> sequences;
+  std::size_t pos = 0;
+  int line_number = 0;
+  while (pos < r.body.size()) {
+    const auto eol = r.body.find('\n', pos);
+    const auto line = r.body.substr(pos, eol - pos);
+    sequences.push_back(parse_recording_line(line).sequence);
+    write_text(sim.path("documents") / ("recording-line.journal" + std::to_string(++line_number) + ".json"), line);
+    pos = eol + 1;
+  }
+  CHECK(sequences == std::vector<std::int64_t>{1, 2, 3});
+  r = sim.call({.path = "/sim/journal?after=2"});
+  CHECK(parse_recording_line(r.body.substr(0, r.body.size() - 1)).sequence == 3);
+  CHECK(sim.call({.path = "/sim/journal?after=x", .schema = "odata-error"}).status == 400);
+
+  auto s = stats(sim);
+  CHECK(s.total.events_accepted == 3);
+  CHECK(s.journal_size == 3);
+  CHECK(s.transports == 2);
+  CHECK(sim.call({.method = "POST", .path = "/sim/reset"}).status == 200);
+  s = stats(sim);
+  CHECK(s.total.events_accepted == 0);
+  CHECK(s.journal_size == 0);
+  CHECK(sim.call({.path = "/sim/journal"}).body.empty());
+  CHECK(push_one(sim, token, exported(1, "S4DK900001")).outcome == EventOutcome::Accepted);  // forgotten
+  check_documents(sim);
+}
+
+TEST_CASE("faults: status codes, throttling with Retry-After, latency, resets, silence, drip") {
+  SimProcess sim({"--faults", "push.export:status=502;push.import:throttle=429/7;push.status_change:throttle=503/date"});
+  const auto token = sim.token();
+  const std::string auth = "Authorization: Bearer " + token;
+  auto r = sim.call({.method = "POST", .path = SimProcess::export_path(), .body = package({exported(1, "S4DK900001")}),
+                     .headers = {auth}, .schema = "odata-error"});
+  CHECK(r.status == 502);
+  r = sim.call({.method = "POST", .path = SimProcess::import_path(), .body = package({imported(2, "S4DK900001", {"S4T", "100"})}),
+                .headers = {auth}, .schema = "odata-error"});
+  CHECK(r.status == 429);
+  CHECK(r.headers["retry-after"] == "7");
+  r = sim.call({.method = "POST", .path = SimProcess::status_change_path(),
+                .body = package({status_change(3, "S4DK900001", StatusType::Forward, "FORWARDED", {"S4T", "100"})}),
+                .headers = {auth}, .schema = "odata-error"});
+  CHECK(r.status == 503);
+  CHECK(r.headers["retry-after"].find("GMT") != std::string::npos);
+  auto s = stats(sim);
+  CHECK(s.total.faults_injected == 3);
+  CHECK(s.per_service[Service::Export].faults_injected == 1);
+  CHECK(s.faults_by_endpoint["push.import"] == 1);
+
+  // Replaced at run time through /sim/faults.
+  r = sim.call({.method = "POST", .path = "/sim/faults", .body = "token:latency=300ms;push.export:reset;push.import:no-answer"});
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  CHECK(r.body.find("token:latency=300ms") != std::string::npos);
+  r = sim.call({.method = "POST", .path = "/oauth/token", .body = "grant_type=client_credentials",
+                .basic_user = sim.client_id() + ":" + sim.client_secret(), .schema = "token-response"});
+  CHECK(r.status == 200);
+  CHECK(r.elapsed >= 300ms);
+  r = sim.call({.method = "POST", .path = SimProcess::export_path(), .body = package({exported(1, "S4DK900001")}),
+                .headers = {auth}});
+  CHECK(r.status == 0);
+  CHECK(r.curl_exit != 0);  // connection reset
+  r = sim.call({.method = "POST", .path = SimProcess::import_path(), .body = package({imported(2, "S4DK900001", {"S4T", "100"})}),
+                .headers = {auth}});
+  CHECK(r.status == 0);
+  CHECK(r.curl_exit != 0);  // closed without an answer
+
+  r = sim.call({.method = "POST", .path = "/sim/faults", .body = "token:drip=25ms"});
+  REQUIRE(r.status == 200);
+  r = sim.call({.method = "POST", .path = "/oauth/token", .body = "grant_type=client_credentials",
+                .basic_user = sim.client_id() + ":" + sim.client_secret(), .schema = "token-response"});
+  CHECK(r.status == 200);
+  CHECK(r.elapsed >= std::chrono::milliseconds(25 * (static_cast<int>(r.body.size()) / 16)));
+  CHECK_NOTHROW(parse_token_response(r.body));  // trickled, but whole
+
+  r = sim.call({.method = "POST", .path = "/sim/faults", .body = "push.export:teleport", .schema = "odata-error"});
+  CHECK(r.status == 400);
+  CHECK(parse_odata_error(r.body).message.find("unknown action 'teleport'") != std::string::npos);
+  check_documents(sim);
+}
+
+TEST_CASE("faults: token revocation and early expiry") {
+  SimProcess revoking({"--faults", "token:revoke-every=1s"});
+  auto token = revoking.token();
+  CHECK(push_one(revoking, token, exported(1, "S4DK900001")).outcome == EventOutcome::Accepted);
+  std::this_thread::sleep_for(1200ms);
+  auto r = revoking.push(SimProcess::export_path(), package({exported(2, "S4DK900002")}), token);
+  CHECK(r.status == 401);
+  CHECK(parse_odata_error(r.body).message.find("revoked") != std::string::npos);
+  CHECK(push_one(revoking, revoking.token(), exported(2, "S4DK900002")).outcome == EventOutcome::Accepted);
+
+  SimProcess expiring({"--faults", "token:expire-after=1s"});
+  token = expiring.token();
+  CHECK(push_one(expiring, token, exported(1, "S4DK900001")).outcome == EventOutcome::Accepted);
+  std::this_thread::sleep_for(1100ms);
+  r = expiring.push(SimProcess::export_path(), package({exported(2, "S4DK900002")}), token);
+  CHECK(r.status == 401);
+  CHECK(parse_odata_error(r.body).message.find("expired") != std::string::npos);
+}
+
+TEST_CASE("faults are deterministic for a given seed") {
+  auto statuses = [](const std::string& seed) {
+    SimProcess sim({"--seed", seed, "--faults", "push.export:status=503@50%", "--plain"});
+    const auto token = sim.token();
+    std::string out;
+    for (int i = 1; i <= 24; ++i)
+      out += sim.push(SimProcess::export_path(), package({exported(i, "S4DK9" + std::to_string(10000 + i))}), token).status == 503
+                 ? 'F'
+                 : '.';
+    return out;
+  };
+  const auto first = statuses("7");
+  CHECK(first == statuses("7"));
+  CHECK(first != statuses("8"));
+  CHECK(first.find('F') != std::string::npos);
+  CHECK(first.find('.') != std::string::npos);
+}
+
+TEST_CASE("a bad fault spec on the command line is refused with the reason") {
+  auto r = run_process({ATO_SIM_BIN, "serve", "--faults", "push.export:status=99"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("status must be a number from 400 to 599") != std::string::npos);
+  r = run_process({ATO_SIM_BIN, "serve", "--faults", "push.everything:reset"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("unknown endpoint 'push.everything'") != std::string::npos);
+}
+
+TEST_CASE("with --journal, a restarted simulator remembers what it accepted") {
+  TempDir dir;
+  const std::string journal = (dir / "journal.db").string();
+  {
+    SimProcess sim({"--journal", journal});
+    const auto token = sim.token();
+    CHECK(push_one(sim, token, exported(1, "S4DK900001")).outcome == EventOutcome::Accepted);
+    CHECK(push_one(sim, token, imported(2, "S4DK900001", {"S4T", "100"})).outcome == EventOutcome::Accepted);
+    sim.stop();
+  }
+  SimProcess again({"--journal", journal});
+  const auto token = again.token();
+  CHECK(push_one(again, token, exported(1, "S4DK900001")).outcome == EventOutcome::Duplicate);
+  CHECK(transport_status(again, token, "S4DK900001") == "Deployed in S4T~100");
+  CHECK(push_one(again, token, imported(3, "S4DK900001", {"S4P", "100"})).outcome == EventOutcome::Accepted);
+  CHECK(again.call({.path = "/sim/journal"}).headers["x-journal-last"] == "3");
+}
+
+TEST_CASE("SIGTERM stops the simulator within a second") {
+  SimProcess sim;
+  sim.token();
+  CHECK(sim.stop() < 1000ms);
+}
