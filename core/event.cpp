@@ -149,7 +149,7 @@ AtoEvent parse_event(const JsonObjectReader& o) {
 }
 
 AtoEvent parse_event_json(std::string_view json) {
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // reused: see core/wire.cpp's Document
   return parse_event(JsonObjectReader(parse_json(parser, json), ""));
 }
 

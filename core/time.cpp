@@ -1,7 +1,6 @@
 #include "core/time.hpp"
 
 #include <charconv>
-#include <cstdio>
 
 namespace ato {
 namespace {
@@ -63,13 +62,20 @@ std::string format_iso8601_utc(EpochMillis ms) {
   const EpochMillis day_ms = 86'400'000;
   const sys_days day{days{ms / day_ms}};
   const year_month_day date{day};
-  EpochMillis rest = ms % day_ms;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(rest / 3'600'000), static_cast<int>(rest / 60'000 % 60),
-                static_cast<int>(rest / 1000 % 60), static_cast<int>(rest % 1000));
-  return buf;
+  const EpochMillis rest = ms % day_ms;
+  // Written digit by digit: this runs for every timestamp of every event serialised.
+  std::string out = "0000-00-00T00:00:00.000Z";
+  auto put = [&out](std::size_t pos, std::size_t width, long long value) {
+    for (std::size_t i = 0; i < width; ++i, value /= 10) out[pos + width - 1 - i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, 4, static_cast<int>(date.year()));
+  put(5, 2, static_cast<unsigned>(date.month()));
+  put(8, 2, static_cast<unsigned>(date.day()));
+  put(11, 2, rest / 3'600'000);
+  put(14, 2, rest / 60'000 % 60);
+  put(17, 2, rest / 1000 % 60);
+  put(20, 3, rest % 1000);
+  return out;
 }
 
 EpochMillis now_epoch_millis() {

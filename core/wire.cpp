@@ -5,11 +5,15 @@
 namespace ato {
 namespace {
 
-// simdjson needs its parser to outlive the DOM; each call below owns one for its whole read.
+// simdjson's parser owns the DOM and its buffers. One parser per thread is reused by every read
+// below (allocating fresh buffers per document cost more than parsing a push package); each read
+// turns the DOM into C++ values before it returns, so no DOM outlives the next parse.
 struct Document {
-  simdjson::dom::parser parser;
   simdjson::dom::element root;
-  explicit Document(std::string_view json) { root = parse_json(parser, json); }
+  explicit Document(std::string_view json) {
+    thread_local simdjson::dom::parser parser;
+    root = parse_json(parser, json);
+  }
   JsonObjectReader object() const { return JsonObjectReader(root, ""); }
 };
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
@@ -167,6 +168,9 @@ void FaultInjector::set_rules(std::vector<FaultRule> rules) {
   rules_ = std::move(rules);
   generators_.clear();
   for (std::size_t i = 0; i < rules_.size(); ++i) generators_.emplace_back(seed_ * 1'000'003 + i);
+  has_periodic_ = std::any_of(rules_.begin(), rules_.end(), [](const FaultRule& r) {
+    return r.kind == FaultKind::RevokeEvery || r.kind == FaultKind::ExpireAfter || r.kind == FaultKind::UpgradeWindow;
+  });
 }
 
 std::vector<FaultRule> FaultInjector::rules() const {

@@ -18,6 +18,7 @@
 //                                         upgrade preparation"
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -76,6 +77,7 @@ class FaultInjector {
   FaultDecision decide(std::string_view endpoint);
   // Periodic rules of an endpoint (revoke-every, expire-after, upgrade-window); first match.
   std::optional<FaultRule> periodic(std::string_view endpoint, FaultKind kind) const;
+  bool has_periodic() const { return has_periodic_; }  // lock-free: checked on every request
   std::map<std::string, std::int64_t> injected_by_endpoint() const;
   std::int64_t injected_total() const;
   void count(std::string_view endpoint, int n);
@@ -86,6 +88,7 @@ class FaultInjector {
   std::vector<FaultRule> rules_;
   std::vector<std::mt19937_64> generators_;  // one per rule
   std::map<std::string, std::int64_t> injected_;
+  std::atomic<bool> has_periodic_{false};
 };
 
 }  // namespace ato::sim

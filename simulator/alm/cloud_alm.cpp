@@ -109,14 +109,15 @@ CloudAlm::CloudAlm(AlmSettings settings, TokenAuthority& tokens, FaultInjector& 
   sqlite::Statement rows(store_->db, "SELECT payload FROM journal ORDER BY n");
   Counters ignored;
   while (rows.step()) {
-    const std::string json(rows.text(0));
-    apply(parse_event_json(json), json, ignored);
+    std::string json(rows.text(0));
+    const auto event = parse_event_json(json);
+    apply(event, std::move(json), ignored);
   }
 }
 
 CloudAlm::~CloudAlm() = default;
 
-std::optional<std::pair<std::string, std::string>> CloudAlm::apply(const AtoEvent& event, const std::string& json,
+std::optional<std::pair<std::string, std::string>> CloudAlm::apply(const AtoEvent& event, std::string&& json,
                                                                    Counters& counters) {
   auto it = transports_.find(event.transport_id);
   if (it == transports_.end() && event.service != Service::Export) {
@@ -141,11 +142,21 @@ std::optional<std::pair<std::string, std::string>> CloudAlm::apply(const AtoEven
   t.last_sequence = event.sequence;
   t.history.push_back({event.sequence, event.event_id, event.service, t.status, event.occurred_at});
   accepted_ids_.insert(event.event_id);
-  journal_.push_back(json);
+  journal_.push_back(std::move(json));
   return std::nullopt;
 }
 
+bool CloudAlm::transport_rejects(const AtoEvent& event) const {
+  auto it = transports_.find(event.transport_id);
+  if (it == transports_.end()) return event.service != Service::Export;
+  return event.sequence <= it->second.last_sequence;
+}
+
 void CloudAlm::apply_periodic_faults(EpochMillis now) {
+  if (!faults_.has_periodic()) {
+    tokens_.set_early_expiry(std::chrono::milliseconds(0));
+    return;
+  }
   if (auto rule = faults_.periodic("token", FaultKind::RevokeEvery)) {
     const EpochMillis period = rule->min.count();
     const EpochMillis epoch = started_at_ + (now - started_at_) / period * period;
@@ -252,13 +263,14 @@ net::HttpResponse CloudAlm::push(const net::HttpRequest& request, Service servic
         answer.results.push_back({e.event_id, EventOutcome::Duplicate, std::nullopt, std::nullopt});
         continue;
       }
-      if (auto rejection = apply(e, serialized[i], counters)) {
+      // Persist before apply() takes the JSON over.
+      if (store_ && !transport_rejects(e)) store_->insert->bind(1, e.event_id).bind(2, serialized[i]).run();
+      if (auto rejection = apply(e, std::move(serialized[i]), counters)) {
         ++counters.events_rejected;
         answer.results.push_back({e.event_id, EventOutcome::Rejected, rejection->first, rejection->second});
         continue;
       }
       ++counters.events_accepted;
-      if (store_) store_->insert->bind(1, e.event_id).bind(2, serialized[i]).run();
       answer.results.push_back({e.event_id, EventOutcome::Accepted, std::nullopt, std::nullopt});
     }
     if (tx) tx->commit();

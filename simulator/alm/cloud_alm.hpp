@@ -62,8 +62,9 @@ class CloudAlm {
   net::HttpResponse faults_endpoint(const net::HttpRequest& request);
   void reset();
   void apply_periodic_faults(EpochMillis now);
+  bool transport_rejects(const AtoEvent& event) const;  // apply() would reject it (caller holds mutex_)
   // Applies one event to the state (caller holds mutex_). Returns the rejection code, if any.
-  std::optional<std::pair<std::string, std::string>> apply(const AtoEvent& event, const std::string& json,
+  std::optional<std::pair<std::string, std::string>> apply(const AtoEvent& event, std::string&& json,
                                                            Counters& counters);
 
   AlmSettings settings_;

@@ -123,30 +123,59 @@ TokenCheck TokenAuthority::check(std::string_view authorization, std::string_vie
   if (authorization.size() <= 7 || !net::iequals(authorization.substr(0, 7), "bearer "))
     return {TokenVerdict::Missing, "Authorization: Bearer <token> is required; get a token at /oauth/token"};
   const auto token = authorization.substr(7);
+  // A client sends the same token for hours: verify its signature and read its claims once per
+  // thread, then check only what changes with time (expiry, revocation) on every request.
+  struct Verified {
+    std::string token;
+    std::string signing_key;  // which authority verified it (not `this`: an address can be reused)
+    std::int64_t exp = 0, iat_ms = 0;
+    std::vector<std::string> scopes;
+  };
+  thread_local Verified cache;
+  if (cache.token != token || cache.signing_key != signing_key_) {
+    Verified fresh;
+    if (auto failure = verify(token, fresh.exp, fresh.iat_ms, fresh.scopes)) return *failure;
+    fresh.token = std::string(token);
+    fresh.signing_key = signing_key_;
+    cache = std::move(fresh);
+  }
+  return judge(cache.exp, cache.iat_ms, cache.scopes, required_scope, now);
+}
+
+std::optional<TokenCheck> TokenAuthority::verify(std::string_view token, std::int64_t& exp, std::int64_t& iat_ms,
+                                                 std::vector<std::string>& scopes) const {
   const auto dot1 = token.find('.');
   const auto dot2 = token.find('.', dot1 == std::string_view::npos ? 0 : dot1 + 1);
   if (dot1 == std::string_view::npos || dot2 == std::string_view::npos)
-    return {TokenVerdict::Malformed, "The bearer token is not a JWT"};
+    return TokenCheck{TokenVerdict::Malformed, "The bearer token is not a JWT"};
   const auto signature = base64url_decode(token.substr(dot2 + 1));
   if (!signature || !constant_time_equal(*signature, hmac_sha256(signing_key_, token.substr(0, dot2))))
-    return {TokenVerdict::BadSignature, "The bearer token's signature is not valid"};
+    return TokenCheck{TokenVerdict::BadSignature, "The bearer token's signature is not valid"};
   const auto payload = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   simdjson::dom::parser parser;
   simdjson::dom::element claims;
-  if (!payload || parser.parse(*payload).get(claims)) return {TokenVerdict::Malformed, "The bearer token is not a JWT"};
-  const std::int64_t exp = claims["exp"].get_int64().value_unsafe();
-  const std::int64_t iat_ms = claims["ato_iat_ms"].get_int64().value_unsafe();
+  if (!payload || parser.parse(*payload).get(claims))
+    return TokenCheck{TokenVerdict::Malformed, "The bearer token is not a JWT"};
+  if (claims["exp"].get_int64().get(exp) || claims["ato_iat_ms"].get_int64().get(iat_ms))
+    return TokenCheck{TokenVerdict::Malformed, "The bearer token lacks exp or iat"};
+  simdjson::dom::array scope_array;
+  if (!claims["scope"].get_array().get(scope_array)) {
+    for (auto s : scope_array) {
+      std::string_view name;
+      if (!s.get_string().get(name)) scopes.emplace_back(name);
+    }
+  }
+  return std::nullopt;
+}
+
+TokenCheck TokenAuthority::judge(std::int64_t exp, std::int64_t iat_ms, const std::vector<std::string>& scopes,
+                                 std::string_view required_scope, EpochMillis now) const {
   if (now >= exp * 1000 || (early_expiry_ms_ > 0 && now >= iat_ms + early_expiry_ms_))
     return {TokenVerdict::Expired, "The bearer token has expired; get a new one at /oauth/token"};
   if (iat_ms < revoked_before_) return {TokenVerdict::Revoked, "The bearer token was revoked; get a new one"};
   const std::string wanted = full_scope(required_scope);
-  simdjson::dom::array scopes;
-  if (!claims["scope"].get_array().get(scopes)) {
-    for (auto s : scopes) {
-      std::string_view name;
-      if (!s.get_string().get(name) && name == wanted) return {TokenVerdict::Valid, {}};
-    }
-  }
+  for (const auto& s : scopes)
+    if (s == wanted) return {TokenVerdict::Valid, {}};
   return {TokenVerdict::MissingScope, fmt::format("The token lacks scope {}", wanted)};
 }
 

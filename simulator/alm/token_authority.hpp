@@ -56,6 +56,12 @@ class TokenAuthority {
 
  private:
   bool credentials_match(std::string_view id, std::string_view secret) const;
+  // Signature and claims of a token (the expensive part); nullopt when it is a valid JWT of ours.
+  std::optional<TokenCheck> verify(std::string_view token, std::int64_t& exp, std::int64_t& iat_ms,
+                                   std::vector<std::string>& scopes) const;
+  // Expiry, revocation and scope: what can change while a token is in use.
+  TokenCheck judge(std::int64_t exp, std::int64_t iat_ms, const std::vector<std::string>& scopes,
+                   std::string_view required_scope, EpochMillis now) const;
   TokenSettings settings_;
   std::string signing_key_;
   std::atomic<EpochMillis> revoked_before_{0};
