@@ -3,7 +3,8 @@
 //   (a) raw: simdjson DOM parse only, the physical floor of reading;
 //   (b) parse: simdjson + strict parse_event (every field checked, paths on error);
 //   (c) round trip: (b) + serialising the event back to JSON.
-// Prints events/s for each and `ratio codec_parse_vs_simdjson <b/a>`, `ratio codec_roundtrip_vs_simdjson <c/a>`.
+// Prints events/s for each and `ratio codec_parse_vs_simdjson <b/a>`, `ratio codec_roundtrip_vs_simdjson
+// <c/a>`.
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -31,17 +32,19 @@ std::vector<std::string> make_events(int n) {
     switch (i % 3) {
       case 0:
         e.service = Service::Export;
-        e.details = ExportDetails{RequestKind::SoftwareCollection, "Pricing conditions for the 2027 season, EMEA",
-                                  "CB9980000123", e.occurred_at, CollectionVersion{"ZPRICING_2027", 3, ExportType::Standard}};
+        e.details = ExportDetails{RequestKind::SoftwareCollection,
+                                  "Pricing conditions for the 2027 season, EMEA", "CB9980000123",
+                                  e.occurred_at, CollectionVersion{"ZPRICING_2027", 3, ExportType::Standard}};
         break;
       case 1:
         e.service = Service::Import;
-        e.details = ImportDetails{{"S4T", "100"}, ImportType::Automatic, ImportResult::Success, 0, e.occurred_at,
-                                  e.occurred_at + 5000};
+        e.details = ImportDetails{{"S4T", "100"}, ImportType::Automatic, ImportResult::Success, 0,
+                                  e.occurred_at,  e.occurred_at + 5000};
         break;
       default:
         e.service = Service::StatusChange;
-        e.details = StatusChangeDetails{StatusType::Quality, "OPEN", "APPROVED", "CB9980000789", SystemRef{"S4T", "100"}};
+        e.details = StatusChangeDetails{StatusType::Quality, "OPEN", "APPROVED", "CB9980000789",
+                                        SystemRef{"S4T", "100"}};
     }
     out.push_back(to_json(e));
   }
@@ -69,9 +72,8 @@ int main() {
   simdjson::dom::parser parser;
   std::size_t sink = 0;
 
-  const double raw = events_per_second(docs, [&](const std::string& d) {
-    sink += parser.parse(d).error() == simdjson::SUCCESS;
-  });
+  const double raw = events_per_second(
+      docs, [&](const std::string& d) { sink += parser.parse(d).error() == simdjson::SUCCESS; });
   const double parsed = events_per_second(docs, [&](const std::string& d) {
     sink += parse_event(JsonObjectReader(parse_json(parser, d), "")).sequence;
   });

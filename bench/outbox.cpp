@@ -34,10 +34,13 @@ std::string uuid_for(std::int64_t n) {
 }
 
 NewEvent numbered(std::int64_t n) {
-  return NewEvent{uuid_for(n), Service::Export, n, "S4DK9" + std::to_string(10000 + n % 5000), "S4D~080", kPayload};
+  return NewEvent{uuid_for(n), Service::Export, n, "S4DK9" + std::to_string(10000 + n % 5000),
+                  "S4D~080",   kPayload};
 }
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 fs::path fresh(const fs::path& dir, const std::string& name) {
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(dir / (name + suffix));
@@ -140,16 +143,18 @@ struct Raw {
     sqlite3_open(path.c_str(), &db);
     exec("PRAGMA journal_mode = WAL");
     exec("PRAGMA synchronous = NORMAL");
-    exec("CREATE TABLE q (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, service TEXT NOT NULL, "
-         "sequence INTEGER NOT NULL, transport_id TEXT NOT NULL, payload TEXT NOT NULL)");
+    exec(
+        "CREATE TABLE q (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, service TEXT NOT NULL, "
+        "sequence INTEGER NOT NULL, transport_id TEXT NOT NULL, payload TEXT NOT NULL)");
   }
   ~Raw() { sqlite3_close(db); }
   void exec(const char* sql) { sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
 
   double enqueue(std::int64_t total, int batch) {
     sqlite3_stmt* ins = nullptr;
-    sqlite3_prepare_v2(db, "INSERT INTO q (event_id, service, sequence, transport_id, payload) VALUES (?, ?, ?, ?, ?)",
-                       -1, &ins, nullptr);
+    sqlite3_prepare_v2(
+        db, "INSERT INTO q (event_id, service, sequence, transport_id, payload) VALUES (?, ?, ?, ?, ?)", -1,
+        &ins, nullptr);
     const auto start = Clock::now();
     for (std::int64_t n = 1; n <= total;) {
       exec("BEGIN IMMEDIATE");
@@ -172,8 +177,9 @@ struct Raw {
 
   double claim_delete(int package) {
     sqlite3_stmt* del = nullptr;
-    sqlite3_prepare_v2(db, "DELETE FROM q WHERE id IN (SELECT id FROM q ORDER BY id LIMIT ?) RETURNING id, payload", -1,
-                       &del, nullptr);
+    sqlite3_prepare_v2(
+        db, "DELETE FROM q WHERE id IN (SELECT id FROM q ORDER BY id LIMIT ?) RETURNING id, payload", -1,
+        &del, nullptr);
     std::int64_t done = 0;
     std::size_t bytes = 0;
     const auto start = Clock::now();
@@ -239,7 +245,8 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows as it happens, even through a pipe
   const fs::path dir = argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / "ato-bench-outbox";
   fs::create_directories(dir);
-  std::printf("disk: %s, payload %zu bytes, WAL + synchronous=NORMAL for both\n", dir.c_str(), kPayload.size());
+  std::printf("disk: %s, payload %zu bytes, WAL + synchronous=NORMAL for both\n", dir.c_str(),
+              kPayload.size());
 
   std::printf("\n%-26s %16s %12s %8s %14s\n", "enqueue (rows/s)", "same statements", "outbox", "ratio",
               "plain queue");
@@ -251,7 +258,8 @@ int main(int argc, char** argv) {
     const double q = plain.enqueue(total, batch);
     auto box = open_outbox(fresh(dir, "outbox.db"));
     const double o = outbox_enqueue(*box, 1, total, batch);
-    std::printf("%-26s %16.0f %12.0f %8.3f %14.0f\n", ("batches of " + std::to_string(batch)).c_str(), r, o, o / r, q);
+    std::printf("%-26s %16.0f %12.0f %8.3f %14.0f\n", ("batches of " + std::to_string(batch)).c_str(), r, o,
+                o / r, q);
     std::printf("ratio outbox_vs_sqlite_enqueue_%d %.3f\n", batch, o / r);
     std::printf("ratio outbox_vs_plain_queue_enqueue_%d %.3f\n", batch, o / q);
   }
@@ -288,8 +296,8 @@ int main(int argc, char** argv) {
     outbox_claim_settle(*big, 1000, 400'000);
     const double at_middle = outbox_claim_settle(*big, 100, 50'000);
     std::printf("  backlog   60,000: %10.0f rows/s\n", at_small);
-    std::printf("  backlog 1,000,000: %10.0f rows/s (front), %10.0f rows/s (after draining 450,000)\n", at_front,
-                at_middle);
+    std::printf("  backlog 1,000,000: %10.0f rows/s (front), %10.0f rows/s (after draining 450,000)\n",
+                at_front, at_middle);
     std::printf("ratio outbox_claim_backlog_1m_vs_60k %.3f\n", at_front / at_small);
     std::printf("ratio outbox_claim_backlog_mid_vs_front %.3f\n", at_middle / at_front);
   }

@@ -75,7 +75,8 @@ Secret read_secret_source(const JsonObjectReader& o, std::string_view inline_key
   if (auto name = o.nullable_string(env_key)) {
     auto value = env(std::string(*name));
     if (!value || value->empty())
-      throw JsonError(o.path_of(env_key), fmt::format("environment variable {} is not set (or empty)", *name));
+      throw JsonError(o.path_of(env_key),
+                      fmt::format("environment variable {} is not set (or empty)", *name));
     source = fmt::format("environment variable {}", *name);
     return Secret(std::move(*value));
   }
@@ -106,7 +107,8 @@ std::string without_api_suffix(std::string url, std::vector<std::string>& warnin
   if (url.size() >= 4 && url.compare(url.size() - 4, 4, "/api") == 0) {
     url.resize(url.size() - 4);
   } else {
-    warnings.push_back("the service key's endpoints.Api does not end with /api; its whole URL is used as host");
+    warnings.push_back(
+        "the service key's endpoints.Api does not end with /api; its whole URL is used as host");
   }
   return url;
 }
@@ -119,7 +121,8 @@ void derive_communication_system(BridgeConfig& c, const JsonObjectReader& alm, c
 
   if (auto host = alm.nullable_string("host")) {
     const auto url = read_url(alm, "host");
-    if (url.target != "/") throw JsonError(alm.path_of("host"), "expected scheme://host[:port] without a path");
+    if (url.target != "/")
+      throw JsonError(alm.path_of("host"), "expected scheme://host[:port] without a path");
     cs.host = url.origin();
     cs.port = url.port;
     from.host = from.port = "cloud_alm.host";
@@ -151,8 +154,8 @@ void derive_communication_system(BridgeConfig& c, const JsonObjectReader& alm, c
     from.client_id = "service key uaa.clientid";
   }
   std::string secret_source;
-  cs.client_secret = read_secret_source(alm, "client_secret", "client_secret_env", "client_secret_file", base_dir,
-                                        env, secret_source, c.warnings);
+  cs.client_secret = read_secret_source(alm, "client_secret", "client_secret_env", "client_secret_file",
+                                        base_dir, env, secret_source, c.warnings);
   if (cs.client_secret.empty()) {
     cs.client_secret = key.client_secret;
     from.client_secret = "service key uaa.clientsecret";
@@ -180,8 +183,8 @@ void read_cloud_alm(BridgeConfig& c, const JsonObjectReader& root, const fs::pat
                                   c.service_key_file.string(), e.what()));
   }
   if (readable_by_others(c.service_key_file))
-    c.warnings.push_back(fmt::format("service key {} is readable by other users; chmod 600 it",
-                                     c.service_key_file.string()));
+    c.warnings.push_back(
+        fmt::format("service key {} is readable by other users; chmod 600 it", c.service_key_file.string()));
   derive_communication_system(c, alm, base_dir, env);
 }
 
@@ -191,17 +194,20 @@ void read_ato(BridgeConfig& c, const JsonObjectReader& root, const fs::path& bas
   const auto feed = read_url(ato, "feed_url");
   c.ato.feed_url = std::string(ato.string("feed_url"));
   if (!feed.tls() && !is_loopback_host(feed.host))
-    c.warnings.push_back("ato.feed_url uses plain http to a host that is not loopback: the password travels in clear");
+    c.warnings.push_back(
+        "ato.feed_url uses plain http to a host that is not loopback: the password travels in clear");
   c.ato.user = ato.string("user");
   c.ato.password = read_secret_source(ato, "password", "password_env", "password_file", base_dir, env,
                                       c.ato.password_source, c.warnings);
   if (c.ato.password.empty())
-    throw JsonError(ato.path(), "missing the communication user's password: give password_env (recommended), "
-                                "password_file or password");
+    throw JsonError(ato.path(),
+                    "missing the communication user's password: give password_env (recommended), "
+                    "password_file or password");
   if (c.ato.password_source == "the configuration file" && readable_by_others(c.config_file))
-    c.warnings.push_back(fmt::format("{} holds ato.password and is readable by other users; chmod 600 it, or "
-                                     "use ato.password_env",
-                                     c.config_file.string()));
+    c.warnings.push_back(
+        fmt::format("{} holds ato.password and is readable by other users; chmod 600 it, or "
+                    "use ato.password_env",
+                    c.config_file.string()));
 }
 
 void read_services(BridgeConfig& c, const JsonObjectReader& root) {
@@ -227,9 +233,12 @@ void read_outbox(BridgeConfig& c, const JsonObjectReader& root, const fs::path& 
   o->only_keys({"path", "durability", "keep_done_for"});
   if (auto path = o->optional_string("path")) c.outbox_path = resolve(base_dir, *path);
   if (auto d = o->optional_string("durability")) {
-    if (*d == "normal") c.durability = Durability::Normal;
-    else if (*d == "full") c.durability = Durability::Full;
-    else throw JsonError(o->path_of("durability"), "expected one of normal, full");
+    if (*d == "normal")
+      c.durability = Durability::Normal;
+    else if (*d == "full")
+      c.durability = Durability::Full;
+    else
+      throw JsonError(o->path_of("durability"), "expected one of normal, full");
   }
   c.keep_done_for = read_duration(*o, "keep_done_for", c.keep_done_for, milliseconds(0));
 }
@@ -261,8 +270,9 @@ void read_tls(BridgeConfig& c, const JsonObjectReader& root, const fs::path& bas
   }
   c.verify_tls = o->optional_boolean("verify").value_or(true);
   if (!c.verify_tls)
-    c.warnings.push_back("tls.verify is false: certificates and host names are NOT checked; anyone on the path "
-                         "can read the client secret and events. Use tls.ca_file instead.");
+    c.warnings.push_back(
+        "tls.verify is false: certificates and host names are NOT checked; anyone on the path "
+        "can read the client secret and events. Use tls.ca_file instead.");
 }
 
 void read_admin(BridgeConfig& c, const JsonObjectReader& root) {
@@ -272,18 +282,22 @@ void read_admin(BridgeConfig& c, const JsonObjectReader& root) {
   if (!o->has("listen")) return;
   const std::string listen(o->string("listen"));
   const auto colon = listen.rfind(':');
-  const auto port_text = colon == std::string::npos ? std::string_view{} : std::string_view(listen).substr(colon + 1);
+  const auto port_text =
+      colon == std::string::npos ? std::string_view{} : std::string_view(listen).substr(colon + 1);
   int port = -1;
-  if (!port_text.empty() && port_text.size() <= 5 && port_text.find_first_not_of("0123456789") == std::string::npos)
+  if (!port_text.empty() && port_text.size() <= 5 &&
+      port_text.find_first_not_of("0123456789") == std::string::npos)
     port = std::stoi(std::string(port_text));
   if (colon == 0 || port < 0 || port > 65535)
-    throw JsonError(o->path_of("listen"), "expected host:port, like 127.0.0.1:8690 (port 0 picks a free one)");
+    throw JsonError(o->path_of("listen"),
+                    "expected host:port, like 127.0.0.1:8690 (port 0 picks a free one)");
   std::string host = listen.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   if (!is_loopback_host(host))
-    c.warnings.push_back(fmt::format("admin.listen {} is reachable from other machines; the admin endpoint "
-                                     "has no authentication",
-                                     listen));
+    c.warnings.push_back(
+        fmt::format("admin.listen {} is reachable from other machines; the admin endpoint "
+                    "has no authentication",
+                    listen));
   c.admin_listen = listen;
 }
 
@@ -341,8 +355,10 @@ void write_common_sections(JsonWriter& json, const BridgeConfig& c, const std::s
       .field("max_age", format_duration(p.max_age))
       .end_object();
   json.key("tls").begin_object().key("ca_file");
-  if (ca_file) json.value(*ca_file);
-  else json.null();
+  if (ca_file)
+    json.value(*ca_file);
+  else
+    json.null();
   json.field("verify", c.verify_tls).end_object();
   json.key("admin").begin_object().field("listen", c.admin_listen).end_object();
   json.key("log")
@@ -383,7 +399,8 @@ BridgeConfig load_config(const fs::path& file, const EnvLookup& env) {
   simdjson::dom::parser parser;
   try {
     const JsonObjectReader root(parse_json(parser, text), "");
-    root.only_keys({"cloud_alm", "ato", "services", "outbox", "retry_policy", "tls", "admin", "log", "collect"});
+    root.only_keys(
+        {"cloud_alm", "ato", "services", "outbox", "retry_policy", "tls", "admin", "log", "collect"});
     read_cloud_alm(c, root, base_dir, env);
     read_ato(c, root, base_dir, env);
     read_services(c, root);
@@ -443,7 +460,8 @@ std::string effective_config_text(const BridgeConfig& c) {
     out += fmt::format("  {:<16}{}{}\n", label, value, note.empty() ? "" : fmt::format("   ({})", note));
   };
   out += fmt::format("configuration {} is valid\n\n", c.config_file.string());
-  out += fmt::format("Communication system (SAP_COM_0690), from service key {}:\n", c.service_key_file.string());
+  out +=
+      fmt::format("Communication system (SAP_COM_0690), from service key {}:\n", c.service_key_file.string());
   line("host", cs.host, cs.provenance.host);
   line("port", std::to_string(cs.port), cs.provenance.port);
   line("token endpoint", cs.token_endpoint, cs.provenance.token_endpoint);
@@ -454,10 +472,12 @@ std::string effective_config_text(const BridgeConfig& c) {
   line("user", c.ato.user);
   line("password", c.ato.password.redacted(), "from " + c.ato.password_source);
   out += "\nOutbound services:\n";
-  out += fmt::format("  {:<16}{:<8}{:<11}{:<14}{}\n", "service", "active", "run every", "package size", "path");
+  out +=
+      fmt::format("  {:<16}{:<8}{:<11}{:<14}{}\n", "service", "active", "run every", "package size", "path");
   auto service = [&](std::string_view name, const OutboundService& s) {
-    out += fmt::format("  {:<16}{:<8}{:<11}{:<14}{}\n", name, s.active ? "yes" : "no", format_duration(s.run_every),
-                       s.package_size, s.path.empty() ? "(each event's own service path)" : s.path);
+    out += fmt::format("  {:<16}{:<8}{:<11}{:<14}{}\n", name, s.active ? "yes" : "no",
+                       format_duration(s.run_every), s.package_size,
+                       s.path.empty() ? "(each event's own service path)" : s.path);
   };
   service("export", c.export_service);
   service("import", c.import_service);
@@ -468,8 +488,9 @@ std::string effective_config_text(const BridgeConfig& c) {
   line("outbox", c.outbox_path.string());
   line("durability", c.durability == Durability::Full ? "full" : "normal");
   line("keep done for", format_duration(c.keep_done_for));
-  line("retry", fmt::format("base {}, x{}, cap {}, at most {} attempts or {}", format_duration(p.base),
-                            p.multiplier, format_duration(p.cap), p.max_attempts, format_duration(p.max_age)));
+  line("retry",
+       fmt::format("base {}, x{}, cap {}, at most {} attempts or {}", format_duration(p.base), p.multiplier,
+                   format_duration(p.cap), p.max_attempts, format_duration(p.max_age)));
   line("history", c.backfill ? "backfill: first run collects the feed from the beginning"
                              : "none: first run starts at the feed's head, as SAP documents");
   line("tls", fmt::format("verify {}, CA {}", c.verify_tls ? "on" : "OFF",
@@ -493,7 +514,8 @@ std::string init_config_json(const InitOptions& options) {
   } catch (const FileError& e) {
     throw ConfigError(e.what());
   } catch (const JsonError& e) {
-    throw ConfigError(fmt::format("{}: {} (the Cloud ALM service key)", options.service_key_file.string(), e.what()));
+    throw ConfigError(
+        fmt::format("{}: {} (the Cloud ALM service key)", options.service_key_file.string(), e.what()));
   }
   if (auto parsed = parse_http_url(options.ato_url); std::holds_alternative<std::string>(parsed))
     throw ConfigError("--ato-url: " + std::get<std::string>(parsed));
@@ -522,11 +544,16 @@ std::string init_config_json(const InitOptions& options) {
       .key("cloud_alm")
       .begin_object()
       .field("service_key_file", path_for_config(options.service_key_file, config_dir))
-      .key("host").null()
-      .key("port").null()
-      .key("token_endpoint").null()
-      .key("client_id").null()
-      .key("client_secret_env").null()
+      .key("host")
+      .null()
+      .key("port")
+      .null()
+      .key("token_endpoint")
+      .null()
+      .key("client_id")
+      .null()
+      .key("client_secret_env")
+      .null()
       .end_object();
   json.key("ato")
       .begin_object()
@@ -535,8 +562,9 @@ std::string init_config_json(const InitOptions& options) {
       .field("password_env", options.ato_password_env)
       .end_object();
   write_common_sections(json, defaults, "ato-bridge-outbox.db",
-                        options.ca_file ? std::optional<std::string>(path_for_config(*options.ca_file, config_dir))
-                                        : std::nullopt);
+                        options.ca_file
+                            ? std::optional<std::string>(path_for_config(*options.ca_file, config_dir))
+                            : std::nullopt);
   json.end_object();
   return pretty_json(out);
 }

@@ -12,7 +12,8 @@ using namespace ato::bridge;
 
 const CLI::Validator kDuration(
     [](std::string& text) {
-      return ato::parse_duration(text) ? std::string() : "expected a duration like 5m, 30s or 1h, got '" + text + "'";
+      return ato::parse_duration(text) ? std::string()
+                                       : "expected a duration like 5m, 30s or 1h, got '" + text + "'";
     },
     "DURATION");
 

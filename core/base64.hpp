@@ -10,7 +10,7 @@ namespace ato {
 
 std::string base64_encode(std::string_view data);
 std::optional<std::string> base64_decode(std::string_view text);  // nullopt when not base64
-std::string base64url_encode(std::string_view data);               // no padding
+std::string base64url_encode(std::string_view data);              // no padding
 std::optional<std::string> base64url_decode(std::string_view text);
 
 }  // namespace ato

@@ -5,8 +5,12 @@
 namespace ato {
 namespace {
 
-bool is_upper_or_digit(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_upper_or_digit(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 SystemRef read_system(const JsonObjectReader& parent, std::string_view key) {
   const auto object = parent.object(key);
@@ -133,7 +137,8 @@ AtoEvent parse_event(const JsonObjectReader& o) {
   }
   event.event_id = o.string("eventId");
   if (!is_valid_event_id(event.event_id))
-    throw JsonError(o.path_of("eventId"), "expected a lowercase UUID like 0b7e7d2c-3c1e-4f55-9f1a-5d2b8c6e4a10");
+    throw JsonError(o.path_of("eventId"),
+                    "expected a lowercase UUID like 0b7e7d2c-3c1e-4f55-9f1a-5d2b8c6e4a10");
   event.sequence = o.integer("sequence", 1, kMaxSequence);
   event.occurred_at = o.timestamp("occurredAt");
   event.source = read_system(o, "source");
@@ -141,9 +146,15 @@ AtoEvent parse_event(const JsonObjectReader& o) {
   if (!is_valid_transport_id(event.transport_id))
     throw JsonError(o.path_of("transportId"), "expected a transport ID like S4HK901598");
   switch (event.service) {
-    case Service::Export: event.details = read_export(o); break;
-    case Service::Import: event.details = read_import(o); break;
-    case Service::StatusChange: event.details = read_status_change(o); break;
+    case Service::Export:
+      event.details = read_export(o);
+      break;
+    case Service::Import:
+      event.details = read_import(o);
+      break;
+    case Service::StatusChange:
+      event.details = read_status_change(o);
+      break;
   }
   return event;
 }

@@ -19,13 +19,15 @@ namespace ato {
 enum class Service { Export, Import, StatusChange };
 inline constexpr EnumNames<Service, 3> kServiceNames{
     {{Service::Export, "EXPORT"}, {Service::Import, "IMPORT"}, {Service::StatusChange, "STATUS_CHANGE"}}};
-inline std::string_view to_string(Service s) { return name_of(kServiceNames, s); }
+inline std::string_view to_string(Service s) {
+  return name_of(kServiceNames, s);
+}
 
 enum class RequestKind { Workbench, Customizing, SoftwareCollection };
-inline constexpr EnumNames<RequestKind, 3> kRequestKindNames{{{RequestKind::Workbench, "WORKBENCH"},
-                                                              {RequestKind::Customizing, "CUSTOMIZING"},
-                                                              {RequestKind::SoftwareCollection,
-                                                               "SOFTWARE_COLLECTION"}}};
+inline constexpr EnumNames<RequestKind, 3> kRequestKindNames{
+    {{RequestKind::Workbench, "WORKBENCH"},
+     {RequestKind::Customizing, "CUSTOMIZING"},
+     {RequestKind::SoftwareCollection, "SOFTWARE_COLLECTION"}}};
 
 enum class ExportType { Standard, Hotfix };
 inline constexpr EnumNames<ExportType, 2> kExportTypeNames{
@@ -114,7 +116,7 @@ std::string to_json(const AtoEvent& event);
 bool is_valid_sid(std::string_view sid);
 bool is_valid_client(std::string_view client);
 bool is_valid_transport_id(std::string_view id);
-bool is_valid_event_id(std::string_view id);  // lowercase 8-4-4-4-12 hex
+bool is_valid_event_id(std::string_view id);         // lowercase 8-4-4-4-12 hex
 bool is_valid_status_value(std::string_view value);  // UPPER_SNAKE_CASE, e.g. READY_FOR_IMPORT
 // Parses `SID~client`.
 std::optional<SystemRef> parse_system_ref(std::string_view text);

@@ -12,7 +12,9 @@
 namespace ato {
 namespace {
 
-std::string describe_errno(int error) { return std::strerror(error); }
+std::string describe_errno(int error) {
+  return std::strerror(error);
+}
 
 }  // namespace
 

@@ -28,14 +28,21 @@ std::string index_path(std::string_view parent, std::size_t index) {
 std::string_view json_type_name(simdjson::dom::element_type type) {
   using T = simdjson::dom::element_type;
   switch (type) {
-    case T::ARRAY: return "array";
-    case T::OBJECT: return "object";
+    case T::ARRAY:
+      return "array";
+    case T::OBJECT:
+      return "object";
     case T::INT64:
-    case T::UINT64: return "integer";
-    case T::DOUBLE: return "number";
-    case T::STRING: return "string";
-    case T::BOOL: return "boolean";
-    case T::NULL_VALUE: return "null";
+    case T::UINT64:
+      return "integer";
+    case T::DOUBLE:
+      return "number";
+    case T::STRING:
+      return "string";
+    case T::BOOL:
+      return "boolean";
+    case T::NULL_VALUE:
+      return "null";
   }
   return "unknown";
 }
@@ -80,7 +87,9 @@ std::optional<simdjson::dom::element> JsonObjectReader::find(std::string_view ke
   return el;
 }
 
-bool JsonObjectReader::has(std::string_view key) const { return find(key).has_value(); }
+bool JsonObjectReader::has(std::string_view key) const {
+  return find(key).has_value();
+}
 
 simdjson::dom::element JsonObjectReader::require(std::string_view key, std::string_view expected) const {
   auto el = find(key);
@@ -118,7 +127,8 @@ double JsonObjectReader::number(std::string_view key, double min, double max) co
   auto el = require(key, "number");
   double value;
   if (el.get_double().get(value)) throw_type(path_of(key), "number", el);
-  if (!(value >= min && value <= max)) throw JsonError(path_of(key), fmt::format("must be between {} and {}", min, max));
+  if (!(value >= min && value <= max))
+    throw JsonError(path_of(key), fmt::format("must be between {} and {}", min, max));
   return value;
 }
 

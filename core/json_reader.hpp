@@ -44,9 +44,11 @@ class JsonObjectReader {
   // Absent or null: nullopt. Optional settings are spelled out as null in generated files.
   std::optional<std::string_view> nullable_string(std::string_view key) const;
   std::int64_t integer(std::string_view key, std::int64_t min, std::int64_t max) const;
-  std::optional<std::int64_t> nullable_integer(std::string_view key, std::int64_t min, std::int64_t max) const;
+  std::optional<std::int64_t> nullable_integer(std::string_view key, std::int64_t min,
+                                               std::int64_t max) const;
   double number(std::string_view key, double min, double max) const;
-  std::optional<std::int64_t> optional_integer(std::string_view key, std::int64_t min, std::int64_t max) const;
+  std::optional<std::int64_t> optional_integer(std::string_view key, std::int64_t min,
+                                               std::int64_t max) const;
   bool boolean(std::string_view key) const;
   std::optional<bool> optional_boolean(std::string_view key) const;
   JsonObjectReader object(std::string_view key) const;

@@ -15,13 +15,27 @@ void append_json_string(std::string& out, std::string_view text) {
     out.append(text.data() + run_start, i - run_start);
     run_start = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         out += "\\u00";
         out += hex[c >> 4];
@@ -37,17 +51,25 @@ std::string pretty_json(std::string_view compact, int indent) {
   out.reserve(compact.size() * 2);
   int depth = 0;
   bool in_string = false;
-  auto newline = [&] { out += '\n'; out.append(static_cast<std::size_t>(depth * indent), ' '); };
+  auto newline = [&] {
+    out += '\n';
+    out.append(static_cast<std::size_t>(depth * indent), ' ');
+  };
   for (std::size_t i = 0; i < compact.size(); ++i) {
     const char c = compact[i];
     if (in_string) {
       out += c;
-      if (c == '\\' && i + 1 < compact.size()) out += compact[++i];
-      else if (c == '"') in_string = false;
+      if (c == '\\' && i + 1 < compact.size())
+        out += compact[++i];
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     switch (c) {
-      case '"': in_string = true; out += c; break;
+      case '"':
+        in_string = true;
+        out += c;
+        break;
       case '{':
       case '[':
         out += c;
@@ -59,10 +81,20 @@ std::string pretty_json(std::string_view compact, int indent) {
         }
         break;
       case '}':
-      case ']': --depth; newline(); out += c; break;
-      case ',': out += c; newline(); break;
-      case ':': out += ": "; break;
-      default: out += c;
+      case ']':
+        --depth;
+        newline();
+        out += c;
+        break;
+      case ',':
+        out += c;
+        newline();
+        break;
+      case ':':
+        out += ": ";
+        break;
+      default:
+        out += c;
     }
   }
   out += '\n';

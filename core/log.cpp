@@ -38,8 +38,10 @@ bool iequals_at(std::string_view text, std::size_t pos, std::string_view word) {
 // mix upper and lower case inside the word.
 bool looks_like_credential(std::string_view word) {
   if (word.size() >= 16) return true;
-  const bool inner_upper = std::any_of(word.begin() + 1, word.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
-  const bool lower = std::any_of(word.begin(), word.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); });
+  const bool inner_upper = std::any_of(word.begin() + 1, word.end(),
+                                       [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
+  const bool lower = std::any_of(word.begin(), word.end(),
+                                 [](char c) { return std::islower(static_cast<unsigned char>(c)); });
   if (inner_upper && lower) return true;
   return std::any_of(word.begin(), word.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '=' || c == '+' || c == '/' ||
@@ -71,8 +73,10 @@ void mask_credential_shapes(std::string& text) {
         // secret values are masked anyway because they are registered.
         std::size_t p = pos + key.size();
         bool quoted = false;
-        if (text.compare(p, 2, "\\\"") == 0) p += 2, quoted = true;
-        else if (p < text.size() && text[p] == '"') ++p, quoted = true;
+        if (text.compare(p, 2, "\\\"") == 0)
+          p += 2, quoted = true;
+        else if (p < text.size() && text[p] == '"')
+          ++p, quoted = true;
         while (quoted && p < text.size() && text[p] == ' ') ++p;
         if (p < text.size() && ((quoted && text[p] == ':') || (!quoted && text[p] == '='))) {
           ++p;
@@ -94,13 +98,20 @@ void mask_credential_shapes(std::string& text) {
 
 const char* level_name(spdlog::level::level_enum level) {
   switch (level) {
-    case spdlog::level::trace: return "trace";
-    case spdlog::level::debug: return "debug";
-    case spdlog::level::info: return "info";
-    case spdlog::level::warn: return "warn";
-    case spdlog::level::err: return "error";
-    case spdlog::level::critical: return "critical";
-    default: return "off";
+    case spdlog::level::trace:
+      return "trace";
+    case spdlog::level::debug:
+      return "debug";
+    case spdlog::level::info:
+      return "info";
+    case spdlog::level::warn:
+      return "warn";
+    case spdlog::level::err:
+      return "error";
+    case spdlog::level::critical:
+      return "critical";
+    default:
+      return "off";
   }
 }
 
@@ -141,7 +152,9 @@ class RedactingFormatter final : public spdlog::formatter {
 
 }  // namespace
 
-Secret::Secret(std::string value) : value_(std::move(value)) { register_secret_for_redaction(value_); }
+Secret::Secret(std::string value) : value_(std::move(value)) {
+  register_secret_for_redaction(value_);
+}
 
 void register_secret_for_redaction(std::string_view value) {
   if (value.size() < 4) return;

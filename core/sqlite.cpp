@@ -22,7 +22,9 @@ Database::Database(const std::filesystem::path& path, int flags) {
   sqlite3_extended_result_codes(db_, 1);
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+  sqlite3_close(db_);
+}
 
 void Database::fail(int rc, std::string_view what) const {
   throw Error(sqlite3_extended_errcode(db_) ? sqlite3_extended_errcode(db_) : rc,
@@ -46,12 +48,14 @@ std::string Database::query_text(std::string_view sql) {
 }
 
 Statement::Statement(const Database& db, std::string_view sql) : db_(db) {
-  const int rc = sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                    &stmt_, nullptr);
+  const int rc = sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
   if (rc != SQLITE_OK) db.fail(rc, "SQLite prepare");
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
   if (int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK) db_.fail(rc, "SQLite bind");
@@ -91,9 +95,13 @@ void Statement::run() {
   reset();
 }
 
-void Statement::reset() { sqlite3_reset(stmt_); }
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+}
 
-int Statement::changes() const { return sqlite3_changes(db_.handle()); }
+int Statement::changes() const {
+  return sqlite3_changes(db_.handle());
+}
 
 std::string_view Statement::text(int column) const {
   const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));

@@ -58,9 +58,9 @@ class Statement {
   Statement& bind_static(int index, std::string_view text);
   Statement& bind_null(int index);
 
-  bool step();       // true when a row is available
-  void run();        // steps to completion, ignoring rows
-  void reset();      // ready to bind and step again (bindings kept until rebound)
+  bool step();   // true when a row is available
+  void run();    // steps to completion, ignoring rows
+  void reset();  // ready to bind and step again (bindings kept until rebound)
   int changes() const;
 
   std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }

@@ -23,10 +23,10 @@ std::optional<EpochMillis> parse_iso8601_utc(std::string_view text) {
   // Fixed part: YYYY-MM-DDTHH:MM:SS (19 characters).
   int year, month, day, hour, minute, second;
   if (text.size() < 20) return std::nullopt;
-  if (!read_digits(text, 0, 4, year) || text[4] != '-' || !read_digits(text, 5, 2, month) ||
-      text[7] != '-' || !read_digits(text, 8, 2, day) || text[10] != 'T' ||
-      !read_digits(text, 11, 2, hour) || text[13] != ':' || !read_digits(text, 14, 2, minute) ||
-      text[16] != ':' || !read_digits(text, 17, 2, second))
+  if (!read_digits(text, 0, 4, year) || text[4] != '-' || !read_digits(text, 5, 2, month) || text[7] != '-' ||
+      !read_digits(text, 8, 2, day) || text[10] != 'T' || !read_digits(text, 11, 2, hour) ||
+      text[13] != ':' || !read_digits(text, 14, 2, minute) || text[16] != ':' ||
+      !read_digits(text, 17, 2, second))
     return std::nullopt;
   if (hour > 23 || minute > 59 || second > 59) return std::nullopt;  // no leap seconds
   using namespace std::chrono;
@@ -66,7 +66,8 @@ std::string format_iso8601_utc(EpochMillis ms) {
   // Written digit by digit: this runs for every timestamp of every event serialised.
   std::string out = "0000-00-00T00:00:00.000Z";
   auto put = [&out](std::size_t pos, std::size_t width, long long value) {
-    for (std::size_t i = 0; i < width; ++i, value /= 10) out[pos + width - 1 - i] = static_cast<char>('0' + value % 10);
+    for (std::size_t i = 0; i < width; ++i, value /= 10)
+      out[pos + width - 1 - i] = static_cast<char>('0' + value % 10);
   };
   put(0, 4, static_cast<int>(date.year()));
   put(5, 2, static_cast<unsigned>(date.month()));
@@ -97,11 +98,20 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
       unit_ms = 1, pos += 2;
     } else if (pos < text.size()) {
       switch (text[pos]) {
-        case 's': unit_ms = 1000; break;
-        case 'm': unit_ms = 60'000; break;
-        case 'h': unit_ms = 3'600'000; break;
-        case 'd': unit_ms = 86'400'000; break;
-        default: return std::nullopt;
+        case 's':
+          unit_ms = 1000;
+          break;
+        case 'm':
+          unit_ms = 60'000;
+          break;
+        case 'h':
+          unit_ms = 3'600'000;
+          break;
+        case 'd':
+          unit_ms = 86'400'000;
+          break;
+        default:
+          return std::nullopt;
       }
       ++pos;
     } else {

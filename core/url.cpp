@@ -20,7 +20,8 @@ std::variant<HttpUrl, std::string> parse_http_url(std::string_view text) {
   out.scheme = std::string(url.scheme());
   if (out.scheme != "https" && out.scheme != "http")
     return "unsupported scheme '" + out.scheme + "' (expected https, or http for local tests)";
-  if (url.has_userinfo()) return std::string("must not contain a user name or password; configure those separately");
+  if (url.has_userinfo())
+    return std::string("must not contain a user name or password; configure those separately");
   if (url.has_fragment()) return std::string("must not contain a #fragment");
   out.host = std::string(url.encoded_host_address());
   if (out.host.size() >= 2 && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);

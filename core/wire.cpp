@@ -117,7 +117,8 @@ PushResponse parse_push_response(std::string_view json) {
     if (auto message = r.optional_string("message")) result.message = std::string(*message);
     if (result.outcome == EventOutcome::Rejected) {
       if (!result.code) throw JsonError(r.path_of("code"), "missing (required when result is rejected)");
-      if (!result.message) throw JsonError(r.path_of("message"), "missing (required when result is rejected)");
+      if (!result.message)
+        throw JsonError(r.path_of("message"), "missing (required when result is rejected)");
     }
     response.results.push_back(std::move(result));
   });
@@ -224,7 +225,8 @@ std::string to_json(const ODataError& error) {
 bool is_valid_alm_status(std::string_view status) {
   if (status == "Released") return true;
   for (std::string_view prefix : {"Scheduled In ", "Running in ", "Deployed in ", "Failed in "})
-    if (status.substr(0, prefix.size()) == prefix) return parse_system_ref(status.substr(prefix.size())).has_value();
+    if (status.substr(0, prefix.size()) == prefix)
+      return parse_system_ref(status.substr(prefix.size())).has_value();
   return false;
 }
 
@@ -245,7 +247,8 @@ TransportsPage parse_transports_page(std::string_view json) {
     t.only_keys({"id", "status", "lastSequence", "history"});
     TransportView view;
     view.id = t.string("id");
-    if (!is_valid_transport_id(view.id)) throw JsonError(t.path_of("id"), "expected a transport ID like S4HK901598");
+    if (!is_valid_transport_id(view.id))
+      throw JsonError(t.path_of("id"), "expected a transport ID like S4HK901598");
     view.status = read_status(t);
     view.last_sequence = t.integer("lastSequence", 1, kMaxSequence);
     const auto history = t.array("history");
@@ -253,7 +256,8 @@ TransportsPage parse_transports_page(std::string_view json) {
     history.for_each_object([&](const JsonObjectReader& h, std::size_t) {
       h.only_keys({"sequence", "eventId", "service", "status", "occurredAt"});
       view.history.push_back({h.integer("sequence", 1, kMaxSequence), read_uuid(h, "eventId"),
-                              read_enum(h, "service", kServiceNames), read_status(h), h.timestamp("occurredAt")});
+                              read_enum(h, "service", kServiceNames), read_status(h),
+                              h.timestamp("occurredAt")});
     });
     page.transports.push_back(std::move(view));
   });
@@ -276,9 +280,10 @@ SimCounters read_counters(const JsonObjectReader& o) {
 SimStats parse_sim_stats(std::string_view json) {
   Document doc(json);
   const auto o = doc.object();
-  o.only_keys({"packages_received", "events_accepted", "events_duplicate", "events_rejected", "order_violations",
-               "unknown_transports", "auth_failures", "tokens_issued", "token_requests_rejected", "faults_injected",
-               "transports", "journal_size", "per_service", "faults_by_endpoint"});
+  o.only_keys({"packages_received", "events_accepted", "events_duplicate", "events_rejected",
+               "order_violations", "unknown_transports", "auth_failures", "tokens_issued",
+               "token_requests_rejected", "faults_injected", "transports", "journal_size", "per_service",
+               "faults_by_endpoint"});
   SimStats stats;
   stats.total = read_counters(o);
   stats.tokens_issued = o.integer("tokens_issued", 0, kMaxCount);
@@ -289,16 +294,19 @@ SimStats parse_sim_stats(std::string_view json) {
   per.only_keys({"EXPORT", "IMPORT", "STATUS_CHANGE"});
   for (Service s : {Service::Export, Service::Import, Service::StatusChange}) {
     const auto c = per.object(to_string(s));
-    c.only_keys({"packages_received", "events_accepted", "events_duplicate", "events_rejected", "order_violations",
-                 "unknown_transports", "auth_failures", "faults_injected"});
+    c.only_keys({"packages_received", "events_accepted", "events_duplicate", "events_rejected",
+                 "order_violations", "unknown_transports", "auth_failures", "faults_injected"});
     stats.per_service[s] = read_counters(c);
   }
   const auto faults = o.object("faults_by_endpoint");
   faults.only_keys({"token", "push.export", "push.import", "push.status_change", "ato.feed"});
-  for (auto field : faults.raw()) stats.faults_by_endpoint[std::string(field.key)] = faults.integer(field.key, 0, kMaxCount);
+  for (auto field : faults.raw())
+    stats.faults_by_endpoint[std::string(field.key)] = faults.integer(field.key, 0, kMaxCount);
   return stats;
 }
 
-AtoEvent parse_recording_line(std::string_view line) { return parse_event_json(line); }
+AtoEvent parse_recording_line(std::string_view line) {
+  return parse_event_json(line);
+}
 
 }  // namespace ato

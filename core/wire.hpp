@@ -17,10 +17,10 @@ namespace ato {
 // One page of the ATO event feed (OData v4 collection): schema/json/feed-page.schema.json.
 struct FeedPage {
   std::vector<AtoEvent> events;
-  std::int64_t head_sequence = 0;         // "@ato.headSequence": highest sequence assigned when served
-  std::optional<std::string> next_link;   // "@odata.nextLink"
-  std::optional<std::int64_t> count;      // "@odata.count", when $count=true was asked
-  std::optional<std::string> context;     // "@odata.context"
+  std::int64_t head_sequence = 0;        // "@ato.headSequence": highest sequence assigned when served
+  std::optional<std::string> next_link;  // "@odata.nextLink"
+  std::optional<std::int64_t> count;     // "@odata.count", when $count=true was asked
+  std::optional<std::string> context;    // "@odata.context"
 };
 FeedPage parse_feed_page(std::string_view json);
 std::string to_json(const FeedPage& page);

@@ -33,7 +33,8 @@ std::pair<milliseconds, milliseconds> range_or_fail(std::string_view rule, std::
     const auto d = duration_or_fail(rule, text);
     return {d, d};
   }
-  const auto lo = duration_or_fail(rule, text.substr(0, dots)), hi = duration_or_fail(rule, text.substr(dots + 2));
+  const auto lo = duration_or_fail(rule, text.substr(0, dots)),
+             hi = duration_or_fail(rule, text.substr(dots + 2));
   if (hi < lo) bad(rule, "the range's end is before its start");
   return {lo, hi};
 }
@@ -94,8 +95,10 @@ FaultRule parse_rule(std::string_view text) {
     if (rule.status != 429 && rule.status != 503) bad(text, "throttle status must be 429 or 503");
     if (slash != std::string_view::npos) {
       const auto after = value.substr(slash + 1);
-      if (after == "date") rule.retry_after_date = true;
-      else rule.retry_after_seconds = int_or_fail(text, after, 0, 86400, "Retry-After seconds");
+      if (after == "date")
+        rule.retry_after_date = true;
+      else
+        rule.retry_after_seconds = int_or_fail(text, after, 0, 86400, "Retry-After seconds");
     }
   } else if (name == "latency") {
     need_value();
@@ -120,9 +123,10 @@ FaultRule parse_rule(std::string_view text) {
     rule.kind = FaultKind::UpgradeWindow;
     std::tie(rule.min, rule.max) = range_or_fail(text, value);
   } else {
-    bad(text, fmt::format("unknown action '{}' (status, throttle, latency, reset, no-answer, drip, revoke-every, "
-                          "expire-after, upgrade-window)",
-                          name));
+    bad(text,
+        fmt::format("unknown action '{}' (status, throttle, latency, reset, no-answer, drip, revoke-every, "
+                    "expire-after, upgrade-window)",
+                    name));
   }
   return rule;
 }
@@ -140,7 +144,8 @@ std::string http_date_in(std::chrono::seconds ahead) {
 
 bool FaultRule::matches(std::string_view name) const {
   if (endpoint == "*") return true;
-  if (endpoint.back() == '*') return name.substr(0, endpoint.size() - 1) == std::string_view(endpoint).substr(0, endpoint.size() - 1);
+  if (endpoint.back() == '*')
+    return name.substr(0, endpoint.size() - 1) == std::string_view(endpoint).substr(0, endpoint.size() - 1);
   return name == endpoint;
 }
 
@@ -169,7 +174,8 @@ void FaultInjector::set_rules(std::vector<FaultRule> rules) {
   generators_.clear();
   for (std::size_t i = 0; i < rules_.size(); ++i) generators_.emplace_back(seed_ * 1'000'003 + i);
   has_periodic_ = std::any_of(rules_.begin(), rules_.end(), [](const FaultRule& r) {
-    return r.kind == FaultKind::RevokeEvery || r.kind == FaultKind::ExpireAfter || r.kind == FaultKind::UpgradeWindow;
+    return r.kind == FaultKind::RevokeEvery || r.kind == FaultKind::ExpireAfter ||
+           r.kind == FaultKind::UpgradeWindow;
   });
 }
 
@@ -187,8 +193,10 @@ FaultDecision FaultInjector::decide(std::string_view endpoint) {
     switch (rule.kind) {
       case FaultKind::RevokeEvery:
       case FaultKind::ExpireAfter:
-      case FaultKind::UpgradeWindow: continue;  // periodic, not per request
-      default: break;
+      case FaultKind::UpgradeWindow:
+        continue;  // periodic, not per request
+      default:
+        break;
     }
     auto& gen = generators_[i];
     const double roll = std::uniform_real_distribution<double>(0.0, 1.0)(gen);
@@ -207,15 +215,21 @@ FaultDecision FaultInjector::decide(std::string_view endpoint) {
         break;
       case FaultKind::Latency: {
         const auto span = (rule.max - rule.min).count();
-        decision.delay += rule.min + milliseconds(span > 0 ? static_cast<std::int64_t>(gen() % (span + 1)) : 0);
+        decision.delay +=
+            rule.min + milliseconds(span > 0 ? static_cast<std::int64_t>(gen() % (span + 1)) : 0);
         break;
       }
-      case FaultKind::Reset: decision.delivery = net::Delivery::Reset; break;
+      case FaultKind::Reset:
+        decision.delivery = net::Delivery::Reset;
+        break;
       case FaultKind::NoAnswer:
         if (decision.delivery == net::Delivery::Normal) decision.delivery = net::Delivery::NoAnswer;
         break;
-      case FaultKind::Drip: decision.drip = rule.min; break;
-      default: break;
+      case FaultKind::Drip:
+        decision.drip = rule.min;
+        break;
+      default:
+        break;
     }
   }
   if (decision.injected) injected_[std::string(endpoint)] += decision.injected;

@@ -40,7 +40,17 @@ class FaultSpecError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class FaultKind { Status, Throttle, Latency, Reset, NoAnswer, Drip, RevokeEvery, ExpireAfter, UpgradeWindow };
+enum class FaultKind {
+  Status,
+  Throttle,
+  Latency,
+  Reset,
+  NoAnswer,
+  Drip,
+  RevokeEvery,
+  ExpireAfter,
+  UpgradeWindow
+};
 
 struct FaultRule {
   std::string endpoint;  // as written: exact, a prefix with '*' at the end, or '*'

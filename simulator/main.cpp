@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "core/event.hpp"
-#include "core/time.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
+#include "core/time.hpp"
 #include "simulator/sample_key.hpp"
 #include "simulator/serve.hpp"
 
@@ -55,7 +55,9 @@ int main(int argc, char** argv) {
   std::string seed = "1";
   auto* serve_cmd = app.add_subcommand(
       "serve",
-      "Run the fake SAP Cloud ALM: the XSUAA token endpoint (/oauth/token), the deployment-management\n"
+      "Run the fake S/4HANA ATO (a 3-system landscape whose transports produce events, served as an\n"
+      "OData feed with Basic auth; or a recording replayed) and the fake SAP Cloud ALM: the XSUAA\n"
+      "token endpoint (/oauth/token), the deployment-management\n"
       "push API (one path per outbound service, see schema/README.md), the transport view\n"
       "(/api/calm-features/v1/Transports) and the simulator's /sim/stats, /sim/journal, /sim/faults,\n"
       "/sim/reset. HTTPS with a certificate made at start-up; a service key in SAP's shape and the CA\n"
@@ -63,8 +65,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--listen", serve.listen, "Address to listen on")->capture_default_str();
   serve_cmd->add_option("--alm-port", serve.alm_port, "Port of the fake Cloud ALM (0: any free port)")
       ->capture_default_str();
-  serve_cmd->add_option("--ready-file", serve.ready_file,
-                        "Written once listening: JSON with alm_url, token_url, push_urls, ca_file, service_key_file");
+  serve_cmd->add_option(
+      "--ready-file", serve.ready_file,
+      "Written once listening: JSON with alm_url, token_url, push_urls, ca_file, service_key_file");
   serve_cmd->add_option("--state-dir", serve.state_dir,
                         "Where the CA and service key go (default: the ready file's directory, else .)");
   serve_cmd->add_option("--seed", seed, "Seed of every random choice (faults): same seed, same faults")
@@ -75,12 +78,14 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--token-ttl", token_ttl, "Lifetime of issued tokens")->capture_default_str();
   serve_cmd->add_option("--client-id", serve.client_id, "OAuth client ID")->capture_default_str();
   serve_cmd->add_option("--client-secret", serve.client_secret, "OAuth client secret (default: random)");
-  serve_cmd->add_option("--scopes", serve.scopes,
-                        "Scopes granted: manage (push), display (read), or full names; comma-separated")
+  serve_cmd
+      ->add_option("--scopes", serve.scopes,
+                   "Scopes granted: manage (push), display (read), or full names; comma-separated")
       ->capture_default_str();
   serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate (chain) instead of a generated one")
       ->check(CLI::ExistingFile);
-  serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
+  serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key for --tls-cert")
+      ->check(CLI::ExistingFile);
   serve_cmd->add_option("--journal", serve.journal,
                         "SQLite file keeping accepted events, so a restarted simulator still deduplicates");
   serve_cmd->add_option("--max-package-size", serve.max_package_size, "Larger packages get 413")
@@ -89,7 +94,39 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--threads", serve.threads, "Threads serving requests")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, off")->capture_default_str();
+  serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
+  serve_cmd->add_option("--only", serve.only, "Run one half alone: ato (the feed) or alm (Cloud ALM)")
+      ->check(CLI::IsMember({"ato", "alm"}));
+  serve_cmd->add_option("--ato-port", serve.ato_port, "Port of the fake ATO feed (0: any free port)")
+      ->capture_default_str();
+  serve_cmd->add_option("--sids", serve.sids, "System IDs of the development, test and production systems")
+      ->capture_default_str();
+  serve_cmd->add_option("--generate-rate", serve.generate_rate, "Transports started per landscape minute")
+      ->check(CLI::Range(0.001, 100000.0))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--generate-count", serve.generate_count,
+                   "Exactly this many transports run their whole lifecycle, then the generator stops")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
+  serve_cmd->add_option("--time-scale", serve.time_scale, "Landscape seconds per real second (1440: a day a minute)")
+      ->check(CLI::Range(0.001, 1e9))
+      ->capture_default_str();
+  std::string start_time;
+  serve_cmd->add_option("--start-time", start_time,
+                        "Landscape clock at start, ISO-8601 UTC (default: now). Same seed + start time: same history");
+  serve_cmd->add_option("--ato-user", serve.ato_user, "Communication user of the feed (Basic auth)")
+      ->capture_default_str();
+  serve_cmd->add_option("--ato-password", serve.ato_password, "Its password (default: random, in the ready file)");
+  serve_cmd->add_option("--replay", serve.replay, "Serve this NDJSON recording as the feed instead of the generator")
+      ->check(CLI::ExistingFile);
+  std::string speed = "1";
+  serve_cmd->add_option("--speed", speed, "Replay speed: 1 keeps the original spacing, 10 is ten times faster, max")
+      ->capture_default_str();
+  std::string on_bad_line = "skip";
+  serve_cmd->add_option("--on-bad-line", on_bad_line, "A malformed recording line is reported and skipped, or aborts")
+      ->check(CLI::IsMember({"skip", "abort"}))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -115,6 +152,27 @@ int main(int argc, char** argv) {
       std::cerr << "ato-sim serve: --tls-cert and --tls-key go together\n";
       return 2;
     }
+    if (!start_time.empty()) {
+      serve.start_time = ato::parse_iso8601_utc(start_time);
+      if (!serve.start_time) {
+        std::cerr << "ato-sim serve: --start-time: expected ISO-8601 UTC like 2026-11-22T08:00:00Z\n";
+        return 2;
+      }
+    }
+    if (speed == "max") {
+      serve.speed = 0;
+    } else {
+      try {
+        serve.speed = std::stod(speed);
+      } catch (const std::exception&) {
+        serve.speed = -1;
+      }
+      if (!(serve.speed > 0)) {
+        std::cerr << "ato-sim serve: --speed: expected a positive number or max\n";
+        return 2;
+      }
+    }
+    serve.abort_on_bad_line = on_bad_line == "abort";
     if (!ato::is_valid_log_level(serve.log_level)) {
       std::cerr << "ato-sim serve: --log-level: expected one of trace, debug, info, warn, error, off\n";
       return 2;

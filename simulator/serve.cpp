@@ -11,6 +11,8 @@
 #include "core/net/tls_identity.hpp"
 #include "core/service_key.hpp"
 #include "simulator/alm/cloud_alm.hpp"
+#include "simulator/ato/feed.hpp"
+#include "simulator/ato/sources.hpp"
 #include "simulator/sample_key.hpp"
 
 namespace ato::sim {
@@ -26,9 +28,12 @@ std::vector<std::string> scope_names(const std::string& list) {
     const std::string item(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     if (item.empty()) continue;
-    if (item == "manage") out.push_back(full_scope(kManageScope));
-    else if (item == "display") out.push_back(full_scope(kDisplayScope));
-    else out.push_back(item);  // a full scope name
+    if (item == "manage")
+      out.push_back(full_scope(kManageScope));
+    else if (item == "display")
+      out.push_back(full_scope(kDisplayScope));
+    else
+      out.push_back(item);  // a full scope name
   }
   return out;
 }
@@ -47,6 +52,34 @@ std::string host_for_url(const std::string& listen) {
   return listen.find(':') != std::string::npos ? "[" + listen + "]" : listen;
 }
 
+std::unique_ptr<EventSource> make_source(const ServeOptions& o) {
+  const EpochMillis now = now_epoch_millis();
+  if (o.replay) {
+    auto recording = read_recording(*o.replay, o.abort_on_bad_line ? OnBadLine::Abort : OnBadLine::Skip);
+    for (const auto& problem : recording.problems) spdlog::warn("skipped {}", problem);
+    return std::make_unique<ReplaySource>(std::move(recording.events), o.speed, now, o.replay->string());
+  }
+  LandscapeSettings settings;
+  std::vector<std::string> sids;
+  std::string_view rest = o.sids;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    sids.emplace_back(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+  }
+  if (sids.size() != 3 || !is_valid_sid(sids[0]) || !is_valid_sid(sids[1]) || !is_valid_sid(sids[2]) ||
+      sids[0] == sids[1] || sids[1] == sids[2] || sids[0] == sids[2])
+    throw std::invalid_argument("--sids: expected three different system IDs like S4D,S4T,S4P (development, test, production)");
+  settings.dev_sid = sids[0];
+  settings.test_sid = sids[1];
+  settings.prod_sid = sids[2];
+  settings.seed = o.seed;
+  settings.start_time = o.start_time.value_or(now);
+  settings.transports_per_minute = o.generate_rate;
+  settings.transport_count = o.generate_count;
+  return std::make_unique<GeneratedSource>(settings, o.time_scale, now);
+}
+
 }  // namespace
 
 int serve(const ServeOptions& o) {
@@ -58,65 +91,93 @@ int serve(const ServeOptions& o) {
     spdlog::error("--faults: {}", e.what());
     return 2;
   }
-  const fs::path state_dir = o.state_dir ? *o.state_dir
+  const fs::path state_dir = o.state_dir                                       ? *o.state_dir
                              : o.ready_file && o.ready_file->has_parent_path() ? o.ready_file->parent_path()
-                                                                                : fs::path(".");
+                                                                               : fs::path(".");
   try {
     fs::create_directories(state_dir);
     net::HttpServers servers(o.threads);
-    net::ListenOptions listen;
-    listen.address = o.listen;
-    listen.port = o.alm_port;
     std::optional<net::TlsIdentity> identity;
-    if (!o.plain) listen.tls = identity = tls_identity(o);
-    CloudAlm* alm = nullptr;  // set before the servers run
-    const auto port = servers.listen(listen, [&alm](const net::HttpRequest& r) { return alm->handle(r); });
-
-    const std::string alm_url = fmt::format("{}://{}:{}", o.plain ? "http" : "https", host_for_url(o.listen), port);
-    TokenSettings token_settings{o.client_id, Secret(o.client_secret.value_or(random_secret())), scope_names(o.scopes),
-                                 o.token_ttl, alm_url + "/oauth/token"};
-    TokenAuthority tokens(token_settings);
-    AlmSettings alm_settings = default_alm_settings();
-    alm_settings.max_package_size = o.max_package_size;
-    alm_settings.journal_file = o.journal;
-    CloudAlm cloud_alm(alm_settings, tokens, faults);
-    alm = &cloud_alm;
-
-    // What a bridge needs, in the files it would get from a real tenant.
+    if (!o.plain) identity = tls_identity(o);
+    const std::string scheme = o.plain ? "http" : "https";
     std::optional<fs::path> ca_file;
     if (identity) {
       ca_file = fs::absolute(state_dir / "ato-sim-ca.pem");
       write_file_atomically(*ca_file, identity->certificate_pem, 0644, Overwrite::Yes);
     }
-    ServiceKey key;
-    key.api_url = alm_url + "/api";
-    key.uaa_url = alm_url;
-    key.client_id = o.client_id;
-    key.client_secret = token_settings.client_secret;
-    key.identity_zone = "ato-sim";
-    key.tenant_id = "00000000-0000-4000-8000-000000000001";
-    key.xsappname = std::string(kScopePrefix);
-    const fs::path key_file = fs::absolute(state_dir / "ato-sim-service-key.json");
-    write_file_atomically(key_file, to_json(key), 0600, Overwrite::Yes);
+    std::string ready;
+    JsonWriter json(ready);
+    json.begin_object().field("pid", static_cast<std::int64_t>(getpid()));
 
-    if (o.ready_file) {
-      std::string ready;
-      JsonWriter json(ready);
-      json.begin_object().field("pid", static_cast<std::int64_t>(getpid())).field("alm_url", alm_url);
-      json.field("token_url", alm_url + "/oauth/token").key("push_urls").begin_object();
+    // The fake Cloud ALM.
+    std::unique_ptr<TokenAuthority> tokens;
+    std::unique_ptr<CloudAlm> cloud_alm;
+    CloudAlm* alm = nullptr;  // set before the servers run
+    std::string alm_url;
+    std::optional<fs::path> key_file;
+    if (o.only != "ato") {
+      net::ListenOptions listen;
+      listen.address = o.listen;
+      listen.port = o.alm_port;
+      listen.tls = identity;
+      const auto port = servers.listen(listen, [&alm](const net::HttpRequest& r) { return alm->handle(r); });
+      alm_url = fmt::format("{}://{}:{}", scheme, host_for_url(o.listen), port);
+      TokenSettings token_settings{o.client_id, Secret(o.client_secret.value_or(random_secret())),
+                                   scope_names(o.scopes), o.token_ttl, alm_url + "/oauth/token"};
+      tokens = std::make_unique<TokenAuthority>(token_settings);
+      AlmSettings alm_settings = default_alm_settings();
+      alm_settings.max_package_size = o.max_package_size;
+      alm_settings.journal_file = o.journal;
+      cloud_alm = std::make_unique<CloudAlm>(alm_settings, *tokens, faults);
+      alm = cloud_alm.get();
+      // What a bridge needs, in the file it would get from a real tenant.
+      ServiceKey key;
+      key.api_url = alm_url + "/api";
+      key.uaa_url = alm_url;
+      key.client_id = o.client_id;
+      key.client_secret = token_settings.client_secret;
+      key.identity_zone = "ato-sim";
+      key.tenant_id = "00000000-0000-4000-8000-000000000001";
+      key.xsappname = std::string(kScopePrefix);
+      key_file = fs::absolute(state_dir / "ato-sim-service-key.json");
+      write_file_atomically(*key_file, to_json(key), 0600, Overwrite::Yes);
+      json.field("alm_url", alm_url).field("token_url", alm_url + "/oauth/token").key("push_urls").begin_object();
       for (const auto& [service, path] : alm_settings.push_paths) {
         std::string name(to_string(service));
         for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         json.field(name, alm_url + path);
       }
-      json.end_object().key("ca_file");
-      if (ca_file) json.value(ca_file->string());
-      else json.null();
-      json.field("service_key_file", key_file.string()).end_object();
-      write_file_atomically(*o.ready_file, pretty_json(ready), 0600, Overwrite::Yes);
+      json.end_object().field("service_key_file", key_file->string());
     }
-    spdlog::info("fake Cloud ALM listening on {} ({}); service key {}{}", alm_url,
-                 o.plain ? "plain HTTP" : "TLS, CA " + ca_file->string(), key_file.string(),
+
+    // The fake ATO.
+    std::unique_ptr<AtoFeed> feed;
+    AtoFeed* ato = nullptr;
+    std::string ato_url;
+    if (o.only != "alm") {
+      net::ListenOptions listen;
+      listen.address = o.listen;
+      listen.port = o.ato_port;
+      listen.tls = identity;
+      const auto port = servers.listen(listen, [&ato](const net::HttpRequest& r) { return ato->handle(r); });
+      ato_url = fmt::format("{}://{}:{}", scheme, host_for_url(o.listen), port);
+      const Secret password(o.ato_password.value_or(random_secret()));
+      feed = std::make_unique<AtoFeed>(FeedSettings{ato_url, o.ato_user, password, 500, 5000}, make_source(o), faults);
+      ato = feed.get();
+      json.field("ato_url", ato_url)
+          .field("ato_feed_url", ato_url + std::string(kFeedPath))
+          .field("ato_user", o.ato_user)
+          .field("ato_password", password.reveal());  // the ready file is private (0600), like the key
+    }
+    json.key("ca_file");
+    if (ca_file) json.value(ca_file->string());
+    else json.null();
+    json.end_object();
+    if (o.ready_file) write_file_atomically(*o.ready_file, pretty_json(ready), 0600, Overwrite::Yes);
+    if (!alm_url.empty())
+      spdlog::info("fake Cloud ALM on {}; service key {}", alm_url, key_file->string());
+    if (!ato_url.empty()) spdlog::info("fake ATO feed on {}{}: {}", ato_url, kFeedPath, ato->describe_source());
+    spdlog::info("{}{}", o.plain ? "plain HTTP" : "TLS, CA " + ca_file->string(),
                  faults.rules().empty() ? "" : fmt::format("; {} fault rule(s)", faults.rules().size()));
     servers.run([](int signal) { spdlog::info("signal {}: stopping", signal); });
     spdlog::info("stopped");

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "core/time.hpp"
+
 namespace ato::sim {
 
 struct ServeOptions {
@@ -27,6 +29,20 @@ struct ServeOptions {
   int max_package_size = 1000;
   int threads = 2;
   std::string log_level = "info";
+
+  std::string only;  // "", "ato" or "alm": run one half alone
+  // The fake ATO.
+  std::uint16_t ato_port = 0;
+  std::string sids = "S4D,S4T,S4P";  // development, test, production
+  double generate_rate = 2;          // transports started per landscape minute
+  std::optional<std::int64_t> generate_count;
+  double time_scale = 60;  // landscape seconds per real second
+  std::optional<EpochMillis> start_time;  // landscape clock at start (default: now)
+  std::string ato_user = "CALM_COMM_USER";
+  std::optional<std::string> ato_password;  // default: a fresh random one
+  std::optional<std::filesystem::path> replay;
+  double speed = 1;  // replay speed; 0 = as fast as possible
+  bool abort_on_bad_line = false;
 };
 
 // Returns the process exit code.

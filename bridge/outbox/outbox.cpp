@@ -20,8 +20,12 @@ using ato::sqlite::Transaction;
 // Not yet done or dead (the condition of index events_open_by_transport).
 constexpr std::string_view kOpenStates = "settled_at IS NULL";
 
-std::string_view state_name(EventState s) { return name_of(kEventStateNames, s); }
-Service service_from(std::string_view text) { return value_of(kServiceNames, text).value_or(Service::Export); }
+std::string_view state_name(EventState s) {
+  return name_of(kEventStateNames, s);
+}
+Service service_from(std::string_view text) {
+  return value_of(kServiceNames, text).value_or(Service::Export);
+}
 
 // Appends one entry to the row's error history.
 constexpr std::string_view kAppendError =
@@ -30,8 +34,8 @@ constexpr std::string_view kAppendError =
 }  // namespace
 
 NewEvent to_new_event(const AtoEvent& event) {
-  return NewEvent{event.event_id, event.service,      event.sequence, event.transport_id,
-                  event.source.key(), to_json(event)};
+  return NewEvent{event.event_id,     event.service,      event.sequence,
+                  event.transport_id, event.source.key(), to_json(event)};
 }
 
 std::int64_t StateCounts::total(EventState state) const {
@@ -45,8 +49,8 @@ struct Outbox::Impl {
   OutboxOptions options;
   std::unique_ptr<ato::sqlite::Database> db;
   std::mt19937_64 random{std::random_device{}()};
-  std::unique_ptr<Statement> insert_event, upsert_cursor, select_cursor, claim_pending, claim_retryable, settle_done, settle_release,
-      select_for_failure, settle_failure, rescue_expired, rescue_all;
+  std::unique_ptr<Statement> insert_event, upsert_cursor, select_cursor, claim_pending, claim_retryable,
+      settle_done, settle_release, select_for_failure, settle_failure, rescue_expired, rescue_all;
 
   // Runs `f`, turning SQLite's errors into ours: disk trouble is its own type.
   template <typename F>
@@ -54,7 +58,8 @@ struct Outbox::Impl {
     try {
       return f();
     } catch (const ato::sqlite::Error& e) {
-      const std::string message = fmt::format("outbox {}: {}: {}", options.path.string(), operation, e.what());
+      const std::string message =
+          fmt::format("outbox {}: {}: {}", options.path.string(), operation, e.what());
       if (e.is_disk_trouble()) throw DiskTroubleError(message);
       throw OutboxError(message);
     }
@@ -74,7 +79,8 @@ void Outbox::Impl::open() {
   // Create the file ourselves so it is private from its first byte (SQLite would use the umask).
   const int fd = ::open(options.path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)
-    throw OutboxError(fmt::format("outbox {}: cannot create or open: {}", options.path.string(), std::strerror(errno)));
+    throw OutboxError(
+        fmt::format("outbox {}: cannot create or open: {}", options.path.string(), std::strerror(errno)));
   ::close(fd);
   db = std::make_unique<ato::sqlite::Database>(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   db->exec(fmt::format("PRAGMA busy_timeout = {}", options.busy_timeout.count()));
@@ -91,7 +97,8 @@ void Outbox::Impl::open() {
   db->exec(options.durability_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   if (options.max_size_bytes > 0) {
     const auto page_size = db->query_int("PRAGMA page_size");
-    db->exec(fmt::format("PRAGMA max_page_count = {}", std::max<std::int64_t>(1, options.max_size_bytes / page_size)));
+    db->exec(fmt::format("PRAGMA max_page_count = {}",
+                         std::max<std::int64_t>(1, options.max_size_bytes / page_size)));
   }
   migrate();
   prepare();
@@ -128,18 +135,27 @@ void Outbox::Impl::prepare() {
   claim_retryable = std::make_unique<Statement>(*db, queries::claim(true));
   // Every settle presents the lease: a row rescued (and perhaps re-claimed) meanwhile is not ours.
   settle_done = std::make_unique<Statement>(*db, queries::kSettleDone);
-  settle_release = std::make_unique<Statement>(*db,
-      "UPDATE events SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retryable' END, lease_token = NULL, "
+  settle_release = std::make_unique<Statement>(
+      *db,
+      "UPDATE events SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retryable' END, lease_token = "
+      "NULL, "
       "lease_expires_at = NULL WHERE id = ?1 AND state = 'in_flight' AND lease_token = ?2");
-  select_for_failure = std::make_unique<Statement>(*db,
+  select_for_failure = std::make_unique<Statement>(
+      *db,
       "SELECT attempts, enqueued_at FROM events WHERE id = ?1 AND state = 'in_flight' AND lease_token = ?2");
-  settle_failure = std::make_unique<Statement>(*db, fmt::format(
-      "UPDATE events SET state = ?, attempts = ?, next_attempt_at = ?, settled_at = ?, dead_reason = ?, "
-      "lease_token = NULL, lease_expires_at = NULL, errors = {} WHERE id = ?", kAppendError));
+  settle_failure = std::make_unique<Statement>(
+      *db,
+      fmt::format(
+          "UPDATE events SET state = ?, attempts = ?, next_attempt_at = ?, settled_at = ?, dead_reason = ?, "
+          "lease_token = NULL, lease_expires_at = NULL, errors = {} WHERE id = ?",
+          kAppendError));
   const std::string rescue =
-      "UPDATE events SET state = 'retryable', attempts = attempts + 1, next_attempt_at = ?1, lease_token = NULL, "
-      "lease_expires_at = NULL, errors = json_insert(errors, '$[#]', json_object('at', ?2, 'attempt', attempts + 1, "
-      "'http_status', NULL, 'message', 'lease expired while in flight (the bridge stopped or hung); it may have "
+      "UPDATE events SET state = 'retryable', attempts = attempts + 1, next_attempt_at = ?1, lease_token = "
+      "NULL, "
+      "lease_expires_at = NULL, errors = json_insert(errors, '$[#]', json_object('at', ?2, 'attempt', "
+      "attempts + 1, "
+      "'http_status', NULL, 'message', 'lease expired while in flight (the bridge stopped or hung); it may "
+      "have "
       "been delivered, Cloud ALM deduplicates')) WHERE state = 'in_flight'";
   rescue_expired = std::make_unique<Statement>(*db, rescue + " AND lease_expires_at <= ?1");
   rescue_all = std::make_unique<Statement>(*db, rescue);
@@ -153,7 +169,8 @@ Outbox::Outbox(OutboxOptions options) : impl_(std::make_unique<Impl>()) {
 Outbox::~Outbox() = default;
 
 int Outbox::schema_version() const {
-  return impl_->guarded("schema version", [&] { return static_cast<int>(impl_->db->query_int("PRAGMA user_version")); });
+  return impl_->guarded("schema version",
+                        [&] { return static_cast<int>(impl_->db->query_int("PRAGMA user_version")); });
 }
 
 int Outbox::latest_schema_version() {
@@ -167,8 +184,9 @@ EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& even
       throw std::invalid_argument(fmt::format("enqueue for {}: event {} is of service {}", to_string(service),
                                               e.event_id, to_string(e.service)));
     if (e.sequence > cursor)
-      throw std::invalid_argument(fmt::format("enqueue for {}: event {} has sequence {}, above the new cursor {}",
-                                              to_string(service), e.event_id, e.sequence, cursor));
+      throw std::invalid_argument(
+          fmt::format("enqueue for {}: event {} has sequence {}, above the new cursor {}", to_string(service),
+                      e.event_id, e.sequence, cursor));
   }
   return impl_->guarded("enqueue", [&] {
     EnqueueResult result;
@@ -179,8 +197,10 @@ EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& even
       insert.bind_static(1, e.event_id).bind_static(2, to_string(e.service)).bind(3, e.sequence);
       insert.bind_static(4, e.transport_id).bind_static(5, e.source_system).bind_static(6, e.payload);
       insert.bind(7, now).run();
-      if (insert.changes() == 1) ++result.inserted;
-      else ++result.duplicates;
+      if (insert.changes() == 1)
+        ++result.inserted;
+      else
+        ++result.duplicates;
     }
     impl_->upsert_cursor->bind(1, to_string(service)).bind(2, cursor).bind(3, now).run();
     tx.commit();
@@ -214,9 +234,10 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
     stmt.bind(1, package.lease_token).bind(2, package.lease_expires_at).bind(3, to_string(request.service));
     stmt.bind(5, request.now).bind(6, request.watermark).bind(7, request.max_events);
     while (stmt.step()) {
-      package.events.push_back(ClaimedEvent{stmt.int64(0), std::string(stmt.text(1)), request.service, stmt.int64(2),
-                                            std::string(stmt.text(3)), std::string(stmt.text(4)),
-                                            std::string(stmt.text(5)), static_cast<int>(stmt.int64(6)), stmt.int64(7)});
+      package.events.push_back(ClaimedEvent{stmt.int64(0), std::string(stmt.text(1)), request.service,
+                                            stmt.int64(2), std::string(stmt.text(3)),
+                                            std::string(stmt.text(4)), std::string(stmt.text(5)),
+                                            static_cast<int>(stmt.int64(6)), stmt.int64(7)});
     }
     stmt.reset();
   });
@@ -225,8 +246,8 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
   return package;
 }
 
-SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settlement>& settlements, EpochMillis now,
-                            const RetryPolicy& policy) {
+SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settlement>& settlements,
+                            EpochMillis now, const RetryPolicy& policy) {
   return impl_->guarded("settle", [&] {
     SettleResult result;
     Transaction tx(*impl_->db);
@@ -251,8 +272,10 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
       if (s.kind == Settlement::Kind::Release) {
         auto& stmt = *impl_->settle_release;
         stmt.bind(1, s.id).bind(2, lease_token).run();
-        if (stmt.changes() == 0) ++result.stale;
-        else ++result.released;
+        if (stmt.changes() == 0)
+          ++result.stale;
+        else
+          ++result.released;
         continue;
       }
       auto& row = *impl_->select_for_failure;
@@ -270,7 +293,8 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
       std::string reason = s.message;
       EpochMillis next_attempt_at = now;
       if (s.kind == Settlement::Kind::Retry) {
-        const auto decision = decide_retry(policy, attempts, enqueued_at, now, s.retry_after, impl_->jitter());
+        const auto decision =
+            decide_retry(policy, attempts, enqueued_at, now, s.retry_after, impl_->jitter());
         if (decision.give_up) {
           reason = decision.reason + "; last error: " + s.message;
         } else {
@@ -280,11 +304,15 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
       }
       auto& update = *impl_->settle_failure;
       update.bind(1, state_name(state)).bind(2, attempts).bind(3, next_attempt_at);
-      if (state == EventState::Dead) update.bind(4, now).bind(5, reason);
-      else update.bind_null(4).bind_null(5);
+      if (state == EventState::Dead)
+        update.bind(4, now).bind(5, reason);
+      else
+        update.bind_null(4).bind_null(5);
       update.bind(6, now_text).bind(7, attempts);
-      if (s.http_status) update.bind(8, s.http_status);
-      else update.bind_null(8);
+      if (s.http_status)
+        update.bind(8, s.http_status);
+      else
+        update.bind_null(8);
       update.bind(9, s.message).bind(10, s.id).run();
       ++(state == EventState::Dead ? result.dead : result.retryable);
     }
@@ -316,16 +344,23 @@ constexpr std::string_view kDeadFilter =
     "AND (?3 IS NULL OR instr(dead_reason, ?3) > 0)";
 
 void bind_filter(Statement& stmt, const DeadLetterFilter& filter) {
-  if (filter.service) stmt.bind(1, to_string(*filter.service));
-  else stmt.bind_null(1);
-  if (filter.transport_id) stmt.bind(2, *filter.transport_id);
-  else stmt.bind_null(2);
-  if (filter.reason_contains) stmt.bind(3, *filter.reason_contains);
-  else stmt.bind_null(3);
+  if (filter.service)
+    stmt.bind(1, to_string(*filter.service));
+  else
+    stmt.bind_null(1);
+  if (filter.transport_id)
+    stmt.bind(2, *filter.transport_id);
+  else
+    stmt.bind_null(2);
+  if (filter.reason_contains)
+    stmt.bind(3, *filter.reason_contains);
+  else
+    stmt.bind_null(3);
 }
 
 constexpr std::string_view kDeadColumns =
-    "event_id, service, sequence, transport_id, source_system, attempts, enqueued_at, settled_at, dead_reason, "
+    "event_id, service, sequence, transport_id, source_system, attempts, enqueued_at, settled_at, "
+    "dead_reason, "
     "errors, payload";
 
 DeadLetter read_dead_letter(const Statement& stmt, bool with_payload) {
@@ -360,7 +395,8 @@ std::vector<DeadLetter> Outbox::dead_letters(const DeadLetterFilter& filter) con
 
 std::optional<DeadLetter> Outbox::dead_letter(const std::string& event_id) const {
   return impl_->guarded("show dead letter", [&]() -> std::optional<DeadLetter> {
-    Statement stmt(*impl_->db, fmt::format("SELECT {} FROM events WHERE event_id = ? AND state = 'dead'", kDeadColumns));
+    Statement stmt(*impl_->db,
+                   fmt::format("SELECT {} FROM events WHERE event_id = ? AND state = 'dead'", kDeadColumns));
     stmt.bind(1, event_id);
     if (!stmt.step()) return std::nullopt;
     return read_dead_letter(stmt, true);
@@ -371,7 +407,8 @@ namespace {
 
 // Back to pending, attempts reset; the history records the requeue so nothing is forgotten.
 constexpr std::string_view kRequeue =
-    "UPDATE events SET state = 'pending', attempts = 0, next_attempt_at = ?10, settled_at = NULL, dead_reason = NULL, "
+    "UPDATE events SET state = 'pending', attempts = 0, next_attempt_at = ?10, settled_at = NULL, "
+    "dead_reason = NULL, "
     "errors = json_insert(errors, '$[#]', json_object('at', ?11, 'requeued_after_attempts', attempts, "
     "'dead_reason', dead_reason)) WHERE ";
 
@@ -408,8 +445,7 @@ StateCounts Outbox::counts() const {
 
 std::optional<std::chrono::milliseconds> Outbox::oldest_waiting_age(EpochMillis now) const {
   return impl_->guarded("oldest waiting", [&]() -> std::optional<std::chrono::milliseconds> {
-    Statement stmt(*impl_->db,
-                   fmt::format("SELECT min(enqueued_at) FROM events WHERE {}", kOpenStates));
+    Statement stmt(*impl_->db, fmt::format("SELECT min(enqueued_at) FROM events WHERE {}", kOpenStates));
     if (!stmt.step() || stmt.is_null(0)) return std::nullopt;
     return std::chrono::milliseconds(std::max<std::int64_t>(0, now - stmt.int64(0)));
   });
@@ -417,9 +453,10 @@ std::optional<std::chrono::milliseconds> Outbox::oldest_waiting_age(EpochMillis 
 
 std::int64_t Outbox::delete_done_before(EpochMillis before, int batch) {
   return impl_->guarded("retention", [&] {
-    Statement stmt(*impl_->db,
-                   "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE state = 'done' AND settled_at < ?1 "
-                   "LIMIT ?2)");
+    Statement stmt(
+        *impl_->db,
+        "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE state = 'done' AND settled_at < ?1 "
+        "LIMIT ?2)");
     std::int64_t deleted = 0;
     // Small transactions: the collector and pusher are never blocked for long.
     for (;;) {

@@ -2,8 +2,9 @@
 // up on with a stated reason (dead). One SQLite file in WAL mode, one writer connection.
 //
 // Life of an event:  pending --claim--> in_flight --settle--> done | retryable | dead
-//                    retryable --claim (retry job)--> in_flight;  in_flight --release--> back, no attempt spent
-//                    in_flight --lease expired (crash)--> retryable (rescue);  dead --requeue--> pending
+//                    retryable --claim (retry job)--> in_flight;  in_flight --release--> back, no attempt
+//                    spent in_flight --lease expired (crash)--> retryable (rescue);  dead --requeue-->
+//                    pending
 //
 // Not thread-safe: one owner uses it (the bridge runs it on one strand); other processes may read.
 #pragma once
@@ -27,10 +28,10 @@ enum class Durability;  // bridge/config.hpp
 
 enum class EventState { Pending, InFlight, Retryable, Done, Dead };
 inline constexpr EnumNames<EventState, 5> kEventStateNames{{{EventState::Pending, "pending"},
-                                                             {EventState::InFlight, "in_flight"},
-                                                             {EventState::Retryable, "retryable"},
-                                                             {EventState::Done, "done"},
-                                                             {EventState::Dead, "dead"}}};
+                                                            {EventState::InFlight, "in_flight"},
+                                                            {EventState::Retryable, "retryable"},
+                                                            {EventState::Done, "done"},
+                                                            {EventState::Dead, "dead"}}};
 
 // Any outbox failure. what() says what failed and where.
 class OutboxError : public std::runtime_error {
@@ -169,7 +170,8 @@ class Outbox {
   // Stores `events` (all of `service`) and moves the service's cursor to `cursor` in one
   // transaction. Events already stored are ignored. The cursor must cover the batch and never
   // goes backwards.
-  EnqueueResult enqueue(Service service, const std::vector<NewEvent>& events, std::int64_t cursor, EpochMillis now);
+  EnqueueResult enqueue(Service service, const std::vector<NewEvent>& events, std::int64_t cursor,
+                        EpochMillis now);
 
   std::optional<std::int64_t> cursor(Service service) const;
   // The lowest cursor among the active event services (0 when one has none yet): nothing above it

@@ -14,7 +14,8 @@ namespace ato::bridge::queries {
 inline std::string claim(bool from_retryable) {
   return std::string(
              "UPDATE events SET state = 'in_flight', lease_token = ?1, lease_expires_at = ?2 WHERE id IN ("
-             " SELECT e.id FROM events e WHERE e.service = ?3 AND (e.state = 'pending' OR e.state = 'retryable')"
+             " SELECT e.id FROM events e WHERE e.service = ?3 AND (e.state = 'pending' OR e.state = "
+             "'retryable')"
              " AND e.state = ") +
          (from_retryable ? "'retryable'" : "'pending'") +
          " AND e.next_attempt_at <= ?5 AND e.sequence <= ?6 AND NOT EXISTS (SELECT 1 FROM events p"

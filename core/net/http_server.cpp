@@ -1,20 +1,20 @@
 #include "core/net/http_server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <list>
@@ -46,7 +46,8 @@ HttpRequest to_request(const http::request<http::string_body>& req, const std::s
   const auto q = out.target.find('?');
   out.path = out.target.substr(0, q);
   if (q != std::string::npos) out.query = out.target.substr(q + 1);
-  for (const auto& field : req) out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+  for (const auto& field : req)
+    out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
   out.body = req.body();
   out.remote = remote;
   return out;
@@ -74,8 +75,8 @@ tcp::socket& socket_of(Stream& stream) {
 
 // Writes the response a few bytes at a time with pauses: a server that trickles its answer.
 template <typename Stream>
-asio::awaitable<void> drip(Stream& stream, http::response<http::string_body>& res, std::chrono::milliseconds pause,
-                           std::chrono::milliseconds write_timeout) {
+asio::awaitable<void> drip(Stream& stream, http::response<http::string_body>& res,
+                           std::chrono::milliseconds pause, std::chrono::milliseconds write_timeout) {
   http::response<http::empty_body> head{res.result(), res.version()};
   for (const auto& field : res) head.set(field.name(), field.value());
   http::response_serializer<http::empty_body> serializer{head};
@@ -87,8 +88,8 @@ asio::awaitable<void> drip(Stream& stream, http::response<http::string_body>& re
     timer.expires_after(pause);
     co_await timer.async_wait(use_awaitable);
     beast::get_lowest_layer(stream).expires_after(write_timeout);
-    co_await asio::async_write(stream, asio::buffer(body.data() + at, std::min<std::size_t>(16, body.size() - at)),
-                               use_awaitable);
+    co_await asio::async_write(
+        stream, asio::buffer(body.data() + at, std::min<std::size_t>(16, body.size() - at)), use_awaitable);
   }
 }
 
@@ -195,8 +196,9 @@ std::uint16_t HttpServers::listen(const ListenOptions& options, Handler handler)
   listener.handler = std::move(handler);
   if (options.tls) {
     listener.tls = std::make_unique<ssl::context>(ssl::context::tls_server);
-    listener.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                              ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    listener.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                              ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                              ssl::context::single_dh_use);
     listener.tls->use_certificate_chain(asio::buffer(options.tls->certificate_pem));
     listener.tls->use_private_key(asio::buffer(options.tls->private_key_pem), ssl::context::pem);
   }
@@ -210,8 +212,8 @@ std::uint16_t HttpServers::listen(const ListenOptions& options, Handler handler)
   if (!ec) listener.acceptor->bind(endpoint, ec);
   if (!ec) listener.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
-    throw std::runtime_error("cannot listen on " + options.address + ":" + std::to_string(options.port) + ": " +
-                             ec.message());
+    throw std::runtime_error("cannot listen on " + options.address + ":" + std::to_string(options.port) +
+                             ": " + ec.message());
   asio::co_spawn(impl_->context, accept_loop(listener, impl_->context), asio::detached);
   return listener.acceptor->local_endpoint().port();
 }

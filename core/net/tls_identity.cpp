@@ -15,7 +15,9 @@ namespace {
 template <typename T, void (*Free)(T*)>
 using Owned = std::unique_ptr<T, decltype([](T* p) { Free(p); })>;
 
-[[noreturn]] void fail(const char* what) { throw std::runtime_error(std::string("TLS certificate: ") + what); }
+[[noreturn]] void fail(const char* what) {
+  throw std::runtime_error(std::string("TLS certificate: ") + what);
+}
 
 bool is_ip_address(const std::string& name) {
   unsigned char buf[16];
@@ -55,13 +57,15 @@ TlsIdentity make_self_signed_identity(const std::vector<std::string>& names, std
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(validity.count()) * 3600);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* subject = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("ato-sim"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(names.empty() ? "localhost" : names[0].c_str()),
+  X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("ato-sim"),
                              -1, -1, 0);
+  X509_NAME_add_entry_by_txt(
+      subject, "CN", MBSTRING_ASC,
+      reinterpret_cast<const unsigned char*>(names.empty() ? "localhost" : names[0].c_str()), -1, -1, 0);
   X509_set_issuer_name(cert.get(), subject);
   std::string san;
-  for (const auto& name : names) san += (san.empty() ? "" : ",") + std::string(is_ip_address(name) ? "IP:" : "DNS:") + name;
+  for (const auto& name : names)
+    san += (san.empty() ? "" : ",") + std::string(is_ip_address(name) ? "IP:" : "DNS:") + name;
   add_extension(cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
   add_extension(cert.get(), NID_key_usage, "critical,digitalSignature,keyCertSign");
   add_extension(cert.get(), NID_ext_key_usage, "serverAuth");
@@ -69,7 +73,8 @@ TlsIdentity make_self_signed_identity(const std::vector<std::string>& names, std
   if (!san.empty()) add_extension(cert.get(), NID_subject_alt_name, san);
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) fail("cannot sign");
   TlsIdentity identity;
-  identity.certificate_pem = to_pem([](BIO* b, void* c) { return PEM_write_bio_X509(b, static_cast<X509*>(c)); }, cert.get());
+  identity.certificate_pem =
+      to_pem([](BIO* b, void* c) { return PEM_write_bio_X509(b, static_cast<X509*>(c)); }, cert.get());
   identity.private_key_pem = to_pem(
       [](BIO* b, void* k) {
         return PEM_write_bio_PrivateKey(b, static_cast<EVP_PKEY*>(k), nullptr, nullptr, 0, nullptr, nullptr);

@@ -13,25 +13,40 @@ namespace {
 
 net::HttpResponse odata_error(int status, std::string code, std::string message,
                               std::optional<std::string> target = std::nullopt) {
-  return net::HttpResponse::json(status, to_json(ODataError{std::move(code), std::move(message), std::move(target), {}}));
+  return net::HttpResponse::json(
+      status, to_json(ODataError{std::move(code), std::move(message), std::move(target), {}}));
 }
 
 std::string_view status_code_name(int status) {
   switch (status) {
-    case 400: return "BAD_REQUEST";
-    case 401: return "UNAUTHORIZED";
-    case 403: return "FORBIDDEN";
-    case 404: return "NOT_FOUND";
-    case 405: return "METHOD_NOT_ALLOWED";
-    case 408: return "REQUEST_TIMEOUT";
-    case 413: return "PAYLOAD_TOO_LARGE";
-    case 422: return "UNPROCESSABLE_ENTITY";
-    case 429: return "TOO_MANY_REQUESTS";
-    case 500: return "INTERNAL_SERVER_ERROR";
-    case 502: return "BAD_GATEWAY";
-    case 503: return "SERVICE_UNAVAILABLE";
-    case 504: return "GATEWAY_TIMEOUT";
-    default: return "ERROR";
+    case 400:
+      return "BAD_REQUEST";
+    case 401:
+      return "UNAUTHORIZED";
+    case 403:
+      return "FORBIDDEN";
+    case 404:
+      return "NOT_FOUND";
+    case 405:
+      return "METHOD_NOT_ALLOWED";
+    case 408:
+      return "REQUEST_TIMEOUT";
+    case 413:
+      return "PAYLOAD_TOO_LARGE";
+    case 422:
+      return "UNPROCESSABLE_ENTITY";
+    case 429:
+      return "TOO_MANY_REQUESTS";
+    case 500:
+      return "INTERNAL_SERVER_ERROR";
+    case 502:
+      return "BAD_GATEWAY";
+    case 503:
+      return "SERVICE_UNAVAILABLE";
+    case 504:
+      return "GATEWAY_TIMEOUT";
+    default:
+      return "ERROR";
   }
 }
 
@@ -96,9 +111,11 @@ struct CloudAlm::Store {
   explicit Store(const std::filesystem::path& path) : db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) {
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
-    db.exec("CREATE TABLE IF NOT EXISTS journal (n INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
-            "payload TEXT NOT NULL)");
-    insert = std::make_unique<sqlite::Statement>(db, "INSERT OR IGNORE INTO journal (event_id, payload) VALUES (?, ?)");
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS journal (n INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
+        "payload TEXT NOT NULL)");
+    insert = std::make_unique<sqlite::Statement>(
+        db, "INSERT OR IGNORE INTO journal (event_id, payload) VALUES (?, ?)");
   }
 };
 
@@ -128,9 +145,10 @@ std::optional<std::pair<std::string, std::string>> CloudAlm::apply(const AtoEven
   }
   if (it != transports_.end() && event.sequence <= it->second.last_sequence) {
     ++counters.order_violations;
-    return std::pair{std::string("OUT_OF_ORDER"),
-                     fmt::format("Event sequence {} is older than sequence {} already applied to transport {}",
-                                 event.sequence, it->second.last_sequence, event.transport_id)};
+    return std::pair{
+        std::string("OUT_OF_ORDER"),
+        fmt::format("Event sequence {} is older than sequence {} already applied to transport {}",
+                    event.sequence, it->second.last_sequence, event.transport_id)};
   }
   if (it == transports_.end()) {
     TransportRecord fresh;
@@ -214,7 +232,8 @@ net::HttpResponse CloudAlm::push(const net::HttpRequest& request, Service servic
       ++counters_[service].auth_failures;
     }
     const bool forbidden = auth.verdict == TokenVerdict::MissingScope;
-    auto response = odata_error(forbidden ? 403 : 401, forbidden ? "FORBIDDEN" : "UNAUTHORIZED", auth.message);
+    auto response =
+        odata_error(forbidden ? 403 : 401, forbidden ? "FORBIDDEN" : "UNAUTHORIZED", auth.message);
     if (!forbidden) response.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
     decision.shape(response);
     return response;
@@ -224,23 +243,23 @@ net::HttpResponse CloudAlm::push(const net::HttpRequest& request, Service servic
   try {
     package = parse_push_package(request.body);
   } catch (const JsonError& e) {
-    auto response = odata_error(400, "INVALID_PACKAGE", e.problem(), e.path().empty() ? std::nullopt
-                                                                                       : std::optional(e.path()));
+    auto response = odata_error(400, "INVALID_PACKAGE", e.problem(),
+                                e.path().empty() ? std::nullopt : std::optional(e.path()));
     decision.shape(response);
     return response;
   }
   if (package.service != service) {
-    auto response = odata_error(400, "INVALID_PACKAGE",
-                                fmt::format("expected {} (this is the {} path)", to_string(service), to_string(service)),
-                                "service");
+    auto response = odata_error(
+        400, "INVALID_PACKAGE",
+        fmt::format("expected {} (this is the {} path)", to_string(service), to_string(service)), "service");
     decision.shape(response);
     return response;
   }
   if (static_cast<int>(package.events.size()) > settings_.max_package_size) {
-    auto response = odata_error(413, "PAYLOAD_TOO_LARGE",
-                                fmt::format("{} events; at most {} per package", package.events.size(),
-                                            settings_.max_package_size),
-                                "events");
+    auto response = odata_error(
+        413, "PAYLOAD_TOO_LARGE",
+        fmt::format("{} events; at most {} per package", package.events.size(), settings_.max_package_size),
+        "events");
     decision.shape(response);
     return response;
   }
@@ -301,12 +320,15 @@ net::HttpResponse CloudAlm::transports(const net::HttpRequest& request, EpochMil
         return std::nullopt;
       return std::string(term.substr(prefix.size(), term.size() - prefix.size() - 1));
     };
-    if (auto v = quoted_value("id eq '")) want_id = *v;
-    else if (auto s = quoted_value("status eq '")) want_status = *s;
+    if (auto v = quoted_value("id eq '"))
+      want_id = *v;
+    else if (auto s = quoted_value("status eq '"))
+      want_status = *s;
     else
-      return odata_error(400, "BAD_REQUEST",
-                         fmt::format("Unsupported $filter term '{}': use id eq '...' and/or status eq '...'", term),
-                         "$filter");
+      return odata_error(
+          400, "BAD_REQUEST",
+          fmt::format("Unsupported $filter term '{}': use id eq '...' and/or status eq '...'", term),
+          "$filter");
   }
   auto number = [](std::string_view text, std::int64_t fallback) -> std::optional<std::int64_t> {
     if (text.empty()) return fallback;
@@ -339,7 +361,8 @@ net::HttpResponse CloudAlm::transports(const net::HttpRequest& request, EpochMil
                        "&$skip=" + std::to_string(*skip + written);
     if (!filter.empty()) {
       std::string encoded;
-      for (unsigned char c : filter) encoded += std::isalnum(c) ? std::string(1, static_cast<char>(c)) : fmt::format("%{:02X}", c);
+      for (unsigned char c : filter)
+        encoded += std::isalnum(c) ? std::string(1, static_cast<char>(c)) : fmt::format("%{:02X}", c);
       next += "&$filter=" + encoded;
     }
     json.field("@odata.nextLink", next);
@@ -353,7 +376,8 @@ net::HttpResponse CloudAlm::journal(const net::HttpRequest& request) const {
   const auto after_param = query_param(request.query, "after", after_text);
   std::size_t after = 0;
   if (!after_param.empty()) {
-    const auto [end, ec] = std::from_chars(after_param.data(), after_param.data() + after_param.size(), after);
+    const auto [end, ec] =
+        std::from_chars(after_param.data(), after_param.data() + after_param.size(), after);
     if (ec != std::errc{} || end != after_param.data() + after_param.size())
       return odata_error(400, "BAD_REQUEST", "after must be a non-negative integer", "after");
   }

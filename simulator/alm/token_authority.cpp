@@ -17,8 +17,8 @@ namespace {
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char out[32];
   unsigned int size = sizeof out;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &size);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size);
   return std::string(reinterpret_cast<char*>(out), size);
 }
 
@@ -27,15 +27,19 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 }
 
 net::HttpResponse token_error(int status, std::string error, std::string description) {
-  auto response = net::HttpResponse::json(status, to_json(TokenError{std::move(error), std::move(description)}));
+  auto response =
+      net::HttpResponse::json(status, to_json(TokenError{std::move(error), std::move(description)}));
   response.header("Cache-Control", "no-store");
-  if (status == 401) response.header("WWW-Authenticate", "Basic realm=\"UAA/client\", error=\"unauthorized\"");
+  if (status == 401)
+    response.header("WWW-Authenticate", "Basic realm=\"UAA/client\", error=\"unauthorized\"");
   return response;
 }
 
 }  // namespace
 
-std::string full_scope(std::string_view short_name) { return fmt::format("{}.{}", kScopePrefix, short_name); }
+std::string full_scope(std::string_view short_name) {
+  return fmt::format("{}.{}", kScopePrefix, short_name);
+}
 
 TokenAuthority::TokenAuthority(TokenSettings settings) : settings_(std::move(settings)) {
   signing_key_.resize(32);
@@ -50,7 +54,8 @@ bool TokenAuthority::credentials_match(std::string_view id, std::string_view sec
   if (!net::percent_decode(secret, decoded_secret, true)) decoded_secret = secret;
   const auto& want_secret = settings_.client_secret.reveal();
   return (constant_time_equal(id, settings_.client_id) && constant_time_equal(secret, want_secret)) ||
-         (constant_time_equal(decoded_id, settings_.client_id) && constant_time_equal(decoded_secret, want_secret));
+         (constant_time_equal(decoded_id, settings_.client_id) &&
+          constant_time_equal(decoded_secret, want_secret));
 }
 
 std::string TokenAuthority::issue(EpochMillis now) {
@@ -142,7 +147,8 @@ TokenCheck TokenAuthority::check(std::string_view authorization, std::string_vie
   return judge(cache.exp, cache.iat_ms, cache.scopes, required_scope, now);
 }
 
-std::optional<TokenCheck> TokenAuthority::verify(std::string_view token, std::int64_t& exp, std::int64_t& iat_ms,
+std::optional<TokenCheck> TokenAuthority::verify(std::string_view token, std::int64_t& exp,
+                                                 std::int64_t& iat_ms,
                                                  std::vector<std::string>& scopes) const {
   const auto dot1 = token.find('.');
   const auto dot2 = token.find('.', dot1 == std::string_view::npos ? 0 : dot1 + 1);
@@ -168,8 +174,9 @@ std::optional<TokenCheck> TokenAuthority::verify(std::string_view token, std::in
   return std::nullopt;
 }
 
-TokenCheck TokenAuthority::judge(std::int64_t exp, std::int64_t iat_ms, const std::vector<std::string>& scopes,
-                                 std::string_view required_scope, EpochMillis now) const {
+TokenCheck TokenAuthority::judge(std::int64_t exp, std::int64_t iat_ms,
+                                 const std::vector<std::string>& scopes, std::string_view required_scope,
+                                 EpochMillis now) const {
   if (now >= exp * 1000 || (early_expiry_ms_ > 0 && now >= iat_ms + early_expiry_ms_))
     return {TokenVerdict::Expired, "The bearer token has expired; get a new one at /oauth/token"};
   if (iat_ms < revoked_before_) return {TokenVerdict::Revoked, "The bearer token was revoked; get a new one"};

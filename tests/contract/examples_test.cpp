@@ -49,8 +49,7 @@ std::map<std::string, std::string> expected_errors() {
   const std::string text = test::read_text(kExamples / "expected-errors.json");
   std::map<std::string, std::string> out;
   const simdjson::dom::object object = parse_json(parser, text).get_object().value();
-  for (auto [key, value] : object)
-    out[std::string(key)] = std::string(value.get_string().value());
+  for (auto [key, value] : object) out[std::string(key)] = std::string(value.get_string().value());
   return out;
 }
 
@@ -84,8 +83,10 @@ TEST_CASE("the C++ parsers accept exactly the valid examples and reject the inva
         got = e.what();
       }
       // A syntax error's detail comes from simdjson; there the expected text is a prefix.
-      if (ends_with(want, ": ")) CHECK(got.rfind(want, 0) == 0);
-      else CHECK(got == want);
+      if (ends_with(want, ": "))
+        CHECK(got.rfind(want, 0) == 0);
+      else
+        CHECK(got == want);
       ++invalid;
     }
   }

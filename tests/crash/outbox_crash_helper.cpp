@@ -22,8 +22,9 @@ std::string uuid_for(std::int64_t n) {
 }
 
 NewEvent numbered_event(std::int64_t sequence) {
-  return NewEvent{uuid_for(sequence), Service::Export, sequence, "S4DK9" + std::to_string(10000 + sequence % 37),
-                  "S4D~080", std::string(600, 'p')};
+  return NewEvent{uuid_for(sequence), Service::Export,
+                  sequence,           "S4DK9" + std::to_string(10000 + sequence % 37),
+                  "S4D~080",          std::string(600, 'p')};
 }
 
 }  // namespace
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
     std::vector<NewEvent> batch;
     const int size = 1 + static_cast<int>(rng() % 20);
     for (int i = 1; i <= size; ++i) batch.push_back(numbered_event(cursor + i));
-    if (cursor > 0 && rng() % 4 == 0) batch.push_back(numbered_event(1 + static_cast<std::int64_t>(rng() % cursor)));
+    if (cursor > 0 && rng() % 4 == 0)
+      batch.push_back(numbered_event(1 + static_cast<std::int64_t>(rng() % cursor)));
     outbox.enqueue(Service::Export, batch, cursor + size, now);
     cursor += size;
 
@@ -69,10 +71,14 @@ int main(int argc, char** argv) {
     std::vector<Settlement> settlements;
     for (const auto& e : package.events) {
       const auto roll = rng() % 100;
-      if (roll < 60) settlements.push_back(Settlement::done(e.id));
-      else if (roll < 85) settlements.push_back(Settlement::retry(e.id, 503, "Service Unavailable"));
-      else if (roll < 90) settlements.push_back(Settlement::dead(e.id, 400, "Bad Request"));
-      else settlements.push_back(Settlement::release(e.id));
+      if (roll < 60)
+        settlements.push_back(Settlement::done(e.id));
+      else if (roll < 85)
+        settlements.push_back(Settlement::retry(e.id, 503, "Service Unavailable"));
+      else if (roll < 90)
+        settlements.push_back(Settlement::dead(e.id, 400, "Bad Request"));
+      else
+        settlements.push_back(Settlement::release(e.id));
     }
     outbox.settle(package.lease_token, settlements, now, policy);
     if (rng() % 16 == 0) outbox.rescue_expired(now);

@@ -40,17 +40,21 @@ Snapshot read_snapshot(const std::filesystem::path& path) {
     return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
   };
   query("PRAGMA integrity_check", [&](sqlite3_stmt* st) { s.integrity += text(st, 0); });
-  query("SELECT sequence FROM cursors WHERE service = 'EXPORT'", [&](sqlite3_stmt* st) { s.cursor = sqlite3_column_int64(st, 0); });
-  query("SELECT count(*), count(DISTINCT sequence), coalesce(max(sequence), 0), coalesce(min(sequence), 0) FROM events",
-        [&](sqlite3_stmt* st) {
-          s.rows = sqlite3_column_int64(st, 0);
-          s.distinct_sequences = sqlite3_column_int64(st, 1);
-          s.max_sequence = sqlite3_column_int64(st, 2);
-          s.min_sequence = sqlite3_column_int64(st, 3);
-        });
+  query("SELECT sequence FROM cursors WHERE service = 'EXPORT'",
+        [&](sqlite3_stmt* st) { s.cursor = sqlite3_column_int64(st, 0); });
+  query(
+      "SELECT count(*), count(DISTINCT sequence), coalesce(max(sequence), 0), coalesce(min(sequence), 0) "
+      "FROM events",
+      [&](sqlite3_stmt* st) {
+        s.rows = sqlite3_column_int64(st, 0);
+        s.distinct_sequences = sqlite3_column_int64(st, 1);
+        s.max_sequence = sqlite3_column_int64(st, 2);
+        s.min_sequence = sqlite3_column_int64(st, 3);
+      });
   query("SELECT event_id, state FROM events WHERE state IN ('done', 'dead')",
         [&](sqlite3_stmt* st) { s.settled[text(st, 0)] = text(st, 1); });
-  query("SELECT count(*) FROM events WHERE state = 'in_flight'", [&](sqlite3_stmt* st) { s.in_flight = sqlite3_column_int64(st, 0); });
+  query("SELECT count(*) FROM events WHERE state = 'in_flight'",
+        [&](sqlite3_stmt* st) { s.in_flight = sqlite3_column_int64(st, 0); });
   sqlite3_close(db);
   s.beyond_cursor = s.max_sequence > s.cursor ? s.max_sequence - s.cursor : 0;
   return s;
@@ -73,8 +77,8 @@ TEST_CASE("the outbox survives 50 SIGKILLs at random moments with nothing lost, 
     // boundary). Odd rounds: the test kills it from outside after a random time.
     const bool self_kill = round % 2 == 0;
     const long writes = self_kill ? 1 + static_cast<long>(rng() % 400) : 0;
-    test::ChildProcess helper({ATO_OUTBOX_CRASH_HELPER, db.string(), std::to_string(rng()), std::to_string(writes)},
-                              log);
+    test::ChildProcess helper(
+        {ATO_OUTBOX_CRASH_HELPER, db.string(), std::to_string(rng()), std::to_string(writes)}, log);
     if (!self_kill) {
       const auto started = std::chrono::steady_clock::now();
       while (std::chrono::steady_clock::now() - started < 10s &&

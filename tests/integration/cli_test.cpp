@@ -12,7 +12,9 @@ namespace {
 const std::string kBridge = ATO_BRIDGE_BIN;
 const std::string kSim = ATO_SIM_BIN;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 struct Workspace {
   TempDir dir;
@@ -29,9 +31,17 @@ struct Workspace {
   }
 
   ProcessResult init(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {kBridge,       "config",     "init",       "--service-key", key,
-                                     "--ato-url",   "https://s4d.example.com/sap/opu/odata4/ato/feed/v1/Events",
-                                     "--ato-user",  "CALM_COMM", "--ato-password-env", "ATO_PASSWORD"};
+    std::vector<std::string> argv = {kBridge,
+                                     "config",
+                                     "init",
+                                     "--service-key",
+                                     key,
+                                     "--ato-url",
+                                     "https://s4d.example.com/sap/opu/odata4/ato/feed/v1/Events",
+                                     "--ato-user",
+                                     "CALM_COMM",
+                                     "--ato-password-env",
+                                     "ATO_PASSWORD"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return run_process(argv);
   }
@@ -78,7 +88,8 @@ TEST_CASE("a wrong command line exits 2 and says what is wrong") {
   CHECK(r.exit_code == 2);
 }
 
-TEST_CASE_FIXTURE(Workspace, "sample-key writes a private key in SAP's shape and never overwrites by accident") {
+TEST_CASE_FIXTURE(Workspace,
+                  "sample-key writes a private key in SAP's shape and never overwrites by accident") {
   const std::string secret = make_key();
   struct stat st {};
   REQUIRE(stat(key.c_str(), &st) == 0);
@@ -90,7 +101,8 @@ TEST_CASE_FIXTURE(Workspace, "sample-key writes a private key in SAP's shape and
   CHECK(run_process({kSim, "sample-key", "--out", key, "--force"}).exit_code == 0);
 }
 
-TEST_CASE_FIXTURE(Workspace, "config init then config check: the derived communication system, secrets hidden") {
+TEST_CASE_FIXTURE(Workspace,
+                  "config init then config check: the derived communication system, secrets hidden") {
   const std::string secret = make_key();
   auto r = init({"--out", config, "--run-every", "30s"});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
@@ -133,7 +145,8 @@ TEST_CASE_FIXTURE(Workspace, "config check refuses broken input with a message t
 
   auto r = broken("\"run_every\": \"5m\"", "\"run_every\": \"5 parsecs\"");
   CHECK(r.exit_code == 1);
-  CHECK(contains(r.err, "services.export.run_every: expected a duration like 5m, 30s or 1h (got \"5 parsecs\")"));
+  CHECK(contains(r.err,
+                 "services.export.run_every: expected a duration like 5m, 30s or 1h (got \"5 parsecs\")"));
 
   r = broken("\"package_size\": 100", "\"package_size\": -1");
   CHECK(r.exit_code == 1);

@@ -32,15 +32,17 @@ AtoEvent base_event(Service service, std::int64_t sequence, const std::string& t
 
 AtoEvent exported(std::int64_t seq, const std::string& transport) {
   auto e = base_event(Service::Export, seq, transport, {"S4D", "080"});
-  e.details = ExportDetails{RequestKind::Workbench, "Delivery block in sales orders", "CB9980000123", e.occurred_at, {}};
+  e.details = ExportDetails{
+      RequestKind::Workbench, "Delivery block in sales orders", "CB9980000123", e.occurred_at, {}};
   return e;
 }
 
 AtoEvent imported(std::int64_t seq, const std::string& transport, SystemRef target,
                   ImportResult result = ImportResult::Success) {
   auto e = base_event(Service::Import, seq, transport, target);
-  e.details = ImportDetails{target, ImportType::Manual, result, result == ImportResult::Error ? 8 : 0,
-                            e.occurred_at - 500, e.occurred_at};
+  e.details = ImportDetails{
+      target,       ImportType::Manual, result, result == ImportResult::Error ? 8 : 0, e.occurred_at - 500,
+      e.occurred_at};
   return e;
 }
 
@@ -52,23 +54,29 @@ AtoEvent status_change(std::int64_t seq, const std::string& transport, StatusTyp
 }
 
 std::string package(std::vector<AtoEvent> events) {
-  PushPackage p{uuid(900000 + static_cast<int>(events.front().sequence)), events.front().service, 1795313841000,
-                std::move(events)};
+  PushPackage p{uuid(900000 + static_cast<int>(events.front().sequence)), events.front().service,
+                1795313841000, std::move(events)};
   return to_json(p);
 }
 
 std::string path_for(Service s) {
   switch (s) {
-    case Service::Export: return SimProcess::export_path();
-    case Service::Import: return SimProcess::import_path();
-    default: return SimProcess::status_change_path();
+    case Service::Export:
+      return SimProcess::export_path();
+    case Service::Import:
+      return SimProcess::import_path();
+    default:
+      return SimProcess::status_change_path();
   }
 }
 
 // Pushes one event's package and returns its single result.
 EventResult push_one(SimProcess& sim, const std::string& token, const AtoEvent& event) {
-  auto r = sim.call({.method = "POST", .path = path_for(event.service), .body = package({event}),
-                     .headers = {"Authorization: Bearer " + token}, .schema = "push-response"});
+  auto r = sim.call({.method = "POST",
+                     .path = path_for(event.service),
+                     .body = package({event}),
+                     .headers = {"Authorization: Bearer " + token},
+                     .schema = "push-response"});
   REQUIRE_MESSAGE(r.status == 200, r.body);
   auto response = parse_push_response(r.body);
   REQUIRE(response.results.size() == 1);
@@ -77,7 +85,8 @@ EventResult push_one(SimProcess& sim, const std::string& token, const AtoEvent& 
 
 std::string transport_status(SimProcess& sim, const std::string& token, const std::string& id) {
   auto r = sim.call({.path = "/api/calm-features/v1/Transports?$filter=id%20eq%20'" + id + "'",
-                     .headers = {"Authorization: Bearer " + token}, .schema = "transports-page"});
+                     .headers = {"Authorization: Bearer " + token},
+                     .schema = "transports-page"});
   REQUIRE_MESSAGE(r.status == 200, r.body);
   const auto page = parse_transports_page(r.body);
   return page.transports.empty() ? "(unknown)" : page.transports[0].status;
@@ -99,8 +108,11 @@ void check_documents(SimProcess& sim) {
 TEST_CASE("the token endpoint answers as XSUAA does") {
   SimProcess sim;
   const std::string creds = sim.client_id() + ":" + sim.client_secret();
-  auto r = sim.call({.method = "POST", .path = "/oauth/token", .body = "grant_type=client_credentials",
-                     .basic_user = creds, .schema = "token-response"});
+  auto r = sim.call({.method = "POST",
+                     .path = "/oauth/token",
+                     .body = "grant_type=client_credentials",
+                     .basic_user = creds,
+                     .schema = "token-response"});
   CHECK(r.status == 200);
   const auto token = parse_token_response(r.body);
   CHECK(token.token_type == "bearer");
@@ -109,22 +121,36 @@ TEST_CASE("the token endpoint answers as XSUAA does") {
   CHECK(std::count(token.access_token.begin(), token.access_token.end(), '.') == 2);  // a JWT
   CHECK(r.headers["cache-control"] == "no-store");
 
-  r = sim.call({.path = "/oauth/token?grant_type=client_credentials", .basic_user = creds, .schema = "token-response"});
+  r = sim.call({.path = "/oauth/token?grant_type=client_credentials",
+                .basic_user = creds,
+                .schema = "token-response"});
   CHECK(r.status == 200);
-  r = sim.call({.method = "POST", .path = "/oauth/token",
-                .body = "grant_type=client_credentials&client_id=" + sim.client_id() + "&client_secret=" + sim.client_secret(),
+  r = sim.call({.method = "POST",
+                .path = "/oauth/token",
+                .body = "grant_type=client_credentials&client_id=" + sim.client_id() +
+                        "&client_secret=" + sim.client_secret(),
                 .schema = "token-response"});
   CHECK(r.status == 200);
 
-  r = sim.call({.method = "POST", .path = "/oauth/token", .body = "grant_type=client_credentials",
-                .basic_user = sim.client_id() + ":wrong", .schema = "token-error"});
+  r = sim.call({.method = "POST",
+                .path = "/oauth/token",
+                .body = "grant_type=client_credentials",
+                .basic_user = sim.client_id() + ":wrong",
+                .schema = "token-error"});
   CHECK(r.status == 401);
   CHECK(r.body == R"({"error":"invalid_client","error_description":"Bad credentials"})");
-  r = sim.call({.method = "POST", .path = "/oauth/token", .body = "grant_type=password", .basic_user = creds,
+  r = sim.call({.method = "POST",
+                .path = "/oauth/token",
+                .body = "grant_type=password",
+                .basic_user = creds,
                 .schema = "token-error"});
   CHECK(r.status == 400);
   CHECK(parse_token_error(r.body).error == "unsupported_grant_type");
-  r = sim.call({.method = "POST", .path = "/oauth/token", .body = "x=1", .basic_user = creds, .schema = "token-error"});
+  r = sim.call({.method = "POST",
+                .path = "/oauth/token",
+                .body = "x=1",
+                .basic_user = creds,
+                .schema = "token-error"});
   CHECK(r.status == 400);
   CHECK(parse_token_error(r.body).error == "invalid_request");
   CHECK(stats(sim).tokens_issued == 3);
@@ -146,9 +172,12 @@ TEST_CASE("push answers per event: accepted, duplicate, out of order, unknown tr
   CHECK(unknown.message->find("S4DK900077") != std::string::npos);
 
   // A package with several events gets one result per event, in order.
-  auto r = sim.call({.method = "POST", .path = SimProcess::export_path(),
-                     .body = package({exported(10, "S4DK900010"), exported(11, "S4DK900011"), exported(1, "S4DK900001")}),
-                     .headers = {"Authorization: Bearer " + token}, .schema = "push-response"});
+  auto r = sim.call(
+      {.method = "POST",
+       .path = SimProcess::export_path(),
+       .body = package({exported(10, "S4DK900010"), exported(11, "S4DK900011"), exported(1, "S4DK900001")}),
+       .headers = {"Authorization: Bearer " + token},
+       .schema = "push-response"});
   const auto results = parse_push_response(r.body).results;
   REQUIRE(results.size() == 3);
   CHECK(results[0].outcome == EventOutcome::Accepted);
@@ -172,7 +201,10 @@ TEST_CASE("400, 401, 403 and 413 come with OData error bodies") {
   std::string bad = package({imported(5, "S4DK900005", {"S4T", "100"})});
   const std::string good_target = R"("target":{"sid":"S4T","client":"100"})";
   bad.replace(bad.find(good_target), good_target.size(), R"("target":{"sid":"S4T","client":100})");
-  auto r = sim.call({.method = "POST", .path = SimProcess::import_path(), .body = bad, .headers = {auth},
+  auto r = sim.call({.method = "POST",
+                     .path = SimProcess::import_path(),
+                     .body = bad,
+                     .headers = {auth},
                      .schema = "odata-error"});
   CHECK(r.status == 400);
   auto error = parse_odata_error(r.body);
@@ -180,23 +212,34 @@ TEST_CASE("400, 401, 403 and 413 come with OData error bodies") {
   CHECK(error.target == "events[0].target.client");
   CHECK(error.message == "expected string, got integer");
 
-  r = sim.call({.method = "POST", .path = SimProcess::import_path(), .body = package({exported(6, "S4DK900006")}),
-                .headers = {auth}, .schema = "odata-error"});
+  r = sim.call({.method = "POST",
+                .path = SimProcess::import_path(),
+                .body = package({exported(6, "S4DK900006")}),
+                .headers = {auth},
+                .schema = "odata-error"});
   CHECK(r.status == 400);
   CHECK(parse_odata_error(r.body).target == "service");
 
-  r = sim.call({.method = "POST", .path = SimProcess::export_path(), .body = package({exported(7, "S4DK900007")}),
+  r = sim.call({.method = "POST",
+                .path = SimProcess::export_path(),
+                .body = package({exported(7, "S4DK900007")}),
                 .schema = "odata-error"});
   CHECK(r.status == 401);
   CHECK(r.headers.count("www-authenticate") == 1);
-  r = sim.call({.method = "POST", .path = SimProcess::export_path(), .body = package({exported(7, "S4DK900007")}),
-                .headers = {"Authorization: Bearer not.a.token"}, .schema = "odata-error"});
+  r = sim.call({.method = "POST",
+                .path = SimProcess::export_path(),
+                .body = package({exported(7, "S4DK900007")}),
+                .headers = {"Authorization: Bearer not.a.token"},
+                .schema = "odata-error"});
   CHECK(r.status == 401);
   CHECK(parse_odata_error(r.body).code == "UNAUTHORIZED");
 
-  r = sim.call({.method = "POST", .path = SimProcess::export_path(),
-                .body = package({exported(7, "S4DK900007"), exported(8, "S4DK900008"), exported(9, "S4DK900009")}),
-                .headers = {auth}, .schema = "odata-error"});
+  r = sim.call(
+      {.method = "POST",
+       .path = SimProcess::export_path(),
+       .body = package({exported(7, "S4DK900007"), exported(8, "S4DK900008"), exported(9, "S4DK900009")}),
+       .headers = {auth},
+       .schema = "odata-error"});
   CHECK(r.status == 413);
   CHECK(parse_odata_error(r.body).message == "3 events; at most 2 per package");
 
@@ -207,8 +250,11 @@ TEST_CASE("400, 401, 403 and 413 come with OData error bodies") {
   check_documents(sim);
 
   SimProcess display_only({"--scopes", "display"});
-  r = display_only.call({.method = "POST", .path = SimProcess::export_path(), .body = package({exported(1, "S4DK900001")}),
-                         .headers = {"Authorization: Bearer " + display_only.token()}, .schema = "odata-error"});
+  r = display_only.call({.method = "POST",
+                         .path = SimProcess::export_path(),
+                         .body = package({exported(1, "S4DK900001")}),
+                         .headers = {"Authorization: Bearer " + display_only.token()},
+                         .schema = "odata-error"});
   CHECK(r.status == 403);
   CHECK(parse_odata_error(r.body).message.find("imp-cdm-feature-manage-ui") != std::string::npos);
   check_documents(display_only);
@@ -234,7 +280,8 @@ TEST_CASE("a transport's status follows export, test import and production impor
     CHECK(push_one(sim, token, event).outcome == EventOutcome::Accepted);
     CHECK(transport_status(sim, token, t) == expected);
   }
-  auto r = sim.call({.path = "/api/calm-features/v1/Transports", .headers = {"Authorization: Bearer " + token},
+  auto r = sim.call({.path = "/api/calm-features/v1/Transports",
+                     .headers = {"Authorization: Bearer " + token},
                      .schema = "transports-page"});
   const auto page = parse_transports_page(r.body);
   REQUIRE(page.transports.size() == 1);
@@ -259,12 +306,16 @@ TEST_CASE("the transport view pages and filters like OData") {
     for (const auto& t : p.transports) seen.push_back(t.id);
     next = p.next_link.value_or("");
   }
-  CHECK(seen == std::vector<std::string>{"S4DK900001", "S4DK900002", "S4DK900003", "S4DK900004", "S4DK900005"});
-  auto r = sim.call({.path = "/api/calm-features/v1/Transports?$filter=status%20eq%20'Deployed%20in%20S4T~100'",
-                     .headers = {auth}, .schema = "transports-page"});
+  CHECK(seen ==
+        std::vector<std::string>{"S4DK900001", "S4DK900002", "S4DK900003", "S4DK900004", "S4DK900005"});
+  auto r =
+      sim.call({.path = "/api/calm-features/v1/Transports?$filter=status%20eq%20'Deployed%20in%20S4T~100'",
+                .headers = {auth},
+                .schema = "transports-page"});
   REQUIRE(parse_transports_page(r.body).transports.size() == 1);
   CHECK(parse_transports_page(r.body).transports[0].id == "S4DK900002");
-  r = sim.call({.path = "/api/calm-features/v1/Transports?$filter=owner%20eq%20'x'", .headers = {auth},
+  r = sim.call({.path = "/api/calm-features/v1/Transports?$filter=owner%20eq%20'x'",
+                .headers = {auth},
                 .schema = "odata-error"});
   CHECK(r.status == 400);
   CHECK(parse_odata_error(r.body).target == "$filter");
@@ -290,7 +341,8 @@ TEST_CASE("journal in acceptance order, stats, reset") {
     const auto eol = r.body.find('\n', pos);
     const auto line = r.body.substr(pos, eol - pos);
     sequences.push_back(parse_recording_line(line).sequence);
-    write_text(sim.path("documents") / ("recording-line.journal" + std::to_string(++line_number) + ".json"), line);
+    write_text(sim.path("documents") / ("recording-line.journal" + std::to_string(++line_number) + ".json"),
+               line);
     pos = eol + 1;
   }
   CHECK(sequences == std::vector<std::int64_t>{1, 2, 3});
@@ -312,19 +364,29 @@ TEST_CASE("journal in acceptance order, stats, reset") {
 }
 
 TEST_CASE("faults: status codes, throttling with Retry-After, latency, resets, silence, drip") {
-  SimProcess sim({"--faults", "push.export:status=502;push.import:throttle=429/7;push.status_change:throttle=503/date"});
+  SimProcess sim(
+      {"--faults", "push.export:status=502;push.import:throttle=429/7;push.status_change:throttle=503/date"});
   const auto token = sim.token();
   const std::string auth = "Authorization: Bearer " + token;
-  auto r = sim.call({.method = "POST", .path = SimProcess::export_path(), .body = package({exported(1, "S4DK900001")}),
-                     .headers = {auth}, .schema = "odata-error"});
+  auto r = sim.call({.method = "POST",
+                     .path = SimProcess::export_path(),
+                     .body = package({exported(1, "S4DK900001")}),
+                     .headers = {auth},
+                     .schema = "odata-error"});
   CHECK(r.status == 502);
-  r = sim.call({.method = "POST", .path = SimProcess::import_path(), .body = package({imported(2, "S4DK900001", {"S4T", "100"})}),
-                .headers = {auth}, .schema = "odata-error"});
+  r = sim.call({.method = "POST",
+                .path = SimProcess::import_path(),
+                .body = package({imported(2, "S4DK900001", {"S4T", "100"})}),
+                .headers = {auth},
+                .schema = "odata-error"});
   CHECK(r.status == 429);
   CHECK(r.headers["retry-after"] == "7");
-  r = sim.call({.method = "POST", .path = SimProcess::status_change_path(),
-                .body = package({status_change(3, "S4DK900001", StatusType::Forward, "FORWARDED", {"S4T", "100"})}),
-                .headers = {auth}, .schema = "odata-error"});
+  r = sim.call(
+      {.method = "POST",
+       .path = SimProcess::status_change_path(),
+       .body = package({status_change(3, "S4DK900001", StatusType::Forward, "FORWARDED", {"S4T", "100"})}),
+       .headers = {auth},
+       .schema = "odata-error"});
   CHECK(r.status == 503);
   CHECK(r.headers["retry-after"].find("GMT") != std::string::npos);
   auto s = stats(sim);
@@ -333,31 +395,44 @@ TEST_CASE("faults: status codes, throttling with Retry-After, latency, resets, s
   CHECK(s.faults_by_endpoint["push.import"] == 1);
 
   // Replaced at run time through /sim/faults.
-  r = sim.call({.method = "POST", .path = "/sim/faults", .body = "token:latency=300ms;push.export:reset;push.import:no-answer"});
+  r = sim.call({.method = "POST",
+                .path = "/sim/faults",
+                .body = "token:latency=300ms;push.export:reset;push.import:no-answer"});
   REQUIRE_MESSAGE(r.status == 200, r.body);
   CHECK(r.body.find("token:latency=300ms") != std::string::npos);
-  r = sim.call({.method = "POST", .path = "/oauth/token", .body = "grant_type=client_credentials",
-                .basic_user = sim.client_id() + ":" + sim.client_secret(), .schema = "token-response"});
+  r = sim.call({.method = "POST",
+                .path = "/oauth/token",
+                .body = "grant_type=client_credentials",
+                .basic_user = sim.client_id() + ":" + sim.client_secret(),
+                .schema = "token-response"});
   CHECK(r.status == 200);
   CHECK(r.elapsed >= 300ms);
-  r = sim.call({.method = "POST", .path = SimProcess::export_path(), .body = package({exported(1, "S4DK900001")}),
+  r = sim.call({.method = "POST",
+                .path = SimProcess::export_path(),
+                .body = package({exported(1, "S4DK900001")}),
                 .headers = {auth}});
   CHECK(r.status == 0);
   CHECK(r.curl_exit != 0);  // connection reset
-  r = sim.call({.method = "POST", .path = SimProcess::import_path(), .body = package({imported(2, "S4DK900001", {"S4T", "100"})}),
+  r = sim.call({.method = "POST",
+                .path = SimProcess::import_path(),
+                .body = package({imported(2, "S4DK900001", {"S4T", "100"})}),
                 .headers = {auth}});
   CHECK(r.status == 0);
   CHECK(r.curl_exit != 0);  // closed without an answer
 
   r = sim.call({.method = "POST", .path = "/sim/faults", .body = "token:drip=25ms"});
   REQUIRE(r.status == 200);
-  r = sim.call({.method = "POST", .path = "/oauth/token", .body = "grant_type=client_credentials",
-                .basic_user = sim.client_id() + ":" + sim.client_secret(), .schema = "token-response"});
+  r = sim.call({.method = "POST",
+                .path = "/oauth/token",
+                .body = "grant_type=client_credentials",
+                .basic_user = sim.client_id() + ":" + sim.client_secret(),
+                .schema = "token-response"});
   CHECK(r.status == 200);
   CHECK(r.elapsed >= std::chrono::milliseconds(25 * (static_cast<int>(r.body.size()) / 16)));
   CHECK_NOTHROW(parse_token_response(r.body));  // trickled, but whole
 
-  r = sim.call({.method = "POST", .path = "/sim/faults", .body = "push.export:teleport", .schema = "odata-error"});
+  r = sim.call(
+      {.method = "POST", .path = "/sim/faults", .body = "push.export:teleport", .schema = "odata-error"});
   CHECK(r.status == 400);
   CHECK(parse_odata_error(r.body).message.find("unknown action 'teleport'") != std::string::npos);
   check_documents(sim);
@@ -388,7 +463,9 @@ TEST_CASE("faults are deterministic for a given seed") {
     const auto token = sim.token();
     std::string out;
     for (int i = 1; i <= 24; ++i)
-      out += sim.push(SimProcess::export_path(), package({exported(i, "S4DK9" + std::to_string(10000 + i))}), token).status == 503
+      out += sim.push(SimProcess::export_path(), package({exported(i, "S4DK9" + std::to_string(10000 + i))}),
+                      token)
+                         .status == 503
                  ? 'F'
                  : '.';
     return out;

@@ -28,14 +28,15 @@ SimProcess::SimProcess(std::vector<std::string> extra_args, std::string dir_name
   static int counter = 0;
   dir_ = shared_root().path() / (dir_name + "-" + std::to_string(++counter));
   std::filesystem::create_directories(dir_ / "documents");
-  std::vector<std::string> argv = {ATO_SIM_BIN, "serve", "--listen", "127.0.0.1", "--alm-port", "0",
-                                   "--ready-file", (dir_ / "ready.json").string()};
+  std::vector<std::string> argv = {ATO_SIM_BIN,  "serve", "--listen",     "127.0.0.1",
+                                   "--alm-port", "0",     "--ready-file", (dir_ / "ready.json").string()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<ChildProcess>(argv, dir_ / "sim.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!std::filesystem::exists(dir_ / "ready.json")) {
     if (!process_->running()) throw std::runtime_error("ato-sim exited before it was ready:\n" + log());
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("ato-sim not ready in 20 s:\n" + log());
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("ato-sim not ready in 20 s:\n" + log());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   simdjson::dom::parser parser;
@@ -75,8 +76,17 @@ HttpResult SimProcess::call(const HttpCall& c) {
   const int n = ++calls_;
   const auto body_out = dir_ / ("response-" + std::to_string(n));
   const auto headers_out = dir_ / ("headers-" + std::to_string(n));
-  std::vector<std::string> argv = {"/usr/bin/curl", "-sS",     "-X", c.method, "-o", body_out.string(), "-D",
-                                   headers_out.string(), "-w", "%{http_code}", "--max-time",
+  std::vector<std::string> argv = {"/usr/bin/curl",
+                                   "-sS",
+                                   "-X",
+                                   c.method,
+                                   "-o",
+                                   body_out.string(),
+                                   "-D",
+                                   headers_out.string(),
+                                   "-w",
+                                   "%{http_code}",
+                                   "--max-time",
                                    std::to_string(c.max_time.count())};
   if (!ca_file_.empty()) argv.insert(argv.end(), {"--cacert", ca_file_});
   for (const auto& h : c.headers) argv.insert(argv.end(), {"-H", h});
@@ -90,7 +100,8 @@ HttpResult SimProcess::call(const HttpCall& c) {
   const auto start = std::chrono::steady_clock::now();
   const auto r = run_process(argv, {.timeout = c.max_time + std::chrono::seconds(5)});
   HttpResult out;
-  out.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  out.elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   out.curl_exit = r.exit_code;
   out.status = std::atoi(r.out.c_str());
   if (std::filesystem::exists(body_out)) out.body = read_text(body_out);
@@ -114,8 +125,11 @@ HttpResult SimProcess::call(const HttpCall& c) {
 }
 
 std::string SimProcess::token() {
-  const auto r = call({.method = "POST", .path = "/oauth/token", .body = "grant_type=client_credentials",
-                       .basic_user = client_id_ + ":" + client_secret_, .schema = "token-response"});
+  const auto r = call({.method = "POST",
+                       .path = "/oauth/token",
+                       .body = "grant_type=client_credentials",
+                       .basic_user = client_id_ + ":" + client_secret_,
+                       .schema = "token-response"});
   simdjson::dom::parser parser;
   std::string_view token;
   if (r.status != 200 || parser.parse(r.body)["access_token"].get_string().get(token))
@@ -123,14 +137,18 @@ std::string SimProcess::token() {
   return std::string(token);
 }
 
-HttpResult SimProcess::push(const std::string& service_path, const std::string& package_json, const std::string& token) {
-  return call({.method = "POST", .path = service_path, .body = package_json,
+HttpResult SimProcess::push(const std::string& service_path, const std::string& package_json,
+                            const std::string& token) {
+  return call({.method = "POST",
+               .path = service_path,
+               .body = package_json,
                .headers = {"Authorization: Bearer " + token, "Content-Type: application/json"}});
 }
 
 std::string SimProcess::validate_kept_documents() {
-  const auto r = run_process({"/usr/bin/python3", std::string(ATO_SOURCE_DIR) + "/tests/contract/validate_examples.py",
-                              ATO_SOURCE_DIR, "--documents", (dir_ / "documents").string()});
+  const auto r =
+      run_process({"/usr/bin/python3", std::string(ATO_SOURCE_DIR) + "/tests/contract/validate_examples.py",
+                   ATO_SOURCE_DIR, "--documents", (dir_ / "documents").string()});
   return r.exit_code == 0 ? std::string() : r.out + r.err;
 }
 

@@ -18,8 +18,8 @@ constexpr const char* kPassword = "ato-P4ssword-Value";
 std::string service_key_json(const std::string& api = "https://mytenant.eu10.alm.cloud.sap/api") {
   return R"({"uaa":{"clientid":"sb-calm!b1|sapcloudalm!b2","clientsecret":")" + std::string(kSecret) +
          R"(","url":"https://mytenant.authentication.eu10.hana.ondemand.com","identityzone":"mytenant",
-         "tenantid":"t-1","uaadomain":"authentication.eu10.hana.ondemand.com"},"endpoints":{"Api":")" + api +
-         R"("},"sap.cloud.service":"com.sap.cloud.alm"})";
+         "tenantid":"t-1","uaadomain":"authentication.eu10.hana.ondemand.com"},"endpoints":{"Api":")" +
+         api + R"("},"sap.cloud.service":"com.sap.cloud.alm"})";
 }
 
 struct Fixture {
@@ -100,14 +100,16 @@ TEST_CASE_FIXTURE(Fixture, "each derived value can be overridden") {
 TEST_CASE_FIXTURE(Fixture, "errors name the file, the field and what is expected") {
   const std::string file = config.string();
   SUBCASE("missing client secret in the key") {
-    write_text(key, R"({"uaa":{"clientid":"c","url":"https://u.example.com"},"endpoints":{"Api":"https://a/api"}})");
+    write_text(
+        key, R"({"uaa":{"clientid":"c","url":"https://u.example.com"},"endpoints":{"Api":"https://a/api"}})");
     write_config();
     CHECK_THROWS_WITH_AS(load(), doctest::Contains("key.json: uaa.clientsecret: missing (expected string)"),
                          ConfigError);
   }
   SUBCASE("unreadable configuration") {
     CHECK_THROWS_WITH_AS(load_config(dir / "nope.json", env),
-                         doctest::Contains(("cannot read " + (dir / "nope.json").string()).c_str()), ConfigError);
+                         doctest::Contains(("cannot read " + (dir / "nope.json").string()).c_str()),
+                         ConfigError);
   }
   SUBCASE("invalid JSON") {
     write_text(config, "{\"cloud_alm\": ");
@@ -117,17 +119,19 @@ TEST_CASE_FIXTURE(Fixture, "errors name the file, the field and what is expected
     write_config(R"(,"services":{"export":{"run_every":"5 parsecs"}})");
     CHECK_THROWS_WITH_AS(
         load(),
-        (file + ": services.export.run_every: expected a duration like 5m, 30s or 1h (got \"5 parsecs\")").c_str(),
+        (file + ": services.export.run_every: expected a duration like 5m, 30s or 1h (got \"5 parsecs\")")
+            .c_str(),
         ConfigError);
   }
   SUBCASE("a negative package size") {
     write_config(R"(,"services":{"import":{"package_size":-5}})");
-    CHECK_THROWS_WITH_AS(load(), (file + ": services.import.package_size: must be between 1 and 10000").c_str(),
-                         ConfigError);
+    CHECK_THROWS_WITH_AS(
+        load(), (file + ": services.import.package_size: must be between 1 and 10000").c_str(), ConfigError);
   }
   SUBCASE("a misspelt field") {
     write_config(R"(,"services":{"export":{"packge_size":5}})");
-    CHECK_THROWS_WITH_AS(load(), (file + ": services.export.packge_size: unknown field").c_str(), ConfigError);
+    CHECK_THROWS_WITH_AS(load(), (file + ": services.export.packge_size: unknown field").c_str(),
+                         ConfigError);
   }
   SUBCASE("a path for the retry service") {
     write_config(R"(,"services":{"retry":{"path":"/x"}})");
@@ -136,18 +140,21 @@ TEST_CASE_FIXTURE(Fixture, "errors name the file, the field and what is expected
   SUBCASE("an unset password variable") {
     write_config("", "");
     EnvLookup empty = [](const std::string&) { return std::optional<std::string>(); };
-    CHECK_THROWS_WITH_AS(load_config(config, empty),
-                         (file + ": ato.password_env: environment variable ATO_PASSWORD is not set (or empty)").c_str(),
-                         ConfigError);
+    CHECK_THROWS_WITH_AS(
+        load_config(config, empty),
+        (file + ": ato.password_env: environment variable ATO_PASSWORD is not set (or empty)").c_str(),
+        ConfigError);
   }
   SUBCASE("two password sources") {
     write_config("", R"(,"password":"x")");
-    CHECK_THROWS_WITH_AS(load(), doctest::Contains("ato: give only one of password, password_env and password_file"),
+    CHECK_THROWS_WITH_AS(load(),
+                         doctest::Contains("ato: give only one of password, password_env and password_file"),
                          ConfigError);
   }
   SUBCASE("a bad durability, log level and admin address") {
     write_config(R"(,"outbox":{"durability":"sometimes"})");
-    CHECK_THROWS_WITH_AS(load(), doctest::Contains("outbox.durability: expected one of normal, full"), ConfigError);
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("outbox.durability: expected one of normal, full"),
+                         ConfigError);
     write_config(R"(,"log":{"level":"loud"})");
     CHECK_THROWS_WITH_AS(load(), doctest::Contains("log.level: expected one of"), ConfigError);
     write_config(R"(,"admin":{"listen":"127.0.0.1:99999"})");
@@ -155,7 +162,8 @@ TEST_CASE_FIXTURE(Fixture, "errors name the file, the field and what is expected
   }
   SUBCASE("a retry cap below its base") {
     write_config(R"(,"retry_policy":{"base":"2h","cap":"1h"})");
-    CHECK_THROWS_WITH_AS(load(), doctest::Contains("retry_policy.cap: must not be shorter than retry_policy.base"),
+    CHECK_THROWS_WITH_AS(load(),
+                         doctest::Contains("retry_policy.cap: must not be shorter than retry_policy.base"),
                          ConfigError);
   }
   SUBCASE("a feed URL that is not one") {
@@ -196,8 +204,9 @@ TEST_CASE_FIXTURE(Fixture, "config init writes a file that loads with every defa
   options.run_every = std::chrono::seconds(30);
   options.out = config;
   const std::string json = init_config_json(options);
-  for (const char* field : {"\"run_every\": \"30s\"", "\"package_size\": 100", "\"durability\": \"normal\"",
-                            "\"max_attempts\": 50", "\"ca_file\": null", "\"service_key_file\": \"key.json\""})
+  for (const char* field :
+       {"\"run_every\": \"30s\"", "\"package_size\": 100", "\"durability\": \"normal\"",
+        "\"max_attempts\": 50", "\"ca_file\": null", "\"service_key_file\": \"key.json\""})
     CHECK_MESSAGE(json.find(field) != std::string::npos, field);
   write_text(config, json);
   const auto c = load();

@@ -25,8 +25,8 @@ AtoEvent import_event() {
   e.event_id = "9a1c2e3f-4b5d-4e6f-8a7b-0c1d2e3f4a5b";
   e.service = Service::Import;
   e.source = {"S4T", "100"};
-  e.details = ImportDetails{{"S4T", "100"}, ImportType::Automatic, ImportResult::Error, 12, 1795313841000,
-                            1795313842000};
+  e.details = ImportDetails{{"S4T", "100"}, ImportType::Automatic, ImportResult::Error, 12,
+                            1795313841000,  1795313842000};
   return e;
 }
 
@@ -58,7 +58,8 @@ TEST_CASE("each service's event round-trips exactly") {
   std::get<ExportDetails>(workbench.details).collection.reset();
   check_round_trip(workbench);
   auto quality = status_event();
-  quality.details = StatusChangeDetails{StatusType::Quality, "OPEN", "REJECTED", "CB9980000789", std::nullopt};
+  quality.details =
+      StatusChangeDetails{StatusType::Quality, "OPEN", "REJECTED", "CB9980000789", std::nullopt};
   check_round_trip(quality);
 }
 
@@ -134,7 +135,9 @@ TEST_CASE("format checks of identifiers") {
 }
 
 TEST_CASE("a push package, its response and a feed page round-trip") {
-  PushPackage package{"7c9e6679-7425-40de-944b-e07fc1f90ae7", Service::Import, 1795313841123,
+  PushPackage package{"7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                      Service::Import,
+                      1795313841123,
                       {import_event(), import_event()}};
   package.events[1].event_id = "9a1c2e3f-4b5d-4e6f-8a7b-0c1d2e3f4a5c";
   const auto back = parse_push_package(to_json(package));
@@ -142,17 +145,20 @@ TEST_CASE("a push package, its response and a feed page round-trip") {
   CHECK(back.package_id == package.package_id);
   CHECK(to_json(back) == to_json(package));
 
-  PushResponse response{package.package_id,
-                        {{package.events[0].event_id, EventOutcome::Accepted, std::nullopt, std::nullopt},
-                         {package.events[1].event_id, EventOutcome::Rejected, "OUT_OF_ORDER", "older than 1041"}}};
+  PushResponse response{
+      package.package_id,
+      {{package.events[0].event_id, EventOutcome::Accepted, std::nullopt, std::nullopt},
+       {package.events[1].event_id, EventOutcome::Rejected, "OUT_OF_ORDER", "older than 1041"}}};
   CHECK(to_json(parse_push_response(to_json(response))) == to_json(response));
 
-  FeedPage page{{export_event(), status_event()}, 2000, "https://h/Events?$skiptoken=2", 17, "$metadata#Events"};
+  FeedPage page{
+      {export_event(), status_event()}, 2000, "https://h/Events?$skiptoken=2", 17, "$metadata#Events"};
   page.events[1].sequence = 1042;
   CHECK(to_json(parse_feed_page(to_json(page))) == to_json(page));
   page.events[1].sequence = 1041;
   CHECK_THROWS_WITH_AS(parse_feed_page(to_json(page)),
                        "value[1].sequence: events must be in ascending sequence order", JsonError);
   page.events[1].sequence = 2001;
-  CHECK_THROWS_WITH_AS(parse_feed_page(to_json(page)), "value[1].sequence: is above @ato.headSequence", JsonError);
+  CHECK_THROWS_WITH_AS(parse_feed_page(to_json(page)), "value[1].sequence: is above @ato.headSequence",
+                       JsonError);
 }

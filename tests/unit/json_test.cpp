@@ -27,7 +27,7 @@ TEST_CASE("strings are escaped exactly where JSON requires") {
   CHECK(json_literal("a\"b\\c") == R"("a\"b\\c")");
   CHECK(json_literal("\n\r\t\b\f") == R"("\n\r\t\b\f")");
   CHECK(json_literal(std::string("\x00\x01\x1f", 3)) == R"("\u0000\u0001\u001f")");
-  CHECK(json_literal("\x7f/") == "\"\x7f/\"");  // DEL and slash need no escape
+  CHECK(json_literal("\x7f/") == "\"\x7f/\"");      // DEL and slash need no escape
   CHECK(json_literal("Grüße 😀") == "\"Grüße 😀\"");  // UTF-8 passes through
 }
 
@@ -35,7 +35,8 @@ TEST_CASE("every control character and Unicode round-trips through writer and si
   std::string all_controls;
   for (int c = 0; c < 0x20; ++c) all_controls += static_cast<char>(c);
   CHECK(round_trip(all_controls) == all_controls);
-  CHECK(round_trip("顧客注文 — \"quoted\" \\ back\\slash 😀 \u2028") == "顧客注文 — \"quoted\" \\ back\\slash 😀 \u2028");
+  CHECK(round_trip("顧客注文 — \"quoted\" \\ back\\slash 😀 \u2028") ==
+        "顧客注文 — \"quoted\" \\ back\\slash 😀 \u2028");
   const std::string long_text(1 << 20, 'x');
   CHECK(round_trip(long_text) == long_text);
 }
@@ -73,7 +74,8 @@ TEST_CASE("pretty printing keeps strings intact and re-parses to the same docume
 TEST_CASE("the reader names the path of every problem") {
   simdjson::dom::parser parser;
   const auto root = JsonObjectReader(
-      parse_json(parser, R"({"s":"x","n":5,"neg":-1,"f":1.5,"big":18446744073709551615,"o":{"inner":[1,"two"]},
+      parse_json(parser,
+                 R"({"s":"x","n":5,"neg":-1,"f":1.5,"big":18446744073709551615,"o":{"inner":[1,"two"]},
                              "empty":"","nul":null,"dup":1,"dup":2})"),
       "");
   CHECK(root.string("s") == "x");
@@ -89,10 +91,11 @@ TEST_CASE("the reader names the path of every problem") {
   CHECK(root.nullable_integer("nul", 0, 1) == std::nullopt);
   CHECK_THROWS_WITH_AS(root.object("o").array("inner").for_each_string([](std::string_view, std::size_t) {}),
                        "o.inner[0]: expected string, got integer", JsonError);
-  CHECK_THROWS_WITH_AS(root.only_keys({"s", "n", "neg", "f", "big", "o", "empty", "nul"}), "dup: unknown field",
-                       JsonError);
+  CHECK_THROWS_WITH_AS(root.only_keys({"s", "n", "neg", "f", "big", "o", "empty", "nul"}),
+                       "dup: unknown field", JsonError);
   CHECK_THROWS_WITH_AS(root.only_keys({"s", "n", "neg", "f", "big", "o", "empty", "nul", "dup"}),
                        "dup: given more than once", JsonError);
   CHECK_THROWS_WITH_AS(parse_json(parser, "{\"a\":"), doctest::Contains("not valid JSON"), JsonError);
-  CHECK_THROWS_WITH_AS(parse_json(parser, "{\"a\":\"\xff\"}"), doctest::Contains("not valid JSON"), JsonError);
+  CHECK_THROWS_WITH_AS(parse_json(parser, "{\"a\":\"\xff\"}"), doctest::Contains("not valid JSON"),
+                       JsonError);
 }

@@ -14,7 +14,8 @@ TEST_CASE("registered secrets are masked wherever they appear") {
 }
 
 TEST_CASE("credential-shaped text is masked even when never registered") {
-  CHECK(redact("Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln") == "Authorization: Bearer ****");
+  CHECK(redact("Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln") ==
+        "Authorization: Bearer ****");
   CHECK(redact("authorization: basic dXNlcjpwYXNz") == "authorization: basic ****");
   CHECK(redact(R"({"access_token":"abc.def.ghi","expires_in":43199})") ==
         R"({"access_token":"****","expires_in":43199})");

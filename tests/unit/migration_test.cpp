@@ -36,7 +36,8 @@ TEST_CASE("a pending event is accepted and its defaults are right") {
   Db db;
   REQUIRE(db.exec(kInsert + "('e1', 'EXPORT', 1, 'S4DK900001', 'S4D~080', '{}', 10, 10)") == SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db.db, "SELECT state, attempts, errors FROM events", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_prepare_v2(db.db, "SELECT state, attempts, errors FROM events", -1, &stmt, nullptr) ==
+          SQLITE_OK);
   REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
   CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "pending");
   CHECK(sqlite3_column_int(stmt, 1) == 0);
@@ -59,12 +60,17 @@ TEST_CASE("the state invariants cannot be broken") {
   CHECK(db.exec("UPDATE events SET errors = '{}'") == SQLITE_CONSTRAINT);
   CHECK(db.exec("UPDATE events SET attempts = -1") == SQLITE_CONSTRAINT);
   // The legal transitions pass.
-  CHECK(db.exec("UPDATE events SET state = 'in_flight', lease_token = 1, lease_expires_at = 99") == SQLITE_OK);
+  CHECK(db.exec("UPDATE events SET state = 'in_flight', lease_token = 1, lease_expires_at = 99") ==
+        SQLITE_OK);
   CHECK(db.exec("UPDATE events SET state = 'in_flight', lease_token = NULL") == SQLITE_CONSTRAINT);
-  CHECK(db.exec("UPDATE events SET state = 'retryable', lease_token = NULL, lease_expires_at = NULL, attempts = 1, "
-                "errors = json_array(json_object('attempt', 1, 'status', 503))") == SQLITE_OK);
-  CHECK(db.exec("UPDATE events SET state = 'dead', settled_at = 50, dead_reason = 'max attempts'") == SQLITE_OK);
-  CHECK(db.exec("UPDATE events SET state = 'pending', settled_at = NULL") == SQLITE_CONSTRAINT);  // reason left
+  CHECK(
+      db.exec(
+          "UPDATE events SET state = 'retryable', lease_token = NULL, lease_expires_at = NULL, attempts = 1, "
+          "errors = json_array(json_object('attempt', 1, 'status', 503))") == SQLITE_OK);
+  CHECK(db.exec("UPDATE events SET state = 'dead', settled_at = 50, dead_reason = 'max attempts'") ==
+        SQLITE_OK);
+  CHECK(db.exec("UPDATE events SET state = 'pending', settled_at = NULL") ==
+        SQLITE_CONSTRAINT);  // reason left
   CHECK(db.exec("INSERT INTO cursors VALUES ('EXPORT', -1, 0)") == SQLITE_CONSTRAINT);
   CHECK(db.exec("INSERT INTO cursors VALUES ('EXPORT', 0, 0)") == SQLITE_OK);
 }
@@ -80,7 +86,8 @@ TEST_CASE("the outbox's real claim statement is served by the partial indexes, n
       plan += std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))) + "\n";
     sqlite3_finalize(stmt);
     CAPTURE(plan);
-    CHECK(plan.find("USING INDEX events_claimable (service=? AND state=? AND sequence<?)") != std::string::npos);
+    CHECK(plan.find("USING INDEX events_claimable (service=? AND state=? AND sequence<?)") !=
+          std::string::npos);
     CHECK(plan.find("INDEX events_open_by_transport (transport_id=? AND sequence<?)") != std::string::npos);
     CHECK(plan.find("TEMP B-TREE") == std::string::npos);  // the index gives sequence order
     CHECK(plan.find("SCAN e") == std::string::npos);

@@ -23,8 +23,8 @@ std::string uuid_for(std::int64_t n) {
 }
 
 NewEvent event(Service service, std::int64_t sequence, std::string transport = "S4DK900001") {
-  return NewEvent{uuid_for(sequence), service, sequence, std::move(transport), "S4D~080",
-                  "{\"sequence\":" + std::to_string(sequence) + "}"};
+  return NewEvent{uuid_for(sequence),   service,   sequence,
+                  std::move(transport), "S4D~080", "{\"sequence\":" + std::to_string(sequence) + "}"};
 }
 
 struct Fixture {
@@ -44,8 +44,8 @@ struct Fixture {
   }
   Outbox& box() { return *outbox; }
 
-  ClaimedPackage claim(Service service, ClaimFrom from = ClaimFrom::Pending, EpochMillis now = kT0, int max = 100,
-                       std::int64_t watermark = kMaxSequence) {
+  ClaimedPackage claim(Service service, ClaimFrom from = ClaimFrom::Pending, EpochMillis now = kT0,
+                       int max = 100, std::int64_t watermark = kMaxSequence) {
     ClaimRequest r;
     r.service = service;
     r.from = from;
@@ -72,7 +72,8 @@ struct Fixture {
     sqlite3_bind_text(stmt, 1, event_id.c_str(), -1, SQLITE_TRANSIENT);
     std::string out = "(no row)";
     if (sqlite3_step(stmt) == SQLITE_ROW)
-      out = sqlite3_column_text(stmt, 0) ? reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)) : "NULL";
+      out =
+          sqlite3_column_text(stmt, 0) ? reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)) : "NULL";
     sqlite3_finalize(stmt);
     sqlite3_close(db);
     return out;
@@ -99,7 +100,8 @@ TEST_CASE_FIXTURE(Fixture, "a database from a newer ato-bridge is refused with a
   sqlite3_open(path.c_str(), &db);
   sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr);
   sqlite3_close(db);
-  CHECK_THROWS_WITH_AS(reopen(), doctest::Contains("schema version 999, written by a newer ato-bridge"), OutboxError);
+  CHECK_THROWS_WITH_AS(reopen(), doctest::Contains("schema version 999, written by a newer ato-bridge"),
+                       OutboxError);
 }
 
 TEST_CASE_FIXTURE(Fixture, "enqueue is idempotent and moves the cursor with its events") {
@@ -122,7 +124,8 @@ TEST_CASE_FIXTURE(Fixture, "enqueue is idempotent and moves the cursor with its 
 
 TEST_CASE_FIXTURE(Fixture, "claim takes due events oldest first, up to the package size, and leases them") {
   std::vector<NewEvent> batch;
-  for (int i = 1; i <= 10; ++i) batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(10000 + i)));
+  for (int i = 1; i <= 10; ++i)
+    batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(10000 + i)));
   box().enqueue(Service::Export, batch, 10, kT0);
   const auto first = claim(Service::Export, ClaimFrom::Pending, kT0, 4);
   CHECK(sequences(first) == std::vector<std::int64_t>{1, 2, 3, 4});
@@ -137,30 +140,35 @@ TEST_CASE_FIXTURE(Fixture, "claim takes due events oldest first, up to the packa
   CHECK(first.lease_token != second.lease_token);
 }
 
-TEST_CASE_FIXTURE(Fixture, "an event waits while an earlier event of its transport is open, whatever the service") {
-  box().enqueue(Service::Export, {event(Service::Export, 1, "S4DK900001"), event(Service::Export, 4, "S4DK900002")},
-                10, kT0);
-  box().enqueue(Service::Import, {event(Service::Import, 2, "S4DK900001"), event(Service::Import, 5, "S4DK900003")},
-                10, kT0);
+TEST_CASE_FIXTURE(Fixture,
+                  "an event waits while an earlier event of its transport is open, whatever the service") {
+  box().enqueue(Service::Export,
+                {event(Service::Export, 1, "S4DK900001"), event(Service::Export, 4, "S4DK900002")}, 10, kT0);
+  box().enqueue(Service::Import,
+                {event(Service::Import, 2, "S4DK900001"), event(Service::Import, 5, "S4DK900003")}, 10, kT0);
   box().enqueue(Service::StatusChange, {event(Service::StatusChange, 3, "S4DK900001")}, 10, kT0);
 
   CHECK(sequences(claim(Service::Import)) == std::vector<std::int64_t>{5});  // 2 waits for export 1
-  CHECK(claim(Service::StatusChange).events.empty());                          // 3 waits for 1 and 2
+  CHECK(claim(Service::StatusChange).events.empty());                        // 3 waits for 1 and 2
   const auto exports = claim(Service::Export);
   CHECK(sequences(exports) == std::vector<std::int64_t>{1, 4});
   CHECK(claim(Service::Import).events.empty());  // 1 is in flight: still open
-  box().settle(exports.lease_token, {Settlement::retry(exports.events[0].id, 503, "unavailable")}, kT0, policy);
+  box().settle(exports.lease_token, {Settlement::retry(exports.events[0].id, 503, "unavailable")}, kT0,
+               policy);
   CHECK(claim(Service::Import).events.empty());  // 1 waits for retry: still open
   const auto retried = claim(Service::Export, ClaimFrom::Retryable, kT0 + 3'600'000);
   REQUIRE(sequences(retried) == std::vector<std::int64_t>{1});
   box().settle(retried.lease_token, {Settlement::done(retried.events[0].id)}, kT0, policy);
   const auto imports = claim(Service::Import);
   CHECK(sequences(imports) == std::vector<std::int64_t>{2});
-  box().settle(imports.lease_token, {Settlement::dead(imports.events[0].id, 422, "unprocessable")}, kT0, policy);
-  CHECK(sequences(claim(Service::StatusChange)) == std::vector<std::int64_t>{3});  // a dead letter does not block
+  box().settle(imports.lease_token, {Settlement::dead(imports.events[0].id, 422, "unprocessable")}, kT0,
+               policy);
+  CHECK(sequences(claim(Service::StatusChange)) ==
+        std::vector<std::int64_t>{3});  // a dead letter does not block
 }
 
-TEST_CASE_FIXTURE(Fixture, "per-transport order holds across many interleaved transports and random outcomes") {
+TEST_CASE_FIXTURE(Fixture,
+                  "per-transport order holds across many interleaved transports and random outcomes") {
   // 40 transports, each export -> import -> status change -> import, sequences interleaved at random.
   std::mt19937 rng(42);
   std::vector<std::pair<Service, std::string>> plan;
@@ -197,7 +205,8 @@ TEST_CASE_FIXTURE(Fixture, "per-transport order holds across many interleaved tr
         for (const auto& e : package.events) {
           const int roll = static_cast<int>(rng() % 10);
           if (roll < 6) {
-            CHECK_MESSAGE(e.sequence > last_done[e.transport_id], "transport " << e.transport_id << " out of order");
+            CHECK_MESSAGE(e.sequence > last_done[e.transport_id],
+                          "transport " << e.transport_id << " out of order");
             last_done[e.transport_id] = e.sequence;
             ++delivered;
             outcome.push_back(Settlement::done(e.id));
@@ -233,16 +242,18 @@ TEST_CASE_FIXTURE(Fixture, "the low watermark holds events above the slowest act
 
 TEST_CASE_FIXTURE(Fixture, "settling: done, retryable with history and backoff, dead, release") {
   std::vector<NewEvent> batch;
-  for (int i = 1; i <= 5; ++i) batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(30000 + i)));
+  for (int i = 1; i <= 5; ++i)
+    batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(30000 + i)));
   box().enqueue(Service::Export, batch, 5, kT0);
   const auto p = claim(Service::Export);
   REQUIRE(p.events.size() == 5);
-  const auto r = box().settle(p.lease_token,
-                              {Settlement::done(p.events[0].id), Settlement::retry(p.events[1].id, 503, "Service Unavailable"),
-                               Settlement::retry(p.events[2].id, 429, "Too Many Requests", 10min),
-                               Settlement::dead(p.events[3].id, 400, "package rejected: events[0].title"),
-                               Settlement::release(p.events[4].id)},
-                              kT0 + 5, policy);
+  const auto r = box().settle(
+      p.lease_token,
+      {Settlement::done(p.events[0].id), Settlement::retry(p.events[1].id, 503, "Service Unavailable"),
+       Settlement::retry(p.events[2].id, 429, "Too Many Requests", 10min),
+       Settlement::dead(p.events[3].id, 400, "package rejected: events[0].title"),
+       Settlement::release(p.events[4].id)},
+      kT0 + 5, policy);
   CHECK(r.done == 1);
   CHECK(r.retryable == 2);
   CHECK(r.dead == 1);
@@ -263,10 +274,12 @@ TEST_CASE_FIXTURE(Fixture, "settling: done, retryable with history and backoff, 
   CHECK(column(uuid_for(5), "attempts") == "0");
   // Not due yet: the retry job finds nothing until the backoff has passed.
   CHECK(claim(Service::Export, ClaimFrom::Retryable, kT0 + 10).events.empty());
-  CHECK(sequences(claim(Service::Export, ClaimFrom::Retryable, kT0 + 30'005)) == std::vector<std::int64_t>{2});
+  CHECK(sequences(claim(Service::Export, ClaimFrom::Retryable, kT0 + 30'005)) ==
+        std::vector<std::int64_t>{2});
 }
 
-TEST_CASE_FIXTURE(Fixture, "the retry policy turns the last allowed failure into a dead letter with its history") {
+TEST_CASE_FIXTURE(Fixture,
+                  "the retry policy turns the last allowed failure into a dead letter with its history") {
   policy.max_attempts = 2;
   box().enqueue(Service::Export, {event(Service::Export, 1)}, 1, kT0);
   auto p = claim(Service::Export);
@@ -274,7 +287,8 @@ TEST_CASE_FIXTURE(Fixture, "the retry policy turns the last allowed failure into
   p = claim(Service::Export, ClaimFrom::Retryable, kT0 + 3'600'000);
   REQUIRE(p.events.size() == 1);
   CHECK(p.events[0].attempts == 1);
-  const auto r = box().settle(p.lease_token, {Settlement::retry(p.events[0].id, 0, "connection reset")}, kT0, policy);
+  const auto r =
+      box().settle(p.lease_token, {Settlement::retry(p.events[0].id, 0, "connection reset")}, kT0, policy);
   CHECK(r.dead == 1);
   const auto dead = box().dead_letter(uuid_for(1));
   REQUIRE(dead.has_value());
@@ -286,15 +300,18 @@ TEST_CASE_FIXTURE(Fixture, "the retry policy turns the last allowed failure into
 }
 
 TEST_CASE_FIXTURE(Fixture, "the rescuer returns expired leases, and a late settle cannot overwrite it") {
-  box().enqueue(Service::Export, {event(Service::Export, 1), event(Service::Export, 2, "S4DK900002")}, 2, kT0);
-  const auto p = claim(Service::Export);  // lease 2 minutes
+  box().enqueue(Service::Export, {event(Service::Export, 1), event(Service::Export, 2, "S4DK900002")}, 2,
+                kT0);
+  const auto p = claim(Service::Export);           // lease 2 minutes
   CHECK(box().rescue_expired(kT0 + 60'000) == 0);  // not expired yet
   CHECK(box().rescue_expired(kT0 + 120'000) == 2);
   CHECK(column(uuid_for(1), "state") == "retryable");
   CHECK(column(uuid_for(1), "attempts") == "1");
-  CHECK(column(uuid_for(1), "json_extract(errors, '$[0].message')").find("lease expired") != std::string::npos);
+  CHECK(column(uuid_for(1), "json_extract(errors, '$[0].message')").find("lease expired") !=
+        std::string::npos);
   // The pusher that held the lease comes back late: its settle is stale and changes nothing.
-  auto late = box().settle(p.lease_token, {Settlement::done(p.events[0].id), Settlement::retry(p.events[1].id, 503, "x")},
+  auto late = box().settle(p.lease_token,
+                           {Settlement::done(p.events[0].id), Settlement::retry(p.events[1].id, 503, "x")},
                            kT0 + 130'000, policy);
   CHECK(late.stale == 2);
   CHECK(late.done == 0);
@@ -311,15 +328,18 @@ TEST_CASE_FIXTURE(Fixture, "the rescuer returns expired leases, and a late settl
 
 TEST_CASE_FIXTURE(Fixture, "dead letters: list with filters, show, requeue one, by filter, all") {
   std::vector<NewEvent> exports, imports;
-  for (int i = 1; i <= 4; ++i) exports.push_back(event(Service::Export, i, "S4DK9" + std::to_string(40000 + i)));
-  for (int i = 5; i <= 6; ++i) imports.push_back(event(Service::Import, i, "S4DK9" + std::to_string(40000 + i)));
+  for (int i = 1; i <= 4; ++i)
+    exports.push_back(event(Service::Export, i, "S4DK9" + std::to_string(40000 + i)));
+  for (int i = 5; i <= 6; ++i)
+    imports.push_back(event(Service::Import, i, "S4DK9" + std::to_string(40000 + i)));
   box().enqueue(Service::Export, exports, 6, kT0);
   box().enqueue(Service::Import, imports, 6, kT0);
   for (Service s : {Service::Export, Service::Import}) {
     const auto p = claim(s);
     std::vector<Settlement> out;
     for (const auto& e : p.events)
-      out.push_back(Settlement::dead(e.id, e.sequence % 2 ? 400 : 422, e.sequence % 2 ? "malformed" : "unprocessable"));
+      out.push_back(
+          Settlement::dead(e.id, e.sequence % 2 ? 400 : 422, e.sequence % 2 ? "malformed" : "unprocessable"));
     box().settle(p.lease_token, out, kT0, policy);
   }
   CHECK(box().dead_letters({}).size() == 6);
@@ -335,7 +355,8 @@ TEST_CASE_FIXTURE(Fixture, "dead letters: list with filters, show, requeue one, 
   CHECK(column(uuid_for(1), "json_array_length(errors)") == "2");  // the failure and the requeue, both kept
   CHECK(column(uuid_for(1), "json_extract(errors, '$[1].dead_reason')") == "malformed");
   CHECK(box().requeue_dead(uuid_for(1), kT0) == 0);  // not dead any more
-  CHECK(box().requeue_dead(DeadLetterFilter{Service::Import, {}, {}, 1}, kT0) == 2);  // limit is for listing only
+  CHECK(box().requeue_dead(DeadLetterFilter{Service::Import, {}, {}, 1}, kT0) ==
+        2);  // limit is for listing only
   CHECK(box().requeue_dead(DeadLetterFilter{}, kT0) == 3);
   CHECK(count(EventState::Dead) == 0);
   CHECK(count(EventState::Pending) == 6);
@@ -343,7 +364,8 @@ TEST_CASE_FIXTURE(Fixture, "dead letters: list with filters, show, requeue one, 
 
 TEST_CASE_FIXTURE(Fixture, "counts, oldest waiting age and retention") {
   std::vector<NewEvent> batch;
-  for (int i = 1; i <= 2500; ++i) batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(50000 + i % 1000)));
+  for (int i = 1; i <= 2500; ++i)
+    batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(50000 + i % 1000)));
   box().enqueue(Service::Export, batch, 2500, kT0);
   box().enqueue(Service::Import, {event(Service::Import, 2501, "S4DK999999")}, 2501, kT0 + 1000);
   CHECK(box().oldest_waiting_age(kT0 + 5000) == 5000ms);
@@ -365,7 +387,8 @@ TEST_CASE_FIXTURE(Fixture, "counts, oldest waiting age and retention") {
   CHECK(box().delete_done_before(kT0 + 5000) == 0);
 }
 
-TEST_CASE_FIXTURE(Fixture, "a full disk is a distinct error, loses nothing stored, and passes when space returns") {
+TEST_CASE_FIXTURE(Fixture,
+                  "a full disk is a distinct error, loses nothing stored, and passes when space returns") {
   reopen(256 * 1024);  // a 256 KiB outbox stands in for a small filesystem
   const std::string padding(600, 'x');
   std::int64_t stored = 0;
@@ -387,8 +410,8 @@ TEST_CASE_FIXTURE(Fixture, "a full disk is a distinct error, loses nothing store
   }
   REQUIRE(full);
   CHECK(stored > 0);
-  CHECK(count(EventState::Pending) == stored);        // the failed batch left no trace
-  CHECK(box().cursor(Service::Export) == stored);     // nor did its cursor
+  CHECK(count(EventState::Pending) == stored);                         // the failed batch left no trace
+  CHECK(box().cursor(Service::Export) == stored);                      // nor did its cursor
   const auto p = claim(Service::Export, ClaimFrom::Pending, kT0, 10);  // reading and leasing still work
   CHECK(p.events.size() == 10);
   box().set_max_size_bytes(0);  // space returns

@@ -8,7 +8,9 @@ using std::chrono::milliseconds;
 
 namespace {
 constexpr ato::EpochMillis kNow = 1'800'000'000'000;
-milliseconds delay_of(const RetryDecision& d) { return milliseconds(d.next_attempt_at - kNow); }
+milliseconds delay_of(const RetryDecision& d) {
+  return milliseconds(d.next_attempt_at - kNow);
+}
 }  // namespace
 
 TEST_CASE("backoff doubles from the base up to the cap (defaults: 1 min, x2, 1 h)") {
@@ -17,7 +19,7 @@ TEST_CASE("backoff doubles from the base up to the cap (defaults: 1 min, x2, 1 h
   CHECK(backoff(p, 2) == 2min);
   CHECK(backoff(p, 3) == 4min);
   CHECK(backoff(p, 6) == 32min);
-  CHECK(backoff(p, 7) == 60min);  // 64 min, capped
+  CHECK(backoff(p, 7) == 60min);     // 64 min, capped
   CHECK(backoff(p, 2000) == 60min);  // no overflow
 }
 

@@ -47,8 +47,8 @@ TEST_CASE("durations accept 5m, 30s, 1h and combinations") {
   CHECK(parse_duration("1h30m") == 90min);
   CHECK(parse_duration("7d") == std::chrono::hours(24 * 7));
   CHECK(parse_duration("0s") == 0ms);
-  for (const char* bad : {"", "5", "5 parsecs", "5 m", "m5", "-5m", "5x", "1.5h", "5m ", "99999999999999999999s",
-                          "36600d1ms", "5mm"}) {
+  for (const char* bad : {"", "5", "5 parsecs", "5 m", "m5", "-5m", "5x", "1.5h", "5m ",
+                          "99999999999999999999s", "36600d1ms", "5mm"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_duration(bad).has_value());
   }

@@ -1,0 +1,230 @@
+#include "simulator/ato/feed.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/base64.hpp"
+#include "core/json_reader.hpp"
+#include "core/json_writer.hpp"
+#include "core/wire.hpp"
+
+namespace ato::sim {
+namespace {
+
+net::HttpResponse odata_error(int status, std::string code, std::string message,
+                              std::optional<std::string> target = std::nullopt) {
+  return net::HttpResponse::json(status, to_json(ODataError{std::move(code), std::move(message), std::move(target), {}}));
+}
+
+struct FeedQuery {
+  std::optional<Service> service;
+  std::int64_t after = 0;
+  int top = 0;
+  bool count = false;
+};
+
+// $filter: `service eq 'EXPORT'`, `sequence gt N`, joined by `and`. Anything else is refused, so a
+// client never silently gets more (or less) than it asked for.
+std::optional<std::string> parse_filter(std::string_view filter, FeedQuery& q) {
+  while (!filter.empty()) {
+    const auto and_at = filter.find(" and ");
+    const auto term = filter.substr(0, and_at);
+    filter = and_at == std::string_view::npos ? std::string_view{} : filter.substr(and_at + 5);
+    if (term.substr(0, 12) == "service eq '" && term.size() > 13 && term.back() == '\'') {
+      q.service = value_of(kServiceNames, term.substr(12, term.size() - 13));
+      if (!q.service) return fmt::format("unknown service in '{}' (EXPORT, IMPORT, STATUS_CHANGE)", term);
+    } else if (term.substr(0, 12) == "sequence gt ") {
+      const auto n = term.substr(12);
+      const auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), q.after);
+      if (ec != std::errc{} || end != n.data() + n.size() || q.after < 0)
+        return fmt::format("'{}': expected a non-negative integer", term);
+    } else {
+      return fmt::format("unsupported $filter term '{}': use service eq '...' and/or sequence gt N", term);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string encode_query_value(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text)
+    out += (std::isalnum(c) || c == '-' || c == '_' || c == '.') ? std::string(1, static_cast<char>(c))
+                                                                : fmt::format("%{:02X}", c);
+  return out;
+}
+
+}  // namespace
+
+AtoFeed::AtoFeed(FeedSettings settings, std::unique_ptr<EventSource> source, FaultInjector& faults)
+    : settings_(std::move(settings)), source_(std::move(source)), faults_(faults), started_at_(now_epoch_millis()) {}
+
+std::int64_t AtoFeed::head() const {
+  std::lock_guard lock(mutex_);
+  return events_.empty() ? 0 : events_.back().sequence;
+}
+
+void AtoFeed::append(AtoEvent event) {
+  const std::int64_t head = events_.empty() ? 0 : events_.back().sequence;
+  if (!source_->keeps_sequences() || event.sequence <= head) event.sequence = head + 1;
+  ++counts_[static_cast<int>(event.service)];
+  json_.push_back(to_json(event));
+  events_.push_back(std::move(event));
+}
+
+void AtoFeed::advance(EpochMillis wall_now) {
+  for (auto& e : source_->due(wall_now)) append(std::move(e));
+}
+
+bool AtoFeed::authorized(const net::HttpRequest& request) const {
+  const auto header = request.header("Authorization");
+  if (header.size() <= 6 || !net::iequals(header.substr(0, 6), "basic ")) return false;
+  const auto decoded = base64_decode(header.substr(6));
+  return decoded && *decoded == settings_.user + ":" + settings_.password.reveal();
+}
+
+net::HttpResponse AtoFeed::handle(const net::HttpRequest& request) {
+  if (request.path == kFeedPath) return feed(request);
+  if (request.path == "/sim/ato/events") return inject(request);
+  if (request.path == "/sim/ato/stats") return stats();
+  if (request.path == "/sim/ato/history.ndjson") return history();
+  return odata_error(404, "NOT_FOUND", fmt::format("No resource at {}", request.path));
+}
+
+net::HttpResponse AtoFeed::feed(const net::HttpRequest& request) {
+  const EpochMillis now = now_epoch_millis();
+  const auto decision = faults_.decide("ato.feed");
+  if (decision.status) {
+    auto response = odata_error(*decision.status, "SERVICE_UNAVAILABLE", "Injected by ato-sim (--faults)");
+    if (decision.retry_after) response.header("Retry-After", *decision.retry_after);
+    decision.shape(response);
+    return response;
+  }
+  if (auto window = faults_.periodic("ato.feed", FaultKind::UpgradeWindow)) {
+    const auto offset = now - started_at_;
+    if (offset >= window->min.count() && offset < window->max.count()) {
+      faults_.count("ato.feed", 1);
+      auto response = odata_error(503, "UPGRADE_PREPARATION", std::string(kUpgradeMessage));
+      response.header("Retry-After", std::to_string((window->max.count() - offset + 999) / 1000));
+      return response;
+    }
+  }
+  if (request.method != "GET") return odata_error(405, "METHOD_NOT_ALLOWED", "Read the feed with GET");
+  if (!authorized(request)) {
+    auto response = odata_error(401, "UNAUTHORIZED", "Wrong or missing credentials of the communication user");
+    response.header("WWW-Authenticate", "Basic realm=\"SAP S/4HANA Cloud (ato-sim)\"");
+    return response;
+  }
+  FeedQuery q;
+  q.top = settings_.default_page_size;
+  if (auto filter = net::form_value(request.query, "$filter")) {
+    if (auto problem = parse_filter(*filter, q)) return odata_error(400, "BAD_REQUEST", *problem, "$filter");
+  }
+  if (auto top = net::form_value(request.query, "$top")) {
+    int value = 0;
+    const auto [end, ec] = std::from_chars(top->data(), top->data() + top->size(), value);
+    if (ec != std::errc{} || end != top->data() + top->size() || value < 1 || value > settings_.max_page_size)
+      return odata_error(400, "BAD_REQUEST", fmt::format("$top must be 1 to {}", settings_.max_page_size), "$top");
+    q.top = value;
+  }
+  if (auto count = net::form_value(request.query, "$count")) {
+    if (*count != "true" && *count != "false") return odata_error(400, "BAD_REQUEST", "$count must be true or false", "$count");
+    q.count = *count == "true";
+  }
+
+  std::string body;
+  JsonWriter json(body);
+  std::lock_guard lock(mutex_);
+  advance(now);
+  const std::int64_t head = events_.empty() ? 0 : events_.back().sequence;
+  auto it = std::upper_bound(events_.begin(), events_.end(), q.after,
+                             [](std::int64_t after, const AtoEvent& e) { return after < e.sequence; });
+  json.begin_object().field("@odata.context", "$metadata#Events");
+  if (q.count) {
+    std::int64_t n = 0;
+    for (auto c = it; c != events_.end(); ++c) n += !q.service || c->service == *q.service;
+    json.field("@odata.count", n);
+  }
+  json.field("@ato.headSequence", head).key("value").begin_array();
+  int written = 0;
+  std::int64_t last = q.after;
+  bool more = false;
+  for (; it != events_.end(); ++it) {
+    if (q.service && it->service != *q.service) continue;
+    if (written == q.top) {
+      more = true;
+      break;
+    }
+    json.raw(json_[static_cast<std::size_t>(it - events_.begin())]);
+    last = it->sequence;
+    ++written;
+  }
+  json.end_array();
+  if (more) {
+    std::string filter = fmt::format("sequence gt {}", last);
+    if (q.service) filter = fmt::format("service eq '{}' and {}", to_string(*q.service), filter);
+    json.field("@odata.nextLink", fmt::format("{}{}?$filter={}&$top={}", settings_.base_url, kFeedPath,
+                                              encode_query_value(filter), q.top));
+  }
+  json.end_object();
+  auto response = net::HttpResponse::json(200, std::move(body));
+  decision.shape(response);
+  return response;
+}
+
+net::HttpResponse AtoFeed::inject(const net::HttpRequest& request) {
+  if (request.method != "POST") return odata_error(405, "METHOD_NOT_ALLOWED", "Inject events with POST");
+  std::vector<AtoEvent> events;
+  try {
+    simdjson::dom::parser parser;
+    const JsonArrayReader array(parse_json(parser, request.body), "");
+    array.for_each_object([&](const JsonObjectReader& o, std::size_t) { events.push_back(parse_event(o)); });
+  } catch (const JsonError& e) {
+    return odata_error(400, "INVALID_EVENTS", e.what(), e.path().empty() ? std::nullopt : std::optional(e.path()));
+  }
+  std::string body;
+  JsonWriter json(body);
+  json.begin_object().key("sequences").begin_array();
+  {
+    std::lock_guard lock(mutex_);
+    advance(now_epoch_millis());
+    for (auto& e : events) {
+      const std::int64_t head = events_.empty() ? 0 : events_.back().sequence;
+      e.sequence = head + 1;  // injected events always take the next sequences
+      ++counts_[static_cast<int>(e.service)];
+      json_.push_back(to_json(e));
+      json.value(e.sequence);
+      events_.push_back(std::move(e));
+    }
+  }
+  json.end_array().end_object();
+  return net::HttpResponse::json(200, body);
+}
+
+net::HttpResponse AtoFeed::stats() {
+  std::string body;
+  JsonWriter json(body);
+  std::lock_guard lock(mutex_);
+  advance(now_epoch_millis());
+  json.begin_object().key("events_generated").begin_object();
+  for (Service s : {Service::Export, Service::Import, Service::StatusChange})
+    json.field(to_string(s), counts_[static_cast<int>(s)]);
+  json.end_object()
+      .field("head_sequence", events_.empty() ? std::int64_t{0} : events_.back().sequence)
+      .field("source", source_->describe())
+      .field("generator_done", source_->done())
+      .end_object();
+  return net::HttpResponse::json(200, body);
+}
+
+net::HttpResponse AtoFeed::history() {
+  net::HttpResponse response;
+  std::lock_guard lock(mutex_);
+  advance(now_epoch_millis());
+  for (const auto& line : json_) response.body.append(line).append("\n");
+  response.header("Content-Type", "application/x-ndjson");
+  return response;
+}
+
+}  // namespace ato::sim

@@ -1,0 +1,63 @@
+// A fake S/4HANA Cloud 3-system landscape whose Adaptation Transport Organizer produces transport
+// events: development system (tenant 080 for ABAP work, 100 for customizing), test and production.
+// Each transport runs its lifecycle (domain.md): release/export -> test import queue -> import
+// (failed ones re-imported) -> optional quality approval -> forward -> production import. The
+// whole history is a pure function of the settings: same seed and start time, same bytes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "core/event.hpp"
+
+namespace ato::sim {
+
+struct LandscapeSettings {
+  std::string dev_sid = "S4D", test_sid = "S4T", prod_sid = "S4P";
+  std::uint64_t seed = 1;
+  EpochMillis start_time = 0;     // landscape clock at start
+  double transports_per_minute = 2;  // landscape time
+  std::optional<std::int64_t> transport_count;  // stop after this many transports (--generate-count)
+  double import_failure_rate = 0.1;     // test imports that fail (and are re-imported)
+  double import_warning_rate = 0.2;
+  double approval_rate = 0.7;           // transports that go through quality approval
+  double rejection_rate = 0.1;          // of those, rejected (never forwarded)
+};
+
+// One event not yet released, with what decides its place in the total order.
+struct ScheduledEvent {
+  EpochMillis at = 0;
+  std::int64_t transport_index = 0;
+  int step = 0;
+  AtoEvent event;  // sequence is assigned on release
+};
+
+class Landscape {
+ public:
+  explicit Landscape(LandscapeSettings settings);
+
+  // Releases, in order, every event that has happened by landscape time `now`, with gap-free
+  // sequences continuing from the last release.
+  std::vector<AtoEvent> release_until(EpochMillis now);
+  // True once a --generate-count landscape has released its last event.
+  bool done() const;
+  std::int64_t transports_started() const { return next_transport_; }
+  const LandscapeSettings& settings() const { return settings_; }
+  std::vector<SystemRef> systems() const;
+
+ private:
+  void plan_transport(std::int64_t index);
+  void plan_until(EpochMillis now);
+  struct Later {
+    bool operator()(const ScheduledEvent& a, const ScheduledEvent& b) const;
+  };
+  LandscapeSettings settings_;
+  std::priority_queue<ScheduledEvent, std::vector<ScheduledEvent>, Later> pending_;
+  std::int64_t next_transport_ = 0;
+  std::int64_t next_sequence_ = 1;
+};
+
+}  // namespace ato::sim

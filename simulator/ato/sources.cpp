@@ -1,0 +1,81 @@
+#include "simulator/ato/sources.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "core/json_reader.hpp"
+#include "core/wire.hpp"
+
+namespace ato::sim {
+
+GeneratedSource::GeneratedSource(LandscapeSettings settings, double time_scale, EpochMillis wall_start)
+    : landscape_(std::move(settings)), time_scale_(time_scale), wall_start_(wall_start) {}
+
+std::vector<AtoEvent> GeneratedSource::due(EpochMillis wall_now) {
+  const auto elapsed = static_cast<double>(wall_now - wall_start_) * time_scale_;
+  return landscape_.release_until(landscape_.settings().start_time + static_cast<EpochMillis>(elapsed));
+}
+
+std::string GeneratedSource::describe() const {
+  const auto& s = landscape_.settings();
+  return fmt::format("generator: seed {}, start {}, x{} time scale, {} transports/min{}", s.seed,
+                     format_iso8601_utc(s.start_time), time_scale_, s.transports_per_minute,
+                     s.transport_count ? fmt::format(", {} transports", *s.transport_count) : std::string());
+}
+
+Recording read_recording(const std::filesystem::path& file, OnBadLine on_bad_line) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw RecordingError(fmt::format("cannot read recording {}", file.string()));
+  Recording recording;
+  std::string line;
+  std::int64_t line_number = 0;
+  std::int64_t last_sequence = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank lines carry nothing
+    std::string problem;
+    try {
+      AtoEvent event = parse_recording_line(line);
+      if (event.sequence <= last_sequence)
+        problem = fmt::format("sequence {} does not follow {} (a recording is in feed order)", event.sequence,
+                              last_sequence);
+      else {
+        last_sequence = event.sequence;
+        recording.events.push_back(std::move(event));
+        continue;
+      }
+    } catch (const JsonError& e) {
+      problem = e.what();
+    }
+    const std::string message = fmt::format("{} line {}: {}", file.string(), line_number, problem);
+    if (on_bad_line == OnBadLine::Abort) throw RecordingError(message + " (--on-bad-line abort)");
+    recording.problems.push_back(message);
+  }
+  return recording;
+}
+
+ReplaySource::ReplaySource(std::vector<AtoEvent> events, double speed, EpochMillis wall_start, std::string name)
+    : events_(std::move(events)), speed_(speed), wall_start_(wall_start), name_(std::move(name)) {}
+
+std::vector<AtoEvent> ReplaySource::due(EpochMillis wall_now) {
+  std::vector<AtoEvent> out;
+  if (events_.empty()) return out;
+  const EpochMillis first = events_.front().occurred_at;
+  while (next_ < events_.size()) {
+    const auto& e = events_[next_];
+    if (speed_ > 0 && static_cast<double>(e.occurred_at - first) / speed_ > static_cast<double>(wall_now - wall_start_))
+      break;
+    out.push_back(e);
+    ++next_;
+  }
+  return out;
+}
+
+std::string ReplaySource::describe() const {
+  return fmt::format("replay of {} ({} events, speed {})", name_, events_.size(),
+                     speed_ > 0 ? fmt::format("x{}", speed_) : std::string("max"));
+}
+
+}  // namespace ato::sim

@@ -1,0 +1,61 @@
+// The fake ATO's event sources: the generated landscape on its own clock, or a recording replayed
+// at its original pace (or faster).
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "simulator/ato/feed.hpp"
+#include "simulator/ato/landscape.hpp"
+
+namespace ato::sim {
+
+class GeneratedSource : public EventSource {
+ public:
+  // The landscape clock runs `time_scale` times faster than the wall clock from `wall_start`.
+  GeneratedSource(LandscapeSettings settings, double time_scale, EpochMillis wall_start);
+  std::vector<AtoEvent> due(EpochMillis wall_now) override;
+  bool done() const override { return landscape_.done(); }
+  bool keeps_sequences() const override { return false; }
+  std::string describe() const override;
+
+ private:
+  Landscape landscape_;
+  double time_scale_;
+  EpochMillis wall_start_;
+};
+
+class RecordingError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class OnBadLine { Skip, Abort };
+
+struct Recording {
+  std::vector<AtoEvent> events;
+  std::vector<std::string> problems;  // "line N: ..." for each line skipped
+};
+
+// Reads an NDJSON recording (schema/json/recording-line.schema.json). A malformed line, or one
+// whose sequence does not ascend, is reported with its line number and skipped or aborts.
+Recording read_recording(const std::filesystem::path& file, OnBadLine on_bad_line);
+
+class ReplaySource : public EventSource {
+ public:
+  // speed 1 keeps the original spacing of occurredAt, 10 plays ten times faster, 0 as fast as possible.
+  ReplaySource(std::vector<AtoEvent> events, double speed, EpochMillis wall_start, std::string name);
+  std::vector<AtoEvent> due(EpochMillis wall_now) override;
+  bool done() const override { return next_ == events_.size(); }
+  bool keeps_sequences() const override { return true; }
+  std::string describe() const override;
+
+ private:
+  std::vector<AtoEvent> events_;
+  std::size_t next_ = 0;
+  double speed_;
+  EpochMillis wall_start_;
+  std::string name_;
+};
+
+}  // namespace ato::sim
