@@ -101,6 +101,13 @@ for path in sorted(EXAMPLES.glob("*.json")):
         check(bool(errors), f"{path.name} should be rejected by {name}, but it validates")
         check(path.name in expected_errors, f"{path.name} has no entry in expected-errors.json")
 
+# Shipped recordings: every line a valid recording line.
+for path in sorted((ROOT / "simulator" / "recordings").glob("*.ndjson")):
+    lines = [l for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+    check(bool(lines), f"{path.name} is empty")
+    bad = [i + 1 for i, l in enumerate(lines) if list(validator_for("recording-line").iter_errors(json.loads(l)))]
+    check(not bad, f"{path.name}: lines {bad[:5]} are not valid recording lines")
+
 for name in expected_errors:
     check((EXAMPLES / name).is_file(), f"expected-errors.json names {name}, which does not exist")
 for name, counts in seen.items():

@@ -42,14 +42,21 @@ SimProcess::SimProcess(std::vector<std::string> extra_args, std::string dir_name
   simdjson::dom::parser parser;
   const std::string ready = read_text(dir_ / "ready.json");
   const auto root = parser.parse(ready).value();
-  alm_url_ = json_string(root, "alm_url");
   std::string_view ca;
   if (!root["ca_file"].get_string().get(ca)) ca_file_ = std::string(ca);
-  simdjson::dom::parser key_parser;
-  const std::string key = read_text(json_string(root, "service_key_file"));
-  const auto key_root = key_parser.parse(key).value();
-  client_id_ = json_string(key_root, "uaa", "clientid");
-  client_secret_ = json_string(key_root, "uaa", "clientsecret");
+  if (root["alm_url"].error() == simdjson::SUCCESS) {
+    alm_url_ = json_string(root, "alm_url");
+    simdjson::dom::parser key_parser;
+    const std::string key = read_text(json_string(root, "service_key_file"));
+    const auto key_root = key_parser.parse(key).value();
+    client_id_ = json_string(key_root, "uaa", "clientid");
+    client_secret_ = json_string(key_root, "uaa", "clientsecret");
+  }
+  if (root["ato_url"].error() == simdjson::SUCCESS) {
+    ato_url_ = json_string(root, "ato_url");
+    ato_user_ = json_string(root, "ato_user");
+    ato_password_ = json_string(root, "ato_password");
+  }
 }
 
 SimProcess::~SimProcess() {
@@ -96,7 +103,8 @@ HttpResult SimProcess::call(const HttpCall& c) {
     write_text(body_in, c.body);
     argv.insert(argv.end(), {"--data-binary", "@" + body_in.string()});
   }
-  argv.push_back(alm_url_ + c.path);
+  // A full URL (an @odata.nextLink) is used as is.
+  argv.push_back(c.path.rfind("http", 0) == 0 ? c.path : (c.to_ato ? ato_url_ : alm_url_) + c.path);
   const auto start = std::chrono::steady_clock::now();
   const auto r = run_process(argv, {.timeout = c.max_time + std::chrono::seconds(5)});
   HttpResult out;
@@ -143,6 +151,20 @@ HttpResult SimProcess::push(const std::string& service_path, const std::string& 
                .path = service_path,
                .body = package_json,
                .headers = {"Authorization: Bearer " + token, "Content-Type: application/json"}});
+}
+
+std::vector<std::string> SimProcess::feed_pages(const std::string& query) {
+  std::vector<std::string> pages;
+  std::string next = "/sap/opu/odata4/ato/feed/v1/Events" + query;
+  for (int i = 0; i < 10'000 && !next.empty(); ++i) {
+    const auto r = call({.path = next, .basic_user = ato_credentials(), .schema = "feed-page", .to_ato = true});
+    if (r.status != 200) throw std::runtime_error("feed page: HTTP " + std::to_string(r.status) + " " + r.body);
+    pages.push_back(r.body);
+    simdjson::dom::parser p;
+    std::string_view link;
+    next = p.parse(r.body)["@odata.nextLink"].get_string().get(link) ? std::string() : std::string(link);
+  }
+  return pages;
 }
 
 std::string SimProcess::validate_kept_documents() {

@@ -28,6 +28,7 @@ struct HttpCall {
   std::vector<std::string> headers;  // "Name: value"
   std::string basic_user;            // "id:secret" for -u
   std::string schema;                // non-empty: keep the body for validation against this schema
+  bool to_ato = false;               // the fake ATO's listener instead of the fake Cloud ALM's
   std::chrono::seconds max_time{15};
 };
 
@@ -46,6 +47,11 @@ class SimProcess {
   std::string validate_kept_documents();
 
   const std::string& url() const { return alm_url_; }
+  const std::string& ato_url() const { return ato_url_; }
+  std::string ato_credentials() const { return ato_user_ + ":" + ato_password_; }
+  // Every feed event of `service` (or all) after `after`, following @odata.nextLink pages of `top`;
+  // each page is kept for schema validation.
+  std::vector<std::string> feed_pages(const std::string& query);
   const std::string& client_id() const { return client_id_; }
   const std::string& client_secret() const { return client_secret_; }
   const std::string& ca_file() const { return ca_file_; }
@@ -59,7 +65,7 @@ class SimProcess {
   static TempDir& shared_root();
   std::filesystem::path dir_;
   std::unique_ptr<ChildProcess> process_;
-  std::string alm_url_, ca_file_, client_id_, client_secret_;
+  std::string alm_url_, ca_file_, client_id_, client_secret_, ato_url_, ato_user_, ato_password_;
   int kept_ = 0, calls_ = 0;
 };
 
