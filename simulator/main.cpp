@@ -112,6 +112,19 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--time-scale", serve.time_scale, "Landscape seconds per real second (1440: a day a minute)")
       ->check(CLI::Range(0.001, 1e9))
       ->capture_default_str();
+  serve_cmd->add_option("--import-failure-rate", serve.import_failure_rate,
+                        "Share of test imports that fail (they are fixed and re-imported)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  serve_cmd->add_option("--import-warning-rate", serve.import_warning_rate, "Share of imports ending with warnings")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  serve_cmd->add_option("--approval-rate", serve.approval_rate, "Share of transports that need quality approval")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  serve_cmd->add_option("--rejection-rate", serve.rejection_rate, "Share of approvals rejected (never forwarded)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   std::string start_time;
   serve_cmd->add_option("--start-time", start_time,
                         "Landscape clock at start, ISO-8601 UTC (default: now). Same seed + start time: same history");

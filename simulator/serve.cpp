@@ -77,6 +77,10 @@ std::unique_ptr<EventSource> make_source(const ServeOptions& o) {
   settings.start_time = o.start_time.value_or(now);
   settings.transports_per_minute = o.generate_rate;
   settings.transport_count = o.generate_count;
+  settings.import_failure_rate = o.import_failure_rate;
+  settings.import_warning_rate = o.import_warning_rate;
+  settings.approval_rate = o.approval_rate;
+  settings.rejection_rate = o.rejection_rate;
   return std::make_unique<GeneratedSource>(settings, o.time_scale, now);
 }
 

@@ -37,6 +37,7 @@ struct ServeOptions {
   double generate_rate = 2;          // transports started per landscape minute
   std::optional<std::int64_t> generate_count;
   double time_scale = 60;  // landscape seconds per real second
+  double import_failure_rate = 0.1, import_warning_rate = 0.2, approval_rate = 0.7, rejection_rate = 0.1;
   std::optional<EpochMillis> start_time;  // landscape clock at start (default: now)
   std::string ato_user = "CALM_COMM_USER";
   std::optional<std::string> ato_password;  // default: a fresh random one

@@ -217,6 +217,25 @@ TEST_CASE("a replay at --speed max serves exactly the recording; bad lines are r
   CHECK(r.err.find("line 3") != std::string::npos);
 }
 
+TEST_CASE("the lifecycle mix follows the configured rates") {
+  // Every test import fails once (and is re-imported), every approval is rejected: no production import.
+  SimProcess sim({"--only", "ato", "--generate-count", "10", "--time-scale", "10000000", "--start-time",
+                  "2026-11-20T08:00:00Z", "--import-failure-rate", "1", "--approval-rate", "1", "--rejection-rate", "1"});
+  wait_until_done(sim);
+  int failed = 0, rejected = 0, production = 0;
+  for (const auto& e : events_of(sim.feed_pages("?$top=500"))) {
+    if (const auto* i = std::get_if<ImportDetails>(&e.details)) {
+      failed += i->result == ImportResult::Error;
+      production += i->target.sid == "S4P";
+    } else if (const auto* s = std::get_if<StatusChangeDetails>(&e.details)) {
+      rejected += s->new_status == "REJECTED";
+    }
+  }
+  CHECK(failed == 20);  // two failed attempts each, the third always passes
+  CHECK(rejected == 10);
+  CHECK(production == 0);
+}
+
 TEST_CASE("injected events take the next sequences and appear in the feed") {
   SimProcess sim({"--only", "ato", "--generate-count", "1", "--time-scale", "10000000", "--start-time",
                   "2026-11-20T08:00:00Z"});

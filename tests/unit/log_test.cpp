@@ -1,6 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "core/json_reader.hpp"
 #include "core/log.hpp"
+#include "core/time.hpp"
+#include "tests/support/process.hpp"
 #include "core/secret.hpp"
 
 using namespace ato;
@@ -32,4 +39,42 @@ TEST_CASE("ordinary prose is left readable") {
   CHECK(redact("key.json: uaa.clientsecret: missing (expected string)") ==
         "key.json: uaa.clientsecret: missing (expected string)");
   CHECK(redact("") == "");
+}
+
+TEST_CASE("log lines, text and JSON, carry no secret") {
+  test::TempDir dir;
+  const auto path = dir / "stderr.log";
+  const Secret secret("Json-Log-Secret-123456");
+  const int saved = dup(STDERR_FILENO);
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(fd >= 0);
+  dup2(fd, STDERR_FILENO);
+  close(fd);
+  for (LogFormat format : {LogFormat::Json, LogFormat::Text}) {
+    setup_logging({"info", format, "test"});
+    spdlog::info("push for {} failed; Authorization: Bearer eyJabc.def.ghi; body {{\"access_token\":\"tok.en\"}}\n"
+                 "\"quoted\" next line",
+                 secret.reveal());
+    spdlog::debug("below the level: not written");
+  }
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  setup_logging({});
+  const std::string out = test::read_text(path);
+  CAPTURE(out);
+  const auto json_line = out.substr(0, out.find('\n'));
+  simdjson::dom::parser parser;
+  const auto line = parse_json(parser, json_line);  // one JSON object on one line
+  CHECK(std::string(line["level"].get_string().value()) == "info");
+  CHECK(std::string(line["logger"].get_string().value()) == "test");
+  CHECK(parse_iso8601_utc(line["ts"].get_string().value()).has_value());
+  const std::string msg(line["msg"].get_string().value());
+  CHECK(msg.find("\"quoted\" next line") != std::string::npos);  // escaped in the line, intact in the field
+  for (const std::string& text : {msg, out}) {
+    CHECK(text.find("Json-Log-Secret-123456") == std::string::npos);
+    CHECK(text.find("eyJabc") == std::string::npos);
+    CHECK(text.find("tok.en") == std::string::npos);
+  }
+  CHECK(out.find("below the level") == std::string::npos);
+  CHECK(out.find(" info  [test] push for **** failed") != std::string::npos);  // the text line
 }
