@@ -2,13 +2,13 @@
 // over one keep-alive connection, following @odata.nextLink and parsing every page strictly (as the
 // bridge's collector will). Reference in the same run: the same pages fetched without parsing, so
 // the parse share is visible. Starts its own `ato-sim --only ato --plain` landscape.
+#include <signal.h>
+#include <simdjson.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <simdjson.h>
-#include <signal.h>
 
 #include <chrono>
 #include <cstdio>
@@ -46,7 +46,8 @@ struct Client {
     beast::flat_buffer buffer;
     http::response<http::string_body> res;
     http::read(stream, buffer, res);
-    if (res.result_int() != 200) throw std::runtime_error("HTTP " + std::to_string(res.result_int()) + ": " + res.body());
+    if (res.result_int() != 200)
+      throw std::runtime_error("HTTP " + std::to_string(res.result_int()) + ": " + res.body());
     return std::move(res.body());
   }
 };
@@ -57,7 +58,8 @@ std::string field(const std::string& json, const char* name) {
 }
 
 // Reads the whole feed; returns {events, seconds}.
-std::pair<std::int64_t, double> read_all(Client& client, const std::string& feed_path, const std::string& base, bool parse) {
+std::pair<std::int64_t, double> read_all(Client& client, const std::string& feed_path,
+                                         const std::string& base, bool parse) {
   std::int64_t events = 0;
   std::string target = feed_path + "?$top=500";
   simdjson::dom::parser raw;
@@ -86,10 +88,11 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const std::string sim = argc > 1 ? argv[1] : "build-bench/simulator/ato-sim";
   ato::test::TempDir dir;
-  ato::test::ChildProcess server({sim, "serve", "--only", "ato", "--plain", "--generate-count", "20000", "--time-scale",
-                                  "100000000", "--seed", "1", "--start-time", "2026-11-20T08:00:00Z", "--log-level",
-                                  "warn", "--ready-file", (dir / "ready.json").string()},
-                                 dir / "sim.log");
+  ato::test::ChildProcess server(
+      {sim, "serve", "--only", "ato", "--plain", "--generate-count", "20000", "--time-scale", "100000000",
+       "--seed", "1", "--start-time", "2026-11-20T08:00:00Z", "--log-level", "warn", "--ready-file",
+       (dir / "ready.json").string()},
+      dir / "sim.log");
   for (int i = 0; i < 400 && !std::filesystem::exists(dir / "ready.json"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   const std::string ready = ato::test::read_text(dir / "ready.json");

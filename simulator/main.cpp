@@ -109,35 +109,50 @@ int main(int argc, char** argv) {
       ->add_option("--generate-count", serve.generate_count,
                    "Exactly this many transports run their whole lifecycle, then the generator stops")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
-  serve_cmd->add_option("--time-scale", serve.time_scale, "Landscape seconds per real second (1440: a day a minute)")
+  serve_cmd
+      ->add_option("--time-scale", serve.time_scale,
+                   "Landscape seconds per real second (1440: a day a minute)")
       ->check(CLI::Range(0.001, 1e9))
       ->capture_default_str();
-  serve_cmd->add_option("--import-failure-rate", serve.import_failure_rate,
-                        "Share of test imports that fail (they are fixed and re-imported)")
+  serve_cmd
+      ->add_option("--import-failure-rate", serve.import_failure_rate,
+                   "Share of test imports that fail (they are fixed and re-imported)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  serve_cmd->add_option("--import-warning-rate", serve.import_warning_rate, "Share of imports ending with warnings")
+  serve_cmd
+      ->add_option("--import-warning-rate", serve.import_warning_rate,
+                   "Share of imports ending with warnings")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  serve_cmd->add_option("--approval-rate", serve.approval_rate, "Share of transports that need quality approval")
+  serve_cmd
+      ->add_option("--approval-rate", serve.approval_rate, "Share of transports that need quality approval")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  serve_cmd->add_option("--rejection-rate", serve.rejection_rate, "Share of approvals rejected (never forwarded)")
+  serve_cmd
+      ->add_option("--rejection-rate", serve.rejection_rate, "Share of approvals rejected (never forwarded)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   std::string start_time;
-  serve_cmd->add_option("--start-time", start_time,
-                        "Landscape clock at start, ISO-8601 UTC (default: now). Same seed + start time: same history");
+  serve_cmd->add_option(
+      "--start-time", start_time,
+      "Landscape clock at start, ISO-8601 UTC (default: now). Same seed + start time: same history");
   serve_cmd->add_option("--ato-user", serve.ato_user, "Communication user of the feed (Basic auth)")
       ->capture_default_str();
-  serve_cmd->add_option("--ato-password", serve.ato_password, "Its password (default: random, in the ready file)");
-  serve_cmd->add_option("--replay", serve.replay, "Serve this NDJSON recording as the feed instead of the generator")
+  serve_cmd->add_option("--ato-password", serve.ato_password,
+                        "Its password (default: random, in the ready file)");
+  serve_cmd
+      ->add_option("--replay", serve.replay,
+                   "Serve this NDJSON recording as the feed instead of the generator")
       ->check(CLI::ExistingFile);
   std::string speed = "1";
-  serve_cmd->add_option("--speed", speed, "Replay speed: 1 keeps the original spacing, 10 is ten times faster, max")
+  serve_cmd
+      ->add_option("--speed", speed,
+                   "Replay speed: 1 keeps the original spacing, 10 is ten times faster, max")
       ->capture_default_str();
   std::string on_bad_line = "skip";
-  serve_cmd->add_option("--on-bad-line", on_bad_line, "A malformed recording line is reported and skipped, or aborts")
+  serve_cmd
+      ->add_option("--on-bad-line", on_bad_line,
+                   "A malformed recording line is reported and skipped, or aborts")
       ->check(CLI::IsMember({"skip", "abort"}))
       ->capture_default_str();
 

@@ -69,7 +69,8 @@ std::unique_ptr<EventSource> make_source(const ServeOptions& o) {
   }
   if (sids.size() != 3 || !is_valid_sid(sids[0]) || !is_valid_sid(sids[1]) || !is_valid_sid(sids[2]) ||
       sids[0] == sids[1] || sids[1] == sids[2] || sids[0] == sids[2])
-    throw std::invalid_argument("--sids: expected three different system IDs like S4D,S4T,S4P (development, test, production)");
+    throw std::invalid_argument(
+        "--sids: expected three different system IDs like S4D,S4T,S4P (development, test, production)");
   settings.dev_sid = sids[0];
   settings.test_sid = sids[1];
   settings.prod_sid = sids[2];
@@ -145,7 +146,10 @@ int serve(const ServeOptions& o) {
       key.xsappname = std::string(kScopePrefix);
       key_file = fs::absolute(state_dir / "ato-sim-service-key.json");
       write_file_atomically(*key_file, to_json(key), 0600, Overwrite::Yes);
-      json.field("alm_url", alm_url).field("token_url", alm_url + "/oauth/token").key("push_urls").begin_object();
+      json.field("alm_url", alm_url)
+          .field("token_url", alm_url + "/oauth/token")
+          .key("push_urls")
+          .begin_object();
       for (const auto& [service, path] : alm_settings.push_paths) {
         std::string name(to_string(service));
         for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -166,7 +170,8 @@ int serve(const ServeOptions& o) {
       const auto port = servers.listen(listen, [&ato](const net::HttpRequest& r) { return ato->handle(r); });
       ato_url = fmt::format("{}://{}:{}", scheme, host_for_url(o.listen), port);
       const Secret password(o.ato_password.value_or(random_secret()));
-      feed = std::make_unique<AtoFeed>(FeedSettings{ato_url, o.ato_user, password, 500, 5000}, make_source(o), faults);
+      feed = std::make_unique<AtoFeed>(FeedSettings{ato_url, o.ato_user, password, 500, 5000}, make_source(o),
+                                       faults);
       ato = feed.get();
       json.field("ato_url", ato_url)
           .field("ato_feed_url", ato_url + std::string(kFeedPath))
@@ -174,13 +179,15 @@ int serve(const ServeOptions& o) {
           .field("ato_password", password.reveal());  // the ready file is private (0600), like the key
     }
     json.key("ca_file");
-    if (ca_file) json.value(ca_file->string());
-    else json.null();
+    if (ca_file)
+      json.value(ca_file->string());
+    else
+      json.null();
     json.end_object();
     if (o.ready_file) write_file_atomically(*o.ready_file, pretty_json(ready), 0600, Overwrite::Yes);
-    if (!alm_url.empty())
-      spdlog::info("fake Cloud ALM on {}; service key {}", alm_url, key_file->string());
-    if (!ato_url.empty()) spdlog::info("fake ATO feed on {}{}: {}", ato_url, kFeedPath, ato->describe_source());
+    if (!alm_url.empty()) spdlog::info("fake Cloud ALM on {}; service key {}", alm_url, key_file->string());
+    if (!ato_url.empty())
+      spdlog::info("fake ATO feed on {}{}: {}", ato_url, kFeedPath, ato->describe_source());
     spdlog::info("{}{}", o.plain ? "plain HTTP" : "TLS, CA " + ca_file->string(),
                  faults.rules().empty() ? "" : fmt::format("; {} fault rule(s)", faults.rules().size()));
     servers.run([](int signal) { spdlog::info("signal {}: stopping", signal); });

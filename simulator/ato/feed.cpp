@@ -15,7 +15,8 @@ namespace {
 
 net::HttpResponse odata_error(int status, std::string code, std::string message,
                               std::optional<std::string> target = std::nullopt) {
-  return net::HttpResponse::json(status, to_json(ODataError{std::move(code), std::move(message), std::move(target), {}}));
+  return net::HttpResponse::json(
+      status, to_json(ODataError{std::move(code), std::move(message), std::move(target), {}}));
 }
 
 struct FeedQuery {
@@ -51,14 +52,17 @@ std::string encode_query_value(std::string_view text) {
   std::string out;
   for (unsigned char c : text)
     out += (std::isalnum(c) || c == '-' || c == '_' || c == '.') ? std::string(1, static_cast<char>(c))
-                                                                : fmt::format("%{:02X}", c);
+                                                                 : fmt::format("%{:02X}", c);
   return out;
 }
 
 }  // namespace
 
 AtoFeed::AtoFeed(FeedSettings settings, std::unique_ptr<EventSource> source, FaultInjector& faults)
-    : settings_(std::move(settings)), source_(std::move(source)), faults_(faults), started_at_(now_epoch_millis()) {}
+    : settings_(std::move(settings)),
+      source_(std::move(source)),
+      faults_(faults),
+      started_at_(now_epoch_millis()) {}
 
 std::int64_t AtoFeed::head() const {
   std::lock_guard lock(mutex_);
@@ -112,7 +116,8 @@ net::HttpResponse AtoFeed::feed(const net::HttpRequest& request) {
   }
   if (request.method != "GET") return odata_error(405, "METHOD_NOT_ALLOWED", "Read the feed with GET");
   if (!authorized(request)) {
-    auto response = odata_error(401, "UNAUTHORIZED", "Wrong or missing credentials of the communication user");
+    auto response =
+        odata_error(401, "UNAUTHORIZED", "Wrong or missing credentials of the communication user");
     response.header("WWW-Authenticate", "Basic realm=\"SAP S/4HANA Cloud (ato-sim)\"");
     return response;
   }
@@ -125,11 +130,13 @@ net::HttpResponse AtoFeed::feed(const net::HttpRequest& request) {
     int value = 0;
     const auto [end, ec] = std::from_chars(top->data(), top->data() + top->size(), value);
     if (ec != std::errc{} || end != top->data() + top->size() || value < 1 || value > settings_.max_page_size)
-      return odata_error(400, "BAD_REQUEST", fmt::format("$top must be 1 to {}", settings_.max_page_size), "$top");
+      return odata_error(400, "BAD_REQUEST", fmt::format("$top must be 1 to {}", settings_.max_page_size),
+                         "$top");
     q.top = value;
   }
   if (auto count = net::form_value(request.query, "$count")) {
-    if (*count != "true" && *count != "false") return odata_error(400, "BAD_REQUEST", "$count must be true or false", "$count");
+    if (*count != "true" && *count != "false")
+      return odata_error(400, "BAD_REQUEST", "$count must be true or false", "$count");
     q.count = *count == "true";
   }
 
@@ -181,7 +188,8 @@ net::HttpResponse AtoFeed::inject(const net::HttpRequest& request) {
     const JsonArrayReader array(parse_json(parser, request.body), "");
     array.for_each_object([&](const JsonObjectReader& o, std::size_t) { events.push_back(parse_event(o)); });
   } catch (const JsonError& e) {
-    return odata_error(400, "INVALID_EVENTS", e.what(), e.path().empty() ? std::nullopt : std::optional(e.path()));
+    return odata_error(400, "INVALID_EVENTS", e.what(),
+                       e.path().empty() ? std::nullopt : std::optional(e.path()));
   }
   std::string body;
   JsonWriter json(body);

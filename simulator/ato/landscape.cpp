@@ -18,11 +18,16 @@ std::string event_uuid(std::uint64_t seed, std::int64_t transport, int step) {
                      0x8000 | (lo >> 48 & 0x3fff), lo & 0xffffffffffffULL);
 }
 
-const char* kTitles[] = {"Delivery block in sales orders",   "Pricing conditions for 2027",
-                         "New output type for invoices",      "Extend business partner with tax data",
-                         "Custom field on purchase requisition", "Approval workflow for credit memos",
-                         "Fiori tile for open deliveries",    "Material determination rule",
-                         "Payment terms Z030",                 "Number range for service orders"};
+const char* kTitles[] = {"Delivery block in sales orders",
+                         "Pricing conditions for 2027",
+                         "New output type for invoices",
+                         "Extend business partner with tax data",
+                         "Custom field on purchase requisition",
+                         "Approval workflow for credit memos",
+                         "Fiori tile for open deliveries",
+                         "Material determination rule",
+                         "Payment terms Z030",
+                         "Number range for service orders"};
 const char* kUsers[] = {"CB9980000123", "CB9980000456", "CB9980000789", "CB9980000321"};
 
 }  // namespace
@@ -36,7 +41,10 @@ bool Landscape::Later::operator()(const ScheduledEvent& a, const ScheduledEvent&
 Landscape::Landscape(LandscapeSettings settings) : settings_(std::move(settings)) {}
 
 std::vector<SystemRef> Landscape::systems() const {
-  return {{settings_.dev_sid, "080"}, {settings_.dev_sid, "100"}, {settings_.test_sid, "100"}, {settings_.prod_sid, "100"}};
+  return {{settings_.dev_sid, "080"},
+          {settings_.dev_sid, "100"},
+          {settings_.test_sid, "100"},
+          {settings_.prod_sid, "100"}};
 }
 
 void Landscape::plan_transport(std::int64_t index) {
@@ -45,9 +53,10 @@ void Landscape::plan_transport(std::int64_t index) {
   auto chance = [&](double p) { return std::uniform_real_distribution<double>(0, 1)(gen) < p; };
   auto minutes = [&](int lo, int hi) { return kMinute * std::uniform_int_distribution<int>(lo, hi)(gen); };
 
-  const EpochMillis start = s.start_time + static_cast<EpochMillis>(index * kMinute / s.transports_per_minute);
+  const EpochMillis start =
+      s.start_time + static_cast<EpochMillis>(index * kMinute / s.transports_per_minute);
   const int kind_roll = static_cast<int>(gen() % 10);
-  const RequestKind kind = kind_roll < 5 ? RequestKind::Workbench
+  const RequestKind kind = kind_roll < 5   ? RequestKind::Workbench
                            : kind_roll < 8 ? RequestKind::Customizing
                                            : RequestKind::SoftwareCollection;
   const SystemRef source{s.dev_sid, kind == RequestKind::Workbench ? "080" : "100"};
@@ -67,9 +76,11 @@ void Landscape::plan_transport(std::int64_t index) {
     e.details = std::move(details);
     pending_.push({at, index, step++, std::move(e)});
   };
-  auto queue_status = [&](const SystemRef& target, std::optional<std::string> old_status, std::string new_status) {
+  auto queue_status = [&](const SystemRef& target, std::optional<std::string> old_status,
+                          std::string new_status) {
     schedule(Service::StatusChange, target,
-             StatusChangeDetails{StatusType::ImportQueue, std::move(old_status), std::move(new_status), "SAP_SYSTEM", target});
+             StatusChangeDetails{StatusType::ImportQueue, std::move(old_status), std::move(new_status),
+                                 "SAP_SYSTEM", target});
   };
   // One import into `target` (queue, run, result); returns the result.
   auto import_into = [&](const SystemRef& target, std::optional<std::string> previous, bool may_fail) {
@@ -80,16 +91,23 @@ void Landscape::plan_transport(std::int64_t index) {
     at += minutes(1, 8);
     const bool fail = may_fail && chance(s.import_failure_rate);
     const bool warn = !fail && chance(s.import_warning_rate);
-    const ImportResult result = fail ? ImportResult::Error : warn ? ImportResult::Warning : ImportResult::Success;
+    const ImportResult result = fail   ? ImportResult::Error
+                                : warn ? ImportResult::Warning
+                                       : ImportResult::Success;
     schedule(Service::Import, target,
-             ImportDetails{target, ImportType::Manual, result, fail ? 8 : warn ? 4 : 0, started, at});
+             ImportDetails{target, ImportType::Manual, result,
+                           fail   ? 8
+                           : warn ? 4
+                                  : 0,
+                           started, at});
     return result;
   };
 
   std::optional<CollectionVersion> collection;
   if (kind == RequestKind::SoftwareCollection)
-    collection = CollectionVersion{fmt::format("ZSC_{:04d}", index % 10'000), 1 + static_cast<std::int64_t>(gen() % 5),
-                                   chance(0.2) ? ExportType::Hotfix : ExportType::Standard};
+    collection =
+        CollectionVersion{fmt::format("ZSC_{:04d}", index % 10'000), 1 + static_cast<std::int64_t>(gen() % 5),
+                          chance(0.2) ? ExportType::Hotfix : ExportType::Standard};
   schedule(Service::Export, source,
            ExportDetails{kind, kTitles[gen() % 10], owner, at - minutes(0, 2) / 2, collection});
   at += minutes(10, 120);
@@ -103,11 +121,13 @@ void Landscape::plan_transport(std::int64_t index) {
     at += minutes(30, 240);
   }
   if (chance(s.approval_rate)) {
-    schedule(Service::StatusChange, test, StatusChangeDetails{StatusType::Quality, std::nullopt, "OPEN", owner, test});
+    schedule(Service::StatusChange, test,
+             StatusChangeDetails{StatusType::Quality, std::nullopt, "OPEN", owner, test});
     at += minutes(60, 24 * 60);
     const bool rejected = chance(s.rejection_rate);
     schedule(Service::StatusChange, test,
-             StatusChangeDetails{StatusType::Quality, "OPEN", rejected ? "REJECTED" : "APPROVED", kUsers[gen() % 4], test});
+             StatusChangeDetails{StatusType::Quality, "OPEN", rejected ? "REJECTED" : "APPROVED",
+                                 kUsers[gen() % 4], test});
     if (rejected) return;
     at += minutes(10, 120);
   }
@@ -122,8 +142,9 @@ void Landscape::plan_until(EpochMillis now) {
   // started by `now` is enough to release everything up to `now` in order.
   for (;;) {
     if (settings_.transport_count && next_transport_ >= *settings_.transport_count) return;
-    const EpochMillis start = settings_.start_time +
-                              static_cast<EpochMillis>(next_transport_ * kMinute / settings_.transports_per_minute);
+    const EpochMillis start =
+        settings_.start_time +
+        static_cast<EpochMillis>(next_transport_ * kMinute / settings_.transports_per_minute);
     if (start > now) return;
     plan_transport(next_transport_++);
   }

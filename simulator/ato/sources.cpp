@@ -56,7 +56,8 @@ Recording read_recording(const std::filesystem::path& file, OnBadLine on_bad_lin
   return recording;
 }
 
-ReplaySource::ReplaySource(std::vector<AtoEvent> events, double speed, EpochMillis wall_start, std::string name)
+ReplaySource::ReplaySource(std::vector<AtoEvent> events, double speed, EpochMillis wall_start,
+                           std::string name)
     : events_(std::move(events)), speed_(speed), wall_start_(wall_start), name_(std::move(name)) {}
 
 std::vector<AtoEvent> ReplaySource::due(EpochMillis wall_now) {
@@ -65,7 +66,8 @@ std::vector<AtoEvent> ReplaySource::due(EpochMillis wall_now) {
   const EpochMillis first = events_.front().occurred_at;
   while (next_ < events_.size()) {
     const auto& e = events_[next_];
-    if (speed_ > 0 && static_cast<double>(e.occurred_at - first) / speed_ > static_cast<double>(wall_now - wall_start_))
+    if (speed_ > 0 &&
+        static_cast<double>(e.occurred_at - first) / speed_ > static_cast<double>(wall_now - wall_start_))
       break;
     out.push_back(e);
     ++next_;

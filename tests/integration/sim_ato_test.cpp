@@ -15,9 +15,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::vector<std::string> kLandscape = {"--only",       "ato",         "--generate-count", "25", "--time-scale",
-                                             "10000000",     "--seed",      "3",                "--start-time",
-                                             "2026-11-20T08:00:00Z"};
+const std::vector<std::string> kLandscape = {
+    "--only", "ato",          "--generate-count",    "25", "--time-scale", "10000000", "--seed",
+    "3",      "--start-time", "2026-11-20T08:00:00Z"};
 
 std::vector<std::string> with(std::vector<std::string> base, std::vector<std::string> extra) {
   base.insert(base.end(), extra.begin(), extra.end());
@@ -44,7 +44,9 @@ std::vector<AtoEvent> events_of(const std::vector<std::string>& pages, std::int6
   return events;
 }
 
-std::string history(SimProcess& sim) { return sim.call({.path = "/sim/ato/history.ndjson", .to_ato = true}).body; }
+std::string history(SimProcess& sim) {
+  return sim.call({.path = "/sim/ato/history.ndjson", .to_ato = true}).body;
+}
 
 }  // namespace
 
@@ -55,7 +57,8 @@ TEST_CASE("a generated landscape's lifecycle is consistent") {
   const auto events = events_of(sim.feed_pages("?$top=50"), &head);
   REQUIRE(!events.empty());
   CHECK(head == static_cast<std::int64_t>(events.size()));
-  for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].sequence == static_cast<std::int64_t>(i + 1));
+  for (std::size_t i = 0; i < events.size(); ++i)
+    CHECK(events[i].sequence == static_cast<std::int64_t>(i + 1));
 
   std::map<std::string, std::vector<const AtoEvent*>> by_transport;
   for (const auto& e : events) by_transport[e.transport_id].push_back(&e);
@@ -64,7 +67,8 @@ TEST_CASE("a generated landscape's lifecycle is consistent") {
   for (const auto& [id, list] : by_transport) {
     CAPTURE(id);
     REQUIRE(list.front()->service == Service::Export);  // every import follows its export
-    CHECK(std::count_if(list.begin(), list.end(), [](auto* e) { return e->service == Service::Export; }) == 1);
+    CHECK(std::count_if(list.begin(), list.end(), [](auto* e) { return e->service == Service::Export; }) ==
+          1);
     bool test_ok = false, approval_pending = false, rejected = false, forwarded = false;
     for (const AtoEvent* e : list) {
       if (const auto* i = std::get_if<ImportDetails>(&e->details)) {
@@ -146,21 +150,29 @@ TEST_CASE("paging and filtering work across page boundaries") {
 
 TEST_CASE("wrong credentials get 401 and an unknown filter 400, with OData error bodies") {
   SimProcess sim(kLandscape);
-  auto r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events", .basic_user = "CALM_COMM_USER:wrong",
-                     .schema = "odata-error", .to_ato = true});
+  auto r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events",
+                     .basic_user = "CALM_COMM_USER:wrong",
+                     .schema = "odata-error",
+                     .to_ato = true});
   CHECK(r.status == 401);
   CHECK(r.headers.count("www-authenticate") == 1);
   r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events", .schema = "odata-error", .to_ato = true});
   CHECK(r.status == 401);
   r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events?$filter=owner%20eq%20'x'",
-                .basic_user = sim.ato_credentials(), .schema = "odata-error", .to_ato = true});
+                .basic_user = sim.ato_credentials(),
+                .schema = "odata-error",
+                .to_ato = true});
   CHECK(r.status == 400);
   CHECK(parse_odata_error(r.body).target == "$filter");
   r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events?$filter=service%20eq%20'RETRY'",
-                .basic_user = sim.ato_credentials(), .schema = "odata-error", .to_ato = true});
+                .basic_user = sim.ato_credentials(),
+                .schema = "odata-error",
+                .to_ato = true});
   CHECK(r.status == 400);
-  r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events?$top=0", .basic_user = sim.ato_credentials(),
-                .schema = "odata-error", .to_ato = true});
+  r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events?$top=0",
+                .basic_user = sim.ato_credentials(),
+                .schema = "odata-error",
+                .to_ato = true});
   CHECK(r.status == 400);
   CHECK(parse_odata_error(r.body).target == "$top");
   const auto problems = sim.validate_kept_documents();
@@ -169,15 +181,19 @@ TEST_CASE("wrong credentials get 401 and an unknown filter 400, with OData error
 
 TEST_CASE("during an upgrade window the feed answers 503 with SAP's message") {
   SimProcess sim(with(kLandscape, {"--faults", "ato.feed:upgrade-window=0s..1500ms"}));
-  auto r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events", .basic_user = sim.ato_credentials(),
-                     .schema = "odata-error", .to_ato = true});
+  auto r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events",
+                     .basic_user = sim.ato_credentials(),
+                     .schema = "odata-error",
+                     .to_ato = true});
   CHECK(r.status == 503);
   CHECK(parse_odata_error(r.body).message ==
         "Development function currently not available due to upgrade preparation");
   CHECK(r.headers.count("retry-after") == 1);
   std::this_thread::sleep_for(1600ms);
-  r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events", .basic_user = sim.ato_credentials(),
-                .schema = "feed-page", .to_ato = true});
+  r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events",
+                .basic_user = sim.ato_credentials(),
+                .schema = "feed-page",
+                .to_ato = true});
   CHECK(r.status == 200);
   const auto problems = sim.validate_kept_documents();
   CHECK_MESSAGE(problems.empty(), problems);
@@ -211,8 +227,8 @@ TEST_CASE("a replay at --speed max serves exactly the recording; bad lines are r
     CHECK(history(replay) == recording);
     CHECK(replay.log().find("broken.ndjson line 3: service: missing") != std::string::npos);
   }
-  const auto r = run_process({ATO_SIM_BIN, "serve", "--only", "ato", "--replay", (dir / "broken.ndjson").string(),
-                              "--on-bad-line", "abort"});
+  const auto r = run_process({ATO_SIM_BIN, "serve", "--only", "ato", "--replay",
+                              (dir / "broken.ndjson").string(), "--on-bad-line", "abort"});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("line 3") != std::string::npos);
 }
@@ -220,7 +236,8 @@ TEST_CASE("a replay at --speed max serves exactly the recording; bad lines are r
 TEST_CASE("the lifecycle mix follows the configured rates") {
   // Every test import fails once (and is re-imported), every approval is rejected: no production import.
   SimProcess sim({"--only", "ato", "--generate-count", "10", "--time-scale", "10000000", "--start-time",
-                  "2026-11-20T08:00:00Z", "--import-failure-rate", "1", "--approval-rate", "1", "--rejection-rate", "1"});
+                  "2026-11-20T08:00:00Z", "--import-failure-rate", "1", "--approval-rate", "1",
+                  "--rejection-rate", "1"});
   wait_until_done(sim);
   int failed = 0, rejected = 0, production = 0;
   for (const auto& e : events_of(sim.feed_pages("?$top=500"))) {
@@ -244,12 +261,14 @@ TEST_CASE("injected events take the next sequences and appear in the feed") {
   AtoEvent e = before.front();
   e.event_id = "11111111-2222-4333-8444-555555555555";
   e.transport_id = "S4DK912345";
-  auto r = sim.call({.method = "POST", .path = "/sim/ato/events", .body = "[" + to_json(e) + "]", .to_ato = true});
+  auto r =
+      sim.call({.method = "POST", .path = "/sim/ato/events", .body = "[" + to_json(e) + "]", .to_ato = true});
   REQUIRE_MESSAGE(r.status == 200, r.body);
   CHECK(r.body == "{\"sequences\":[" + std::to_string(before.size() + 1) + "]}");
   const auto after = events_of(sim.feed_pages("?$filter=sequence%20gt%20" + std::to_string(before.size())));
   REQUIRE(after.size() == 1);
   CHECK(after[0].event_id == e.event_id);
-  r = sim.call({.method = "POST", .path = "/sim/ato/events", .body = "[{}]", .schema = "odata-error", .to_ato = true});
+  r = sim.call(
+      {.method = "POST", .path = "/sim/ato/events", .body = "[{}]", .schema = "odata-error", .to_ato = true});
   CHECK(r.status == 400);
 }

@@ -31,6 +31,32 @@ std::vector<std::string> child_environment(const ProcessOptions& options) {
   return out;
 }
 
+// Everything a child needs, prepared before fork: after it only async-signal-safe calls are made.
+struct PreparedExec {
+  std::vector<std::string> env_strings, args;
+  std::vector<char*> env_ptrs, arg_ptrs;
+  std::string cwd;
+
+  PreparedExec(const std::vector<std::string>& argv, const ProcessOptions& options)
+      : env_strings(child_environment(options)), args(argv), cwd(options.cwd.string()) {
+    for (auto& s : env_strings) env_ptrs.push_back(s.data());
+    env_ptrs.push_back(nullptr);
+    for (auto& s : args) arg_ptrs.push_back(s.data());
+    arg_ptrs.push_back(nullptr);
+  }
+
+  // In the child: standard output and error to the given descriptors, input from /dev/null.
+  [[noreturn]] void exec(int out_fd, int err_fd) const {
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(err_fd, STDERR_FILENO);
+    const int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    execve(arg_ptrs[0], arg_ptrs.data(), env_ptrs.data());
+    _exit(127);
+  }
+};
+
 }  // namespace
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
@@ -38,27 +64,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-  // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
-  std::vector<std::string> env_strings = child_environment(options);
-  std::vector<char*> env_ptrs, arg_ptrs;
-  for (auto& s : env_strings) env_ptrs.push_back(s.data());
-  env_ptrs.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  for (auto& s : args) arg_ptrs.push_back(s.data());
-  arg_ptrs.push_back(nullptr);
-  const std::string cwd = options.cwd.string();
-
+  const PreparedExec prepared(argv, options);
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
-    const int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
-    execve(arg_ptrs[0], arg_ptrs.data(), env_ptrs.data());
-    _exit(127);
-  }
+  if (pid == 0) prepared.exec(out_pipe[1], err_pipe[1]);
   close(out_pipe[1]);
   close(err_pipe[1]);
 
@@ -102,27 +111,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log_file,
                            const ProcessOptions& options) {
   if (argv.empty()) throw std::invalid_argument("ChildProcess: empty argv");
-  std::vector<std::string> env_strings = child_environment(options);
-  std::vector<char*> env_ptrs, arg_ptrs;
-  for (auto& s : env_strings) env_ptrs.push_back(s.data());
-  env_ptrs.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  for (auto& s : args) arg_ptrs.push_back(s.data());
-  arg_ptrs.push_back(nullptr);
-  const std::string cwd = options.cwd.string();
+  const PreparedExec prepared(argv, options);
   const int log = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log < 0) throw std::runtime_error("cannot open " + log_file.string() + ": " + std::strerror(errno));
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid_ == 0) {
-    dup2(log, STDOUT_FILENO);
-    dup2(log, STDERR_FILENO);
-    const int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
-    execve(arg_ptrs[0], arg_ptrs.data(), env_ptrs.data());
-    _exit(127);
-  }
+  if (pid_ == 0) prepared.exec(log, log);
   close(log);
 }
 

@@ -6,9 +6,9 @@
 
 #include "core/json_reader.hpp"
 #include "core/log.hpp"
+#include "core/secret.hpp"
 #include "core/time.hpp"
 #include "tests/support/process.hpp"
-#include "core/secret.hpp"
 
 using namespace ato;
 
@@ -52,9 +52,10 @@ TEST_CASE("log lines, text and JSON, carry no secret") {
   close(fd);
   for (LogFormat format : {LogFormat::Json, LogFormat::Text}) {
     setup_logging({"info", format, "test"});
-    spdlog::info("push for {} failed; Authorization: Bearer eyJabc.def.ghi; body {{\"access_token\":\"tok.en\"}}\n"
-                 "\"quoted\" next line",
-                 secret.reveal());
+    spdlog::info(
+        "push for {} failed; Authorization: Bearer eyJabc.def.ghi; body {{\"access_token\":\"tok.en\"}}\n"
+        "\"quoted\" next line",
+        secret.reveal());
     spdlog::debug("below the level: not written");
   }
   dup2(saved, STDERR_FILENO);
