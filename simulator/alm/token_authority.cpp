@@ -58,8 +58,7 @@ bool TokenAuthority::credentials_match(std::string_view id, std::string_view sec
           constant_time_equal(decoded_secret, want_secret));
 }
 
-std::string TokenAuthority::issue(EpochMillis now) {
-  const auto jti = fmt::format("{:016x}{:08x}", static_cast<std::uint64_t>(now), ++jti_counter_);
+std::string TokenAuthority::issue(EpochMillis now, const std::string& jti) {
   std::string payload;
   JsonWriter json(payload);
   json.begin_object()
@@ -116,8 +115,9 @@ net::HttpResponse TokenAuthority::handle_token_request(const net::HttpRequest& r
   }
   std::string scope;
   for (const auto& s : settings_.scopes) scope += (scope.empty() ? "" : " ") + s;
-  TokenResponse token{issue(now), "bearer", settings_.ttl.count() / 1000, scope,
-                      fmt::format("{:016x}", static_cast<std::uint64_t>(now))};
+  // As XSUAA does, the response's jti is the token's own jti claim.
+  const auto jti = fmt::format("{:016x}{:08x}", static_cast<std::uint64_t>(now), ++jti_counter_);
+  TokenResponse token{issue(now, jti), "bearer", settings_.ttl.count() / 1000, scope, jti};
   auto response = net::HttpResponse::json(200, to_json(token));
   response.header("Cache-Control", "no-store").header("Pragma", "no-cache");
   return response;

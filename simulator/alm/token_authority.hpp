@@ -52,7 +52,7 @@ class TokenAuthority {
   std::int64_t requests_rejected() const { return requests_rejected_; }
   const TokenSettings& settings() const { return settings_; }
 
-  std::string issue(EpochMillis now);  // the JWT (exposed for tests)
+  std::string issue(EpochMillis now, const std::string& jti);  // the JWT
 
  private:
   bool credentials_match(std::string_view id, std::string_view secret) const;

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "core/base64.hpp"
 #include "core/wire.hpp"
 #include "tests/support/sim_process.hpp"
 
@@ -119,6 +120,13 @@ TEST_CASE("the token endpoint answers as XSUAA does") {
   CHECK(token.expires_in == 43200);
   CHECK(token.scope.find("imp-cdm-feature-manage-ui") != std::string::npos);
   CHECK(std::count(token.access_token.begin(), token.access_token.end(), '.') == 2);  // a JWT
+  const auto payload = base64url_decode(token.access_token.substr(
+      token.access_token.find('.') + 1, token.access_token.rfind('.') - token.access_token.find('.') - 1));
+  REQUIRE(payload.has_value());
+  CHECK(payload->find("\"jti\":\"" + token.jti + "\"") !=
+        std::string::npos);  // the response names the token's jti
+  CHECK(payload->find("\"client_id\":\"" + sim.client_id() + "\"") != std::string::npos);
+  CHECK(payload->find("imp-cdm-feature-manage-ui") != std::string::npos);
   CHECK(r.headers["cache-control"] == "no-store");
 
   r = sim.call({.path = "/oauth/token?grant_type=client_credentials",
