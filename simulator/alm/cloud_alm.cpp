@@ -7,15 +7,10 @@
 #include "core/json_writer.hpp"
 #include "core/sqlite.hpp"
 #include "core/wire.hpp"
+#include "simulator/odata.hpp"
 
 namespace ato::sim {
 namespace {
-
-net::HttpResponse odata_error(int status, std::string code, std::string message,
-                              std::optional<std::string> target = std::nullopt) {
-  return net::HttpResponse::json(
-      status, to_json(ODataError{std::move(code), std::move(message), std::move(target), {}}));
-}
 
 std::string_view status_code_name(int status) {
   switch (status) {

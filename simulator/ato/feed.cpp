@@ -9,15 +9,10 @@
 #include "core/json_reader.hpp"
 #include "core/json_writer.hpp"
 #include "core/wire.hpp"
+#include "simulator/odata.hpp"
 
 namespace ato::sim {
 namespace {
-
-net::HttpResponse odata_error(int status, std::string code, std::string message,
-                              std::optional<std::string> target = std::nullopt) {
-  return net::HttpResponse::json(
-      status, to_json(ODataError{std::move(code), std::move(message), std::move(target), {}}));
-}
 
 struct FeedQuery {
   std::optional<Service> service;
