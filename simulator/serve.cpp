@@ -114,6 +114,16 @@ int serve(const ServeOptions& o) {
     JsonWriter json(ready);
     json.begin_object().field("pid", static_cast<std::int64_t>(getpid()));
 
+    // Binds one listener (both halves share address, TLS identity and threads); returns its base URL.
+    auto listen_on = [&](std::uint16_t port, net::Handler handler) {
+      net::ListenOptions listen;
+      listen.address = o.listen;
+      listen.port = port;
+      listen.tls = identity;
+      const auto bound = servers.listen(listen, std::move(handler));
+      return fmt::format("{}://{}:{}", scheme, host_for_url(o.listen), bound);
+    };
+
     // The fake Cloud ALM.
     std::unique_ptr<TokenAuthority> tokens;
     std::unique_ptr<CloudAlm> cloud_alm;
@@ -121,12 +131,7 @@ int serve(const ServeOptions& o) {
     std::string alm_url;
     std::optional<fs::path> key_file;
     if (o.only != "ato") {
-      net::ListenOptions listen;
-      listen.address = o.listen;
-      listen.port = o.alm_port;
-      listen.tls = identity;
-      const auto port = servers.listen(listen, [&alm](const net::HttpRequest& r) { return alm->handle(r); });
-      alm_url = fmt::format("{}://{}:{}", scheme, host_for_url(o.listen), port);
+      alm_url = listen_on(o.alm_port, [&alm](const net::HttpRequest& r) { return alm->handle(r); });
       TokenSettings token_settings{o.client_id, Secret(o.client_secret.value_or(random_secret())),
                                    scope_names(o.scopes), o.token_ttl, alm_url + "/oauth/token"};
       tokens = std::make_unique<TokenAuthority>(token_settings);
@@ -163,12 +168,7 @@ int serve(const ServeOptions& o) {
     AtoFeed* ato = nullptr;
     std::string ato_url;
     if (o.only != "alm") {
-      net::ListenOptions listen;
-      listen.address = o.listen;
-      listen.port = o.ato_port;
-      listen.tls = identity;
-      const auto port = servers.listen(listen, [&ato](const net::HttpRequest& r) { return ato->handle(r); });
-      ato_url = fmt::format("{}://{}:{}", scheme, host_for_url(o.listen), port);
+      ato_url = listen_on(o.ato_port, [&ato](const net::HttpRequest& r) { return ato->handle(r); });
       const Secret password(o.ato_password.value_or(random_secret()));
       feed = std::make_unique<AtoFeed>(FeedSettings{ato_url, o.ato_user, password, 500, 5000}, make_source(o),
                                        faults);
