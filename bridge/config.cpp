@@ -317,6 +317,15 @@ void read_log(BridgeConfig& c, const JsonObjectReader& root) {
   }
 }
 
+void read_push(BridgeConfig& c, const JsonObjectReader& root) {
+  auto o = root.optional_object("push");
+  if (!o) return;
+  o->only_keys({"connections", "timeout"});
+  c.push.connections =
+      static_cast<int>(o->optional_integer("connections", 1, 64).value_or(c.push.connections));
+  c.push.timeout = read_duration(*o, "timeout", c.push.timeout, milliseconds(100));
+}
+
 void read_collect(BridgeConfig& c, const JsonObjectReader& root) {
   auto o = root.optional_object("collect");
   if (!o) return;
@@ -360,6 +369,11 @@ void write_common_sections(JsonWriter& json, const BridgeConfig& c, const std::s
   else
     json.null();
   json.field("verify", c.verify_tls).end_object();
+  json.key("push")
+      .begin_object()
+      .field("connections", c.push.connections)
+      .field("timeout", format_duration(c.push.timeout))
+      .end_object();
   json.key("admin").begin_object().field("listen", c.admin_listen).end_object();
   json.key("log")
       .begin_object()
@@ -400,13 +414,14 @@ BridgeConfig load_config(const fs::path& file, const EnvLookup& env) {
   try {
     const JsonObjectReader root(parse_json(parser, text), "");
     root.only_keys(
-        {"cloud_alm", "ato", "services", "outbox", "retry_policy", "tls", "admin", "log", "collect"});
+        {"cloud_alm", "ato", "services", "outbox", "retry_policy", "tls", "push", "admin", "log", "collect"});
     read_cloud_alm(c, root, base_dir, env);
     read_ato(c, root, base_dir, env);
     read_services(c, root);
     read_outbox(c, root, base_dir);
     read_retry_policy(c, root);
     read_tls(c, root, base_dir);
+    read_push(c, root);
     read_admin(c, root);
     read_log(c, root);
     read_collect(c, root);
@@ -495,6 +510,8 @@ std::string effective_config_text(const BridgeConfig& c) {
                              : "none: first run starts at the feed's head, as SAP documents");
   line("tls", fmt::format("verify {}, CA {}", c.verify_tls ? "on" : "OFF",
                           c.ca_file ? c.ca_file->string() : "system store"));
+  line("push", fmt::format("{} connection(s), {} timeout per operation", c.push.connections,
+                           format_duration(c.push.timeout)));
   line("admin", c.admin_listen);
   line("log", fmt::format("{}, {}", c.log.level, c.log.format == LogFormat::Json ? "json" : "text"));
   if (!c.warnings.empty()) {

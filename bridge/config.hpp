@@ -60,6 +60,13 @@ struct AtoConnection {
   std::string password_source;  // "the configuration file", "environment variable X", "file F"
 };
 
+// How packages go to Cloud ALM: parallel keep-alive connections and the timeout of each network
+// operation (connect, TLS handshake, write, read).
+struct PushSettings {
+  int connections = 2;
+  milliseconds timeout = std::chrono::seconds(30);
+};
+
 struct BridgeConfig {
   std::filesystem::path config_file;
   std::filesystem::path service_key_file;
@@ -73,6 +80,7 @@ struct BridgeConfig {
   RetryPolicy retry_policy;
   std::optional<std::filesystem::path> ca_file;  // none: the system's CA store
   bool verify_tls = true;
+  PushSettings push;
   std::string admin_listen{kDefaultAdminListen};
   LogOptions log;
   bool backfill = false;

@@ -3,7 +3,7 @@
 
 #include <iostream>
 
-#include "bridge/config_commands.hpp"
+#include "bridge/commands.hpp"
 #include "core/time.hpp"
 
 namespace {
@@ -31,6 +31,17 @@ struct Cli {
   std::string init_out, init_ca, init_key, run_every = "5m";
   CLI::App* init_cmd = nullptr;
   CLI::App* check_cmd = nullptr;
+  RunCommand run;
+  std::string config_file, tick_service;
+  bool status_json = false;
+  DeadLettersCommand dead;
+  CLI::App* run_cmd = nullptr;
+  CLI::App* bridge_check_cmd = nullptr;
+  CLI::App* status_cmd = nullptr;
+  CLI::App* tick_cmd = nullptr;
+  CLI::App* dead_list = nullptr;
+  CLI::App* dead_show = nullptr;
+  CLI::App* dead_requeue = nullptr;
 
   Cli() {
     app.set_version_flag("--version", ATO_VERSION);
@@ -68,6 +79,69 @@ struct Cli {
         "= uaa.url + /oauth/token), the ATO feed, the four outbound services and the rest.");
     check_cmd->add_option("--config", check.config_file, "Bridge configuration file")->required();
     check_cmd->add_flag("--json", check.json, "Print the effective configuration as JSON");
+    add_operations();
+  }
+
+  void add_operations() {
+    run_cmd = app.add_subcommand(
+        "run",
+        "Run the bridge in the foreground: every active service's job collects the ATO feed on its schedule\n"
+        "into the outbox, push workers send packages to Cloud ALM, the retry job re-sends failed events.\n"
+        "Logs to stderr. SIGINT/SIGTERM: collecting stops, pushes in flight finish or go back to the outbox\n"
+        "(no attempt spent), exit 0 within a few seconds.");
+    run_cmd->add_option("--config", run.config_file, "Bridge configuration file")->required();
+    run_cmd->add_flag("--backfill", run.backfill,
+                      "A service's first run collects the feed from the beginning (test landscapes)");
+    run_cmd->add_option("--log-level", run.log_level,
+                        "Override log.level (trace, debug, info, warn, error, off)");
+
+    bridge_check_cmd = app.add_subcommand(
+        "check",
+        "Check that the bridge can work: configuration valid, a Cloud ALM token obtained (scope shown), the\n"
+        "ATO feed reachable with the configured user, the outbox usable. Each check prints OK or FAIL with\n"
+        "the reason; exit 1 when any fails.");
+    bridge_check_cmd->add_option("--config", config_file, "Bridge configuration file")->required();
+
+    status_cmd = app.add_subcommand(
+        "status",
+        "Per outbound service: active, last and next run, cursor, collected and pushed counts, events per\n"
+        "state, oldest waiting, dead letters, pause reason. From the running bridge when there is one, else\n"
+        "from the outbox alone.");
+    status_cmd->add_option("--config", config_file, "Bridge configuration file")->required();
+    status_cmd->add_flag("--json", status_json, "Print the status as JSON (the admin endpoint's /status)");
+
+    tick_cmd = app.add_subcommand("tick", "Ask the running bridge to run a service's job now");
+    tick_cmd->add_option("--config", config_file, "Bridge configuration file")->required();
+    tick_cmd->add_option("SERVICE", tick_service, "export, import, status_change or retry")
+        ->required()
+        ->check(CLI::IsMember({"export", "import", "status_change", "retry"}));
+
+    auto* dead_cmd = app.add_subcommand("dead-letters", "List, show and re-queue events given up on");
+    dead_cmd->require_subcommand(1);
+    auto filters = [this](CLI::App* cmd) {
+      cmd->add_option("--config", dead.config_file, "Bridge configuration file")->required();
+      cmd->add_option("--service", dead.service, "Only this service: export, import, status_change");
+      cmd->add_option("--transport", dead.transport, "Only this transport (e.g. S4DK900123)");
+    };
+    dead_list = dead_cmd->add_subcommand("list", "List dead letters, newest first");
+    filters(dead_list);
+    dead_list->add_option("--limit", dead.limit, "At most this many")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
+    dead_list->add_flag("--json", dead.json, "Print JSON");
+    dead_show =
+        dead_cmd->add_subcommand("show", "Show one dead letter: reason, every failed attempt, the event");
+    dead_show->add_option("--config", dead.config_file, "Bridge configuration file")->required();
+    dead_show->add_option("EVENT_ID", dead.event_id, "The event's eventId")->required();
+    dead_requeue = dead_cmd->add_subcommand(
+        "requeue", "Give dead letters another chance: back to pending, attempts reset, history kept");
+    filters(dead_requeue);
+    auto* one = dead_requeue->add_option("EVENT_ID", dead.event_id, "The event's eventId");
+    auto* all = dead_requeue->add_flag("--all", dead.all, "Every dead letter matching --service/--transport");
+    one->excludes(all);
+    dead_requeue->callback([this] {
+      if (!dead.event_id && !dead.all) throw CLI::ValidationError("requeue", "give an EVENT_ID or --all");
+    });
   }
 
   int dispatch() {
@@ -79,6 +153,17 @@ struct Cli {
       return run_config_init(init, std::cout, std::cerr);
     }
     if (*check_cmd) return run_config_check(check, std::cout, std::cerr);
+    if (*run_cmd) return run_bridge(run);
+    if (*bridge_check_cmd) return run_check(config_file, std::cout, std::cerr);
+    if (*status_cmd) return run_status(config_file, status_json, std::cout, std::cerr);
+    if (*tick_cmd) return run_tick(config_file, tick_service, std::cout, std::cerr);
+    if (*dead_list || *dead_show || *dead_requeue) {
+      dead.action = *dead_list   ? DeadLettersCommand::Action::List
+                    : *dead_show ? DeadLettersCommand::Action::Show
+                                 : DeadLettersCommand::Action::Requeue;
+      if (dead.all) dead.limit = 1'000'000'000;
+      return run_dead_letters(dead, std::cout, std::cerr);
+    }
     return kExitUsage;
   }
 };

@@ -1,6 +1,7 @@
 #include "core/time.hpp"
 
 #include <charconv>
+#include <ctime>
 
 namespace ato {
 namespace {
@@ -138,6 +139,40 @@ std::string format_duration(std::chrono::milliseconds d) {
     }
   }
   return out;
+}
+
+std::string format_http_date(EpochMillis ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+std::optional<EpochMillis> parse_http_date(std::string_view text) {
+  const std::string copy(text);
+  std::tm tm{};
+  const char* end = strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  const std::time_t t = timegm(&tm);
+  if (t < 0) return std::nullopt;
+  return static_cast<EpochMillis>(t) * 1000;
+}
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, EpochMillis now) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (value.find_first_not_of("0123456789") == std::string_view::npos) {
+    std::int64_t seconds = 0;
+    const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec != std::errc() || seconds > 10LL * 366 * 86400) return std::nullopt;
+    return std::chrono::seconds(seconds);
+  }
+  const auto at = parse_http_date(value);
+  if (!at) return std::nullopt;
+  return std::chrono::milliseconds(std::max<std::int64_t>(0, *at - now));
 }
 
 }  // namespace ato

@@ -24,6 +24,14 @@ std::string format_iso8601_utc(EpochMillis ms);
 
 EpochMillis now_epoch_millis();
 
+// HTTP dates (RFC 9110 IMF-fixdate, `Sun, 22 Nov 2026 04:48:07 GMT`), as in Retry-After.
+std::string format_http_date(EpochMillis ms);
+std::optional<EpochMillis> parse_http_date(std::string_view text);
+
+// Retry-After: delay-seconds or an HTTP date (relative to `now`). Nullopt when unreadable; a date in
+// the past is a zero delay.
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, EpochMillis now);
+
 // Durations in configuration: one or more `<integer><unit>` parts, unit one of ms, s, m, h, d
 // (e.g. `5m`, `30s`, `1h30m`, `250ms`). Returns nullopt for anything else.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);

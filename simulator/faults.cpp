@@ -132,12 +132,7 @@ FaultRule parse_rule(std::string_view text) {
 }
 
 std::string http_date_in(std::chrono::seconds ahead) {
-  const std::time_t t = std::time(nullptr) + ahead.count();
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
+  return format_http_date(now_epoch_millis() + std::chrono::milliseconds(ahead).count());
 }
 
 }  // namespace

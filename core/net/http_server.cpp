@@ -218,17 +218,28 @@ std::uint16_t HttpServers::listen(const ListenOptions& options, Handler handler)
   return listener.acceptor->local_endpoint().port();
 }
 
-void HttpServers::run(std::function<void(int)> on_signal) {
+void HttpServers::run(std::function<void(int)> on_signal, bool stop_on_signal) {
   asio::signal_set signals(impl_->context, SIGINT, SIGTERM);
-  signals.async_wait([this, on_signal](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    if (on_signal) on_signal(signal);
-    stop();
-  });
+  signals.async_wait(
+      [this, on_signal, stop_on_signal, &signals](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (on_signal) on_signal(signal);
+        if (stop_on_signal) {
+          stop();
+          return;
+        }
+        signals.async_wait([this](const boost::system::error_code& again, int) {
+          if (!again) stop();
+        });
+      });
   std::vector<std::thread> threads;
   for (int i = 1; i < impl_->thread_count; ++i) threads.emplace_back([this] { impl_->context.run(); });
   impl_->context.run();
   for (auto& t : threads) t.join();
+}
+
+asio::io_context& HttpServers::context() {
+  return impl_->context;
 }
 
 void HttpServers::stop() {

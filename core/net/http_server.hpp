@@ -13,6 +13,10 @@
 
 #include "core/net/http.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace ato::net {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
@@ -43,9 +47,14 @@ class HttpServers {
   std::uint16_t listen(const ListenOptions& options, Handler handler);
 
   // Runs until stop() or SIGINT/SIGTERM; then closes the listeners and connections and returns.
-  // `on_signal` (optional) is told which signal ended the run.
-  void run(std::function<void(int)> on_signal = {});
+  // `on_signal` (optional) is told which signal ended the run. With `stop_on_signal` false the
+  // signal only calls `on_signal`, which is then responsible for calling stop() (a graceful
+  // shutdown that finishes work first); a second signal stops at once.
+  void run(std::function<void(int)> on_signal = {}, bool stop_on_signal = true);
   void stop();  // thread-safe
+
+  // The io_context the servers run on, for other work of the same process (one io_context).
+  boost::asio::io_context& context();
 
  private:
   struct Impl;

@@ -1,0 +1,45 @@
+// One collection run of an event service: read the feed after the service's cursor, page by page
+// until no @odata.nextLink, and store each page's events with the new cursor in one outbox
+// transaction, so a crash between pages loses nothing and collects nothing twice. A service's first
+// run starts at the feed's head (SAP sends no historic data) unless backfill is configured.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+
+#include "bridge/collect/feed_client.hpp"
+#include "bridge/outbox/outbox.hpp"
+
+namespace ato::bridge {
+
+struct CollectReport {
+  int pages = 0;
+  std::int64_t collected = 0;   // newly stored
+  std::int64_t duplicates = 0;  // already stored (a re-read after a crash)
+  std::int64_t cursor = 0;
+  bool started_at_head = false;  // first run without backfill: history skipped
+};
+
+struct CollectorHooks {
+  std::function<EpochMillis()> clock;
+  std::function<void()> stored;    // after each stored page: pushers may have work
+  std::function<bool()> stopping;  // stop between pages (shutdown)
+};
+
+class Collector {
+ public:
+  Collector(FeedClient& feed, Outbox& outbox, bool backfill, CollectorHooks hooks)
+      : feed_(feed), outbox_(outbox), backfill_(backfill), hooks_(std::move(hooks)) {}
+
+  // Throws FeedError (the feed) or OutboxError / DiskTroubleError (storing); what was stored stays.
+  boost::asio::awaitable<CollectReport> collect(Service service);
+
+ private:
+  FeedClient& feed_;
+  Outbox& outbox_;
+  bool backfill_;
+  CollectorHooks hooks_;
+};
+
+}  // namespace ato::bridge

@@ -1,0 +1,41 @@
+// The bridge's commands beyond `config`: run, check, status, tick, dead-letters. Each returns the
+// process exit code (config_commands.hpp) and writes to the given streams.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "bridge/config_commands.hpp"
+
+namespace ato::bridge {
+
+struct RunCommand {
+  std::string config_file;
+  bool backfill = false;  // overrides collect.backfill
+  std::string log_level;  // overrides log.level when set
+};
+// Foreground until SIGINT/SIGTERM; logs to stderr.
+int run_bridge(const RunCommand& command);
+
+// Configuration, token (and its scope), ATO feed, outbox: each printed OK/FAIL with the reason.
+int run_check(const std::string& config_file, std::ostream& out, std::ostream& err);
+
+int run_status(const std::string& config_file, bool json, std::ostream& out, std::ostream& err);
+
+int run_tick(const std::string& config_file, const std::string& service, std::ostream& out,
+             std::ostream& err);
+
+struct DeadLettersCommand {
+  enum class Action { List, Show, Requeue } action = Action::List;
+  std::string config_file;
+  std::optional<std::string> event_id;   // show, requeue one
+  std::optional<std::string> service;    // list, requeue --all: filter
+  std::optional<std::string> transport;  // list, requeue --all: filter
+  bool all = false;                      // requeue every matching dead letter
+  int limit = 100;
+  bool json = false;
+};
+int run_dead_letters(const DeadLettersCommand& command, std::ostream& out, std::ostream& err);
+
+}  // namespace ato::bridge

@@ -1,0 +1,266 @@
+// `ato-bridge check`, `status`, `tick` and `dead-letters`: short-lived commands beside a running
+// bridge (or none). They read the outbox directly (SQLite allows readers beside the one writer) and
+// talk to a running bridge through its admin endpoint.
+#include <fmt/format.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <ostream>
+
+#include "bridge/collect/feed_client.hpp"
+#include "bridge/commands.hpp"
+#include "bridge/push/token_cache.hpp"
+#include "bridge/runtime/run_file.hpp"
+#include "bridge/runtime/status.hpp"
+#include "core/json_writer.hpp"
+#include "core/log.hpp"
+
+namespace ato::bridge {
+namespace asio = boost::asio;
+
+namespace {
+
+// Runs one coroutine to completion on a private io_context (these commands are not servers).
+template <typename T>
+T run_sync(std::function<asio::awaitable<T>(asio::io_context&)> task) {
+  asio::io_context context;
+  auto future = asio::co_spawn(context, task(context), asio::use_future);
+  context.run();
+  return future.get();
+}
+
+net::ClientOptions tls_options(const BridgeConfig& config) {
+  net::ClientOptions options;
+  options.ca_file = config.ca_file;
+  options.verify = config.verify_tls;
+  options.timeout = std::min<std::chrono::milliseconds>(config.push.timeout, std::chrono::seconds(15));
+  return options;
+}
+
+std::optional<net::ClientResponse> call_admin(const RunInfo& bridge, const std::string& method,
+                                              const std::string& path) {
+  return run_sync<std::optional<net::ClientResponse>>(
+      [&](asio::io_context& context) -> asio::awaitable<std::optional<net::ClientResponse>> {
+        net::ClientOptions options;
+        options.timeout = std::chrono::seconds(5);
+        net::HttpClient client(context, options);
+        net::ClientRequest request;  // named: GCC 12 mishandles a braced temporary as a coroutine argument
+        request.method = method;
+        request.url = bridge.admin_url + path;
+        std::optional<net::ClientResponse> response;
+        try {
+          response = co_await client.send(std::move(request));
+        } catch (const net::HttpClientError&) {
+        }
+        co_return response;
+      });
+}
+
+OutboxOptions reader_options(const BridgeConfig& config) {
+  OutboxOptions options;
+  options.path = config.outbox_path;
+  options.durability_full = config.durability == Durability::Full;
+  return options;
+}
+
+std::optional<Service> service_named(const std::string& name) {
+  if (auto job = value_of(kJobNames, name); job && *job != Job::Retry)
+    return *job == Job::Export   ? Service::Export
+           : *job == Job::Import ? Service::Import
+                                 : Service::StatusChange;
+  return std::nullopt;
+}
+
+}  // namespace
+
+int run_check(const std::string& config_file, std::ostream& out, std::ostream& err) {
+  BridgeConfig config;
+  try {
+    config = load_config(config_file);
+  } catch (const std::exception& e) {
+    out << "FAIL  configuration: " << redact(e.what()) << "\n";
+    return kExitFailure;
+  }
+  out << "OK    configuration: " << config.config_file.string() << "\n";
+  for (const auto& w : config.warnings) out << "WARN  " << w << "\n";
+  bool ok = true;
+  run_sync<int>([&](asio::io_context& context) -> asio::awaitable<int> {
+    std::optional<net::HttpClient> client;
+    try {
+      client.emplace(context, tls_options(config));
+    } catch (const std::exception& e) {
+      out << "FAIL  TLS: " << redact(e.what()) << "\n";
+      ok = false;
+      co_return 0;
+    }
+    TokenCache tokens(*client, config.cloud_alm, now_epoch_millis);
+    try {
+      const TokenInfo token = co_await tokens.fetch();
+      out << "OK    Cloud ALM token from " << config.cloud_alm.token_endpoint << ": scope '" << token.scope
+          << "'\n";
+      if (token.scope.find("manage") == std::string::npos)
+        out << "WARN  the token carries no manage scope: Cloud ALM will refuse pushes with 403\n";
+    } catch (const std::exception& e) {
+      out << "FAIL  Cloud ALM token: " << redact(e.what()) << "\n";
+      ok = false;
+    }
+    FeedClient feed(*client, config.ato);
+    try {
+      const auto head = co_await feed.head(Service::Export);
+      out << "OK    ATO feed " << config.ato.feed_url << " as user '" << config.ato.user
+          << "': head sequence " << head << "\n";
+    } catch (const std::exception& e) {
+      out << "FAIL  ATO feed: " << redact(e.what()) << "\n";
+      ok = false;
+    }
+    co_return 0;
+  });
+  try {
+    Outbox outbox(reader_options(config));
+    out << "OK    outbox " << config.outbox_path.string() << " (schema " << outbox.schema_version() << ")\n";
+  } catch (const std::exception& e) {
+    out << "FAIL  outbox: " << redact(e.what()) << "\n";
+    ok = false;
+  }
+  if (!ok) err << "ato-bridge check: at least one check failed\n";
+  return ok ? kExitOk : kExitFailure;
+}
+
+int run_status(const std::string& config_file, bool json, std::ostream& out, std::ostream& err) {
+  try {
+    const BridgeConfig config = load_config(config_file);
+    std::string document;
+    if (auto bridge = find_running_bridge(config.outbox_path)) {
+      auto response = call_admin(*bridge, "GET", "/status");
+      if (response && response->status == 200) document = response->body;
+    }
+    if (document.empty()) {
+      Outbox outbox(reader_options(config));
+      document = status_json(config, outbox, nullptr, now_epoch_millis());
+    }
+    out << (json ? document + "\n" : status_text(document));
+    return kExitOk;
+  } catch (const std::exception& e) {
+    err << "ato-bridge status: error: " << redact(e.what()) << "\n";
+    return kExitFailure;
+  }
+}
+
+int run_tick(const std::string& config_file, const std::string& service, std::ostream& out,
+             std::ostream& err) {
+  try {
+    const BridgeConfig config = load_config(config_file);
+    const auto bridge = find_running_bridge(config.outbox_path);
+    if (!bridge) {
+      err << "ato-bridge tick: no running bridge uses the outbox " << config.outbox_path.string()
+          << " (start one with ato-bridge run --config " << config_file << ")\n";
+      return kExitFailure;
+    }
+    const auto response = call_admin(*bridge, "POST", "/tick/" + service);
+    if (!response) {
+      err << "ato-bridge tick: the bridge (pid " << bridge->pid << ") does not answer at "
+          << bridge->admin_url << "\n";
+      return kExitFailure;
+    }
+    if (response->status != 202) {
+      err << "ato-bridge tick: " << response->body << "\n";
+      return kExitFailure;
+    }
+    out << service << ": job runs now\n";
+    return kExitOk;
+  } catch (const std::exception& e) {
+    err << "ato-bridge tick: error: " << redact(e.what()) << "\n";
+    return kExitFailure;
+  }
+}
+
+namespace {
+
+void write_dead_letter(JsonWriter& json, const DeadLetter& d, bool with_payload) {
+  json.begin_object()
+      .field("eventId", d.event_id)
+      .field("service", to_string(d.service))
+      .field("sequence", d.sequence)
+      .field("transportId", d.transport_id)
+      .field("sourceSystem", d.source_system)
+      .field("attempts", d.attempts)
+      .field("enqueuedAt", format_iso8601_utc(d.enqueued_at))
+      .field("diedAt", format_iso8601_utc(d.died_at))
+      .field("reason", d.reason)
+      .key("errors")
+      .raw(d.errors.empty() ? "[]" : d.errors);
+  if (with_payload) json.key("event").raw(d.payload);
+  json.end_object();
+}
+
+DeadLetterFilter filter_of(const DeadLettersCommand& c) {
+  DeadLetterFilter filter;
+  if (c.service) {
+    filter.service = service_named(*c.service);
+    if (!filter.service)
+      throw std::runtime_error("--service: expected export, import or status_change, got '" + *c.service +
+                               "'");
+  }
+  filter.transport_id = c.transport;
+  filter.limit = c.limit;
+  return filter;
+}
+
+}  // namespace
+
+int run_dead_letters(const DeadLettersCommand& c, std::ostream& out, std::ostream& err) {
+  try {
+    const BridgeConfig config = load_config(c.config_file);
+    Outbox outbox(reader_options(config));
+    switch (c.action) {
+      case DeadLettersCommand::Action::List: {
+        const auto letters = outbox.dead_letters(filter_of(c));
+        if (c.json) {
+          std::string text;
+          JsonWriter json(text);
+          json.begin_array();
+          for (const auto& d : letters) write_dead_letter(json, d, false);
+          json.end_array();
+          out << text << "\n";
+          return kExitOk;
+        }
+        if (letters.empty()) out << "no dead letters\n";
+        for (const auto& d : letters)
+          out << fmt::format("{}  {:<13} {:<11} seq {:<8} attempts {:<3} {}  {}\n", d.event_id,
+                             to_string(d.service), d.transport_id, d.sequence, d.attempts,
+                             format_iso8601_utc(d.died_at), d.reason);
+        return kExitOk;
+      }
+      case DeadLettersCommand::Action::Show: {
+        const auto d = outbox.dead_letter(*c.event_id);
+        if (!d) {
+          err << "ato-bridge dead-letters show: no dead letter with eventId " << *c.event_id << "\n";
+          return kExitFailure;
+        }
+        std::string text;
+        JsonWriter json(text);
+        write_dead_letter(json, *d, true);
+        out << pretty_json(text) << "\n";
+        return kExitOk;
+      }
+      case DeadLettersCommand::Action::Requeue: {
+        const EpochMillis now = now_epoch_millis();
+        const int n =
+            c.event_id ? outbox.requeue_dead(*c.event_id, now) : outbox.requeue_dead(filter_of(c), now);
+        if (c.event_id && n == 0) {
+          err << "ato-bridge dead-letters requeue: no dead letter with eventId " << *c.event_id << "\n";
+          return kExitFailure;
+        }
+        out << "re-queued " << n << " dead letter(s): they go out with their service's next push\n";
+        return kExitOk;
+      }
+    }
+  } catch (const std::exception& e) {
+    err << "ato-bridge dead-letters: error: " << redact(e.what()) << "\n";
+    return kExitFailure;
+  }
+  return kExitFailure;
+}
+
+}  // namespace ato::bridge

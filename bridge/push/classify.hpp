@@ -1,0 +1,40 @@
+// What one push's answer means for each event in the package, as ../shared/design.md classifies it.
+// A pure function of the answer, so every rule is unit-tested without a network.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bridge/outbox/outbox.hpp"
+
+namespace ato::bridge {
+
+struct PushVerdict {
+  enum class Action {
+    Settle,        // apply `settlements` (one per event)
+    RefreshToken,  // 401: new token, send again without spending an attempt
+    Pause,         // 403: a configuration problem; release the events and stop pushing
+    Split,         // 413: send the package in halves
+  };
+  Action action = Action::Settle;
+  std::vector<Settlement> settlements;
+  std::string reason;                              // for Pause, and the log line of a failed push
+  bool cloud_alm_trouble = false;                  // counts against the circuit breaker (5xx, 429, no answer)
+  bool answered = true;                            // Cloud ALM answered (the breaker's probe succeeded)
+  int accepted = 0, duplicates = 0, rejected = 0;  // per-event results of a 2xx
+};
+
+// An HTTP answer. `retry_after` is the raw header value (may be empty).
+PushVerdict classify_answer(int status, std::string_view body, std::string_view retry_after,
+                            const std::vector<ClaimedEvent>& events, EpochMillis now);
+
+// No HTTP answer: timeout, refused, reset, TLS failure. Every event is retried.
+PushVerdict classify_no_answer(std::string_view problem, const std::vector<ClaimedEvent>& events);
+
+// A short, single-line rendering of a response body for messages and dead letters.
+std::string body_excerpt(std::string_view body, std::size_t limit = 2048);
+
+}  // namespace ato::bridge

@@ -1,0 +1,193 @@
+#include "bridge/push/pusher.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+
+#include "core/json_writer.hpp"
+#include "core/url.hpp"
+
+namespace ato::bridge {
+namespace asio = boost::asio;
+
+namespace {
+
+std::string new_package_id() {
+  thread_local boost::uuids::random_generator generate;
+  return boost::uuids::to_string(generate());
+}
+
+const std::string& path_of(const BridgeConfig& config, Service service) {
+  switch (service) {
+    case Service::Export:
+      return config.export_service.path;
+    case Service::Import:
+      return config.import_service.path;
+    case Service::StatusChange:
+      break;
+  }
+  return config.status_change_service.path;
+}
+
+std::vector<Settlement> retry_all(const std::vector<ClaimedEvent>& events, int status,
+                                  const std::string& why) {
+  std::vector<Settlement> out;
+  for (const auto& e : events) out.push_back(Settlement::retry(e.id, status, why));
+  return out;
+}
+
+std::vector<Settlement> release_all(const std::vector<ClaimedEvent>& events) {
+  std::vector<Settlement> out;
+  for (const auto& e : events) out.push_back(Settlement::release(e.id));
+  return out;
+}
+
+}  // namespace
+
+std::string push_url(const CommunicationSystem& system, const std::string& path) {
+  auto parsed = parse_http_url(system.host);
+  if (auto* url = std::get_if<HttpUrl>(&parsed)) {
+    url->port = system.port;
+    return url->origin() + path;
+  }
+  return system.host + path;
+}
+
+std::string package_body(const std::string& package_id, Service service, EpochMillis sent_at,
+                         const std::vector<ClaimedEvent>& events) {
+  std::size_t size = 128;
+  for (const auto& e : events) size += e.payload.size() + 1;
+  std::string out;
+  out.reserve(size);
+  out += R"({"packageId":")";
+  out += package_id;
+  out += R"(","service":")";
+  out += to_string(service);
+  out += R"(","sentAt":")";
+  out += format_iso8601_utc(sent_at);
+  out += R"(","events":[)";
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i) out += ',';
+    out += events[i].payload;
+  }
+  out += "]}";
+  return out;
+}
+
+Pusher::Pusher(net::HttpClient& client, TokenCache& tokens, Outbox& outbox, const BridgeConfig& config,
+               std::function<EpochMillis()> clock)
+    : client_(client), tokens_(tokens), outbox_(outbox), config_(config), clock_(std::move(clock)) {}
+
+asio::awaitable<PushOutcome> Pusher::push(const ClaimedPackage& package) {
+  PushOutcome outcome;
+  if (!package.events.empty()) co_await push_events(package.events, package.lease_token, outcome);
+  co_return outcome;
+}
+
+void Pusher::settle(std::int64_t lease_token, const std::vector<ClaimedEvent>& events,
+                    const PushVerdict& verdict, PushOutcome& outcome) {
+  const auto result = outbox_.settle(lease_token, verdict.settlements, clock_(), config_.retry_policy);
+  outcome.settled.done += result.done;
+  outcome.settled.retryable += result.retryable;
+  outcome.settled.dead += result.dead;
+  outcome.settled.released += result.released;
+  outcome.settled.stale += result.stale;
+  for (std::size_t i = 0; i < verdict.settlements.size() && i < events.size(); ++i)
+    if (verdict.settlements[i].kind == Settlement::Kind::Done)
+      outcome.done_enqueued_at.push_back(events[i].enqueued_at);
+}
+
+asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, std::int64_t lease_token,
+                                          PushOutcome& outcome) {
+  const Service service = events.front().service;
+  const std::string url = push_url(config_.cloud_alm, path_of(config_, service));
+  const std::string body = package_body(new_package_id(), service, clock_(), events);
+  for (int round = 0;; ++round) {
+    std::string authorization;
+    try {
+      authorization = co_await tokens_.authorization();
+    } catch (const TokenError& e) {
+      // Nothing was sent: the events go back without spending an attempt.
+      PushVerdict verdict;
+      verdict.settlements = release_all(events);
+      outcome.problem = e.what();
+      outcome.paused = e.kind() == TokenError::Kind::BadCredentials;
+      outcome.cloud_alm_trouble = e.kind() == TokenError::Kind::Unreachable;
+      settle(lease_token, events, verdict, outcome);
+      co_return;
+    }
+    net::ClientRequest request;
+    request.method = "POST";
+    request.url = url;
+    request.headers = {{"Authorization", authorization},
+                       {"Content-Type", "application/json"},
+                       {"Accept", "application/json"}};
+    request.body = body;
+    PushVerdict verdict;
+    const auto started = std::chrono::steady_clock::now();
+    ++outcome.requests;
+    try {
+      const auto response = co_await client_.send(std::move(request));
+      outcome.request_latencies.push_back(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+      outcome.last_status = response.status;
+      outcome.answered = true;
+      verdict =
+          classify_answer(response.status, response.body, response.header("Retry-After"), events, clock_());
+    } catch (const net::HttpClientError& e) {
+      outcome.last_status = 0;
+      if (e.kind() == net::HttpClientError::Kind::Cancelled) {  // shutting down: not the events' fault
+        PushVerdict released;
+        released.settlements = release_all(events);
+        settle(lease_token, events, released, outcome);
+        co_return;
+      }
+      verdict = classify_no_answer(e.what(), events);
+    }
+    outcome.cloud_alm_trouble = outcome.cloud_alm_trouble || verdict.cloud_alm_trouble;
+    switch (verdict.action) {
+      case PushVerdict::Action::RefreshToken:
+        if (round == 0) {
+          tokens_.invalidate(authorization);
+          outcome.token_refreshed = true;
+          continue;
+        }
+        verdict.settlements =
+            retry_all(events, 401, "Cloud ALM refused a freshly fetched token: " + verdict.reason);
+        break;
+      case PushVerdict::Action::Pause:
+        outcome.paused = true;
+        outcome.problem = verdict.reason;
+        break;
+      case PushVerdict::Action::Split: {
+        spdlog::info("{}: Cloud ALM found a package of {} events too large (413); sending it in halves",
+                     to_string(service), events.size());
+        const auto half = events.begin() + static_cast<std::ptrdiff_t>(events.size() / 2);
+        std::vector<ClaimedEvent> second(std::make_move_iterator(half),
+                                         std::make_move_iterator(events.end()));
+        events.erase(half, events.end());
+        co_await push_events(std::move(events), lease_token, outcome);
+        if (!outcome.paused)
+          co_await push_events(std::move(second), lease_token, outcome);
+        else {
+          PushVerdict released;
+          released.settlements = release_all(second);
+          settle(lease_token, second, released, outcome);
+        }
+        co_return;
+      }
+      case PushVerdict::Action::Settle:
+        break;
+    }
+    if (verdict.action != PushVerdict::Action::Pause && !verdict.reason.empty())
+      outcome.problem = verdict.reason;
+    outcome.accepted += verdict.accepted;
+    outcome.duplicates += verdict.duplicates;
+    outcome.rejected += verdict.rejected;
+    settle(lease_token, events, verdict, outcome);
+    co_return;
+  }
+}
+
+}  // namespace ato::bridge

@@ -1,0 +1,63 @@
+// Sends one claimed package to Cloud ALM and settles every event in it by the answer: the token
+// from the cache (401: a fresh one and the same package once more, no attempt spent), per-event
+// results on 2xx, 413 split in halves, 403 a pause (events released), everything else as
+// classify.hpp says. The caller owns scheduling, the circuit breaker and the pause.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "bridge/config.hpp"
+#include "bridge/outbox/outbox.hpp"
+#include "bridge/push/classify.hpp"
+#include "bridge/push/token_cache.hpp"
+#include "core/net/http_client.hpp"
+
+namespace ato::bridge {
+
+struct PushOutcome {
+  SettleResult settled;
+  std::int64_t accepted = 0, duplicates = 0, rejected = 0;
+  int requests = 0;
+  int last_status = 0;  // 0: no HTTP answer
+  bool paused = false;  // 403 or refused client credentials: stop pushing
+  std::string problem;  // the pause reason, or what went wrong with the last request
+  bool cloud_alm_trouble = false;
+  bool answered = false;  // Cloud ALM answered at least once (the breaker's probe got through)
+  bool token_refreshed = false;
+  std::vector<std::chrono::microseconds> request_latencies;
+  std::vector<EpochMillis> done_enqueued_at;  // for collection-to-acceptance latency
+};
+
+// The URL a service's packages go to: the communication system's host and port, and the path.
+std::string push_url(const CommunicationSystem& system, const std::string& path);
+
+// The JSON of a package, built from the events' stored JSON without re-parsing it.
+std::string package_body(const std::string& package_id, Service service, EpochMillis sent_at,
+                         const std::vector<ClaimedEvent>& events);
+
+class Pusher {
+ public:
+  Pusher(net::HttpClient& client, TokenCache& tokens, Outbox& outbox, const BridgeConfig& config,
+         std::function<EpochMillis()> clock);
+
+  // Throws OutboxError when settling fails (the events stay leased and are rescued later).
+  boost::asio::awaitable<PushOutcome> push(const ClaimedPackage& package);
+
+ private:
+  boost::asio::awaitable<void> push_events(std::vector<ClaimedEvent> events, std::int64_t lease_token,
+                                           PushOutcome& outcome);
+  void settle(std::int64_t lease_token, const std::vector<ClaimedEvent>& events, const PushVerdict& verdict,
+              PushOutcome& outcome);
+
+  net::HttpClient& client_;
+  TokenCache& tokens_;
+  Outbox& outbox_;
+  const BridgeConfig& config_;
+  std::function<EpochMillis()> clock_;
+};
+
+}  // namespace ato::bridge

@@ -1,0 +1,66 @@
+// The OAuth 2.0 client-credentials token for Cloud ALM: fetched from the service key's token
+// endpoint on first need, refreshed shortly before it expires, shared by every push (one fetch at a
+// time however many pushes wait), and never logged: every token is registered with the redactor.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "bridge/config.hpp"
+#include "core/net/http_client.hpp"
+
+namespace ato::bridge {
+
+// The token endpoint did not give a token. what() says why and what to check; never a secret.
+class TokenError : public std::runtime_error {
+ public:
+  enum class Kind { BadCredentials, Refused, Unreachable };
+  TokenError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+struct TokenInfo {
+  std::string scope;  // as granted, space-separated
+  EpochMillis expires_at = 0;
+};
+
+class TokenCache {
+ public:
+  TokenCache(net::HttpClient& client, const CommunicationSystem& system, std::function<EpochMillis()> clock);
+  ~TokenCache();
+
+  // "Bearer <token>", fetching or refreshing first when needed. Throws TokenError.
+  boost::asio::awaitable<std::string> authorization();
+  // Cloud ALM refused `authorization` (401): the next call fetches a new token. A token already
+  // replaced by another push's refresh is left alone.
+  void invalidate(const std::string& authorization);
+  // Forget the token (e.g. scopes may have changed while pushing was paused).
+  void forget() { authorization_.clear(); }
+  // Fetches a token now (for `check`) and says what was granted.
+  boost::asio::awaitable<TokenInfo> fetch();
+
+  int fetches() const { return fetches_; }
+  const TokenInfo& current() const { return info_; }
+
+ private:
+  boost::asio::awaitable<void> refresh();
+
+  net::HttpClient& client_;
+  const CommunicationSystem& system_;
+  std::function<EpochMillis()> clock_;
+  std::string authorization_;
+  TokenInfo info_;
+  EpochMillis refresh_at_ = 0;
+  int fetches_ = 0;
+  struct Waiters;
+  std::unique_ptr<Waiters> waiters_;  // pushes waiting for a fetch in progress
+};
+
+}  // namespace ato::bridge

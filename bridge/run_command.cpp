@@ -1,0 +1,92 @@
+// `ato-bridge run`: the bridge in the foreground, on one io_context thread.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include "bridge/commands.hpp"
+#include "bridge/runtime/admin.hpp"
+#include "bridge/runtime/engine.hpp"
+#include "bridge/runtime/run_file.hpp"
+#include "core/log.hpp"
+#include "core/net/http_server.hpp"
+
+namespace ato::bridge {
+
+namespace {
+
+constexpr std::chrono::seconds kShutdownGrace{3};
+
+net::ListenOptions admin_listen_options(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  net::ListenOptions options;
+  options.address = listen.substr(0, colon);
+  if (options.address.size() >= 2 && options.address.front() == '[')
+    options.address = options.address.substr(1, options.address.size() - 2);
+  if (options.address == "localhost") options.address = "127.0.0.1";
+  options.port = static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)));
+  options.idle_timeout = std::chrono::seconds(10);
+  options.write_timeout = std::chrono::seconds(10);
+  options.max_body_bytes = 64 * 1024;
+  return options;
+}
+
+OutboxOptions outbox_options(const BridgeConfig& config) {
+  OutboxOptions options;
+  options.path = config.outbox_path;
+  options.durability_full = config.durability == Durability::Full;
+  return options;
+}
+
+}  // namespace
+
+int run_bridge(const RunCommand& command) {
+  BridgeConfig config;
+  try {
+    config = load_config(command.config_file);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ato-bridge run: error: %s\n", redact(e.what()).c_str());
+    return kExitFailure;
+  }
+  if (command.backfill) config.backfill = true;
+  if (!command.log_level.empty()) config.log.level = command.log_level;
+  config.log.name = "bridge";
+  setup_logging(config.log);
+  for (const auto& warning : config.warnings) spdlog::warn("configuration: {}", warning);
+  try {
+    InstanceLock lock(config.outbox_path);
+    Outbox outbox(outbox_options(config));
+    net::HttpServers servers(1);
+    Engine engine(servers.context(), config, outbox);
+    const auto admin = admin_listen_options(config.admin_listen);
+    const auto port = servers.listen(admin, [&](const net::HttpRequest& request) {
+      return handle_admin(request, config, outbox, engine);
+    });
+    const std::string admin_url = "http://" + admin.address + ":" + std::to_string(port);
+    spdlog::info("ato-bridge {} starting: outbox {}, Cloud ALM {}, ATO feed {}, admin {}{}", ATO_VERSION,
+                 config.outbox_path.string(), config.cloud_alm.host, config.ato.feed_url, admin_url,
+                 config.backfill ? ", backfill (history is collected)" : "");
+    engine.start();
+    write_run_file(config.outbox_path, {static_cast<int>(::getpid()), admin_url});
+    servers.run(
+        [&](int signal) {
+          spdlog::info(
+              "{}: stopping: no more collecting; pushes in flight get {} s, then their events go back "
+              "to the outbox (a second signal stops at once)",
+              signal == SIGINT ? "SIGINT" : "SIGTERM", kShutdownGrace.count());
+          engine.stop(kShutdownGrace, [&] { servers.stop(); });
+        },
+        false);
+    remove_run_file(config.outbox_path);
+    const auto counts = outbox.counts();
+    spdlog::info("stopped: outbox holds {} pending, {} retryable, {} dead letters; nothing in flight is lost",
+                 counts.total(EventState::Pending), counts.total(EventState::Retryable),
+                 counts.total(EventState::Dead));
+    return kExitOk;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kExitFailure;
+  }
+}
+
+}  // namespace ato::bridge

@@ -1,0 +1,58 @@
+#include "bridge/runtime/admin.hpp"
+
+#include "bridge/runtime/metrics.hpp"
+#include "bridge/runtime/status.hpp"
+#include "core/json_writer.hpp"
+
+namespace ato::bridge {
+
+namespace {
+
+net::HttpResponse json_message(int status, std::string_view key, std::string_view value) {
+  std::string body;
+  JsonWriter(body).begin_object().field(key, value).end_object();
+  return net::HttpResponse::json(status, std::move(body));
+}
+
+net::HttpResponse readiness(const EngineState& state) {
+  const auto reasons = not_ready_reasons(state);
+  std::string body;
+  JsonWriter json(body);
+  json.begin_object().field("ready", reasons.empty()).key("reasons").begin_array();
+  for (const auto& r : reasons) json.value(r);
+  json.end_array().end_object();
+  return net::HttpResponse::json(reasons.empty() ? 200 : 503, std::move(body));
+}
+
+}  // namespace
+
+net::HttpResponse handle_admin(const net::HttpRequest& request, const BridgeConfig& config,
+                               const Outbox& outbox, Engine& engine) {
+  const bool get = request.method == "GET";
+  try {
+    if (get && request.path == "/healthz") return json_message(200, "status", "ok");
+    if (get && request.path == "/readyz") return readiness(engine.state());
+    if (get && request.path == "/status")
+      return net::HttpResponse::json(200, status_json(config, outbox, &engine.state(), now_epoch_millis()));
+    if (get && request.path == "/metrics") {
+      net::HttpResponse res;
+      res.body = prometheus_metrics(outbox, engine.state(), now_epoch_millis());
+      res.header("Content-Type", kPrometheusContentType);
+      return res;
+    }
+    if (request.path.starts_with("/tick/")) {
+      if (request.method != "POST") return json_message(405, "error", "use POST");
+      const auto name = std::string_view(request.path).substr(6);
+      const auto job = value_of(kJobNames, name);
+      if (!job) return json_message(404, "error", "unknown service; " + one_of(kJobNames));
+      if (!engine.tick(*job)) return json_message(409, "error", std::string(name) + " is inactive");
+      return json_message(202, "ticked", name);
+    }
+  } catch (const OutboxError& e) {
+    return json_message(503, "error", e.what());
+  }
+  return json_message(404, "error",
+                      "no such endpoint: /healthz, /readyz, /status, /metrics, POST /tick/SERVICE");
+}
+
+}  // namespace ato::bridge

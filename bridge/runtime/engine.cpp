@@ -1,0 +1,443 @@
+#include "bridge/runtime/engine.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <set>
+
+#include "bridge/collect/collector.hpp"
+#include "bridge/push/pusher.hpp"
+
+namespace ato::bridge {
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+// Wakes coroutines waiting for work. A waiter passes the generation it saw before it last looked
+// for work, so a notification that came meanwhile is never lost; every wait is bounded.
+class Signal {
+ public:
+  std::uint64_t generation() const { return generation_; }
+
+  asio::awaitable<void> wait(std::uint64_t seen, milliseconds timeout) {
+    if (seen != generation_ || timeout.count() <= 0) co_return;
+    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+    waiting_.insert(&timer);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    waiting_.erase(&timer);
+  }
+
+  void notify() {
+    ++generation_;
+    for (auto* timer : waiting_) timer->cancel();
+  }
+
+ private:
+  std::uint64_t generation_ = 0;
+  std::set<asio::steady_timer*> waiting_;
+};
+
+const OutboundService& settings_of(const BridgeConfig& c, Job job) {
+  switch (job) {
+    case Job::Export:
+      return c.export_service;
+    case Job::Import:
+      return c.import_service;
+    case Job::StatusChange:
+      return c.status_change_service;
+    case Job::Retry:
+      break;
+  }
+  return c.retry_service;
+}
+
+Service service_of(Job job) {
+  return job == Job::Export ? Service::Export : job == Job::Import ? Service::Import : Service::StatusChange;
+}
+
+net::ClientOptions client_options(const BridgeConfig& c) {
+  net::ClientOptions options;
+  options.ca_file = c.ca_file;
+  options.verify = c.verify_tls;
+  options.timeout = c.push.timeout;
+  options.max_idle_per_origin = static_cast<std::size_t>(c.push.connections) + 1;
+  return options;
+}
+
+constexpr milliseconds kIdlePoll{1000};  // how often idle workers look again without a wake-up
+
+}  // namespace
+
+struct Engine::Impl {
+  Impl(asio::io_context& context, const BridgeConfig& config, Outbox& outbox)
+      : context(context),
+        config(config),
+        outbox(outbox),
+        feed_http(context, client_options(config)),
+        alm_http(context, client_options(config)),
+        tokens(alm_http, config.cloud_alm, now_epoch_millis),
+        feed(feed_http, config.ato),
+        collector(feed, outbox, config.backfill,
+                  {now_epoch_millis, [this] { work.notify(); }, [this] { return state.stopping; }}),
+        pusher(alm_http, tokens, outbox, config, now_epoch_millis) {
+    for (Job job : {Job::Export, Job::Import, Job::StatusChange})
+      if (settings_of(config, job).active) active_services.push_back(service_of(job));
+  }
+
+  asio::io_context& context;
+  const BridgeConfig& config;
+  Outbox& outbox;
+  net::HttpClient feed_http;  // separate clients: shutdown cancels the feed at once, pushes later
+  net::HttpClient alm_http;
+  TokenCache tokens;
+  FeedClient feed;
+  Collector collector;
+  Pusher pusher;
+  EngineState state;
+  std::vector<Service> active_services;
+  Signal work;                        // new claimable events, a settled package, a lifted pause
+  std::map<Job, Signal> job_wakeups;  // ticks and stop
+  std::map<Job, bool> tick_requested;
+  bool retry_round = false;      // the retry job said: due retryable events may go
+  bool probe_allowed = false;    // while paused: one package may test whether the cause is gone
+  std::size_t next_service = 0;  // round robin among the services
+  int running = 0;               // coroutines alive; stop() completes at zero
+  std::function<void()> on_stopped;
+
+  // Counts a coroutine as alive for the graceful stop.
+  struct Alive {
+    Impl& impl;
+    explicit Alive(Impl& i) : impl(i) { ++impl.running; }
+    ~Alive() {
+      if (--impl.running == 0 && impl.state.stopping && impl.on_stopped)
+        asio::post(impl.context, std::exchange(impl.on_stopped, nullptr));
+    }
+  };
+
+  void spawn(asio::awaitable<void> task, const char* what) {
+    asio::co_spawn(context, std::move(task), [what](std::exception_ptr error) {
+      if (!error) return;
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        spdlog::critical("{} ended unexpectedly: {}", what, e.what());
+      }
+    });
+  }
+
+  milliseconds lease() const {
+    return std::max<milliseconds>(std::chrono::minutes(2), config.push.timeout * 6);
+  }
+
+  // ---- jobs -------------------------------------------------------------------------------------
+
+  asio::awaitable<void> job_loop(Job job) {
+    Alive alive(*this);
+    JobCounters& counters = state.jobs[job];
+    const milliseconds every = settings_of(config, job).run_every;
+    EpochMillis next = now_epoch_millis();
+    while (!state.stopping) {
+      counters.next_run_at = next;
+      while (!state.stopping && !tick_requested[job] && now_epoch_millis() < next) {
+        const auto seen = job_wakeups[job].generation();
+        co_await job_wakeups[job].wait(seen, milliseconds(next - now_epoch_millis()));
+      }
+      if (state.stopping) break;
+      const bool scheduled = !tick_requested[job];
+      tick_requested[job] = false;
+      counters.last_run_at = now_epoch_millis();
+      ++counters.runs;
+      if (job == Job::Retry)
+        run_retry(counters);
+      else
+        co_await run_collect(job, counters);
+      // The next slot of the schedule: no drift, and a run that overran skips what it missed.
+      if (scheduled) {
+        next += every.count();
+        const EpochMillis now = now_epoch_millis();
+        if (next <= now) next += ((now - next) / every.count() + 1) * every.count();
+      }
+    }
+    counters.next_run_at.reset();
+  }
+
+  asio::awaitable<void> run_collect(Job job, JobCounters& counters) {
+    const Service service = service_of(job);
+    try {
+      const CollectReport report = co_await collector.collect(service);
+      counters.collected += report.collected;
+      counters.last_poll_ok_at = now_epoch_millis();
+      counters.last_result =
+          report.started_at_head
+              ? fmt::format("first run: started at the feed's head {} (no history)", report.cursor)
+              : fmt::format("collected {} new events in {} page(s), cursor {}", report.collected,
+                            report.pages, report.cursor);
+      if (report.collected > 0)
+        spdlog::info("{}: collected {} events (cursor {})", name_of(kJobNames, job), report.collected,
+                     report.cursor);
+      if (state.disk_trouble) {
+        spdlog::info("outbox writable again: collecting and pushing resume");
+        state.disk_trouble.reset();
+      }
+    } catch (const FeedError& e) {
+      fail(counters, job, e.what(), e.retry_soon() ? spdlog::level::warn : spdlog::level::err);
+    } catch (const DiskTroubleError& e) {
+      disk_trouble(e.what());
+      fail(counters, job, e.what(), spdlog::level::err);
+    } catch (const OutboxError& e) {
+      fail(counters, job, e.what(), spdlog::level::err);
+    }
+    work.notify();
+  }
+
+  void fail(JobCounters& counters, Job job, const std::string& why, spdlog::level::level_enum level) {
+    ++counters.failed_runs;
+    counters.last_result = "failed: " + why;
+    if (!state.stopping) spdlog::log(level, "{}: run failed: {}", name_of(kJobNames, job), why);
+  }
+
+  void disk_trouble(const std::string& why) {
+    if (!state.disk_trouble)
+      spdlog::error(
+          "outbox cannot write ({}): collecting stops and the bridge reports not ready; what is "
+          "stored is kept, and work resumes once the outbox can write again",
+          why);
+    state.disk_trouble = why;
+  }
+
+  void run_retry(JobCounters& counters) {
+    const EpochMillis now = now_epoch_millis();
+    try {
+      const int rescued = outbox.rescue_expired(now);
+      if (rescued > 0)
+        spdlog::warn("retry: {} events were in flight past their lease; they go again", rescued);
+      const auto removed = outbox.delete_done_before(now - config.keep_done_for.count());
+      if (removed > 0)
+        spdlog::debug("retry: deleted {} events delivered more than {} ago", removed,
+                      format_duration(config.keep_done_for));
+      if (state.disk_trouble) {
+        state.disk_trouble.reset();
+        spdlog::info("outbox writable again: collecting and pushing resume");
+      }
+    } catch (const DiskTroubleError& e) {
+      disk_trouble(e.what());
+    } catch (const OutboxError& e) {
+      spdlog::error("retry: {}", e.what());
+    }
+    if (state.paused) {
+      spdlog::info("retry: pushing is paused ({}); one package tests whether the cause is gone",
+                   *state.paused);
+      tokens.forget();  // a scope assigned meanwhile is only in a new token
+      probe_allowed = true;
+    }
+    retry_round = true;
+    counters.last_result = state.paused ? "paused: probing" : "re-sending due retryable events";
+    work.notify();
+  }
+
+  // ---- push workers -----------------------------------------------------------------------------
+
+  std::optional<ClaimedPackage> claim_next(EpochMillis now) {
+    if (active_services.empty()) return std::nullopt;
+    const std::int64_t watermark = outbox.low_watermark(active_services);
+    const std::size_t n = active_services.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const Service service = active_services[(next_service + i) % n];
+      ClaimedPackage package =
+          outbox.claim({service, ClaimFrom::Pending, settings_of(config, job_of(service)).package_size, now,
+                        lease(), watermark});
+      if (!package.events.empty()) {
+        next_service = (next_service + i + 1) % n;
+        return package;
+      }
+    }
+    if (!retry_round || !config.retry_service.active) return std::nullopt;
+    for (Service service : active_services) {
+      ClaimedPackage package = outbox.claim(
+          {service, ClaimFrom::Retryable, config.retry_service.package_size, now, lease(), watermark});
+      if (!package.events.empty()) {
+        package.lease_token = -package.lease_token;  // marks a retry-job package for accounting
+        return package;
+      }
+    }
+    retry_round = false;  // nothing due: until the retry job's next run
+    return std::nullopt;
+  }
+
+  asio::awaitable<void> worker() {
+    Alive alive(*this);
+    while (!state.stopping) {
+      const auto seen = work.generation();
+      const EpochMillis now = now_epoch_millis();
+      if (state.paused && !probe_allowed) {
+        co_await work.wait(seen, kIdlePoll);
+        continue;
+      }
+      if (!state.breaker.would_allow(now)) {
+        const auto until = state.breaker.state() == CircuitBreaker::State::Open
+                               ? milliseconds(state.breaker.reopens_at() - now)
+                               : kIdlePoll;
+        co_await work.wait(seen, std::min(until, kIdlePoll));
+        continue;
+      }
+      std::optional<ClaimedPackage> package;
+      try {
+        package = claim_next(now);
+      } catch (const DiskTroubleError& e) {
+        disk_trouble(e.what());
+      } catch (const OutboxError& e) {
+        spdlog::error("push: {}", e.what());
+      }
+      if (!package) {
+        co_await work.wait(seen, kIdlePoll);
+        continue;
+      }
+      const bool from_retry = package->lease_token < 0;
+      package->lease_token = std::abs(package->lease_token);
+      const bool probing = state.paused.has_value();
+      probe_allowed = false;
+      state.breaker.allow(now_epoch_millis());
+      co_await push(*package, from_retry, probing);
+    }
+  }
+
+  asio::awaitable<void> push(const ClaimedPackage& package, bool from_retry, bool probing) {
+    PushOutcome outcome;
+    try {
+      outcome = co_await pusher.push(package);
+    } catch (const DiskTroubleError& e) {
+      disk_trouble(e.what());  // the events stay leased; the retry job rescues them
+      co_return;
+    } catch (const OutboxError& e) {
+      spdlog::error("push: {}", e.what());
+      co_return;
+    }
+    account(package, outcome, from_retry, probing);
+  }
+
+  void account(const ClaimedPackage& package, const PushOutcome& outcome, bool from_retry, bool probing) {
+    const Service service = package.events.front().service;
+    const EpochMillis now = now_epoch_millis();
+    for (JobCounters* c : {&state.jobs[job_of(service)], from_retry ? &state.jobs[Job::Retry] : nullptr}) {
+      if (!c) continue;
+      ++c->packages;
+      c->accepted += outcome.accepted;
+      c->duplicates += outcome.duplicates;
+      c->rejected += outcome.rejected;
+      c->retried += outcome.settled.retryable;
+      c->dead_lettered += outcome.settled.dead;
+      c->released += outcome.settled.released;
+      if (outcome.settled.done > 0) c->last_push_ok_at = now;
+    }
+    state.requests_by_status[outcome.last_status] += outcome.requests;
+    for (auto latency : outcome.request_latencies) state.push_latency.record(latency);
+    for (EpochMillis enqueued : outcome.done_enqueued_at)
+      state.acceptance_latency.record(std::chrono::milliseconds(now - enqueued));
+    state.token_fetches = tokens.fetches();
+    update_breaker(outcome);
+    update_pause(outcome, probing);
+    const auto what = fmt::format("{} package of {} events", to_string(service), package.events.size());
+    if (outcome.settled.dead > 0)
+      spdlog::warn("{}: {} events dead-lettered: {} (see `ato-bridge dead-letters list`)", what,
+                   outcome.settled.dead, outcome.problem);
+    if (outcome.settled.retryable > 0)
+      spdlog::warn("{}: {} events will be retried by the retry job: {}", what, outcome.settled.retryable,
+                   outcome.problem);
+    spdlog::debug("{}: HTTP {}, {} accepted, {} duplicates, {} rejected", what, outcome.last_status,
+                  outcome.accepted, outcome.duplicates, outcome.rejected);
+    if (outcome.settled.done + outcome.settled.dead + outcome.settled.released > 0) work.notify();
+  }
+
+  void update_breaker(const PushOutcome& outcome) {
+    const auto before = state.breaker.state();
+    if (outcome.cloud_alm_trouble)
+      state.breaker.on_failure(now_epoch_millis());
+    else if (outcome.answered)
+      state.breaker.on_success();
+    const auto after = state.breaker.state();
+    if (before == after) return;
+    if (after == CircuitBreaker::State::Open)
+      spdlog::warn("circuit breaker open: Cloud ALM is failing ({}); pushing waits until {}, then one probe",
+                   outcome.problem, format_iso8601_utc(state.breaker.reopens_at()));
+    else if (after == CircuitBreaker::State::Closed)
+      spdlog::info("circuit breaker closed: Cloud ALM answers again");
+  }
+
+  void update_pause(const PushOutcome& outcome, bool probing) {
+    if (outcome.paused) {
+      if (!state.paused)
+        spdlog::error(
+            "pushing paused: {}. Events stay queued; the retry job checks on every run whether the "
+            "cause is gone.",
+            outcome.problem);
+      state.paused = outcome.problem;
+    } else if (probing && outcome.answered && state.paused) {
+      spdlog::info("pushing resumed: Cloud ALM accepts the pushes again");
+      state.paused.reset();
+      work.notify();
+    }
+  }
+};
+
+Engine::Engine(asio::io_context& context, const BridgeConfig& config, Outbox& outbox)
+    : impl_(std::make_unique<Impl>(context, config, outbox)) {}
+Engine::~Engine() = default;
+
+void Engine::start() {
+  auto& s = impl_->state;
+  s.started_at = now_epoch_millis();
+  s.pid = static_cast<int>(::getpid());
+  const int rescued = impl_->outbox.rescue_all_in_flight(s.started_at);
+  if (rescued > 0)
+    spdlog::warn(
+        "{} events were in flight when the bridge last stopped; they go again (Cloud ALM deduplicates)",
+        rescued);
+  for (Job job : {Job::Export, Job::Import, Job::StatusChange, Job::Retry}) {
+    auto& counters = s.jobs[job];
+    if (!settings_of(impl_->config, job).active) {
+      counters.last_result = "inactive: collects and sends nothing";
+      spdlog::info("{}: inactive (collects and sends nothing)", name_of(kJobNames, job));
+      continue;
+    }
+    impl_->spawn(impl_->job_loop(job), "a job");
+  }
+  for (int i = 0; i < impl_->config.push.connections; ++i) impl_->spawn(impl_->worker(), "a push worker");
+}
+
+bool Engine::tick(Job job) {
+  if (!settings_of(impl_->config, job).active) return false;
+  impl_->tick_requested[job] = true;
+  impl_->job_wakeups[job].notify();
+  return true;
+}
+
+void Engine::stop(milliseconds grace, std::function<void()> done) {
+  auto& impl = *impl_;
+  if (impl.state.stopping) return;
+  impl.state.stopping = true;
+  impl.on_stopped = std::move(done);
+  impl.feed_http.cancel_all();
+  for (auto& [job, signal] : impl.job_wakeups) signal.notify();
+  impl.work.notify();
+  auto timer = std::make_shared<asio::steady_timer>(impl.context, grace);
+  timer->async_wait([&impl, timer](const boost::system::error_code&) { impl.alm_http.cancel_all(); });
+  if (impl.running == 0 && impl.on_stopped) asio::post(impl.context, std::exchange(impl.on_stopped, nullptr));
+}
+
+const EngineState& Engine::state() {
+  impl_->state.token_fetches = impl_->tokens.fetches();
+  return impl_->state;
+}
+
+}  // namespace ato::bridge

@@ -1,0 +1,47 @@
+// The running bridge: the jobs of the four outbound services on their schedules, the push workers
+// and the state status and metrics report. Everything runs as coroutines on one io_context thread;
+// the outbox is the only shared state, so a crash anywhere loses nothing.
+//
+//   export / import / status-change job (every run_every): collect the feed -> outbox, wake pushers
+//   retry job (every run_every): rescue expired leases, let due retryable events go again, probe a
+//                                pause, delete old delivered events
+//   push workers (push.connections): claim a package -> push -> settle, as long as there is work
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "bridge/config.hpp"
+#include "bridge/outbox/outbox.hpp"
+#include "bridge/runtime/engine_state.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace ato::bridge {
+
+class Engine {
+ public:
+  // Throws std::runtime_error when the TLS settings cannot be used (e.g. an unreadable CA file).
+  Engine(boost::asio::io_context& context, const BridgeConfig& config, Outbox& outbox);
+  ~Engine();
+
+  // Rescues what a previous run left in flight, then starts the jobs (each runs once at once) and
+  // the workers.
+  void start();
+  // Runs the job now instead of at its next slot. False when the job is inactive.
+  bool tick(Job job);
+  // Graceful stop: collecting stops at once; pushes in flight get `grace` to finish, then they are
+  // cancelled and their events released without spending an attempt. `done` runs when all is quiet.
+  void stop(std::chrono::milliseconds grace, std::function<void()> done);
+
+  const EngineState& state();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ato::bridge

@@ -1,0 +1,50 @@
+// What a running bridge knows about itself beyond the outbox: per job runs and counters, the
+// pause, disk trouble, the circuit breaker, latencies. Plain data, read by status and metrics.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "bridge/push/circuit_breaker.hpp"
+#include "bridge/runtime/histogram.hpp"
+#include "core/event.hpp"
+
+namespace ato::bridge {
+
+// The four outbound services of SAP_COM_0690: three event services and the retry job.
+enum class Job { Export, Import, StatusChange, Retry };
+inline constexpr EnumNames<Job, 4> kJobNames{{{Job::Export, "export"},
+                                              {Job::Import, "import"},
+                                              {Job::StatusChange, "status_change"},
+                                              {Job::Retry, "retry"}}};
+inline constexpr Job job_of(Service s) {
+  return s == Service::Export ? Job::Export : s == Service::Import ? Job::Import : Job::StatusChange;
+}
+
+struct JobCounters {
+  std::int64_t runs = 0, failed_runs = 0;
+  std::int64_t collected = 0;                               // event services
+  std::int64_t accepted = 0, duplicates = 0, rejected = 0;  // per-event results of pushed events
+  std::int64_t retried = 0, dead_lettered = 0, released = 0;
+  std::int64_t packages = 0;
+  std::optional<EpochMillis> last_run_at, next_run_at, last_poll_ok_at, last_push_ok_at;
+  std::string last_result;  // what the last run did or why it failed
+};
+
+struct EngineState {
+  EpochMillis started_at = 0;
+  int pid = 0;
+  std::map<Job, JobCounters> jobs;
+  std::map<int, std::int64_t> requests_by_status;  // 0: no answer
+  std::int64_t token_fetches = 0;
+  std::optional<std::string> paused;        // why pushing is paused (403, refused credentials)
+  std::optional<std::string> disk_trouble;  // the outbox cannot write
+  CircuitBreaker breaker;
+  LatencyHistogram push_latency;        // one HTTP request
+  LatencyHistogram acceptance_latency;  // collected (stored) to accepted
+  bool stopping = false;
+};
+
+}  // namespace ato::bridge

@@ -1,0 +1,123 @@
+#include "bridge/runtime/metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace ato::bridge {
+
+namespace {
+
+class Exposition {
+ public:
+  explicit Exposition(std::string& out) : out_(out) {}
+
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  }
+  void sample(std::string_view name, std::string_view labels, double value) {
+    if (labels.empty())
+      out_ += fmt::format("{} {}\n", name, value);
+    else
+      out_ += fmt::format("{}{{{}}} {}\n", name, labels, value);
+  }
+  void histogram(std::string_view name, std::string_view help, const LatencyHistogram& h) {
+    family(name, "histogram", help);
+    static constexpr double kBounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                         0.25,  0.5,    1,     2.5,  5,     10,   30};
+    for (double bound : kBounds)
+      sample(fmt::format("{}_bucket", name), fmt::format("le=\"{}\"", bound),
+             static_cast<double>(
+                 h.count_at_most(std::chrono::microseconds(static_cast<std::int64_t>(bound * 1e6)))));
+    sample(fmt::format("{}_bucket", name), "le=\"+Inf\"", static_cast<double>(h.count()));
+    sample(fmt::format("{}_sum", name), "", h.sum_seconds());
+    sample(fmt::format("{}_count", name), "", static_cast<double>(h.count()));
+  }
+
+ private:
+  std::string& out_;
+};
+
+std::string job_label(Job job) {
+  return fmt::format("service=\"{}\"", name_of(kJobNames, job));
+}
+
+template <typename F>
+void per_job(Exposition& x, const EngineState& s, std::string_view name, std::string_view type,
+             std::string_view help, F value) {
+  x.family(name, type, help);
+  for (const auto& [job, counters] : s.jobs) x.sample(name, job_label(job), value(counters));
+}
+
+double seconds(const std::optional<EpochMillis>& at) {
+  return at ? static_cast<double>(*at) / 1000.0 : 0.0;
+}
+
+}  // namespace
+
+std::string prometheus_metrics(const Outbox& outbox, const EngineState& s, EpochMillis now) {
+  std::string out;
+  Exposition x(out);
+  const std::string_view p = "ato_bridge_";
+  auto n = [&](std::string_view suffix) { return fmt::format("{}{}", p, suffix); };
+
+  per_job(x, s, n("events_collected_total"), "counter",
+          "Events read from the ATO feed and stored in the outbox.",
+          [](const JobCounters& c) { return static_cast<double>(c.collected); });
+  x.family(n("events_pushed_total"), "counter", "Events Cloud ALM answered, by per-event result.");
+  for (const auto& [job, c] : s.jobs) {
+    x.sample(n("events_pushed_total"), job_label(job) + ",result=\"accepted\"",
+             static_cast<double>(c.accepted));
+    x.sample(n("events_pushed_total"), job_label(job) + ",result=\"duplicate\"",
+             static_cast<double>(c.duplicates));
+    x.sample(n("events_pushed_total"), job_label(job) + ",result=\"rejected\"",
+             static_cast<double>(c.rejected));
+  }
+  per_job(x, s, n("events_retried_total"), "counter",
+          "Event deliveries that failed and wait for the retry job.",
+          [](const JobCounters& c) { return static_cast<double>(c.retried); });
+  per_job(x, s, n("events_dead_lettered_total"), "counter", "Events given up on (kept as dead letters).",
+          [](const JobCounters& c) { return static_cast<double>(c.dead_lettered); });
+  per_job(x, s, n("runs_failed_total"), "counter", "Job runs that failed (feed or outbox trouble).",
+          [](const JobCounters& c) { return static_cast<double>(c.failed_runs); });
+  per_job(x, s, n("last_successful_poll_timestamp_seconds"), "gauge",
+          "When the job last read the feed completely.",
+          [](const JobCounters& c) { return seconds(c.last_poll_ok_at); });
+  per_job(x, s, n("last_successful_push_timestamp_seconds"), "gauge",
+          "When the job's events were last accepted.",
+          [](const JobCounters& c) { return seconds(c.last_push_ok_at); });
+
+  x.family(n("push_requests_total"), "counter", "Push requests by HTTP status (none: no answer).");
+  for (const auto& [status, count] : s.requests_by_status)
+    x.sample(n("push_requests_total"), status == 0 ? "status=\"none\"" : fmt::format("status=\"{}\"", status),
+             static_cast<double>(count));
+
+  const StateCounts counts = outbox.counts();
+  x.family(n("outbox_events"), "gauge", "Events in the outbox by service and state.");
+  for (const auto& [service, states] : counts.by_service)
+    for (const auto& [state, count] : states)
+      x.sample(n("outbox_events"),
+               fmt::format("service=\"{}\",state=\"{}\"", name_of(kJobNames, job_of(service)),
+                           name_of(kEventStateNames, state)),
+               static_cast<double>(count));
+  x.family(n("oldest_waiting_seconds"), "gauge",
+           "Age of the oldest event not yet delivered or dead (0: none).");
+  const auto age = outbox.oldest_waiting_age(now);
+  x.sample(n("oldest_waiting_seconds"), "", age ? static_cast<double>(age->count()) / 1000.0 : 0.0);
+
+  x.histogram(n("push_latency_seconds"), "Duration of one push request to Cloud ALM.", s.push_latency);
+  x.histogram(n("collection_to_acceptance_seconds"), "From storing an event to Cloud ALM accepting it.",
+              s.acceptance_latency);
+  x.family(n("token_fetches_total"), "counter", "OAuth tokens fetched from the token endpoint.");
+  x.sample(n("token_fetches_total"), "", static_cast<double>(s.token_fetches));
+  x.family(n("circuit_breaker_state"), "gauge", "1 for the breaker's current state.");
+  for (auto state :
+       {CircuitBreaker::State::Closed, CircuitBreaker::State::HalfOpen, CircuitBreaker::State::Open})
+    x.sample(n("circuit_breaker_state"), fmt::format("state=\"{}\"", to_string(state)),
+             s.breaker.state() == state ? 1.0 : 0.0);
+  x.family(n("paused"), "gauge", "1 while pushing is paused by a configuration problem (e.g. 403).");
+  x.sample(n("paused"), "", s.paused ? 1.0 : 0.0);
+  x.family(n("disk_trouble"), "gauge", "1 while the outbox cannot write (disk full, I/O error).");
+  x.sample(n("disk_trouble"), "", s.disk_trouble ? 1.0 : 0.0);
+  return out;
+}
+
+}  // namespace ato::bridge

@@ -1,0 +1,16 @@
+// GET /metrics: the Prometheus text exposition format (version 0.0.4). Debian ships no C++
+// Prometheus client, and the format is a few lines of text per metric, so it is written here.
+#pragma once
+
+#include <string>
+
+#include "bridge/outbox/outbox.hpp"
+#include "bridge/runtime/engine_state.hpp"
+
+namespace ato::bridge {
+
+inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+std::string prometheus_metrics(const Outbox& outbox, const EngineState& state, EpochMillis now);
+
+}  // namespace ato::bridge

@@ -1,0 +1,177 @@
+#include "bridge/runtime/status.hpp"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "core/json_writer.hpp"
+
+namespace ato::bridge {
+
+namespace {
+
+const OutboundService& settings_of(const BridgeConfig& c, Job job) {
+  switch (job) {
+    case Job::Export:
+      return c.export_service;
+    case Job::Import:
+      return c.import_service;
+    case Job::StatusChange:
+      return c.status_change_service;
+    case Job::Retry:
+      break;
+  }
+  return c.retry_service;
+}
+
+void optional_time(JsonWriter& json, std::string_view name, const std::optional<EpochMillis>& at) {
+  json.key(name);
+  if (at)
+    json.value(format_iso8601_utc(*at));
+  else
+    json.null();
+}
+
+void write_states(JsonWriter& json, const std::map<EventState, std::int64_t>& states) {
+  json.key("states").begin_object();
+  for (const auto& [state, name] : kEventStateNames) {
+    auto it = states.find(state);
+    json.field(name, it == states.end() ? std::int64_t{0} : it->second);
+  }
+  json.end_object();
+}
+
+void write_job(JsonWriter& json, const BridgeConfig& config, const Outbox& outbox, const StateCounts& counts,
+               Job job, const EngineState* running) {
+  const auto& settings = settings_of(config, job);
+  json.begin_object().field("name", name_of(kJobNames, job)).field("active", settings.active);
+  json.field("run_every", format_duration(settings.run_every)).field("package_size", settings.package_size);
+  if (job != Job::Retry) {
+    const Service service = job == Job::Export   ? Service::Export
+                            : job == Job::Import ? Service::Import
+                                                 : Service::StatusChange;
+    json.key("cursor");
+    if (auto cursor = outbox.cursor(service))
+      json.value(*cursor);
+    else
+      json.null();
+    auto it = counts.by_service.find(service);
+    write_states(json, it == counts.by_service.end() ? std::map<EventState, std::int64_t>{} : it->second);
+  }
+  const JobCounters empty;
+  const JobCounters& c = running && running->jobs.count(job) ? running->jobs.at(job) : empty;
+  optional_time(json, "last_run_at", c.last_run_at);
+  optional_time(json, "next_run_at", c.next_run_at);
+  optional_time(json, "last_successful_poll_at", c.last_poll_ok_at);
+  optional_time(json, "last_successful_push_at", c.last_push_ok_at);
+  json.field("last_result", running ? c.last_result : (settings.active ? "bridge not running" : "inactive"));
+  json.field("runs", c.runs).field("failed_runs", c.failed_runs);
+  if (job != Job::Retry) json.field("collected", c.collected);
+  json.field("pushed", c.accepted + c.duplicates + c.rejected)
+      .field("accepted", c.accepted)
+      .field("duplicates", c.duplicates)
+      .field("rejected", c.rejected)
+      .field("retried", c.retried)
+      .field("dead_lettered", c.dead_lettered);
+  json.end_object();
+}
+
+}  // namespace
+
+std::vector<std::string> not_ready_reasons(const EngineState& state) {
+  std::vector<std::string> reasons;
+  if (state.paused) reasons.push_back("pushing paused: " + *state.paused);
+  if (state.disk_trouble) reasons.push_back("outbox disk trouble: " + *state.disk_trouble);
+  return reasons;
+}
+
+std::string status_json(const BridgeConfig& config, const Outbox& outbox, const EngineState* running,
+                        EpochMillis now) {
+  const StateCounts counts = outbox.counts();
+  std::string out;
+  JsonWriter json(out);
+  json.begin_object().field("running", running != nullptr).field("now", format_iso8601_utc(now));
+  if (running) {
+    json.field("pid", running->pid).field("started_at", format_iso8601_utc(running->started_at));
+    const auto reasons = not_ready_reasons(*running);
+    json.field("ready", reasons.empty());
+    json.key("not_ready_reasons").begin_array();
+    for (const auto& r : reasons) json.value(r);
+    json.end_array();
+    json.key("paused");
+    running->paused ? json.value(*running->paused) : json.null();
+    json.key("disk_trouble");
+    running->disk_trouble ? json.value(*running->disk_trouble) : json.null();
+    json.field("circuit_breaker", to_string(running->breaker.state()));
+    json.field("token_fetches", running->token_fetches);
+  }
+  std::vector<Service> active;
+  if (config.export_service.active) active.push_back(Service::Export);
+  if (config.import_service.active) active.push_back(Service::Import);
+  if (config.status_change_service.active) active.push_back(Service::StatusChange);
+  json.key("outbox").begin_object().field("path", config.outbox_path.string());
+  std::map<EventState, std::int64_t> totals;
+  for (const auto& [state, name] : kEventStateNames) totals[state] = counts.total(state);
+  write_states(json, totals);
+  json.key("oldest_waiting_seconds");
+  if (auto age = outbox.oldest_waiting_age(now))
+    json.value(static_cast<double>(age->count()) / 1000.0);
+  else
+    json.null();
+  json.field("dead_letters", counts.total(EventState::Dead));
+  json.field("low_watermark", outbox.low_watermark(active));
+  json.end_object();
+  json.key("services").begin_array();
+  for (const auto& [job, name] : kJobNames) write_job(json, config, outbox, counts, job, running);
+  json.end_array();
+  json.end_object();
+  return out;
+}
+
+std::string status_text(std::string_view status) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(status);
+  const simdjson::dom::element root = parser.parse(padded);
+  auto text = [](simdjson::dom::element e) -> std::string {
+    if (e.is_null()) return "-";
+    if (e.is_string()) return std::string(std::string_view(e));
+    if (e.is_bool()) return bool(e) ? "yes" : "no";
+    if (e.is_int64()) return std::to_string(int64_t(e));
+    if (e.is_double()) return fmt::format("{:.1f}", double(e));
+    return "?";
+  };
+  std::string out;
+  const bool running = bool(root["running"]);
+  if (running) {
+    out += fmt::format("ato-bridge running (pid {}, since {}), {}\n", text(root["pid"]),
+                       text(root["started_at"]), bool(root["ready"]) ? "ready" : "NOT READY");
+    for (auto reason : simdjson::dom::array(root["not_ready_reasons"])) out += "  ! " + text(reason) + "\n";
+    out += fmt::format("circuit breaker {}, {} token fetches\n", text(root["circuit_breaker"]),
+                       text(root["token_fetches"]));
+  } else {
+    out += "ato-bridge is not running; the outbox says:\n";
+  }
+  const auto outbox = root["outbox"];
+  const auto states = outbox["states"];
+  out += fmt::format(
+      "outbox {}: pending {}, in flight {}, retryable {}, done {}, dead {}; oldest waiting {} s; "
+      "low watermark {}\n\n",
+      text(outbox["path"]), text(states["pending"]), text(states["in_flight"]), text(states["retryable"]),
+      text(states["done"]), text(states["dead"]), text(outbox["oldest_waiting_seconds"]),
+      text(outbox["low_watermark"]));
+  out += fmt::format("{:<14}{:<7}{:<7}{:<10}{:<10}{:<10}{:<10}{:<8}{:<8}{:<25}{:<25}{}\n", "service",
+                     "active", "every", "cursor", "collected", "accepted", "dupl.", "retried", "dead",
+                     "last run", "next run", "last result");
+  for (auto job : simdjson::dom::array(root["services"])) {
+    auto field = [&](const char* name) {
+      auto e = job[name];
+      return e.error() ? std::string("-") : text(e.value());
+    };
+    out += fmt::format("{:<14}{:<7}{:<7}{:<10}{:<10}{:<10}{:<10}{:<8}{:<8}{:<25}{:<25}{}\n", field("name"),
+                       field("active"), field("run_every"), field("cursor"), field("collected"),
+                       field("accepted"), field("duplicates"), field("retried"), field("dead_lettered"),
+                       field("last_run_at"), field("next_run_at"), field("last_result"));
+  }
+  return out;
+}
+
+}  // namespace ato::bridge
