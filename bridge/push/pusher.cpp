@@ -5,9 +5,6 @@
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 
-#include "core/json_writer.hpp"
-#include "core/url.hpp"
-
 namespace ato::bridge {
 namespace asio = boost::asio;
 
@@ -44,36 +41,6 @@ std::vector<Settlement> release_all(const std::vector<ClaimedEvent>& events) {
 }
 
 }  // namespace
-
-std::string push_url(const CommunicationSystem& system, const std::string& path) {
-  auto parsed = parse_http_url(system.host);
-  if (auto* url = std::get_if<HttpUrl>(&parsed)) {
-    url->port = system.port;
-    return url->origin() + path;
-  }
-  return system.host + path;
-}
-
-std::string package_body(const std::string& package_id, Service service, EpochMillis sent_at,
-                         const std::vector<ClaimedEvent>& events) {
-  std::size_t size = 128;
-  for (const auto& e : events) size += e.payload.size() + 1;
-  std::string out;
-  out.reserve(size);
-  out += R"({"packageId":")";
-  out += package_id;
-  out += R"(","service":")";
-  out += to_string(service);
-  out += R"(","sentAt":")";
-  out += format_iso8601_utc(sent_at);
-  out += R"(","events":[)";
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    if (i) out += ',';
-    out += events[i].payload;
-  }
-  out += "]}";
-  return out;
-}
 
 Pusher::Pusher(net::HttpClient& client, TokenCache& tokens, Outbox& outbox, const BridgeConfig& config,
                std::function<EpochMillis()> clock)

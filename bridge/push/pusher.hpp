@@ -13,6 +13,7 @@
 #include "bridge/config.hpp"
 #include "bridge/outbox/outbox.hpp"
 #include "bridge/push/classify.hpp"
+#include "bridge/push/package.hpp"
 #include "bridge/push/token_cache.hpp"
 #include "core/net/http_client.hpp"
 
@@ -31,13 +32,6 @@ struct PushOutcome {
   std::vector<std::chrono::microseconds> request_latencies;
   std::vector<EpochMillis> done_enqueued_at;  // for collection-to-acceptance latency
 };
-
-// The URL a service's packages go to: the communication system's host and port, and the path.
-std::string push_url(const CommunicationSystem& system, const std::string& path);
-
-// The JSON of a package, built from the events' stored JSON without re-parsing it.
-std::string package_body(const std::string& package_id, Service service, EpochMillis sent_at,
-                         const std::vector<ClaimedEvent>& events);
 
 class Pusher {
  public:

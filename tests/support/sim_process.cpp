@@ -54,6 +54,7 @@ SimProcess::SimProcess(std::vector<std::string> extra_args, std::string dir_name
   }
   if (root["ato_url"].error() == simdjson::SUCCESS) {
     ato_url_ = json_string(root, "ato_url");
+    ato_feed_url_ = json_string(root, "ato_feed_url");
     ato_user_ = json_string(root, "ato_user");
     ato_password_ = json_string(root, "ato_password");
   }
@@ -157,8 +158,10 @@ std::vector<std::string> SimProcess::feed_pages(const std::string& query) {
   std::vector<std::string> pages;
   std::string next = "/sap/opu/odata4/ato/feed/v1/Events" + query;
   for (int i = 0; i < 10'000 && !next.empty(); ++i) {
-    const auto r = call({.path = next, .basic_user = ato_credentials(), .schema = "feed-page", .to_ato = true});
-    if (r.status != 200) throw std::runtime_error("feed page: HTTP " + std::to_string(r.status) + " " + r.body);
+    const auto r =
+        call({.path = next, .basic_user = ato_credentials(), .schema = "feed-page", .to_ato = true});
+    if (r.status != 200)
+      throw std::runtime_error("feed page: HTTP " + std::to_string(r.status) + " " + r.body);
     pages.push_back(r.body);
     simdjson::dom::parser p;
     std::string_view link;

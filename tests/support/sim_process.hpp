@@ -49,6 +49,10 @@ class SimProcess {
   const std::string& url() const { return alm_url_; }
   const std::string& ato_url() const { return ato_url_; }
   std::string ato_credentials() const { return ato_user_ + ":" + ato_password_; }
+  const std::string& ato_feed_url() const { return ato_feed_url_; }
+  const std::string& ato_user() const { return ato_user_; }
+  const std::string& ato_password() const { return ato_password_; }
+  std::filesystem::path service_key_file() const { return dir_ / "ato-sim-service-key.json"; }
   // Every feed event of `service` (or all) after `after`, following @odata.nextLink pages of `top`;
   // each page is kept for schema validation.
   std::vector<std::string> feed_pages(const std::string& query);
@@ -65,7 +69,8 @@ class SimProcess {
   static TempDir& shared_root();
   std::filesystem::path dir_;
   std::unique_ptr<ChildProcess> process_;
-  std::string alm_url_, ca_file_, client_id_, client_secret_, ato_url_, ato_user_, ato_password_;
+  std::string alm_url_, ca_file_, client_id_, client_secret_, ato_url_, ato_feed_url_, ato_user_,
+      ato_password_;
   int kept_ = 0, calls_ = 0;
 };
 

@@ -1,0 +1,131 @@
+#include "tests/support/bridge_process.hpp"
+
+#include <simdjson.h>
+
+#include <csignal>
+#include <thread>
+
+namespace ato::test {
+
+namespace {
+
+std::string json_text(const std::string& s) {
+  return "\"" + s + "\"";
+}
+
+std::string service_json(const BridgeOptions& o, const std::string& name) {
+  const auto it = o.active.find(name);
+  const bool active = it == o.active.end() || it->second;
+  std::string json = "{\"active\": " + std::string(active ? "true" : "false") +
+                     ", \"run_every\": " + json_text(name == "retry" ? o.retry_every : o.run_every) +
+                     ", \"package_size\": " + std::to_string(o.package_size) + "}";
+  return json;
+}
+
+}  // namespace
+
+BridgeProcess::BridgeProcess(SimProcess& sim, BridgeOptions o, std::string name) : sim_(sim) {
+  dir_ = sim.path(name);
+  std::filesystem::create_directories(dir_);
+  config_ = dir_ / "bridge.json";
+  std::string alm = "\"service_key_file\": " + json_text(sim.service_key_file().string());
+  if (o.alm_host) alm += ", \"host\": " + json_text(*o.alm_host);
+  if (o.token_endpoint) alm += ", \"token_endpoint\": " + json_text(*o.token_endpoint);
+  if (o.client_secret) alm += ", \"client_secret\": " + json_text(*o.client_secret);
+  const std::string json =
+      "{\n"
+      "  \"cloud_alm\": {" +
+      alm +
+      "},\n"
+      "  \"ato\": {\"feed_url\": " +
+      json_text(sim.ato_feed_url()) + ", \"user\": " + json_text(sim.ato_user()) +
+      ", \"password_env\": \"ATO_TEST_PASSWORD\"},\n"
+      "  \"services\": {\"export\": " +
+      service_json(o, "export") + ", \"import\": " + service_json(o, "import") +
+      ", \"status_change\": " + service_json(o, "status_change") +
+      ", \"retry\": " + service_json(o, "retry") +
+      "},\n"
+      "  \"outbox\": {\"path\": \"outbox.db\"},\n"
+      "  \"retry_policy\": {\"base\": " +
+      json_text(o.retry_base) + ", \"cap\": " + json_text(o.retry_cap) +
+      ", \"max_attempts\": " + std::to_string(o.max_attempts) +
+      "},\n"
+      "  \"tls\": {\"ca_file\": " +
+      json_text(o.ca_file.value_or(sim.ca_file())) +
+      "},\n"
+      "  \"push\": {\"connections\": " +
+      std::to_string(o.connections) + ", \"timeout\": " + json_text(o.timeout) +
+      "},\n"
+      "  \"admin\": {\"listen\": \"127.0.0.1:0\"},\n"
+      "  \"log\": {\"level\": " +
+      json_text(o.log_level) +
+      "},\n"
+      "  \"collect\": {\"backfill\": " +
+      (o.backfill ? "true" : "false") +
+      "}\n"
+      "}\n";
+  write_text(config_, json);
+}
+
+BridgeProcess::~BridgeProcess() {
+  if (process_ && process_->running()) {
+    process_->kill(SIGKILL);
+    process_->wait();
+  }
+}
+
+void BridgeProcess::start(std::vector<std::string> extra_args) {
+  std::vector<std::string> argv = {ATO_BRIDGE_BIN, "run", "--config", config_.string()};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  process_ = std::make_unique<ChildProcess>(
+      argv, dir_ / "bridge.log", ProcessOptions{.env = {{"ATO_TEST_PASSWORD", sim_.ato_password()}}});
+  const auto run_file = dir_ / "outbox.db.run.json";
+  const bool up = eventually(
+      [&] {
+        if (!process_->running()) throw std::runtime_error("ato-bridge exited at start:\n" + log());
+        if (!std::filesystem::exists(run_file)) return false;
+        simdjson::dom::parser parser;
+        const std::string text = read_text(run_file);
+        auto root = parser.parse(text);
+        if (root.error()) return false;
+        if (std::int64_t(root.value()["pid"]) != process_->pid()) return false;
+        admin_url_ = std::string(std::string_view(root.value()["admin_url"]));
+        return true;
+      },
+      std::chrono::seconds(20));
+  if (!up) throw std::runtime_error("ato-bridge not up in 20 s:\n" + log());
+}
+
+void BridgeProcess::kill(int signal) {
+  process_->kill(signal);
+}
+
+ProcessResult BridgeProcess::wait(std::chrono::milliseconds timeout) {
+  return process_->wait(timeout);
+}
+
+bool BridgeProcess::running() {
+  return process_ && process_->running();
+}
+
+HttpResult BridgeProcess::admin(const std::string& path, const std::string& method) {
+  return sim_.call({.method = method, .path = admin_url_ + path, .max_time = std::chrono::seconds(5)});
+}
+
+ProcessResult BridgeProcess::cli(std::vector<std::string> args) {
+  std::vector<std::string> argv = {ATO_BRIDGE_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--config", config_.string()});
+  return run_process(
+      argv, {.env = {{"ATO_TEST_PASSWORD", sim_.ato_password()}}, .timeout = std::chrono::seconds(30)});
+}
+
+std::string BridgeProcess::log() const {
+  try {
+    return read_text(dir_ / "bridge.log");
+  } catch (...) {
+    return "(no log)";
+  }
+}
+
+}  // namespace ato::test
