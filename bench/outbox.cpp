@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bridge/outbox/outbox.hpp"
@@ -241,8 +242,25 @@ std::unique_ptr<Outbox> open_outbox(const fs::path& path) {
 
 }  // namespace
 
+// `bench_outbox --floor N DIR`: the physical floor of a durable queue on this disk, for bench/run
+// e2e: N events enqueued in batches of 1000, then claimed and deleted in packages of 100, on bare
+// SQLite with the same WAL settings. Prints `floor_events_per_s <rate>`.
+int floor_only(std::int64_t total, const fs::path& dir) {
+  Raw plain(fresh(dir, "floor.db"));
+  const auto start = Clock::now();
+  plain.enqueue(total, 1000);
+  plain.claim_delete(100);
+  std::printf("floor_events_per_s %.0f\n", static_cast<double>(total) / seconds_since(start));
+  fresh(dir, "floor.db");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows as it happens, even through a pipe
+  if (argc == 4 && std::string_view(argv[1]) == "--floor") {
+    fs::create_directories(argv[3]);
+    return floor_only(std::stoll(argv[2]), argv[3]);
+  }
   const fs::path dir = argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / "ato-bench-outbox";
   fs::create_directories(dir);
   std::printf("disk: %s, payload %zu bytes, WAL + synchronous=NORMAL for both\n", dir.c_str(),

@@ -64,6 +64,15 @@ OutboxOptions reader_options(const BridgeConfig& config) {
   return options;
 }
 
+// status, tick and dead-letters touch only the outbox and the admin endpoint: an operator need not
+// have the ATO password or the client secret in the environment to run them.
+BridgeConfig load_config_without_secrets(const std::string& file) {
+  return load_config(file, [](const std::string& name) -> std::optional<std::string> {
+    auto value = process_env(name);
+    return value && !value->empty() ? value : std::optional<std::string>("(not needed by this command)");
+  });
+}
+
 std::optional<Service> service_named(const std::string& name) {
   if (auto job = value_of(kJobNames, name); job && *job != Job::Retry)
     return *job == Job::Export   ? Service::Export
@@ -129,7 +138,7 @@ int run_check(const std::string& config_file, std::ostream& out, std::ostream& e
 
 int run_status(const std::string& config_file, bool json, std::ostream& out, std::ostream& err) {
   try {
-    const BridgeConfig config = load_config(config_file);
+    const BridgeConfig config = load_config_without_secrets(config_file);
     std::string document;
     if (auto bridge = find_running_bridge(config.outbox_path)) {
       auto response = call_admin(*bridge, "GET", "/status");
@@ -150,7 +159,7 @@ int run_status(const std::string& config_file, bool json, std::ostream& out, std
 int run_tick(const std::string& config_file, const std::string& service, std::ostream& out,
              std::ostream& err) {
   try {
-    const BridgeConfig config = load_config(config_file);
+    const BridgeConfig config = load_config_without_secrets(config_file);
     const auto bridge = find_running_bridge(config.outbox_path);
     if (!bridge) {
       err << "ato-bridge tick: no running bridge uses the outbox " << config.outbox_path.string()
@@ -211,7 +220,7 @@ DeadLetterFilter filter_of(const DeadLettersCommand& c) {
 
 int run_dead_letters(const DeadLettersCommand& c, std::ostream& out, std::ostream& err) {
   try {
-    const BridgeConfig config = load_config(c.config_file);
+    const BridgeConfig config = load_config_without_secrets(c.config_file);
     Outbox outbox(reader_options(config));
     switch (c.action) {
       case DeadLettersCommand::Action::List: {

@@ -103,6 +103,19 @@ std::string status_json(const BridgeConfig& config, const Outbox& outbox, const 
     running->disk_trouble ? json.value(*running->disk_trouble) : json.null();
     json.field("circuit_breaker", to_string(running->breaker.state()));
     json.field("token_fetches", running->token_fetches);
+    auto ms = [](std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; };
+    const auto& push = running->push_latency;
+    const auto& accept = running->acceptance_latency;
+    json.key("latency_ms")
+        .begin_object()
+        .field("push_requests", push.count())
+        .field("push_p50", ms(push.quantile(0.5)))
+        .field("push_p99", ms(push.quantile(0.99)))
+        .field("accepted_events", accept.count())
+        .field("collection_to_acceptance_p50", ms(accept.quantile(0.5)))
+        .field("collection_to_acceptance_p99", ms(accept.quantile(0.99)))
+        .field("collection_to_acceptance_max", ms(accept.max()))
+        .end_object();
   }
   std::vector<Service> active;
   if (config.export_service.active) active.push_back(Service::Export);
@@ -153,23 +166,26 @@ std::string status_text(std::string_view status) {
   const auto outbox = root["outbox"];
   const auto states = outbox["states"];
   out += fmt::format(
-      "outbox {}: pending {}, in flight {}, retryable {}, done {}, dead {}; oldest waiting {} s; "
+      "outbox {}\n  pending {}, in flight {}, retryable {}, done {}, dead {}; oldest waiting {} s; "
       "low watermark {}\n\n",
       text(outbox["path"]), text(states["pending"]), text(states["in_flight"]), text(states["retryable"]),
       text(states["done"]), text(states["dead"]), text(outbox["oldest_waiting_seconds"]),
       text(outbox["low_watermark"]));
-  out += fmt::format("{:<14}{:<7}{:<7}{:<10}{:<10}{:<10}{:<10}{:<8}{:<8}{:<25}{:<25}{}\n", "service",
+  // Times of day (UTC) keep the table narrow; the full timestamps are in --json.
+  auto clock = [](const std::string& iso) { return iso.size() >= 19 ? iso.substr(11, 8) : iso; };
+  out += fmt::format("{:<14} {:<6} {:<6} {:>9} {:>9} {:>9} {:>6} {:>7} {:>5}  {:<8}  {:<8}\n", "service",
                      "active", "every", "cursor", "collected", "accepted", "dupl.", "retried", "dead",
-                     "last run", "next run", "last result");
+                     "last run", "next run");
   for (auto job : simdjson::dom::array(root["services"])) {
     auto field = [&](const char* name) {
       auto e = job[name];
       return e.error() ? std::string("-") : text(e.value());
     };
-    out += fmt::format("{:<14}{:<7}{:<7}{:<10}{:<10}{:<10}{:<10}{:<8}{:<8}{:<25}{:<25}{}\n", field("name"),
-                       field("active"), field("run_every"), field("cursor"), field("collected"),
-                       field("accepted"), field("duplicates"), field("retried"), field("dead_lettered"),
-                       field("last_run_at"), field("next_run_at"), field("last_result"));
+    out += fmt::format("{:<14} {:<6} {:<6} {:>9} {:>9} {:>9} {:>6} {:>7} {:>5}  {:<8}  {:<8}\n",
+                       field("name"), field("active"), field("run_every"), field("cursor"),
+                       field("collected"), field("accepted"), field("duplicates"), field("retried"),
+                       field("dead_lettered"), clock(field("last_run_at")), clock(field("next_run_at")));
+    out += "  " + field("last_result") + "\n";
   }
   return out;
 }

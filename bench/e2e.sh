@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# bench/run e2e: the bridge end to end, simulator feed -> bridge -> fake Cloud ALM, over TLS on
+# 127.0.0.1, packages of 100, durability normal.
+#   1. floor: bare SQLite enqueueing (batches of 1000) then claiming and deleting (packages of 100)
+#      the same number of events on the same disk, measured now: the physical floor of a durable queue.
+#   2. backlog: a landscape of ~1,000,000 events is in the feed before the bridge starts (--backfill);
+#      events/s from start to the last acceptance, the bridge's RSS sampled while the backlog drains.
+#   3. steady flow: ~1,000 events/s, the schedule (1s) not the bottleneck: collection-to-acceptance
+#      latency percentiles from the bridge's own histogram.
+# Environment: TRANSPORTS (default 106000, ~1M events), STEADY_SECONDS (default 20).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build="${BUILD_DIR:-$root/build-bench}"
+transports="${TRANSPORTS:-106000}"
+steady_seconds="${STEADY_SECONDS:-20}"
+py=/usr/bin/python3
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+json() { $py -c "import json,sys;d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split('.'): d=d[k]
+print(d)" "$1" "$2"; }
+fetch() { curl -sS --max-time 10 --cacert "$1/ato-sim-ca.pem" "${@:2}"; }
+
+start_sim() {  # dir, extra args...
+  local dir=$1; shift
+  mkdir -p "$dir"
+  "$build/simulator/ato-sim" serve --ready-file "$dir/ready.json" --log-level warn --threads 1 --seed 5 "$@" \
+    2>"$dir/sim.log" &
+  pids+=($!)
+  for _ in $(seq 400); do [[ -s "$dir/ready.json" ]] && return; sleep 0.05; done
+  echo "ato-sim did not start" >&2; cat "$dir/sim.log" >&2; exit 1
+}
+ato_stats() { fetch "$1" -u "$(json "$1/ready.json" ato_user):$(json "$1/ready.json" ato_password)" "$(json "$1/ready.json" ato_url)/sim/ato/stats"; }
+accepted() { fetch "$1" "$(json "$1/ready.json" alm_url)/sim/stats" | $py -c "import json,sys;print(json.load(sys.stdin)['events_accepted'])"; }
+
+bridge_config() {  # dir
+  cat > "$1/bridge.json" <<CONF
+{ "cloud_alm": {"service_key_file": "$1/ato-sim-service-key.json"},
+  "ato": {"feed_url": "$(json "$1/ready.json" ato_feed_url)", "user": "$(json "$1/ready.json" ato_user)", "password_env": "ATO_BENCH_PASSWORD"},
+  "services": {"export": {"run_every": "1s"}, "import": {"run_every": "1s"}, "status_change": {"run_every": "1s"}, "retry": {"run_every": "5s"}},
+  "outbox": {"path": "$1/outbox.db", "durability": "normal"},
+  "tls": {"ca_file": "$1/ato-sim-ca.pem"}, "push": {"connections": 4},
+  "admin": {"listen": "127.0.0.1:0"}, "log": {"level": "warn"} }
+CONF
+}
+start_bridge() {  # dir
+  ATO_BENCH_PASSWORD=$(json "$1/ready.json" ato_password) "$build/bridge/ato-bridge" run --config "$1/bridge.json" --backfill \
+    2>"$1/bridge.log" &
+  bridge_pid=$!
+  pids+=($bridge_pid)
+}
+rss_mb() { awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
+hwm_mb() { awk '/^VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+
+# --- 2 first: the backlog (its size sets the floor's) ---------------------------------------------
+dir="$work/backlog"
+start_sim "$dir" --generate-count "$transports" --time-scale 1000000000
+# (the generator keeps the simulator busy: a stats request may time out meanwhile)
+for _ in $(seq 600); do { ato_stats "$dir" 2>/dev/null || true; } | grep -q '"generator_done":true' && break; sleep 0.5; done
+total=$(ato_stats "$dir" | $py -c "import json,sys;print(json.load(sys.stdin)['head_sequence'])")
+
+# --- 1. the floor, same number of events --------------------------------------------------------
+floor=$("$build/bench/bench_outbox" --floor "$total" "$work/floor" | awk '/^floor_events_per_s/ {print $2}')
+echo "floor: bare SQLite enqueue (batches of 1000) + claim/delete (packages of 100) of $total events: $floor events/s"
+
+bridge_config "$dir"
+echo "backlog: $total events in the feed; bridge: packages of 100, 4 connections, TLS, durability normal"
+start=$(date +%s.%N)
+start_bridge "$dir"
+samples=()
+last_print=0
+for _ in $(seq 3000); do
+  sleep 0.2
+  n=$(accepted "$dir" 2>/dev/null || echo "${n:-0}")
+  now=$(date +%s.%N)
+  rss=$(rss_mb "$bridge_pid")
+  samples+=("$n:$rss")
+  if (( $(echo "$now - $last_print > 5" | bc) )); then
+    printf "  %6.1f s  accepted %8d  bridge RSS %4d MB\n" "$(echo "$now - $start" | bc)" "$n" "$rss"
+    last_print=$now
+  fi
+  [[ "$n" -ge "$total" ]] && break
+done
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+[[ "$n" -ge "$total" ]] || { echo "the backlog did not drain (accepted $n of $total)" >&2; tail -20 "$dir/bridge.log" >&2; exit 1; }
+rate=$(echo "$total / $elapsed" | bc)
+admin=$(json "$dir/outbox.db.run.json" admin_url)
+curl -sS "$admin/status" > "$dir/status.json"
+hwm=$(hwm_mb "$bridge_pid")
+# RSS at a quarter, half and three quarters of the drain: flat means no growth with the backlog.
+read -r q1 q2 q3 <<<"$(printf '%s\n' "${samples[@]}" | $py -c "
+import sys
+total=$total; s=[tuple(map(int,l.split(':'))) for l in sys.stdin if l.strip()]
+def at(f): return next((r for n,r in s if n>=f*total), s[-1][1])
+print(at(.25), at(.5), at(.75))")"
+kill -TERM "$bridge_pid"; wait "$bridge_pid" 2>/dev/null || true
+echo "backlog drained: $total events in $(printf %.1f "$elapsed") s = $rate events/s"
+echo "bridge RSS while draining: ${q1} MB at 25%, ${q2} MB at 50%, ${q3} MB at 75%; peak ${hwm} MB"
+echo "collection-to-acceptance while draining a backlog (queueing included): p50 $(json "$dir/status.json" latency_ms.collection_to_acceptance_p50) ms, p99 $(json "$dir/status.json" latency_ms.collection_to_acceptance_p99) ms"
+kill "${pids[0]}" 2>/dev/null || true
+
+# --- 3. a steady flow of ~1,000 events/s ------------------------------------------------------------
+dir="$work/steady"
+# ~9.4 events per transport; 1,000 events/s = ~106 transports/s = 6,400 per landscape minute at x1...
+# at x3600 (an hour per second) a transport's lifecycle takes seconds: 1.77 per landscape minute.
+start_sim "$dir" --generate-rate 1.77 --time-scale 3600
+bridge_config "$dir"
+start_bridge "$dir"
+sleep 3
+base=$(accepted "$dir")
+sleep "$steady_seconds"
+flow=$(( ($(accepted "$dir") - base) / steady_seconds ))
+admin=$(json "$dir/outbox.db.run.json" admin_url)
+curl -sS "$admin/status" > "$dir/status.json"
+p50=$(json "$dir/status.json" latency_ms.collection_to_acceptance_p50)
+p99=$(json "$dir/status.json" latency_ms.collection_to_acceptance_p99)
+echo "steady flow: $flow events/s for ${steady_seconds} s; collection-to-acceptance p50 $p50 ms, p99 $p99 ms, push p99 $(json "$dir/status.json" latency_ms.push_p99) ms"
+
+echo
+echo "events_per_s $rate"
+echo "ratio bridge_e2e_vs_sqlite_floor $(echo "scale=3; $rate / $floor" | bc)"
+echo "ratio rss_75pct_vs_25pct $(echo "scale=3; $q3 / $q1" | bc)"
+echo "latency_p99_ms_at_1000_events_per_s $p99"
