@@ -44,7 +44,7 @@ CONF
 /usr/sbin/nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' &
 pids+=($!)
 
-"$build/simulator/ato-sim" serve --plain --threads 2 --log-level warn --ready-file "$work/ready.json" &
+"$build/simulator/ato-sim" serve --plain --no-lms-check --threads 2 --log-level warn --ready-file "$work/ready.json" &
 pids+=($!)
 for _ in $(seq 200); do [[ -s "$work/ready.json" ]] && break; sleep 0.05; done
 alm_url=$(/usr/bin/python3 -c "import json;print(json.load(open('$work/ready.json'))['alm_url'])")

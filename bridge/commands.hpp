@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bridge/config_commands.hpp"
 
@@ -25,6 +26,16 @@ int run_status(const std::string& config_file, bool json, std::ostream& out, std
 
 int run_tick(const std::string& config_file, const std::string& service, std::ostream& out,
              std::ostream& err);
+
+struct RegisterCommand {
+  std::string config_file;
+  std::vector<std::string> systems;  // SID~CLIENT; empty: the configuration's, else the ATO feed's list
+  std::optional<std::string> role;   // development, test, production (for --system not otherwise known)
+  std::optional<std::string> suffix;
+  bool unregister = false;
+};
+// `register` / `unregister`: each system's service ID and what happened; exit 1 if any failed.
+int run_register(const RegisterCommand& command, std::ostream& out, std::ostream& err);
 
 struct DeadLettersCommand {
   enum class Action { List, Show, Requeue } action = Action::List;

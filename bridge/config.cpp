@@ -326,6 +326,24 @@ void read_push(BridgeConfig& c, const JsonObjectReader& root) {
   c.push.timeout = read_duration(*o, "timeout", c.push.timeout, milliseconds(100));
 }
 
+void read_registration(BridgeConfig& c, const JsonObjectReader& root) {
+  auto o = root.optional_object("registration");
+  if (!o) return;
+  o->only_keys({"systems", "suffix"});
+  if (auto suffix = o->nullable_string("suffix")) {
+    if (!is_valid_lms_suffix(*suffix))
+      throw JsonError(o->path_of("suffix"), "expected 1 to 20 letters or digits");
+    c.registration.suffix = std::string(*suffix);
+  }
+  if (auto systems = o->optional_array("systems"))
+    systems->for_each_object([&](const JsonObjectReader& s, std::size_t) {
+      s.only_keys({"system", "role"});
+      auto system = parse_system_ref(s.string("system"));
+      if (!system) throw JsonError(s.path_of("system"), "expected SID~client, like S4D~080");
+      c.registration.systems.emplace_back(*system, read_enum(s, "role", kSystemRoleNames));
+    });
+}
+
 void read_collect(BridgeConfig& c, const JsonObjectReader& root) {
   auto o = root.optional_object("collect");
   if (!o) return;
@@ -374,6 +392,15 @@ void write_common_sections(JsonWriter& json, const BridgeConfig& c, const std::s
       .field("connections", c.push.connections)
       .field("timeout", format_duration(c.push.timeout))
       .end_object();
+  json.key("registration").begin_object().key("systems").begin_array();
+  for (const auto& [system, role] : c.registration.systems)
+    json.begin_object()
+        .field("system", system.key())
+        .field("role", name_of(kSystemRoleNames, role))
+        .end_object();
+  json.end_array().key("suffix");
+  c.registration.suffix ? json.value(*c.registration.suffix) : json.null();
+  json.end_object();
   json.key("admin").begin_object().field("listen", c.admin_listen).end_object();
   json.key("log")
       .begin_object()
@@ -413,8 +440,8 @@ BridgeConfig load_config(const fs::path& file, const EnvLookup& env) {
   simdjson::dom::parser parser;
   try {
     const JsonObjectReader root(parse_json(parser, text), "");
-    root.only_keys(
-        {"cloud_alm", "ato", "services", "outbox", "retry_policy", "tls", "push", "admin", "log", "collect"});
+    root.only_keys({"cloud_alm", "ato", "services", "outbox", "retry_policy", "tls", "push", "registration",
+                    "admin", "log", "collect"});
     read_cloud_alm(c, root, base_dir, env);
     read_ato(c, root, base_dir, env);
     read_services(c, root);
@@ -422,6 +449,7 @@ BridgeConfig load_config(const fs::path& file, const EnvLookup& env) {
     read_retry_policy(c, root);
     read_tls(c, root, base_dir);
     read_push(c, root);
+    read_registration(c, root);
     read_admin(c, root);
     read_log(c, root);
     read_collect(c, root);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bridge/outbox/retry_policy.hpp"
+#include "core/lms.hpp"
 #include "core/log.hpp"
 #include "core/secret.hpp"
 #include "core/service_key.hpp"
@@ -67,6 +68,13 @@ struct PushSettings {
   milliseconds timeout = std::chrono::seconds(30);
 };
 
+// Landscape registration (`registration` section): the systems to register in Cloud ALM's Landscape
+// Management, when the ATO feed does not list them, and the optional service-ID suffix.
+struct LandscapeRegistration {
+  std::vector<std::pair<SystemRef, SystemRole>> systems;
+  std::optional<std::string> suffix;
+};
+
 struct BridgeConfig {
   std::filesystem::path config_file;
   std::filesystem::path service_key_file;
@@ -81,6 +89,7 @@ struct BridgeConfig {
   std::optional<std::filesystem::path> ca_file;  // none: the system's CA store
   bool verify_tls = true;
   PushSettings push;
+  LandscapeRegistration registration;
   std::string admin_listen{kDefaultAdminListen};
   LogOptions log;
   bool backfill = false;

@@ -35,6 +35,9 @@ struct Cli {
   std::string config_file, tick_service;
   bool status_json = false;
   DeadLettersCommand dead;
+  RegisterCommand reg, unreg;
+  CLI::App* register_cmd = nullptr;
+  CLI::App* unregister_cmd = nullptr;
   CLI::App* run_cmd = nullptr;
   CLI::App* bridge_check_cmd = nullptr;
   CLI::App* status_cmd = nullptr;
@@ -116,6 +119,27 @@ struct Cli {
         ->required()
         ->check(CLI::IsMember({"export", "import", "status_change", "retry"}));
 
+    register_cmd = app.add_subcommand(
+        "register",
+        "Register the landscape's systems in Cloud ALM's Landscape Management (same token and TLS as "
+        "pushing),\n"
+        "so Cloud ALM accepts their events: each appears there as ATO_<SID>_<client>[_<suffix>]. Without\n"
+        "--system: the configuration's registration.systems, else the systems the ATO feed lists.\n"
+        "Registering again changes nothing.");
+    unregister_cmd = app.add_subcommand(
+        "unregister",
+        "Offboard systems from Landscape Management: Cloud ALM refuses their events from then on");
+    for (auto [cmd, r] : {std::pair{register_cmd, &reg}, std::pair{unregister_cmd, &unreg}}) {
+      cmd->add_option("--config", r->config_file, "Bridge configuration file")->required();
+      cmd->add_option("--system", r->systems, "A system as SID~CLIENT, e.g. S4D~080 (repeatable)");
+      if (cmd == register_cmd) {
+        cmd->add_option("--role", r->role, "The systems' role: development, test or production")
+            ->check(CLI::IsMember({"development", "test", "production"}));
+        cmd->add_option("--suffix", r->suffix, "Appended to the service ID: ATO_<SID>_<client>_<suffix>");
+      }
+    }
+    unreg.unregister = true;
+
     auto* dead_cmd = app.add_subcommand("dead-letters", "List, show and re-queue events given up on");
     dead_cmd->require_subcommand(1);
     auto filters = [this](CLI::App* cmd) {
@@ -157,6 +181,8 @@ struct Cli {
     if (*bridge_check_cmd) return run_check(config_file, std::cout, std::cerr);
     if (*status_cmd) return run_status(config_file, status_json, std::cout, std::cerr);
     if (*tick_cmd) return run_tick(config_file, tick_service, std::cout, std::cerr);
+    if (*register_cmd) return run_register(reg, std::cout, std::cerr);
+    if (*unregister_cmd) return run_register(unreg, std::cout, std::cerr);
     if (*dead_list || *dead_show || *dead_requeue) {
       dead.action = *dead_list   ? DeadLettersCommand::Action::List
                     : *dead_show ? DeadLettersCommand::Action::Show

@@ -11,6 +11,7 @@
 #include "bridge/collect/feed_client.hpp"
 #include "bridge/commands.hpp"
 #include "bridge/push/token_cache.hpp"
+#include "bridge/registration/landscape_client.hpp"
 #include "bridge/runtime/run_file.hpp"
 #include "bridge/runtime/status.hpp"
 #include "core/json_writer.hpp"
@@ -83,6 +84,79 @@ std::optional<Service> service_named(const std::string& name) {
 
 }  // namespace
 
+namespace {
+
+// The systems to register or check: named ones (roles from --role, the configuration or the feed's
+// list), else the configuration's, else the ATO feed's list of its systems.
+asio::awaitable<std::vector<std::pair<SystemRef, SystemRole>>> systems_to_register(
+    const BridgeConfig& config, LandscapeClient& landscape, const std::vector<std::string>& named,
+    const std::optional<std::string>& role_name) {
+  std::optional<SystemRole> role;
+  if (role_name) {
+    role = value_of(kSystemRoleNames, *role_name);
+    if (!role)
+      throw std::runtime_error("--role: expected " + one_of(kSystemRoleNames) + ", got '" + *role_name + "'");
+  }
+  if (named.empty() && !config.registration.systems.empty()) co_return config.registration.systems;
+  std::optional<std::vector<AtoSystem>> listed;
+  if (named.empty()) {
+    listed = co_await landscape.landscape_systems();
+    std::vector<std::pair<SystemRef, SystemRole>> out;
+    for (const auto& s : *listed) out.emplace_back(s.system, s.role);
+    co_return out;
+  }
+  std::vector<std::pair<SystemRef, SystemRole>> out;
+  for (const auto& text : named) {
+    const auto system = parse_system_ref(text);
+    if (!system) throw std::runtime_error("--system: expected SID~CLIENT like S4D~080, got '" + text + "'");
+    std::optional<SystemRole> system_role = role;
+    for (const auto& [known, known_role] : config.registration.systems)
+      if (!system_role && known == *system) system_role = known_role;
+    if (!system_role) {
+      if (!listed) {
+        try {
+          listed = co_await landscape.landscape_systems();
+        } catch (const LandscapeError&) {
+          listed.emplace();
+        }
+      }
+      for (const auto& s : *listed)
+        if (!system_role && s.system == *system) system_role = s.role;
+    }
+    if (!system_role)
+      throw std::runtime_error("the role of " + text +
+                               " is not known: give --role development|test|production");
+    out.emplace_back(*system, *system_role);
+  }
+  co_return out;
+}
+
+asio::awaitable<void> check_registration(const BridgeConfig& config, net::HttpClient& client,
+                                         TokenCache& tokens, std::ostream& out, bool& ok) {
+  LandscapeClient landscape(client, tokens, config);
+  try {
+    const auto systems = co_await systems_to_register(config, landscape, {}, std::nullopt);
+    const auto registered = co_await landscape.registered();
+    for (const auto& [system, role] : systems) {
+      const auto it = std::find_if(registered.begin(), registered.end(),
+                                   [&](const LmsSystem& r) { return r.system == system; });
+      if (it != registered.end()) {
+        out << "OK    " << system.key() << " is registered in Landscape Management as " << it->service_id
+            << "\n";
+      } else {
+        out << "FAIL  " << system.key()
+            << " is not registered in Landscape Management: Cloud ALM refuses its events "
+            << "(MSG_SLIS_NOT_FOUND_IN_LMS); run ato-bridge register\n";
+        ok = false;
+      }
+    }
+  } catch (const std::exception& e) {
+    out << "WARN  landscape registration not checked: " << redact(e.what()) << "\n";
+  }
+}
+
+}  // namespace
+
 int run_check(const std::string& config_file, std::ostream& out, std::ostream& err) {
   BridgeConfig config;
   try {
@@ -114,6 +188,7 @@ int run_check(const std::string& config_file, std::ostream& out, std::ostream& e
       out << "FAIL  Cloud ALM token: " << redact(e.what()) << "\n";
       ok = false;
     }
+    co_await check_registration(config, *client, tokens, out, ok);
     FeedClient feed(*client, config.ato);
     try {
       const auto head = co_await feed.head(Service::Export);
@@ -182,6 +257,57 @@ int run_tick(const std::string& config_file, const std::string& service, std::os
     err << "ato-bridge tick: error: " << redact(e.what()) << "\n";
     return kExitFailure;
   }
+}
+
+int run_register(const RegisterCommand& c, std::ostream& out, std::ostream& err) {
+  const char* name = c.unregister ? "unregister" : "register";
+  BridgeConfig config;
+  try {
+    config = load_config(c.config_file);
+  } catch (const std::exception& e) {
+    err << "ato-bridge " << name << ": error: " << redact(e.what()) << "\n";
+    return kExitFailure;
+  }
+  const auto suffix = c.suffix ? c.suffix : config.registration.suffix;
+  if (suffix && !is_valid_lms_suffix(*suffix)) {
+    err << "ato-bridge " << name << ": --suffix: expected 1 to 20 letters or digits\n";
+    return kExitUsage;
+  }
+  bool ok = true;
+  run_sync<int>([&](asio::io_context& context) -> asio::awaitable<int> {
+    std::optional<net::HttpClient> client;
+    std::optional<TokenCache> tokens;
+    std::optional<LandscapeClient> landscape;
+    std::vector<std::pair<SystemRef, SystemRole>> systems;
+    try {
+      client.emplace(context, tls_options(config));
+      tokens.emplace(*client, config.cloud_alm, now_epoch_millis);
+      landscape.emplace(*client, *tokens, config);
+      systems = co_await systems_to_register(config, *landscape, c.systems, c.role);
+    } catch (const std::exception& e) {
+      err << "ato-bridge " << name << ": error: " << redact(e.what()) << "\n";
+      ok = false;
+      co_return 0;
+    }
+    for (const auto& [system, role] : systems) {
+      try {
+        LmsRegistration r;  // no co_await inside ?: (GCC 12 miscompiles it)
+        if (c.unregister)
+          r = co_await landscape->offboard(system);
+        else
+          r = co_await landscape->register_system(system, role, suffix);
+        out << fmt::format("{:<9} {:<22} {:<19} {}\n", system.key(), r.service_id,
+                           c.unregister ? (r.changed ? "offboarded" : "not registered")
+                                        : (r.changed ? "registered" : "already registered"),
+                           r.message);
+      } catch (const std::exception& e) {
+        out << fmt::format("{:<9} FAILED: {}\n", system.key(), redact(e.what()));
+        ok = false;
+      }
+    }
+    co_return 0;
+  });
+  return ok ? kExitOk : kExitFailure;
 }
 
 namespace {

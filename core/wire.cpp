@@ -272,7 +272,8 @@ SimCounters read_counters(const JsonObjectReader& o) {
   return {o.integer("packages_received", 0, kMaxCount), o.integer("events_accepted", 0, kMaxCount),
           o.integer("events_duplicate", 0, kMaxCount),  o.integer("events_rejected", 0, kMaxCount),
           o.integer("order_violations", 0, kMaxCount),  o.integer("unknown_transports", 0, kMaxCount),
-          o.integer("auth_failures", 0, kMaxCount),     o.integer("faults_injected", 0, kMaxCount)};
+          o.integer("unregistered_systems", 0, kMaxCount), o.integer("auth_failures", 0, kMaxCount),
+          o.integer("faults_injected", 0, kMaxCount)};
 }
 
 }  // namespace
@@ -281,7 +282,7 @@ SimStats parse_sim_stats(std::string_view json) {
   Document doc(json);
   const auto o = doc.object();
   o.only_keys({"packages_received", "events_accepted", "events_duplicate", "events_rejected",
-               "order_violations", "unknown_transports", "auth_failures", "tokens_issued",
+               "order_violations", "unknown_transports", "unregistered_systems", "auth_failures", "tokens_issued",
                "token_requests_rejected", "faults_injected", "transports", "journal_size", "per_service",
                "faults_by_endpoint"});
   SimStats stats;
@@ -295,7 +296,8 @@ SimStats parse_sim_stats(std::string_view json) {
   for (Service s : {Service::Export, Service::Import, Service::StatusChange}) {
     const auto c = per.object(to_string(s));
     c.only_keys({"packages_received", "events_accepted", "events_duplicate", "events_rejected",
-                 "order_violations", "unknown_transports", "auth_failures", "faults_injected"});
+                 "order_violations", "unknown_transports", "unregistered_systems", "auth_failures",
+                 "faults_injected"});
     stats.per_service[s] = read_counters(c);
   }
   const auto faults = o.object("faults_by_endpoint");

@@ -114,7 +114,8 @@ bool is_valid_alm_status(std::string_view status);
 // ato-sim's counters (GET /sim/stats): schema/json/sim-stats.schema.json.
 struct SimCounters {
   std::int64_t packages_received = 0, events_accepted = 0, events_duplicate = 0, events_rejected = 0,
-               order_violations = 0, unknown_transports = 0, auth_failures = 0, faults_injected = 0;
+               order_violations = 0, unknown_transports = 0, unregistered_systems = 0, auth_failures = 0,
+               faults_injected = 0;
 };
 struct SimStats {
   SimCounters total;  // faults_injected here counts every endpoint

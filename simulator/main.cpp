@@ -100,6 +100,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"ato", "alm"}));
   serve_cmd->add_option("--ato-port", serve.ato_port, "Port of the fake ATO feed (0: any free port)")
       ->capture_default_str();
+  serve_cmd->add_flag(
+      "--no-lms-check{false}", serve.lms_check,
+      "Accept events of systems not registered in Landscape Management (on by default, a push for\n"
+      "an unregistered system is rejected per event with MSG_SLIS_NOT_FOUND_IN_LMS)");
   serve_cmd->add_option("--sids", serve.sids, "System IDs of the development, test and production systems")
       ->capture_default_str();
   serve_cmd->add_option("--generate-rate", serve.generate_rate, "Transports started per landscape minute")

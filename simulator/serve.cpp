@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "core/files.hpp"
 #include "core/json_writer.hpp"
 #include "core/log.hpp"
@@ -50,6 +52,28 @@ std::string host_for_url(const std::string& listen) {
   if (listen == "0.0.0.0") return "127.0.0.1";
   if (listen == "::") return "[::1]";
   return listen.find(':') != std::string::npos ? "[" + listen + "]" : listen;
+}
+
+// The systems the fake ATO lists, with their roles from --sids (development, test, production).
+std::vector<AtoSystem> landscape_systems(const EventSource& source, const ServeOptions& o) {
+  std::vector<std::string> sids;
+  std::string_view rest = o.sids;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    sids.emplace_back(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+  }
+  std::vector<AtoSystem> out;
+  for (const auto& system : source.systems()) {
+    const auto at = std::find(sids.begin(), sids.end(), system.sid) - sids.begin();
+    const SystemRole role = at == 0   ? SystemRole::Development
+                            : at == 2 ? SystemRole::Production
+                                      : SystemRole::Test;
+    out.push_back(
+        {system, role,
+         fmt::format("{} system {}, client {}", name_of(kSystemRoleNames, role), system.sid, system.client)});
+  }
+  return out;
 }
 
 std::unique_ptr<EventSource> make_source(const ServeOptions& o) {
@@ -138,6 +162,7 @@ int serve(const ServeOptions& o) {
       AlmSettings alm_settings = default_alm_settings();
       alm_settings.max_package_size = o.max_package_size;
       alm_settings.journal_file = o.journal;
+      alm_settings.lms_check = o.lms_check;
       cloud_alm = std::make_unique<CloudAlm>(alm_settings, *tokens, faults);
       alm = cloud_alm.get();
       // What a bridge needs, in the file it would get from a real tenant.
@@ -170,8 +195,11 @@ int serve(const ServeOptions& o) {
     if (o.only != "alm") {
       ato_url = listen_on(o.ato_port, [&ato](const net::HttpRequest& r) { return ato->handle(r); });
       const Secret password(o.ato_password.value_or(random_secret()));
-      feed = std::make_unique<AtoFeed>(FeedSettings{ato_url, o.ato_user, password, 500, 5000}, make_source(o),
-                                       faults);
+      auto source = make_source(o);
+      auto systems = landscape_systems(*source, o);
+      feed = std::make_unique<AtoFeed>(
+          FeedSettings{ato_url, o.ato_user, password, 500, 5000, std::move(systems)}, std::move(source),
+          faults);
       ato = feed.get();
       json.field("ato_url", ato_url)
           .field("ato_feed_url", ato_url + std::string(kFeedPath))

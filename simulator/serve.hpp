@@ -34,6 +34,7 @@ struct ServeOptions {
   // The fake ATO.
   std::uint16_t ato_port = 0;
   std::string sids = "S4D,S4T,S4P";  // development, test, production
+  bool lms_check = true;             // refuse events of systems not registered in Landscape Management
   double generate_rate = 2;          // transports started per landscape minute
   std::optional<std::int64_t> generate_count;
   double time_scale = 60;  // landscape seconds per real second

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "bridge/outbox/queries.hpp"
+#include "core/json_writer.hpp"
 #include "core/sqlite.hpp"
 #include "schema/outbox_migrations.hpp"
 
@@ -50,7 +51,8 @@ struct Outbox::Impl {
   std::unique_ptr<ato::sqlite::Database> db;
   std::mt19937_64 random{std::random_device{}()};
   std::unique_ptr<Statement> insert_event, upsert_cursor, select_cursor, claim_pending, claim_retryable,
-      settle_done, settle_release, select_for_failure, settle_failure, rescue_expired, rescue_all;
+      claim_pending_excluding, claim_retryable_excluding, settle_done, settle_release, select_for_failure,
+      settle_failure, rescue_expired, rescue_all;
 
   // Runs `f`, turning SQLite's errors into ours: disk trouble is its own type.
   template <typename F>
@@ -90,9 +92,11 @@ void Outbox::Impl::open() {
     throw OutboxError(fmt::format("outbox {}: cannot switch to WAL mode (is it on a network filesystem?)",
                                   options.path.string()));
   // A 64 MiB page cache and memory-mapped reads: the claim walks indexes across the whole backlog,
-  // and re-reading pages through pread() would dominate (measured: bench/run outbox).
+  // and re-reading pages through pread() would dominate (measured: bench/run outbox). The mapping
+  // is capped at 256 MiB so the bridge's memory stays bounded however large the backlog grows
+  // (mapped pages count in its RSS; bench/run e2e watches it while 1,000,000 events drain).
   db->exec("PRAGMA cache_size = -65536");
-  db->exec("PRAGMA mmap_size = 1073741824");
+  db->exec("PRAGMA mmap_size = 268435456");
   // Set in code: Debian's SQLite build would otherwise make WAL synchronous=FULL.
   db->exec(options.durability_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   if (options.max_size_bytes > 0) {
@@ -133,6 +137,8 @@ void Outbox::Impl::prepare() {
   // One statement: choose the due, unblocked events in sequence order and lease them.
   claim_pending = std::make_unique<Statement>(*db, queries::claim(false));
   claim_retryable = std::make_unique<Statement>(*db, queries::claim(true));
+  claim_pending_excluding = std::make_unique<Statement>(*db, queries::claim(false, true));
+  claim_retryable_excluding = std::make_unique<Statement>(*db, queries::claim(true, true));
   // Every settle presents the lease: a row rescued (and perhaps re-claimed) meanwhile is not ours.
   settle_done = std::make_unique<Statement>(*db, queries::kSettleDone);
   settle_release = std::make_unique<Statement>(
@@ -230,7 +236,18 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
   package.lease_token = static_cast<std::int64_t>(impl_->random() >> 2) + 1;
   package.lease_expires_at = request.now + request.lease.count();
   impl_->guarded("claim", [&] {
-    auto& stmt = request.from == ClaimFrom::Pending ? *impl_->claim_pending : *impl_->claim_retryable;
+    const bool pending = request.from == ClaimFrom::Pending;
+    const bool excluding = !request.excluded_systems.empty();
+    auto& stmt = excluding ? (pending ? *impl_->claim_pending_excluding : *impl_->claim_retryable_excluding)
+                           : (pending ? *impl_->claim_pending : *impl_->claim_retryable);
+    std::string excluded;
+    if (excluding) {
+      JsonWriter json(excluded);
+      json.begin_array();
+      for (const auto& system : request.excluded_systems) json.value(system);
+      json.end_array();
+      stmt.bind(8, excluded);
+    }
     stmt.bind(1, package.lease_token).bind(2, package.lease_expires_at).bind(3, to_string(request.service));
     stmt.bind(5, request.now).bind(6, request.watermark).bind(7, request.max_events);
     while (stmt.step()) {

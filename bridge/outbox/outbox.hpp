@@ -99,6 +99,8 @@ struct ClaimRequest {
   std::chrono::milliseconds lease{std::chrono::minutes(2)};
   // Events above this sequence are not claimable: the low watermark (see low_watermark()).
   std::int64_t watermark = kMaxSequence;
+  // Source systems (SID~client) whose events are not claimed now (pushing paused for them).
+  std::vector<std::string> excluded_systems;
 };
 
 // What became of one claimed event.

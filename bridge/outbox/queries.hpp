@@ -11,7 +11,9 @@ namespace ato::bridge::queries {
 // prover sees the index's WHERE in the query's: hence the state as a literal (never a bound
 // parameter) and the otherwise redundant OR terms, copied verbatim from the indexes' conditions
 // (schema/outbox/001_initial.sql).
-inline std::string claim(bool from_retryable) {
+// `excluding_systems`: also skip events whose source system is in the JSON array ?8 (systems paused
+// because Cloud ALM does not know them yet).
+inline std::string claim(bool from_retryable, bool excluding_systems = false) {
   return std::string(
              "UPDATE events SET state = 'in_flight', lease_token = ?1, lease_expires_at = ?2 WHERE id IN ("
              " SELECT e.id FROM events e WHERE e.service = ?3 AND (e.state = 'pending' OR e.state = "
@@ -20,7 +22,9 @@ inline std::string claim(bool from_retryable) {
          (from_retryable ? "'retryable'" : "'pending'") +
          " AND e.next_attempt_at <= ?5 AND e.sequence <= ?6 AND NOT EXISTS (SELECT 1 FROM events p"
          " WHERE p.transport_id = e.transport_id AND p.sequence < e.sequence"
-         " AND p.settled_at IS NULL) ORDER BY e.sequence LIMIT ?7) "
+         " AND p.settled_at IS NULL)" +
+         (excluding_systems ? " AND e.source_system NOT IN (SELECT value FROM json_each(?8))" : "") +
+         " ORDER BY e.sequence LIMIT ?7) "
          "RETURNING id, event_id, sequence, transport_id, source_system, payload, attempts, enqueued_at";
 }
 

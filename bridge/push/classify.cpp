@@ -4,6 +4,7 @@
 
 #include <unordered_map>
 
+#include "core/lms.hpp"
 #include "core/wire.hpp"
 
 namespace ato::bridge {
@@ -67,7 +68,10 @@ PushVerdict settle_per_event(int status, std::string_view body, const std::vecto
       continue;
     }
     const EventResult& r = *it->second;
-    if (r.outcome == EventOutcome::Rejected) {
+    if (r.outcome == EventOutcome::Rejected && r.code == kNotInLmsCode) {
+      verdict.unregistered_systems.insert(e.source_system);  // a configuration problem, not the event's
+      verdict.settlements.push_back(Settlement::release(e.id));
+    } else if (r.outcome == EventOutcome::Rejected) {
       ++verdict.rejected;
       verdict.settlements.push_back(Settlement::dead(
           e.id, status,

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,9 @@ struct PushVerdict {
   bool cloud_alm_trouble = false;                  // counts against the circuit breaker (5xx, 429, no answer)
   bool answered = true;                            // Cloud ALM answered (the breaker's probe succeeded)
   int accepted = 0, duplicates = 0, rejected = 0;  // per-event results of a 2xx
+  // Source systems Cloud ALM's Landscape Management does not know (MSG_SLIS_NOT_FOUND_IN_LMS): their
+  // events are released, not dead-lettered; pushing pauses for these systems until registered.
+  std::set<std::string> unregistered_systems;
 };
 
 // An HTTP answer. `retry_after` is the raw header value (may be empty).

@@ -152,6 +152,8 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, std:
     outcome.accepted += verdict.accepted;
     outcome.duplicates += verdict.duplicates;
     outcome.rejected += verdict.rejected;
+    outcome.unregistered_systems.insert(verdict.unregistered_systems.begin(),
+                                        verdict.unregistered_systems.end());
     settle(lease_token, events, verdict, outcome);
     co_return;
   }

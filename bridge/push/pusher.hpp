@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
 #include <string>
 
 #include "bridge/config.hpp"
@@ -30,7 +31,8 @@ struct PushOutcome {
   bool answered = false;  // Cloud ALM answered at least once (the breaker's probe got through)
   bool token_refreshed = false;
   std::vector<std::chrono::microseconds> request_latencies;
-  std::vector<EpochMillis> done_enqueued_at;  // for collection-to-acceptance latency
+  std::vector<EpochMillis> done_enqueued_at;   // for collection-to-acceptance latency
+  std::set<std::string> unregistered_systems;  // MSG_SLIS_NOT_FOUND_IN_LMS: pause pushing for these
 };
 
 class Pusher {

@@ -16,6 +16,7 @@
 
 #include "bridge/collect/collector.hpp"
 #include "bridge/push/pusher.hpp"
+#include "bridge/registration/landscape_client.hpp"
 
 namespace ato::bridge {
 namespace asio = boost::asio;
@@ -90,7 +91,8 @@ struct Engine::Impl {
         feed(feed_http, config.ato),
         collector(feed, outbox, config.backfill,
                   {now_epoch_millis, [this] { work.notify(); }, [this] { return state.stopping; }}),
-        pusher(alm_http, tokens, outbox, config, now_epoch_millis) {
+        pusher(alm_http, tokens, outbox, config, now_epoch_millis),
+        landscape(alm_http, tokens, config) {
     for (Job job : {Job::Export, Job::Import, Job::StatusChange})
       if (settings_of(config, job).active) active_services.push_back(service_of(job));
   }
@@ -104,6 +106,7 @@ struct Engine::Impl {
   FeedClient feed;
   Collector collector;
   Pusher pusher;
+  LandscapeClient landscape;
   EngineState state;
   std::vector<Service> active_services;
   Signal work;                        // new claimable events, a settled package, a lifted pause
@@ -158,9 +161,10 @@ struct Engine::Impl {
       tick_requested[job] = false;
       counters.last_run_at = now_epoch_millis();
       ++counters.runs;
-      if (job == Job::Retry)
+      if (job == Job::Retry) {
         run_retry(counters);
-      else
+        co_await probe_paused_systems();
+      } else
         co_await run_collect(job, counters);
       // The next slot of the schedule: no drift, and a run that overran skips what it missed.
       if (scheduled) {
@@ -246,6 +250,32 @@ struct Engine::Impl {
     work.notify();
   }
 
+  // Systems paused because Cloud ALM did not know them: registered meanwhile? Then their events go.
+  asio::awaitable<void> probe_paused_systems() {
+    if (state.paused_systems.empty()) co_return;
+    std::vector<LmsSystem> registered;
+    try {
+      registered = co_await landscape.registered();
+    } catch (const std::exception& e) {
+      spdlog::warn("retry: cannot ask Landscape Management which systems are registered: {}", e.what());
+      co_return;
+    }
+    for (const auto& system : registered) {
+      auto it = state.paused_systems.find(system.system.key());
+      if (it == state.paused_systems.end()) continue;
+      spdlog::info("{} is registered in Landscape Management now (as {}): its events go again", it->first,
+                   system.service_id);
+      state.paused_systems.erase(it);
+      work.notify();
+    }
+  }
+
+  std::vector<std::string> excluded_systems() const {
+    std::vector<std::string> out;
+    for (const auto& [system, why] : state.paused_systems) out.push_back(system);
+    return out;
+  }
+
   // ---- push workers -----------------------------------------------------------------------------
 
   std::optional<ClaimedPackage> claim_next(EpochMillis now) {
@@ -256,7 +286,7 @@ struct Engine::Impl {
       const Service service = active_services[(next_service + i) % n];
       ClaimedPackage package =
           outbox.claim({service, ClaimFrom::Pending, settings_of(config, job_of(service)).package_size, now,
-                        lease(), watermark});
+                        lease(), watermark, excluded_systems()});
       if (!package.events.empty()) {
         next_service = (next_service + i + 1) % n;
         return package;
@@ -264,8 +294,8 @@ struct Engine::Impl {
     }
     if (!retry_round || !config.retry_service.active) return std::nullopt;
     for (Service service : active_services) {
-      ClaimedPackage package = outbox.claim(
-          {service, ClaimFrom::Retryable, config.retry_service.package_size, now, lease(), watermark});
+      ClaimedPackage package = outbox.claim({service, ClaimFrom::Retryable, config.retry_service.package_size,
+                                             now, lease(), watermark, excluded_systems()});
       if (!package.events.empty()) {
         package.lease_token = -package.lease_token;  // marks a retry-job package for accounting
         return package;
@@ -347,6 +377,16 @@ struct Engine::Impl {
     state.token_fetches = tokens.fetches();
     update_breaker(outcome);
     update_pause(outcome, probing);
+    for (const auto& system : outcome.unregistered_systems) {
+      if (state.paused_systems.count(system)) continue;
+      const std::string why = fmt::format(
+          "Cloud ALM's Landscape Management does not know {} ({}); its events stay "
+          "queued: register it (ato-bridge register --system {}) and pushing "
+          "resumes by itself",
+          system, kNotInLmsCode, system);
+      spdlog::error("pushing paused for {}: {}", system, why);
+      state.paused_systems[system] = why;
+    }
     const auto what = fmt::format("{} package of {} events", to_string(service), package.events.size());
     if (outcome.settled.dead > 0)
       spdlog::warn("{}: {} events dead-lettered: {} (see `ato-bridge dead-letters list`)", what,

@@ -41,6 +41,8 @@ struct EngineState {
   std::int64_t token_fetches = 0;
   std::optional<std::string> paused;        // why pushing is paused (403, refused credentials)
   std::optional<std::string> disk_trouble;  // the outbox cannot write
+  // Systems Cloud ALM's Landscape Management does not know: their events wait, nothing else does.
+  std::map<std::string, std::string> paused_systems;  // SID~client -> reason
   CircuitBreaker breaker;
   LatencyHistogram push_latency;        // one HTTP request
   LatencyHistogram acceptance_latency;  // collected (stored) to accepted

@@ -115,6 +115,9 @@ std::string prometheus_metrics(const Outbox& outbox, const EngineState& s, Epoch
              s.breaker.state() == state ? 1.0 : 0.0);
   x.family(n("paused"), "gauge", "1 while pushing is paused by a configuration problem (e.g. 403).");
   x.sample(n("paused"), "", s.paused ? 1.0 : 0.0);
+  x.family(n("systems_paused"), "gauge",
+           "Systems whose events wait: not registered in Landscape Management.");
+  x.sample(n("systems_paused"), "", static_cast<double>(s.paused_systems.size()));
   x.family(n("disk_trouble"), "gauge", "1 while the outbox cannot write (disk full, I/O error).");
   x.sample(n("disk_trouble"), "", s.disk_trouble ? 1.0 : 0.0);
   return out;

@@ -81,6 +81,8 @@ std::vector<std::string> not_ready_reasons(const EngineState& state) {
   std::vector<std::string> reasons;
   if (state.paused) reasons.push_back("pushing paused: " + *state.paused);
   if (state.disk_trouble) reasons.push_back("outbox disk trouble: " + *state.disk_trouble);
+  for (const auto& [system, why] : state.paused_systems)
+    reasons.push_back("pushing paused for " + system + ": " + why);
   return reasons;
 }
 
@@ -101,6 +103,9 @@ std::string status_json(const BridgeConfig& config, const Outbox& outbox, const 
     running->paused ? json.value(*running->paused) : json.null();
     json.key("disk_trouble");
     running->disk_trouble ? json.value(*running->disk_trouble) : json.null();
+    json.key("paused_systems").begin_object();
+    for (const auto& [system, why] : running->paused_systems) json.field(system, why);
+    json.end_object();
     json.field("circuit_breaker", to_string(running->breaker.state()));
     json.field("token_fetches", running->token_fetches);
     auto ms = [](std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; };

@@ -200,6 +200,7 @@ net::HttpResponse CloudAlm::handle(const net::HttpRequest& request) {
     return push(request, service, now);
   }
   if (request.path == "/api/calm-features/v1/Transports") return transports(request, now);
+  if (request.path.starts_with("/api/calm-lms/")) return landscape(request, now);
   if (request.path == "/sim/stats") return net::HttpResponse::json(200, stats_json());
   if (request.path == "/sim/journal") return journal(request);
   if (request.path == "/sim/faults") return faults_endpoint(request);
@@ -275,6 +276,17 @@ net::HttpResponse CloudAlm::push(const net::HttpRequest& request, Service servic
       if (accepted_ids_.count(e.event_id)) {
         ++counters.events_duplicate;
         answer.results.push_back({e.event_id, EventOutcome::Duplicate, std::nullopt, std::nullopt});
+        continue;
+      }
+      if (settings_.lms_check && !registry_.is_registered(e.source.key())) {
+        ++counters.unregistered_systems;
+        ++counters.events_rejected;
+        answer.results.push_back(
+            {e.event_id, EventOutcome::Rejected, std::string(kNotInLmsCode),
+             fmt::format(
+                 "System {} is not registered in Landscape Management: register it (ato-bridge register), "
+                 "then send the event again",
+                 e.source.key())});
         continue;
       }
       // Persist before apply() takes the JSON over.
@@ -407,6 +419,32 @@ net::HttpResponse CloudAlm::faults_endpoint(const net::HttpRequest& request) {
   return net::HttpResponse::json(200, body);
 }
 
+net::HttpResponse CloudAlm::landscape(const net::HttpRequest& request, EpochMillis now) {
+  const bool read = request.path == kLmsSystemsPath;
+  if (!read && request.path != kLmsRegisterPath && request.path != kLmsOffboardPath)
+    return odata_error(404, "NOT_FOUND", fmt::format("No resource at {}", request.path));
+  if (request.method != (read ? "GET" : "POST"))
+    return odata_error(405, "METHOD_NOT_ALLOWED", read ? "List systems with GET" : "Use POST");
+  const auto auth = tokens_.check(request.header("Authorization"), read ? kDisplayScope : kManageScope, now);
+  if (auth.verdict != TokenVerdict::Valid) {
+    const bool forbidden = auth.verdict == TokenVerdict::MissingScope;
+    return odata_error(forbidden ? 403 : 401, forbidden ? "FORBIDDEN" : "UNAUTHORIZED", auth.message);
+  }
+  if (read) return net::HttpResponse::json(200, lms_systems_json(registry_.list()));
+  const bool registering = request.path == kLmsRegisterPath;
+  LmsRequest body;
+  try {
+    body = parse_lms_request(request.body, registering);
+  } catch (const JsonError& e) {
+    return odata_error(400, "INVALID_REQUEST", e.problem(),
+                       e.path().empty() ? std::nullopt : std::optional(e.path()));
+  }
+  if (!registering) return net::HttpResponse::json(200, to_json(registry_.offboard(body.system)));
+  auto outcome = registry_.register_system(body, now);
+  if (auto* conflict = std::get_if<std::string>(&outcome)) return odata_error(409, "CONFLICT", *conflict);
+  return net::HttpResponse::json(200, to_json(std::get<LmsRegistration>(outcome)));
+}
+
 void CloudAlm::reset() {
   std::lock_guard lock(mutex_);
   accepted_ids_.clear();
@@ -437,6 +475,7 @@ std::string CloudAlm::stats_json() const {
     total.order_violations += c.order_violations;
     total.unknown_transports += c.unknown_transports;
     total.auth_failures += c.auth_failures;
+    total.unregistered_systems += c.unregistered_systems;
   }
   auto write_counters = [&](const Counters& c) {
     json.field("packages_received", c.packages_received)
@@ -445,6 +484,7 @@ std::string CloudAlm::stats_json() const {
         .field("events_rejected", c.events_rejected)
         .field("order_violations", c.order_violations)
         .field("unknown_transports", c.unknown_transports)
+        .field("unregistered_systems", c.unregistered_systems)
         .field("auth_failures", c.auth_failures);
   };
   json.begin_object();

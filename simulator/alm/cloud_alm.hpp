@@ -14,6 +14,7 @@
 
 #include "core/event.hpp"
 #include "core/net/http.hpp"
+#include "simulator/alm/landscape_registry.hpp"
 #include "simulator/alm/token_authority.hpp"
 #include "simulator/faults.hpp"
 
@@ -23,6 +24,8 @@ struct AlmSettings {
   std::map<Service, std::string> push_paths;  // defaults: schema/README.md
   int max_package_size = 1000;
   std::optional<std::filesystem::path> journal_file;  // SQLite; none: memory only
+  // Refuse events of systems not registered in Landscape Management (MSG_SLIS_NOT_FOUND_IN_LMS).
+  bool lms_check = true;
 };
 AlmSettings default_alm_settings();
 
@@ -54,12 +57,13 @@ class CloudAlm {
  private:
   struct Counters {
     std::int64_t packages_received = 0, events_accepted = 0, events_duplicate = 0, events_rejected = 0,
-                 order_violations = 0, unknown_transports = 0, auth_failures = 0;
+                 order_violations = 0, unknown_transports = 0, unregistered_systems = 0, auth_failures = 0;
   };
   net::HttpResponse push(const net::HttpRequest& request, Service service, EpochMillis now);
   net::HttpResponse transports(const net::HttpRequest& request, EpochMillis now);
   net::HttpResponse journal(const net::HttpRequest& request) const;
   net::HttpResponse faults_endpoint(const net::HttpRequest& request);
+  net::HttpResponse landscape(const net::HttpRequest& request, EpochMillis now);
   void reset();
   void apply_periodic_faults(EpochMillis now);
   bool transport_rejects(const AtoEvent& event) const;  // apply() would reject it (caller holds mutex_)
@@ -78,6 +82,7 @@ class CloudAlm {
   std::map<std::string, TransportRecord> transports_;
   std::vector<std::string> journal_;  // accepted events as JSON, in acceptance order
   std::map<Service, Counters> counters_;
+  LandscapeRegistry registry_;
   struct Store;
   std::unique_ptr<Store> store_;
 };

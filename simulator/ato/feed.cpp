@@ -85,10 +85,22 @@ bool AtoFeed::authorized(const net::HttpRequest& request) const {
 
 net::HttpResponse AtoFeed::handle(const net::HttpRequest& request) {
   if (request.path == kFeedPath) return feed(request);
+  if (request.path == kSystemsPath) return systems(request);
   if (request.path == "/sim/ato/events") return inject(request);
   if (request.path == "/sim/ato/stats") return stats();
   if (request.path == "/sim/ato/history.ndjson") return history();
   return odata_error(404, "NOT_FOUND", fmt::format("No resource at {}", request.path));
+}
+
+net::HttpResponse AtoFeed::systems(const net::HttpRequest& request) {
+  if (request.method != "GET") return odata_error(405, "METHOD_NOT_ALLOWED", "Read the systems with GET");
+  if (!authorized(request)) {
+    auto response =
+        odata_error(401, "UNAUTHORIZED", "Wrong or missing credentials of the communication user");
+    response.header("WWW-Authenticate", "Basic realm=\"SAP S/4HANA Cloud (ato-sim)\"");
+    return response;
+  }
+  return net::HttpResponse::json(200, ato_systems_json(settings_.systems));
 }
 
 net::HttpResponse AtoFeed::feed(const net::HttpRequest& request) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/event.hpp"
+#include "core/lms.hpp"
 #include "core/net/http.hpp"
 #include "core/secret.hpp"
 #include "simulator/faults.hpp"
@@ -17,6 +18,8 @@
 namespace ato::sim {
 
 inline constexpr std::string_view kFeedPath = "/sap/opu/odata4/ato/feed/v1/Events";
+// The landscape's systems and their roles, beside the events (schema/json/ato-systems.schema.json).
+inline constexpr std::string_view kSystemsPath = "/sap/opu/odata4/ato/feed/v1/Systems";
 inline constexpr std::string_view kUpgradeMessage =
     "Development function currently not available due to upgrade preparation";
 
@@ -29,6 +32,8 @@ class EventSource {
   virtual bool done() const = 0;
   virtual bool keeps_sequences() const = 0;
   virtual std::string describe() const = 0;
+  // The systems whose events it produces (the landscape's, or those a recording names).
+  virtual std::vector<SystemRef> systems() const = 0;
 };
 
 struct FeedSettings {
@@ -37,6 +42,7 @@ struct FeedSettings {
   Secret password;
   int default_page_size = 500;
   int max_page_size = 5000;
+  std::vector<AtoSystem> systems;  // GET kSystemsPath
 };
 
 class AtoFeed {
@@ -51,6 +57,7 @@ class AtoFeed {
   void append(AtoEvent event);         // caller holds mutex_
   net::HttpResponse feed(const net::HttpRequest& request);
   net::HttpResponse inject(const net::HttpRequest& request);
+  net::HttpResponse systems(const net::HttpRequest& request);
   net::HttpResponse stats();
   net::HttpResponse history();
   bool authorized(const net::HttpRequest& request) const;
@@ -60,8 +67,8 @@ class AtoFeed {
   FaultInjector& faults_;
   const EpochMillis started_at_;
   mutable std::mutex mutex_;
-  std::vector<AtoEvent> events_;    // ascending sequence
-  std::vector<std::string> json_;   // each event as served
+  std::vector<AtoEvent> events_;   // ascending sequence
+  std::vector<std::string> json_;  // each event as served
   std::int64_t counts_[3] = {0, 0, 0};
 };
 

@@ -18,13 +18,13 @@ namespace ato::sim {
 struct LandscapeSettings {
   std::string dev_sid = "S4D", test_sid = "S4T", prod_sid = "S4P";
   std::uint64_t seed = 1;
-  EpochMillis start_time = 0;     // landscape clock at start
-  double transports_per_minute = 2;  // landscape time
+  EpochMillis start_time = 0;                   // landscape clock at start
+  double transports_per_minute = 2;             // landscape time
   std::optional<std::int64_t> transport_count;  // stop after this many transports (--generate-count)
-  double import_failure_rate = 0.1;     // test imports that fail (and are re-imported)
+  double import_failure_rate = 0.1;             // test imports that fail (and are re-imported)
   double import_warning_rate = 0.2;
-  double approval_rate = 0.7;           // transports that go through quality approval
-  double rejection_rate = 0.1;          // of those, rejected (never forwarded)
+  double approval_rate = 0.7;   // transports that go through quality approval
+  double rejection_rate = 0.1;  // of those, rejected (never forwarded)
 };
 
 // One event not yet released, with what decides its place in the total order.

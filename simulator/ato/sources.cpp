@@ -1,5 +1,7 @@
 #include "simulator/ato/sources.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <fstream>
@@ -11,6 +13,19 @@ namespace ato::sim {
 
 GeneratedSource::GeneratedSource(LandscapeSettings settings, double time_scale, EpochMillis wall_start)
     : landscape_(std::move(settings)), time_scale_(time_scale), wall_start_(wall_start) {}
+
+std::vector<SystemRef> GeneratedSource::systems() const {
+  const auto& s = landscape_.settings();
+  // Development: client 080 for ABAP work, 100 for customizing; test and production: client 100.
+  return {{s.dev_sid, "080"}, {s.dev_sid, "100"}, {s.test_sid, "100"}, {s.prod_sid, "100"}};
+}
+
+std::vector<SystemRef> ReplaySource::systems() const {
+  std::vector<SystemRef> out;
+  for (const auto& e : events_)
+    if (std::find(out.begin(), out.end(), e.source) == out.end()) out.push_back(e.source);
+  return out;
+}
 
 std::vector<AtoEvent> GeneratedSource::due(EpochMillis wall_now) {
   const auto elapsed = static_cast<double>(wall_now - wall_start_) * time_scale_;

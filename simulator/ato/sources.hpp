@@ -18,6 +18,7 @@ class GeneratedSource : public EventSource {
   bool done() const override { return landscape_.done(); }
   bool keeps_sequences() const override { return false; }
   std::string describe() const override;
+  std::vector<SystemRef> systems() const override;
 
  private:
   Landscape landscape_;
@@ -49,6 +50,7 @@ class ReplaySource : public EventSource {
   bool done() const override { return next_ == events_.size(); }
   bool keeps_sequences() const override { return true; }
   std::string describe() const override;
+  std::vector<SystemRef> systems() const override;
 
  private:
   std::vector<AtoEvent> events_;

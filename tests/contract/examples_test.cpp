@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/json_reader.hpp"
+#include "core/lms.hpp"
 #include "core/service_key.hpp"
 #include "core/wire.hpp"
 #include "tests/support/process.hpp"
@@ -26,6 +27,10 @@ const std::vector<std::pair<std::string, Parser>>& parsers() {
       {"transports-page", [](std::string_view j) { parse_transports_page(j); }},
       {"recording-line", [](std::string_view j) { parse_recording_line(j); }},
       {"sim-stats", [](std::string_view j) { parse_sim_stats(j); }},
+      {"lms-request", [](std::string_view j) { parse_lms_request(j, false); }},
+      {"lms-registration", [](std::string_view j) { parse_lms_registration(j); }},
+      {"lms-systems", [](std::string_view j) { parse_lms_systems(j); }},
+      {"ato-systems", [](std::string_view j) { parse_ato_systems(j); }},
       {"token-response", [](std::string_view j) { parse_token_response(j); }},
       {"push-response", [](std::string_view j) { parse_push_response(j); }},
       {"push-package", [](std::string_view j) { parse_push_package(j); }},

@@ -104,7 +104,7 @@ void stop_cleanly(BridgeProcess& bridge) {
 }  // namespace
 
 TEST_CASE("every event of a generated landscape reaches Cloud ALM exactly once and in order") {
-  SimProcess sim(landscape(40));
+  SimProcess sim(landscape(40), "sim", true);
   BridgeProcess bridge(sim);
   bridge.start();
   REQUIRE_MESSAGE(eventually([&] { return all_delivered(sim); }, 60s), bridge.log());
@@ -159,7 +159,8 @@ TEST_CASE("with faults on every endpoint, nothing is lost, duplicated or reorder
 }
 
 TEST_CASE("SIGKILL at random moments, ten times: nothing lost, nothing accepted twice, order kept") {
-  SimProcess sim(landscape(60, "20000", {"--faults", "push.*:status=503@10%;push.*:latency=10ms..60ms"}));
+  SimProcess sim(landscape(60, "20000", {"--faults", "push.*:status=503@10%;push.*:latency=10ms..60ms"}),
+                 "sim", true);
   BridgeProcess bridge(sim, {.package_size = 10, .connections = 3});
   std::mt19937 random(11);
   for (int kill = 0; kill < 10; ++kill) {
@@ -180,7 +181,7 @@ TEST_CASE("SIGKILL at random moments, ten times: nothing lost, nothing accepted 
 }
 
 TEST_CASE("an inactive service collects nothing; a first run skips history unless --backfill") {
-  SimProcess sim(landscape(8, "3000000"));
+  SimProcess sim(landscape(8, "3000000"), "sim", true);
   REQUIRE(eventually([&] { return generator_done(sim); }, 20s));
   const auto produced = history(sim);
   const auto head = static_cast<std::int64_t>(produced.size());
@@ -222,7 +223,7 @@ TEST_CASE("an inactive service collects nothing; a first run skips history unles
 }
 
 TEST_CASE("403 (missing scope) pauses pushing without losing or dead-lettering, and it resumes when fixed") {
-  SimProcess sim(landscape(10, "3000000", {"--faults", "push.*:status=403"}));
+  SimProcess sim(landscape(10, "3000000", {"--faults", "push.*:status=403"}), "sim", true);
   BridgeProcess bridge(sim);
   bridge.start();
   REQUIRE_MESSAGE(eventually([&] { return bridge.admin("/readyz").status == 503; }, 20s), bridge.log());
@@ -246,8 +247,9 @@ TEST_CASE("403 (missing scope) pauses pushing without losing or dead-lettering, 
 }
 
 TEST_CASE("check reports a wrong client secret, a wrong CA and a wrong host name clearly") {
-  SimProcess sim(landscape(2));
+  SimProcess sim(landscape(2), "sim", true);
   BridgeProcess good(sim, {}, "good");
+  REQUIRE(good.cli({"register"}).exit_code == 0);
   const auto ok = good.cli({"check"});
   CHECK_MESSAGE(ok.exit_code == 0, ok.out);
   CHECK(ok.out.find("OK    Cloud ALM token") != std::string::npos);
@@ -262,7 +264,7 @@ TEST_CASE("check reports a wrong client secret, a wrong CA and a wrong host name
   CHECK(bad_secret.out.find("not-the-secret-at-all") == std::string::npos);
 
   SimProcess other(landscape(1), "other-sim");
-  BridgeProcess wrong_ca(sim, {.ca_file = other.ca_file()}, "wrong-ca");
+  BridgeProcess wrong_ca(sim, {.ca_file = other.ca_file(), .register_first = false}, "wrong-ca");
   const auto bad_ca = wrong_ca.cli({"check"});
   CHECK(bad_ca.exit_code == 1);
   CHECK_MESSAGE(bad_ca.out.find("not signed by a trusted CA") != std::string::npos, bad_ca.out);

@@ -24,7 +24,8 @@ std::string service_json(const BridgeOptions& o, const std::string& name) {
 
 }  // namespace
 
-BridgeProcess::BridgeProcess(SimProcess& sim, BridgeOptions o, std::string name) : sim_(sim) {
+BridgeProcess::BridgeProcess(SimProcess& sim, BridgeOptions o, std::string name)
+    : sim_(sim), register_first_(o.register_first) {
   dir_ = sim.path(name);
   std::filesystem::create_directories(dir_);
   config_ = dir_ / "bridge.json";
@@ -75,6 +76,11 @@ BridgeProcess::~BridgeProcess() {
 }
 
 void BridgeProcess::start(std::vector<std::string> extra_args) {
+  if (register_first_) {
+    register_first_ = false;
+    const auto r = cli({"register"});
+    if (r.exit_code != 0) throw std::runtime_error("ato-bridge register failed:\n" + r.out + r.err);
+  }
   std::vector<std::string> argv = {ATO_BRIDGE_BIN, "run", "--config", config_.string()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<ChildProcess>(

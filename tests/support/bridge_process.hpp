@@ -31,6 +31,7 @@ struct BridgeOptions {
   std::optional<std::string> token_endpoint;  // override cloud_alm.token_endpoint
   std::optional<std::string> client_secret;   // override the key's secret (cloud_alm.client_secret)
   std::string log_level = "info";
+  bool register_first = true;  // `ato-bridge register` (every system the feed lists) before the first start
 };
 
 class BridgeProcess {
@@ -59,6 +60,7 @@ class BridgeProcess {
   std::filesystem::path dir_, config_;
   std::unique_ptr<ChildProcess> process_;
   std::string admin_url_;
+  bool register_first_ = true;
 };
 
 // Polls `done` every 50 ms until it is true or `limit` passes; returns whether it became true.

@@ -24,7 +24,8 @@ TempDir& SimProcess::shared_root() {
   return root;
 }
 
-SimProcess::SimProcess(std::vector<std::string> extra_args, std::string dir_name) {
+SimProcess::SimProcess(std::vector<std::string> extra_args, std::string dir_name, bool lms_check) {
+  if (!lms_check) extra_args.push_back("--no-lms-check");
   static int counter = 0;
   dir_ = shared_root().path() / (dir_name + "-" + std::to_string(++counter));
   std::filesystem::create_directories(dir_ / "documents");

@@ -34,7 +34,9 @@ struct HttpCall {
 
 class SimProcess {
  public:
-  explicit SimProcess(std::vector<std::string> extra_args = {}, std::string dir_name = "sim");
+  // `lms_check` false (tests not about registration) starts it with --no-lms-check.
+  explicit SimProcess(std::vector<std::string> extra_args = {}, std::string dir_name = "sim",
+                      bool lms_check = false);
   ~SimProcess();
 
   HttpResult call(const HttpCall& call);

@@ -1,0 +1,106 @@
+#include "bridge/registration/landscape_client.hpp"
+
+#include <fmt/format.h>
+
+#include "bridge/push/classify.hpp"
+#include "bridge/push/package.hpp"
+#include "core/wire.hpp"
+
+namespace ato::bridge {
+namespace asio = boost::asio;
+
+namespace {
+
+std::string problem_of(const net::ClientResponse& response) {
+  try {
+    const auto error = parse_odata_error(response.body);
+    return fmt::format("HTTP {}: {}: {}", response.status, error.code, error.message);
+  } catch (const std::exception&) {
+    return fmt::format("HTTP {}: {}", response.status, body_excerpt(response.body, 300));
+  }
+}
+
+}  // namespace
+
+std::string systems_url(const std::string& feed_url) {
+  const auto query = feed_url.find('?');
+  std::string base = feed_url.substr(0, query);
+  const auto slash = base.rfind('/');
+  return base.substr(0, slash + 1) + "Systems";
+}
+
+// (Arguments to coroutines are named variables moved in, never temporaries: GCC 12 miscompiles a
+// class-type temporary passed to a coroutine.)
+asio::awaitable<net::ClientResponse> LandscapeClient::call(std::string_view method, std::string_view path,
+                                                           std::string body) {
+  // One retry with a fresh token when Cloud ALM refuses the cached one, as pushes do.
+  for (int round = 0;; ++round) {
+    const std::string authorization = co_await tokens_.authorization();
+    net::ClientRequest request;
+    request.method = std::string(method);
+    request.url = push_url(config_.cloud_alm, std::string(path));
+    request.headers = {{"Authorization", authorization}, {"Accept", "application/json"}};
+    if (!body.empty()) request.headers.push_back({"Content-Type", "application/json"});
+    request.body = body;
+    net::ClientResponse response;
+    try {
+      response = co_await client_.send(std::move(request));
+    } catch (const net::HttpClientError& e) {
+      throw LandscapeError(fmt::format("Cloud ALM's Landscape Management unreachable: {}", e.what()));
+    }
+    if (response.status == 401 && round == 0) {
+      tokens_.invalidate(authorization);
+      continue;
+    }
+    co_return response;
+  }
+}
+
+asio::awaitable<LmsRegistration> LandscapeClient::register_system(const SystemRef& system, SystemRole role,
+                                                                  const std::optional<std::string>& suffix) {
+  std::string body = to_json(LmsRequest{system, role, suffix});
+  const auto response = co_await call("POST", kLmsRegisterPath, std::move(body));
+  if (response.status != 200)
+    throw LandscapeError(fmt::format("registering {} failed: {}", system.key(), problem_of(response)));
+  co_return parse_lms_registration(response.body);
+}
+
+asio::awaitable<LmsRegistration> LandscapeClient::offboard(const SystemRef& system) {
+  std::string body = to_json(LmsRequest{system, {}, {}});
+  const auto response = co_await call("POST", kLmsOffboardPath, std::move(body));
+  if (response.status != 200)
+    throw LandscapeError(fmt::format("offboarding {} failed: {}", system.key(), problem_of(response)));
+  co_return parse_lms_registration(response.body);
+}
+
+asio::awaitable<std::vector<LmsSystem>> LandscapeClient::registered() {
+  std::string no_body;
+  const auto response = co_await call("GET", kLmsSystemsPath, std::move(no_body));
+  if (response.status != 200)
+    throw LandscapeError(
+        fmt::format("listing Landscape Management's systems failed: {}", problem_of(response)));
+  co_return parse_lms_systems(response.body);
+}
+
+asio::awaitable<std::vector<AtoSystem>> LandscapeClient::landscape_systems() {
+  net::ClientRequest request;
+  const std::string url = systems_url(config_.ato.feed_url);
+  request.url = url;
+  request.headers = {
+      {"Authorization", net::basic_authorization(config_.ato.user, config_.ato.password.reveal())},
+      {"Accept", "application/json"}};
+  net::ClientResponse response;
+  try {
+    response = co_await client_.send(std::move(request));
+  } catch (const net::HttpClientError& e) {
+    throw LandscapeError(fmt::format("the ATO feed is unreachable: {}", e.what()));
+  }
+  if (response.status != 200)
+    throw LandscapeError(
+        fmt::format("the ATO feed lists no systems at {} ({}): name them with --system SID~CLIENT "
+                    "or in the configuration's registration.systems",
+                    url, problem_of(response)));
+  co_return parse_ato_systems(response.body);
+}
+
+}  // namespace ato::bridge
