@@ -15,6 +15,7 @@ struct RunCommand {
   std::string config_file;
   bool backfill = false;  // overrides collect.backfill
   std::string log_level;  // overrides log.level when set
+  std::optional<std::string> record;  // append every collected event to this NDJSON file
 };
 // Foreground until SIGINT/SIGTERM; logs to stderr.
 int run_bridge(const RunCommand& command);
@@ -36,6 +37,19 @@ struct RegisterCommand {
 };
 // `register` / `unregister`: each system's service ID and what happened; exit 1 if any failed.
 int run_register(const RegisterCommand& command, std::ostream& out, std::ostream& err);
+
+struct ReplayCommand {
+  std::string config_file;
+  std::string file;
+  std::string speed = "max";  // a factor (1 = original pace) or max
+  bool fresh_ids = false;
+  bool abort_on_bad_line = false;
+};
+int run_replay(const ReplayCommand& command, std::ostream& out, std::ostream& err);
+
+// For commands that touch only the outbox and the admin endpoint: the configuration without
+// requiring the ATO password or client secret in the environment.
+BridgeConfig load_config_without_secrets(const std::string& file);
 
 struct DeadLettersCommand {
   enum class Action { List, Show, Requeue } action = Action::List;

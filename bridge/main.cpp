@@ -36,6 +36,8 @@ struct Cli {
   bool status_json = false;
   DeadLettersCommand dead;
   RegisterCommand reg, unreg;
+  ReplayCommand replay;
+  CLI::App* replay_cmd = nullptr;
   CLI::App* register_cmd = nullptr;
   CLI::App* unregister_cmd = nullptr;
   CLI::App* run_cmd = nullptr;
@@ -95,6 +97,10 @@ struct Cli {
     run_cmd->add_option("--config", run.config_file, "Bridge configuration file")->required();
     run_cmd->add_flag("--backfill", run.backfill,
                       "A service's first run collects the feed from the beginning (test landscapes)");
+    run_cmd->add_option(
+        "--record", run.record,
+        "Append every collected event to this NDJSON recording (written after the outbox commit;\n"
+        "continued, not overwritten, across restarts)");
     run_cmd->add_option("--log-level", run.log_level,
                         "Override log.level (trace, debug, info, warn, error, off)");
 
@@ -140,6 +146,28 @@ struct Cli {
     }
     unreg.unregister = true;
 
+    replay_cmd = app.add_subcommand(
+        "replay",
+        "Enqueue a recorded NDJSON file into the outbox as if collected (then `run` pushes it). eventIds "
+        "are\n"
+        "kept, so replaying twice changes nothing; --fresh-ids gives each event a new eventId and a new\n"
+        "sequence. For an outbox of its own (a test setup): replay moves the services' cursors to cover the\n"
+        "recording, which a bridge polling a live feed must not have.");
+    replay_cmd->add_option("FILE", replay.file, "The recording (NDJSON, one event per line)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    replay_cmd->add_option("--config", replay.config_file, "Bridge configuration file")->required();
+    replay_cmd->add_option("--speed", replay.speed, "Original spacing of occurredAt divided by this, or max")
+        ->capture_default_str();
+    replay_cmd->add_flag("--fresh-ids", replay.fresh_ids,
+                         "New eventIds and sequences: replaying again adds events");
+    replay_cmd
+        ->add_option_function<std::string>(
+            "--on-bad-line", [this](const std::string& v) { replay.abort_on_bad_line = v == "abort"; },
+            "A malformed line: skip it (reported with its line number) or abort (nothing is enqueued)")
+        ->check(CLI::IsMember({"skip", "abort"}))
+        ->default_str("skip");
+
     auto* dead_cmd = app.add_subcommand("dead-letters", "List, show and re-queue events given up on");
     dead_cmd->require_subcommand(1);
     auto filters = [this](CLI::App* cmd) {
@@ -182,6 +210,7 @@ struct Cli {
     if (*status_cmd) return run_status(config_file, status_json, std::cout, std::cerr);
     if (*tick_cmd) return run_tick(config_file, tick_service, std::cout, std::cerr);
     if (*register_cmd) return run_register(reg, std::cout, std::cerr);
+    if (*replay_cmd) return run_replay(replay, std::cout, std::cerr);
     if (*unregister_cmd) return run_register(unreg, std::cout, std::cerr);
     if (*dead_list || *dead_show || *dead_requeue) {
       dead.action = *dead_list   ? DeadLettersCommand::Action::List

@@ -65,15 +65,6 @@ OutboxOptions reader_options(const BridgeConfig& config) {
   return options;
 }
 
-// status, tick and dead-letters touch only the outbox and the admin endpoint: an operator need not
-// have the ATO password or the client secret in the environment to run them.
-BridgeConfig load_config_without_secrets(const std::string& file) {
-  return load_config(file, [](const std::string& name) -> std::optional<std::string> {
-    auto value = process_env(name);
-    return value && !value->empty() ? value : std::optional<std::string>("(not needed by this command)");
-  });
-}
-
 std::optional<Service> service_named(const std::string& name) {
   if (auto job = value_of(kJobNames, name); job && *job != Job::Retry)
     return *job == Job::Export   ? Service::Export
@@ -156,6 +147,15 @@ asio::awaitable<void> check_registration(const BridgeConfig& config, net::HttpCl
 }
 
 }  // namespace
+
+// status, tick and dead-letters touch only the outbox and the admin endpoint: an operator need not
+// have the ATO password or the client secret in the environment to run them.
+BridgeConfig load_config_without_secrets(const std::string& file) {
+  return load_config(file, [](const std::string& name) -> std::optional<std::string> {
+    auto value = process_env(name);
+    return value && !value->empty() ? value : std::optional<std::string>("(not needed by this command)");
+  });
+}
 
 int run_check(const std::string& config_file, std::ostream& out, std::ostream& err) {
   BridgeConfig config;

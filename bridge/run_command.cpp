@@ -57,7 +57,9 @@ int run_bridge(const RunCommand& command) {
     InstanceLock lock(config.outbox_path);
     Outbox outbox(outbox_options(config));
     net::HttpServers servers(1);
-    Engine engine(servers.context(), config, outbox);
+    std::optional<std::filesystem::path> record;
+    if (command.record) record = *command.record;
+    Engine engine(servers.context(), config, outbox, record);
     const auto admin = admin_listen_options(config.admin_listen);
     const auto port = servers.listen(admin, [&](const net::HttpRequest& request) {
       return handle_admin(request, config, outbox, engine);

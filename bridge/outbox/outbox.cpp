@@ -487,6 +487,30 @@ std::int64_t Outbox::delete_done_before(EpochMillis before, int batch) {
   });
 }
 
+std::vector<Outbox::StoredEvent> Outbox::stored_after(std::int64_t id, int limit) const {
+  return impl_->guarded("read stored events", [&] {
+    Statement stmt(*impl_->db, "SELECT id, payload FROM events WHERE id > ?1 ORDER BY id LIMIT ?2");
+    stmt.bind(1, id).bind(2, limit);
+    std::vector<StoredEvent> out;
+    while (stmt.step()) out.push_back({stmt.int64(0), std::string(stmt.text(1))});
+    return out;
+  });
+}
+
+std::optional<std::int64_t> Outbox::id_of(const std::string& event_id) const {
+  return impl_->guarded("find event", [&]() -> std::optional<std::int64_t> {
+    Statement stmt(*impl_->db, "SELECT id FROM events WHERE event_id = ?1");
+    stmt.bind(1, event_id);
+    if (!stmt.step()) return std::nullopt;
+    return stmt.int64(0);
+  });
+}
+
+std::int64_t Outbox::last_id() const {
+  return impl_->guarded("last id",
+                        [&] { return impl_->db->query_int("SELECT coalesce(max(id), 0) FROM events"); });
+}
+
 void Outbox::set_max_size_bytes(std::int64_t bytes) {
   impl_->guarded("size limit", [&] {
     const auto page_size = impl_->db->query_int("PRAGMA page_size");

@@ -202,6 +202,15 @@ class Outbox {
 
   void set_max_size_bytes(std::int64_t bytes);
 
+  // For the recording (`run --record`): events in the order they were stored.
+  struct StoredEvent {
+    std::int64_t id = 0;
+    std::string payload;
+  };
+  std::vector<StoredEvent> stored_after(std::int64_t id, int limit) const;
+  std::optional<std::int64_t> id_of(const std::string& event_id) const;
+  std::int64_t last_id() const;  // 0 when empty
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -42,19 +42,31 @@ std::vector<Settlement> release_all(const std::vector<ClaimedEvent>& events) {
 
 }  // namespace
 
-Pusher::Pusher(net::HttpClient& client, TokenCache& tokens, Outbox& outbox, const BridgeConfig& config,
+Pusher::Pusher(net::HttpClient& client, TokenCache& tokens, const BridgeConfig& config,
                std::function<EpochMillis()> clock)
-    : client_(client), tokens_(tokens), outbox_(outbox), config_(config), clock_(std::move(clock)) {}
+    : client_(client), tokens_(tokens), config_(config), clock_(std::move(clock)) {}
 
-asio::awaitable<PushOutcome> Pusher::push(const ClaimedPackage& package) {
-  PushOutcome outcome;
-  if (!package.events.empty()) co_await push_events(package.events, package.lease_token, outcome);
+asio::awaitable<PushOutcome> Pusher::push(const ClaimedPackage& package, Outbox& outbox) {
+  const std::int64_t lease = package.lease_token;
+  SettleFn settle = [this, &outbox, lease](const std::vector<ClaimedEvent>& events,
+                                           const PushVerdict& verdict, PushOutcome& outcome) {
+    settle_in_outbox(outbox, lease, events, verdict, outcome);
+  };
+  std::vector<ClaimedEvent> events = package.events;
+  PushOutcome outcome = co_await send(std::move(events), std::move(settle));
   co_return outcome;
 }
 
-void Pusher::settle(std::int64_t lease_token, const std::vector<ClaimedEvent>& events,
-                    const PushVerdict& verdict, PushOutcome& outcome) {
-  const auto result = outbox_.settle(lease_token, verdict.settlements, clock_(), config_.retry_policy);
+asio::awaitable<PushOutcome> Pusher::send(std::vector<ClaimedEvent> events, SettleFn settle) {
+  PushOutcome outcome;
+  if (!events.empty()) co_await push_events(std::move(events), settle, outcome);
+  co_return outcome;
+}
+
+void Pusher::settle_in_outbox(Outbox& outbox, std::int64_t lease_token,
+                              const std::vector<ClaimedEvent>& events, const PushVerdict& verdict,
+                              PushOutcome& outcome) {
+  const auto result = outbox.settle(lease_token, verdict.settlements, clock_(), config_.retry_policy);
   outcome.settled.done += result.done;
   outcome.settled.retryable += result.retryable;
   outcome.settled.dead += result.dead;
@@ -65,7 +77,7 @@ void Pusher::settle(std::int64_t lease_token, const std::vector<ClaimedEvent>& e
       outcome.done_enqueued_at.push_back(events[i].enqueued_at);
 }
 
-asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, std::int64_t lease_token,
+asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, const SettleFn& settle,
                                           PushOutcome& outcome) {
   const Service service = events.front().service;
   const std::string url = push_url(config_.cloud_alm, path_of(config_, service));
@@ -81,7 +93,7 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, std:
       outcome.problem = e.what();
       outcome.paused = e.kind() == TokenError::Kind::BadCredentials;
       outcome.cloud_alm_trouble = e.kind() == TokenError::Kind::Unreachable;
-      settle(lease_token, events, verdict, outcome);
+      settle(events, verdict, outcome);
       co_return;
     }
     net::ClientRequest request;
@@ -107,7 +119,7 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, std:
       if (e.kind() == net::HttpClientError::Kind::Cancelled) {  // shutting down: not the events' fault
         PushVerdict released;
         released.settlements = release_all(events);
-        settle(lease_token, events, released, outcome);
+        settle(events, released, outcome);
         co_return;
       }
       verdict = classify_no_answer(e.what(), events);
@@ -134,13 +146,13 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, std:
         std::vector<ClaimedEvent> second(std::make_move_iterator(half),
                                          std::make_move_iterator(events.end()));
         events.erase(half, events.end());
-        co_await push_events(std::move(events), lease_token, outcome);
+        co_await push_events(std::move(events), settle, outcome);
         if (!outcome.paused)
-          co_await push_events(std::move(second), lease_token, outcome);
+          co_await push_events(std::move(second), settle, outcome);
         else {
           PushVerdict released;
           released.settlements = release_all(second);
-          settle(lease_token, second, released, outcome);
+          settle(second, released, outcome);
         }
         co_return;
       }
@@ -154,7 +166,7 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, std:
     outcome.rejected += verdict.rejected;
     outcome.unregistered_systems.insert(verdict.unregistered_systems.begin(),
                                         verdict.unregistered_systems.end());
-    settle(lease_token, events, verdict, outcome);
+    settle(events, verdict, outcome);
     co_return;
   }
 }

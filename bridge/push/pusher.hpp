@@ -35,23 +35,29 @@ struct PushOutcome {
   std::set<std::string> unregistered_systems;  // MSG_SLIS_NOT_FOUND_IN_LMS: pause pushing for these
 };
 
+// Where each verdict goes: the outbox for the bridge, counters in memory for the load test.
+using SettleFn = std::function<void(const std::vector<ClaimedEvent>& events, const PushVerdict& verdict,
+                                    PushOutcome& outcome)>;
+
 class Pusher {
  public:
-  Pusher(net::HttpClient& client, TokenCache& tokens, Outbox& outbox, const BridgeConfig& config,
+  Pusher(net::HttpClient& client, TokenCache& tokens, const BridgeConfig& config,
          std::function<EpochMillis()> clock);
 
-  // Throws OutboxError when settling fails (the events stay leased and are rescued later).
-  boost::asio::awaitable<PushOutcome> push(const ClaimedPackage& package);
+  // Sends the package and settles its events in `outbox`. Throws OutboxError when settling fails
+  // (the events stay leased and are rescued later).
+  boost::asio::awaitable<PushOutcome> push(const ClaimedPackage& package, Outbox& outbox);
+  // Sends `events` as one package (or several, after a 413) and hands every verdict to `settle`.
+  boost::asio::awaitable<PushOutcome> send(std::vector<ClaimedEvent> events, SettleFn settle);
 
  private:
-  boost::asio::awaitable<void> push_events(std::vector<ClaimedEvent> events, std::int64_t lease_token,
+  boost::asio::awaitable<void> push_events(std::vector<ClaimedEvent> events, const SettleFn& settle,
                                            PushOutcome& outcome);
-  void settle(std::int64_t lease_token, const std::vector<ClaimedEvent>& events, const PushVerdict& verdict,
-              PushOutcome& outcome);
+  void settle_in_outbox(Outbox& outbox, std::int64_t lease_token, const std::vector<ClaimedEvent>& events,
+                        const PushVerdict& verdict, PushOutcome& outcome);
 
   net::HttpClient& client_;
   TokenCache& tokens_;
-  Outbox& outbox_;
   const BridgeConfig& config_;
   std::function<EpochMillis()> clock_;
 };

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "bridge/collect/collector.hpp"
+#include "bridge/collect/recorder.hpp"
 #include "bridge/push/pusher.hpp"
 #include "bridge/registration/landscape_client.hpp"
 
@@ -81,7 +82,8 @@ constexpr milliseconds kIdlePoll{1000};  // how often idle workers look again wi
 }  // namespace
 
 struct Engine::Impl {
-  Impl(asio::io_context& context, const BridgeConfig& config, Outbox& outbox)
+  Impl(asio::io_context& context, const BridgeConfig& config, Outbox& outbox,
+       const std::optional<std::filesystem::path>& record)
       : context(context),
         config(config),
         outbox(outbox),
@@ -90,11 +92,18 @@ struct Engine::Impl {
         tokens(alm_http, config.cloud_alm, now_epoch_millis),
         feed(feed_http, config.ato),
         collector(feed, outbox, config.backfill,
-                  {now_epoch_millis, [this] { work.notify(); }, [this] { return state.stopping; }}),
-        pusher(alm_http, tokens, outbox, config, now_epoch_millis),
+                  {now_epoch_millis, [this] { stored(); }, [this] { return state.stopping; }}),
+        pusher(alm_http, tokens, config, now_epoch_millis),
         landscape(alm_http, tokens, config) {
     for (Job job : {Job::Export, Job::Import, Job::StatusChange})
       if (settings_of(config, job).active) active_services.push_back(service_of(job));
+    if (record) recorder.emplace(*record, outbox);
+  }
+
+  // A page of events is committed to the outbox: record it, then wake the pushers.
+  void stored() {
+    if (recorder) recorder->catch_up();
+    work.notify();
   }
 
   asio::io_context& context;
@@ -107,6 +116,7 @@ struct Engine::Impl {
   Collector collector;
   Pusher pusher;
   LandscapeClient landscape;
+  std::optional<Recorder> recorder;
   EngineState state;
   std::vector<Service> active_services;
   Signal work;                        // new claimable events, a settled package, a lifted pause
@@ -200,6 +210,8 @@ struct Engine::Impl {
       disk_trouble(e.what());
       fail(counters, job, e.what(), spdlog::level::err);
     } catch (const OutboxError& e) {
+      fail(counters, job, e.what(), spdlog::level::err);
+    } catch (const std::exception& e) {  // e.g. the recording cannot be written
       fail(counters, job, e.what(), spdlog::level::err);
     }
     work.notify();
@@ -345,7 +357,7 @@ struct Engine::Impl {
   asio::awaitable<void> push(const ClaimedPackage& package, bool from_retry, bool probing) {
     PushOutcome outcome;
     try {
-      outcome = co_await pusher.push(package);
+      outcome = co_await pusher.push(package, outbox);
     } catch (const DiskTroubleError& e) {
       disk_trouble(e.what());  // the events stay leased; the retry job rescues them
       co_return;
@@ -430,8 +442,9 @@ struct Engine::Impl {
   }
 };
 
-Engine::Engine(asio::io_context& context, const BridgeConfig& config, Outbox& outbox)
-    : impl_(std::make_unique<Impl>(context, config, outbox)) {}
+Engine::Engine(asio::io_context& context, const BridgeConfig& config, Outbox& outbox,
+               std::optional<std::filesystem::path> record)
+    : impl_(std::make_unique<Impl>(context, config, outbox, record)) {}
 Engine::~Engine() = default;
 
 void Engine::start() {

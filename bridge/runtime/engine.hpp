@@ -9,8 +9,10 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "bridge/config.hpp"
 #include "bridge/outbox/outbox.hpp"
@@ -25,7 +27,9 @@ namespace ato::bridge {
 class Engine {
  public:
   // Throws std::runtime_error when the TLS settings cannot be used (e.g. an unreadable CA file).
-  Engine(boost::asio::io_context& context, const BridgeConfig& config, Outbox& outbox);
+  // `record`: append every collected event to this NDJSON recording (run --record).
+  Engine(boost::asio::io_context& context, const BridgeConfig& config, Outbox& outbox,
+         std::optional<std::filesystem::path> record = {});
   ~Engine();
 
   // Rescues what a previous run left in flight, then starts the jobs (each runs once at once) and

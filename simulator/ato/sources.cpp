@@ -39,38 +39,6 @@ std::string GeneratedSource::describe() const {
                      s.transport_count ? fmt::format(", {} transports", *s.transport_count) : std::string());
 }
 
-Recording read_recording(const std::filesystem::path& file, OnBadLine on_bad_line) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw RecordingError(fmt::format("cannot read recording {}", file.string()));
-  Recording recording;
-  std::string line;
-  std::int64_t line_number = 0;
-  std::int64_t last_sequence = 0;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank lines carry nothing
-    std::string problem;
-    try {
-      AtoEvent event = parse_recording_line(line);
-      if (event.sequence <= last_sequence)
-        problem = fmt::format("sequence {} does not follow {} (a recording is in feed order)", event.sequence,
-                              last_sequence);
-      else {
-        last_sequence = event.sequence;
-        recording.events.push_back(std::move(event));
-        continue;
-      }
-    } catch (const JsonError& e) {
-      problem = e.what();
-    }
-    const std::string message = fmt::format("{} line {}: {}", file.string(), line_number, problem);
-    if (on_bad_line == OnBadLine::Abort) throw RecordingError(message + " (--on-bad-line abort)");
-    recording.problems.push_back(message);
-  }
-  return recording;
-}
-
 ReplaySource::ReplaySource(std::vector<AtoEvent> events, double speed, EpochMillis wall_start,
                            std::string name)
     : events_(std::move(events)), speed_(speed), wall_start_(wall_start), name_(std::move(name)) {}

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "core/recording.hpp"
 #include "simulator/ato/feed.hpp"
 #include "simulator/ato/landscape.hpp"
 
@@ -26,21 +27,7 @@ class GeneratedSource : public EventSource {
   EpochMillis wall_start_;
 };
 
-class RecordingError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
-enum class OnBadLine { Skip, Abort };
-
-struct Recording {
-  std::vector<AtoEvent> events;
-  std::vector<std::string> problems;  // "line N: ..." for each line skipped
-};
-
-// Reads an NDJSON recording (schema/json/recording-line.schema.json). A malformed line, or one
-// whose sequence does not ascend, is reported with its line number and skipped or aborts.
-Recording read_recording(const std::filesystem::path& file, OnBadLine on_bad_line);
 
 class ReplaySource : public EventSource {
  public:
