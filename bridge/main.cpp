@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "bridge/commands.hpp"
+#include "bridge/loadtest/loadtest.hpp"
 #include "core/time.hpp"
 
 namespace {
@@ -38,6 +39,9 @@ struct Cli {
   RegisterCommand reg, unreg;
   ReplayCommand replay;
   CLI::App* replay_cmd = nullptr;
+  LoadtestOptions load;
+  std::string load_rate = "max", load_duration;
+  CLI::App* loadtest_cmd = nullptr;
   CLI::App* register_cmd = nullptr;
   CLI::App* unregister_cmd = nullptr;
   CLI::App* run_cmd = nullptr;
@@ -168,6 +172,39 @@ struct Cli {
         ->check(CLI::IsMember({"skip", "abort"}))
         ->default_str("skip");
 
+    loadtest_cmd = app.add_subcommand(
+        "loadtest",
+        "Push packages to the configured Cloud ALM through the bridge's own pusher (TLS, token, "
+        "classification,\n"
+        "retries) and measure: events/s, packages/s, latency percentiles from each package's intended send\n"
+        "time (open model: --rate R schedules arrivals whatever the server does), results per HTTP status "
+        "and\n"
+        "per event. Touches no outbox. Refuses a target outside this machine unless --allow-remote.");
+    loadtest_cmd->add_option("--config", load.config_file, "Bridge configuration file")->required();
+    loadtest_cmd
+        ->add_option("--from", load.from, "Push the events of this recording (default: synthetic exports)")
+        ->check(CLI::ExistingFile);
+    auto* events_opt = loadtest_cmd->add_option("--events", load.events, "How many events (default 10000)")
+                           ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000}));
+    loadtest_cmd->add_option("--duration", load_duration, "Or: push for this long (e.g. 30s)")
+        ->check(kDuration)
+        ->excludes(events_opt);
+    loadtest_cmd->add_option("--rate", load_rate, "Events/s as a fixed arrival schedule, or max")
+        ->capture_default_str();
+    loadtest_cmd
+        ->add_option("--package-size", load.package_size,
+                     "Events per package (default: the export service's)")
+        ->check(CLI::Range(1, 10'000));
+    loadtest_cmd
+        ->add_option("--connections", load.connections, "Parallel connections (default: push.connections)")
+        ->check(CLI::Range(1, 256));
+    loadtest_cmd->add_option("--report", load.reports,
+                             "Write a report: FILE.json (every figure, per-second timeline) "
+                             "or FILE.html (charts); repeatable");
+    loadtest_cmd->add_flag(
+        "--allow-remote", load.allow_remote,
+        "Allow a Cloud ALM that is not on this machine (synthetic events land in that tenant)");
+
     auto* dead_cmd = app.add_subcommand("dead-letters", "List, show and re-queue events given up on");
     dead_cmd->require_subcommand(1);
     auto filters = [this](CLI::App* cmd) {
@@ -211,6 +248,21 @@ struct Cli {
     if (*tick_cmd) return run_tick(config_file, tick_service, std::cout, std::cerr);
     if (*register_cmd) return run_register(reg, std::cout, std::cerr);
     if (*replay_cmd) return run_replay(replay, std::cout, std::cerr);
+    if (*loadtest_cmd) {
+      if (load_rate != "max") {
+        try {
+          std::size_t used = 0;
+          load.rate = std::stod(load_rate, &used);
+          if (used != load_rate.size() || *load.rate <= 0) throw std::invalid_argument(load_rate);
+        } catch (const std::exception&) {
+          std::cerr << "ato-bridge loadtest: --rate: expected events per second above 0, or max (got '"
+                    << load_rate << "')\n";
+          return kExitUsage;
+        }
+      }
+      if (!load_duration.empty()) load.duration = *ato::parse_duration(load_duration);
+      return run_loadtest(load, std::cout, std::cerr);
+    }
     if (*unregister_cmd) return run_register(unreg, std::cout, std::cerr);
     if (*dead_list || *dead_show || *dead_requeue) {
       dead.action = *dead_list   ? DeadLettersCommand::Action::List

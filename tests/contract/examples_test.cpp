@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 
+#include "bridge/loadtest/report.hpp"
 #include "core/json_reader.hpp"
 #include "core/lms.hpp"
 #include "core/service_key.hpp"
@@ -28,6 +29,7 @@ const std::vector<std::pair<std::string, Parser>>& parsers() {
       {"recording-line", [](std::string_view j) { parse_recording_line(j); }},
       {"sim-stats", [](std::string_view j) { parse_sim_stats(j); }},
       {"lms-request", [](std::string_view j) { parse_lms_request(j, false); }},
+      {"loadtest-report", [](std::string_view j) { bridge::parse_loadtest_report(j); }},
       {"lms-registration", [](std::string_view j) { parse_lms_registration(j); }},
       {"lms-systems", [](std::string_view j) { parse_lms_systems(j); }},
       {"ato-systems", [](std::string_view j) { parse_ato_systems(j); }},

@@ -1,0 +1,357 @@
+// `ato-bridge loadtest`: packages pushed through the bridge's own pusher (TLS, token cache,
+// classification, 413 split) at a fixed arrival rate (open model: a package is due at its place in
+// the schedule whatever the server does, and its latency counts from then, so a slow server cannot
+// hide behind coordinated omission) or as fast as the connections allow. No outbox is touched:
+// retryable answers are retried in memory (up to 3 times).
+#include "bridge/loadtest/loadtest.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+
+#include <deque>
+#include <ostream>
+
+#include "bridge/loadtest/report.hpp"
+#include "bridge/push/pusher.hpp"
+#include "core/files.hpp"
+#include "core/log.hpp"
+#include "core/recording.hpp"
+#include "core/url.hpp"
+
+namespace ato::bridge {
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr int kMaxRetries = 3;
+
+struct Package {
+  std::vector<ClaimedEvent> events;
+  Clock::time_point intended;
+  int attempt = 0;
+};
+
+bool is_loopback(const std::string& host_url) {
+  const auto parsed = parse_http_url(host_url);
+  if (!std::holds_alternative<HttpUrl>(parsed)) return false;
+  const auto& host = std::get<HttpUrl>(parsed).host;
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+// Events to push: a recording's, or synthetic exports of fresh transports from S4D~080.
+class EventSupply {
+ public:
+  explicit EventSupply(const std::optional<std::string>& from) {
+    if (from) {
+      auto recording = read_recording(*from, OnBadLine::Skip);
+      for (auto& e : recording.events) recorded_.push_back(to_new_event(e));
+    }
+    base_sequence_ = now_epoch_millis() * 100;
+  }
+  bool synthetic() const { return recorded_.empty(); }
+  std::size_t available() const { return recorded_.size(); }
+
+  ClaimedEvent next(std::int64_t index) {
+    ClaimedEvent out;
+    out.id = index;
+    if (!synthetic()) {
+      const auto& e = recorded_[static_cast<std::size_t>(index) % recorded_.size()];
+      out.event_id = e.event_id;
+      out.service = e.service;
+      out.sequence = e.sequence;
+      out.transport_id = e.transport_id;
+      out.source_system = e.source_system;
+      out.payload = e.payload;
+      return out;
+    }
+    AtoEvent e;
+    e.event_id = boost::uuids::to_string(generate_());
+    e.service = Service::Export;
+    e.sequence = base_sequence_ + index;
+    e.occurred_at = now_epoch_millis();
+    e.source = {"S4D", "080"};
+    e.transport_id = fmt::format("S4DK9{:05}", index % 100000);
+    e.details = ExportDetails{
+        RequestKind::Workbench, fmt::format("load test {}", index), "LOADTEST", e.occurred_at, {}};
+    out.event_id = e.event_id;
+    out.service = e.service;
+    out.sequence = e.sequence;
+    out.transport_id = e.transport_id;
+    out.source_system = e.source.key();
+    out.payload = to_json(e);
+    return out;
+  }
+
+ private:
+  std::vector<NewEvent> recorded_;
+  std::int64_t base_sequence_ = 0;
+  boost::uuids::random_generator generate_;
+};
+
+class Runner {
+ public:
+  Runner(const LoadtestOptions& o, const BridgeConfig& config, std::ostream& progress_out)
+      : options_(o),
+        config_(config),
+        progress_out_(progress_out),
+        tty_(::isatty(STDERR_FILENO)),
+        client_(context_, client_options(config, o.connections)),
+        tokens_(client_, config.cloud_alm, now_epoch_millis),
+        pusher_(client_, tokens_, config, now_epoch_millis),
+        supply_(o.from) {}
+
+  LoadtestReport run() {
+    report_.target = config_.cloud_alm.host;
+    report_.started_at = format_iso8601_utc(now_epoch_millis());
+    report_.source = supply_.synthetic() ? "synthetic exports" : "recording " + *options_.from;
+    report_.target_rate = options_.rate;
+    report_.package_size = options_.package_size;
+    report_.connections = options_.connections;
+    total_events_ =
+        options_.events.value_or(options_.duration     ? -1
+                                 : supply_.synthetic() ? 10'000
+                                                       : static_cast<std::int64_t>(supply_.available()));
+    start_ = Clock::now();
+    spawn(dispatch());
+    for (int i = 0; i < options_.connections; ++i) spawn(worker());
+    spawn(progress());
+    context_.run();
+    if (failure_) std::rethrow_exception(failure_);
+    report_.duration_s = std::chrono::duration<double>(finished_ - start_).count();
+    return std::move(report_);
+  }
+
+ private:
+  static net::ClientOptions client_options(const BridgeConfig& c, int connections) {
+    net::ClientOptions options;
+    options.ca_file = c.ca_file;
+    options.verify = c.verify_tls;
+    options.timeout = c.push.timeout;
+    options.max_idle_per_origin = static_cast<std::size_t>(connections) + 1;
+    return options;
+  }
+
+  void spawn(asio::awaitable<void> task) {
+    asio::co_spawn(context_, std::move(task), [this](std::exception_ptr e) {
+      if (e && !failure_) {
+        failure_ = e;
+        context_.stop();
+      }
+    });
+  }
+
+  bool dispatching() const {
+    if (total_events_ >= 0) return dispatched_ < total_events_;
+    return Clock::now() - start_ < *options_.duration;
+  }
+
+  asio::awaitable<void> sleep_until(Clock::time_point when) {
+    asio::steady_timer timer(context_, when);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+
+  Package make_package(Clock::time_point intended) {
+    Package p;
+    p.intended = intended;
+    const std::int64_t n = total_events_ >= 0
+                               ? std::min<std::int64_t>(options_.package_size, total_events_ - dispatched_)
+                               : options_.package_size;
+    for (std::int64_t i = 0; i < n; ++i) p.events.push_back(supply_.next(dispatched_++));
+    return p;
+  }
+
+  // Open model: package k is due at start + k * package_size / rate, whatever happened before.
+  asio::awaitable<void> dispatch() {
+    std::int64_t k = 0;
+    while (dispatching()) {
+      if (options_.rate) {
+        const auto due = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                      static_cast<double>(k) * options_.package_size / *options_.rate));
+        co_await sleep_until(due);
+        if (!dispatching()) break;
+        queue_.push_back(make_package(due));
+      } else {
+        // As fast as possible: keep every connection busy, measure from when a package is queued.
+        while (queue_.size() >= static_cast<std::size_t>(options_.connections))
+          co_await wait_for_work(milliseconds(50));
+        queue_.push_back(make_package(Clock::now()));
+      }
+      ++k;
+      wake();
+    }
+    dispatch_done_ = true;
+    wake();
+  }
+
+  void wake() {
+    for (auto* t : waiting_) t->cancel();
+  }
+
+  asio::awaitable<void> wait_for_work(milliseconds limit) {
+    asio::steady_timer timer(context_, limit);
+    waiting_.push_back(&timer);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    waiting_.erase(std::find(waiting_.begin(), waiting_.end(), &timer));
+  }
+
+  bool finished() const { return dispatch_done_ && queue_.empty() && in_flight_ == 0 && retrying_ == 0; }
+
+  asio::awaitable<void> worker() {
+    for (;;) {
+      if (queue_.empty()) {
+        if (finished()) break;
+        co_await wait_for_work(milliseconds(100));
+        continue;
+      }
+      Package package = std::move(queue_.front());
+      queue_.pop_front();
+      ++in_flight_;
+      co_await send(std::move(package));
+      --in_flight_;
+      if (finished()) {
+        finished_ = Clock::now();
+        wake();
+      }
+    }
+    if (finished_ == Clock::time_point{}) finished_ = Clock::now();
+  }
+
+  asio::awaitable<void> send(Package package) {
+    std::vector<ClaimedEvent> retry;
+    std::int64_t accepted = 0, failed = 0;
+    SettleFn settle = [&](const std::vector<ClaimedEvent>& events, const PushVerdict& verdict, PushOutcome&) {
+      for (std::size_t i = 0; i < verdict.settlements.size() && i < events.size(); ++i) {
+        const auto kind = verdict.settlements[i].kind;
+        if (kind == Settlement::Kind::Done)
+          ++accepted;
+        else if (kind == Settlement::Kind::Retry && package.attempt < kMaxRetries)
+          retry.push_back(events[i]);
+        else if (kind != Settlement::Kind::Dead)
+          ++failed;  // released (401 twice, 403) or retries used up
+      }
+    };
+    std::vector<ClaimedEvent> events = package.events;
+    const PushOutcome outcome = co_await pusher_.send(std::move(events), std::move(settle));
+    const auto now = Clock::now();
+    account(package, outcome, accepted, failed, now);
+    if (!retry.empty()) {
+      ++retrying_;
+      report_.retries += static_cast<std::int64_t>(retry.size());
+      spawn(requeue_later({std::move(retry), package.intended, package.attempt + 1},
+                          now + milliseconds(200 << package.attempt)));
+    }
+  }
+
+  // A retry waits in its own coroutine, so the connection serves other packages meanwhile.
+  asio::awaitable<void> requeue_later(Package package, Clock::time_point when) {
+    co_await sleep_until(when);
+    --retrying_;
+    queue_.push_front(std::move(package));
+    wake();
+  }
+
+  void account(const Package& package, const PushOutcome& outcome, std::int64_t accepted, std::int64_t failed,
+               Clock::time_point now) {
+    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(now - package.intended);
+    const auto second =
+        static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::seconds>(now - start_).count());
+    if (report_.timeline.size() <= second) report_.timeline.resize(second + 1);
+    auto& s = report_.timeline[second];
+    const auto n = static_cast<std::int64_t>(package.events.size());
+    s.sent += n;
+    s.accepted += accepted;
+    s.errors += n - accepted;
+    s.latency.record(latency);
+    report_.latency.record(latency);
+    if (package.attempt == 0) {
+      report_.events += n;
+      ++report_.packages;
+    }
+    report_.requests += outcome.requests;
+    report_.accepted += outcome.accepted;
+    report_.duplicates += outcome.duplicates;
+    report_.rejected += outcome.rejected;
+    report_.failed += failed;
+    report_.status_codes[outcome.last_status ? std::to_string(outcome.last_status) : "none"] +=
+        outcome.requests;
+  }
+
+  asio::awaitable<void> progress() {
+    while (!finished()) {
+      co_await sleep_until(Clock::now() + std::chrono::seconds(1));
+      const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+      const auto line =
+          fmt::format("sent {}, accepted {}, errors {}, {:.0f} events/s, p99 {:.1f} ms", report_.events,
+                      report_.accepted + report_.duplicates, report_.rejected + report_.failed,
+                      static_cast<double>(report_.events) / seconds,
+                      static_cast<double>(report_.latency.quantile(0.99).count()) / 1000.0);
+      progress_out_ << (tty_ ? "\r" + line + "   " : line + "\n") << std::flush;
+    }
+    if (tty_) progress_out_ << "\n";
+  }
+
+  const LoadtestOptions& options_;
+  const BridgeConfig& config_;
+  std::ostream& progress_out_;
+  bool tty_;
+  asio::io_context context_;
+  net::HttpClient client_;
+  TokenCache tokens_;
+  Pusher pusher_;
+  EventSupply supply_;
+  LoadtestReport report_;
+  std::deque<Package> queue_;
+  std::vector<asio::steady_timer*> waiting_;
+  std::int64_t total_events_ = 0, dispatched_ = 0;
+  int in_flight_ = 0, retrying_ = 0;
+  bool dispatch_done_ = false;
+  Clock::time_point start_, finished_{};
+  std::exception_ptr failure_;
+};
+
+}  // namespace
+
+int run_loadtest(LoadtestOptions o, std::ostream& out, std::ostream& err) {
+  try {
+    const BridgeConfig config = load_config_without_secrets(o.config_file);
+    if (!is_loopback(config.cloud_alm.host)) {
+      if (!o.allow_remote) {
+        err << "ato-bridge loadtest: refusing to load-test " << config.cloud_alm.host
+            << ": it is not on this machine, and a load test pushes synthetic events into that tenant. Add "
+               "--allow-remote if that is what you want.\n";
+        return kExitUsage;
+      }
+      err << "ato-bridge loadtest: WARNING: pushing synthetic events into the Cloud ALM tenant "
+          << config.cloud_alm.host << " (--allow-remote)\n";
+    }
+    if (o.package_size <= 0) o.package_size = config.export_service.package_size;
+    if (o.connections <= 0) o.connections = config.push.connections;
+    Runner runner(o, config, err);
+    const LoadtestReport report = runner.run();
+    out << summary_text(report);
+    for (const auto& path : o.reports) {
+      const bool html = path.ends_with(".html") || path.ends_with(".htm");
+      write_file_atomically(path, html ? report_html(report) : report_json(report) + "\n", 0644,
+                            Overwrite::Yes);
+      out << "  report        " << path << "\n";
+    }
+    return kExitOk;
+  } catch (const std::exception& e) {
+    err << "ato-bridge loadtest: error: " << redact(e.what()) << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace ato::bridge

@@ -1,0 +1,278 @@
+#include "bridge/loadtest/report.hpp"
+
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "core/json_reader.hpp"
+#include "core/json_writer.hpp"
+
+namespace ato::bridge {
+
+namespace {
+
+double ms(std::chrono::microseconds us) {
+  return static_cast<double>(us.count()) / 1000.0;
+}
+
+void write_percentiles(JsonWriter& json, const LatencyHistogram& h) {
+  json.field("p50", ms(h.quantile(0.5)))
+      .field("p90", ms(h.quantile(0.9)))
+      .field("p99", ms(h.quantile(0.99)))
+      .field("p99_9", ms(h.quantile(0.999)))
+      .field("max", ms(h.max()))
+      .field("mean", h.count() ? h.sum_seconds() * 1000.0 / static_cast<double>(h.count()) : 0.0);
+}
+
+// Cumulative counts at bounds 1-2-5 per decade: the distribution chart.
+void write_distribution(JsonWriter& json, const LatencyHistogram& h) {
+  json.key("latency_distribution").begin_array();
+  std::int64_t previous = 0;
+  for (double decade = 0.1; decade <= 100000; decade *= 10)
+    for (double step : {1.0, 2.0, 5.0}) {
+      const double bound_ms = decade * step;
+      const auto at_most =
+          h.count_at_most(std::chrono::microseconds(static_cast<std::int64_t>(bound_ms * 1000)));
+      json.begin_object().field("le_ms", bound_ms).field("count", at_most - previous).end_object();
+      previous = at_most;
+      if (previous >= h.count()) {
+        json.end_array();
+        return;
+      }
+    }
+  json.end_array();
+}
+
+}  // namespace
+
+std::optional<bool> LoadtestReport::rate_held() const {
+  if (!target_rate) return std::nullopt;
+  return events_per_s() >= 0.95 * *target_rate;
+}
+
+std::string summary_text(const LoadtestReport& r) {
+  std::string out;
+  out += fmt::format("load test against {} ({} events, {}), packages of {}, {} connection(s)\n", r.target,
+                     r.events, r.source, r.package_size, r.connections);
+  out += fmt::format("  duration      {:.2f} s\n", r.duration_s);
+  out +=
+      fmt::format("  throughput    {:.0f} events/s, {:.1f} packages/s", r.events_per_s(), r.packages_per_s());
+  if (r.target_rate)
+    out +=
+        fmt::format("  (target {:.0f} events/s: {})", *r.target_rate, *r.rate_held() ? "held" : "NOT held");
+  out += "\n";
+  const auto& h = r.latency;
+  out += fmt::format(
+      "  latency       p50 {:.1f} ms, p90 {:.1f} ms, p99 {:.1f} ms, p99.9 {:.1f} ms, max {:.1f} ms (from the "
+      "intended "
+      "send time)\n",
+      ms(h.quantile(0.5)), ms(h.quantile(0.9)), ms(h.quantile(0.99)), ms(h.quantile(0.999)), ms(h.max()));
+  out += fmt::format("  results       {} accepted, {} duplicates, {} rejected, {} failed; {} retries\n",
+                     r.accepted, r.duplicates, r.rejected, r.failed, r.retries);
+  out += "  HTTP          ";
+  for (const auto& [status, n] : r.status_codes) out += fmt::format("{}: {}  ", status, n);
+  out += "\n";
+  return out;
+}
+
+std::string report_json(const LoadtestReport& r) {
+  std::string out;
+  JsonWriter json(out);
+  json.begin_object()
+      .field("tool", "ato-bridge loadtest")
+      .field("target", r.target)
+      .field("started_at", r.started_at)
+      .field("source", r.source);
+  json.key("settings").begin_object().key("rate");
+  r.target_rate ? json.value(*r.target_rate) : json.value("max");
+  json.field("package_size", r.package_size).field("connections", r.connections).end_object();
+  json.field("duration_s", r.duration_s)
+      .field("events", r.events)
+      .field("packages", r.packages)
+      .field("requests", r.requests)
+      .field("events_per_s", r.events_per_s())
+      .field("packages_per_s", r.packages_per_s())
+      .key("target_rate_held");
+  r.rate_held() ? json.value(*r.rate_held()) : json.null();
+  json.key("latency_ms").begin_object();
+  write_percentiles(json, r.latency);
+  json.end_object();
+  json.key("results")
+      .begin_object()
+      .field("accepted", r.accepted)
+      .field("duplicate", r.duplicates)
+      .field("rejected", r.rejected)
+      .field("failed", r.failed)
+      .end_object();
+  json.field("retries", r.retries);
+  json.key("status_codes").begin_object();
+  for (const auto& [status, n] : r.status_codes) json.field(status, n);
+  json.end_object();
+  write_distribution(json, r.latency);
+  json.key("timeline").begin_array();
+  for (std::size_t i = 0; i < r.timeline.size(); ++i) {
+    const auto& s = r.timeline[i];
+    json.begin_object()
+        .field("second", static_cast<std::int64_t>(i))
+        .field("sent", s.sent)
+        .field("accepted", s.accepted)
+        .field("errors", s.errors);
+    json.key("latency_ms").begin_object();
+    write_percentiles(json, s.latency);
+    json.end_object().end_object();
+  }
+  json.end_array().end_object();
+  return out;
+}
+
+std::string report_html(const LoadtestReport& r) {
+  std::string data = report_json(r);
+  // Inside <script>, "</" would end the element: JSON allows "<\/".
+  for (std::size_t at = data.find("</"); at != std::string::npos; at = data.find("</", at + 3))
+    data.insert(at + 1, "\\");
+  std::string page = R"HTML(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ato-bridge load test</title>
+<style>
+ body{font:14px system-ui,sans-serif;margin:24px;color:#1d2733;background:#f6f8fa}
+ h1{font-size:20px;margin:0 0 4px} .sub{color:#57606a;margin-bottom:16px}
+ .cards{display:flex;gap:12px;flex-wrap:wrap;margin-bottom:16px}
+ .card{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:10px 14px;min-width:130px}
+ .card b{display:block;font-size:20px} .card span{color:#57606a;font-size:12px}
+ .chart{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:12px;margin-bottom:16px}
+ .chart h2{font-size:15px;margin:0 0 8px} svg text{font-size:11px;fill:#57606a}
+ .legend span{margin-right:14px;font-size:12px} .held{color:#1a7f37} .missed{color:#cf222e}
+</style></head>
+<body>
+<h1>ato-bridge load test</h1>
+<div class="sub" id="sub"></div>
+<div class="cards" id="cards"></div>
+<div class="chart"><h2>Throughput (events/s)</h2><div class="legend" id="l1"></div><svg id="throughput" width="900" height="240"></svg></div>
+<div class="chart"><h2>Latency over time (ms, from the intended send time)</h2><div class="legend" id="l2"></div><svg id="latency" width="900" height="240"></svg></div>
+<div class="chart"><h2>Latency distribution (packages per latency band)</h2><svg id="distribution" width="900" height="240"></svg></div>
+<script id="report" type="application/json">)HTML";
+  page += data;
+  page += R"HTML(</script>
+<script>
+window.onerror = function (message) { document.body.setAttribute('data-script-errors', String(message)); };
+(function () {
+  const r = JSON.parse(document.getElementById('report').textContent);
+  const NS = 'http://www.w3.org/2000/svg';
+  const colors = ['#0969da', '#1a7f37', '#cf222e', '#8250df'];
+  function el(name, attrs, parent) {
+    const e = document.createElementNS(NS, name);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function text(parent, x, y, s, anchor) { const t = el('text', {x: x, y: y, 'text-anchor': anchor || 'start'}, parent); t.textContent = s; }
+  function fmt(v) { return v >= 100 ? Math.round(v).toString() : v >= 10 ? v.toFixed(1) : v.toFixed(2); }
+  function axes(svg, maxX, maxY, xLabel) {
+    const W = +svg.getAttribute('width'), H = +svg.getAttribute('height'), L = 56, B = 28;
+    el('line', {x1: L, y1: H - B, x2: W - 10, y2: H - B, stroke: '#8c959f'}, svg);
+    el('line', {x1: L, y1: 10, x2: L, y2: H - B, stroke: '#8c959f'}, svg);
+    for (let i = 0; i <= 4; i++) {
+      const y = H - B - (H - B - 10) * i / 4;
+      el('line', {x1: L, y1: y, x2: W - 10, y2: y, stroke: '#eaeef2'}, svg);
+      text(svg, L - 6, y + 4, fmt(maxY * i / 4), 'end');
+    }
+    text(svg, (W + L) / 2, H - 4, xLabel, 'middle');
+    return {x: v => L + (W - 10 - L) * v / Math.max(maxX, 1), y: v => H - B - (H - B - 10) * v / Math.max(maxY, 1e-9)};
+  }
+  function lines(id, legendId, series) {
+    const svg = document.getElementById(id);
+    const n = r.timeline.length;
+    let maxY = 0;
+    series.forEach(s => r.timeline.forEach(p => { maxY = Math.max(maxY, s.value(p)); }));
+    const a = axes(svg, Math.max(n - 1, 1), maxY * 1.1 || 1, 'seconds');
+    series.forEach((s, i) => {
+      const pts = r.timeline.map((p, j) => a.x(j) + ',' + a.y(s.value(p))).join(' ');
+      el('polyline', {points: pts, fill: 'none', stroke: colors[i], 'stroke-width': 2}, svg);
+      const span = document.createElement('span');
+      span.style.color = colors[i];
+      span.textContent = '\u25A0 ' + s.name;
+      document.getElementById(legendId).appendChild(span);
+    });
+    if (s0target && id === 'throughput') {
+      el('line', {x1: a.x(0), x2: a.x(Math.max(n - 1, 1)), y1: a.y(s0target), y2: a.y(s0target), stroke: '#8250df', 'stroke-dasharray': '6 4'}, svg);
+      text(svg, a.x(0) + 4, a.y(s0target) - 4, 'target ' + fmt(s0target) + '/s');
+    }
+    svg.setAttribute('data-rendered', 'true');
+  }
+  const s0target = typeof r.settings.rate === 'number' ? r.settings.rate : 0;
+  document.getElementById('sub').textContent = r.target + ' \u00B7 ' + r.started_at + ' \u00B7 ' + r.source +
+      ' \u00B7 packages of ' + r.settings.package_size + ', ' + r.settings.connections + ' connection(s)';
+  const held = r.target_rate_held;
+  const cards = [
+    [fmt(r.events_per_s), 'events/s' + (s0target ? ' (target ' + s0target + ')' : '')],
+    [fmt(r.packages_per_s), 'packages/s'],
+    [fmt(r.latency_ms.p50) + ' ms', 'p50 latency'], [fmt(r.latency_ms.p99) + ' ms', 'p99 latency'],
+    [fmt(r.latency_ms.p99_9) + ' ms', 'p99.9 latency'], [fmt(r.latency_ms.max) + ' ms', 'max latency'],
+    [r.results.accepted + r.results.duplicate, 'accepted'], [r.results.rejected + r.results.failed, 'not accepted'],
+    [held === null ? 'n/a' : held ? 'held' : 'NOT held', 'target rate']];
+  cards.forEach(c => {
+    const d = document.createElement('div'); d.className = 'card';
+    const b = document.createElement('b'); b.textContent = c[0];
+    if (c[1] === 'target rate' && held !== null) b.className = held ? 'held' : 'missed';
+    const s = document.createElement('span'); s.textContent = c[1];
+    d.appendChild(b); d.appendChild(s); document.getElementById('cards').appendChild(d);
+  });
+  lines('throughput', 'l1', [{name: 'sent', value: p => p.sent}, {name: 'accepted', value: p => p.accepted},
+                             {name: 'errors', value: p => p.errors}]);
+  lines('latency', 'l2', [{name: 'p50', value: p => p.latency_ms.p50}, {name: 'p99', value: p => p.latency_ms.p99},
+                          {name: 'max', value: p => p.latency_ms.max}]);
+  (function () {
+    const svg = document.getElementById('distribution');
+    const d = r.latency_distribution;
+    const maxY = Math.max(1, ...d.map(b => b.count));
+    const a = axes(svg, d.length, maxY * 1.1, 'latency at most (ms)');
+    const w = (a.x(1) - a.x(0)) * 0.8;
+    d.forEach((b, i) => {
+      el('rect', {x: a.x(i) + w * 0.1, y: a.y(b.count), width: w, height: a.y(0) - a.y(b.count), fill: colors[0]}, svg);
+      text(svg, a.x(i) + w * 0.6, a.y(0) + 14, fmt(b.le_ms), 'middle');
+    });
+    svg.setAttribute('data-rendered', 'true');
+  })();
+  document.body.setAttribute('data-charts', String(document.querySelectorAll('svg[data-rendered]').length));
+})();
+</script>
+</body></html>
+)HTML";
+  return page;
+}
+
+LoadtestFigures parse_loadtest_report(std::string_view text) {
+  simdjson::dom::parser parser;
+  const JsonObjectReader o(parse_json(parser, text), "");
+  o.only_keys({"tool", "target", "started_at", "source", "settings", "duration_s", "events", "packages",
+               "requests", "events_per_s", "packages_per_s", "target_rate_held", "latency_ms", "results",
+               "retries", "status_codes", "latency_distribution", "timeline"});
+  LoadtestFigures f;
+  const auto settings = o.object("settings");
+  settings.only_keys({"rate", "package_size", "connections"});
+  auto rate = settings.raw()["rate"];
+  const bool max = !rate.error() && rate.is_string() && std::string_view(rate.value()) == "max";
+  if (!max) {
+    try {
+      f.target_rate = settings.number("rate", 1e-9, 1e12);
+    } catch (const JsonError&) {
+      throw JsonError(settings.path_of("rate"), "expected events per second or \"max\"");
+    }
+  }
+  f.events = o.integer("events", 0, std::numeric_limits<std::int64_t>::max());
+  f.events_per_s = o.number("events_per_s", 0, 1e12);
+  if (o.has("target_rate_held") && !o.raw()["target_rate_held"].is_null())
+    f.target_rate_held = o.boolean("target_rate_held");
+  const auto latency = o.object("latency_ms");
+  f.p50_ms = latency.number("p50", 0, 1e12);
+  f.p99_ms = latency.number("p99", 0, 1e12);
+  f.max_ms = latency.number("max", 0, 1e12);
+  const auto results = o.object("results");
+  results.only_keys({"accepted", "duplicate", "rejected", "failed"});
+  const auto big = std::numeric_limits<std::int64_t>::max();
+  f.accepted = results.integer("accepted", 0, big) + results.integer("duplicate", 0, big);
+  f.not_accepted = results.integer("rejected", 0, big) + results.integer("failed", 0, big);
+  f.seconds = o.array("timeline").size();
+  return f;
+}
+
+}  // namespace ato::bridge

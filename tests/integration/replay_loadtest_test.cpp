@@ -1,0 +1,209 @@
+// Recording, replay into the outbox, and the load test, against the real simulator on loopback.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "bridge/loadtest/report.hpp"
+#include "core/wire.hpp"
+#include "tests/support/bridge_process.hpp"
+
+using namespace ato;
+using namespace ato::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::string> landscape(int transports) {
+  return {"--generate-count", std::to_string(transports), "--time-scale", "3000000", "--seed", "21"};
+}
+
+SimStats stats(SimProcess& sim) {
+  return parse_sim_stats(sim.call({.path = "/sim/stats"}).body);
+}
+
+std::vector<AtoEvent> journal(SimProcess& sim) {
+  const auto text = sim.call({.path = "/sim/journal?after=0"}).body;
+  std::vector<AtoEvent> out;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const auto eol = text.find('\n', pos);
+    if (eol > pos) out.push_back(parse_recording_line(std::string_view(text).substr(pos, eol - pos)));
+    pos = eol + 1;
+  }
+  return out;
+}
+
+// Per transport, the event IDs in the order Cloud ALM accepted them.
+std::map<std::string, std::vector<std::string>> by_transport(const std::vector<AtoEvent>& events) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& e : events) out[e.transport_id].push_back(e.event_id);
+  return out;
+}
+
+std::size_t lines_of(const std::filesystem::path& file) {
+  const auto text = read_text(file);
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+bridge::LoadtestFigures loadtest(BridgeProcess& bridge, std::vector<std::string> args) {
+  args.insert(args.begin(), "loadtest");
+  const auto r = bridge.cli(args);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
+  for (std::size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i] == "--report" && args[i + 1].ends_with(".json"))
+      return bridge::parse_loadtest_report(read_text(args[i + 1]));
+  FAIL("no JSON report asked for");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("record during a run, replay into a fresh outbox, push to a fresh simulator: the journals match") {
+  SimProcess first(landscape(15), "first");
+  BridgeProcess recording_bridge(first, {}, "recorder");
+  const auto recording = first.path("recording.ndjson");
+  recording_bridge.start({"--record", recording.string()});
+  const auto history_size = [&] {
+    const auto body = first.call({.path = "/sim/ato/history.ndjson", .to_ato = true}).body;
+    return static_cast<std::int64_t>(std::count(body.begin(), body.end(), '\n'));
+  };
+  REQUIRE(eventually(
+      [&] {
+        return first.call({.path = "/sim/ato/stats", .to_ato = true}).body.find("\"generator_done\":true") !=
+                   std::string::npos &&
+               stats(first).total.events_accepted == history_size();
+      },
+      30s));
+  // A SIGKILL and a restart keep recording where it left off: nothing twice, nothing missing.
+  recording_bridge.kill(SIGKILL);
+  recording_bridge.wait();
+  recording_bridge.start({"--record", recording.string()});
+  std::this_thread::sleep_for(1500ms);
+  recording_bridge.kill(SIGTERM);
+  REQUIRE(recording_bridge.wait().exit_code == 0);
+  CHECK(lines_of(recording) == static_cast<std::size_t>(history_size()));
+  const auto original = journal(first);
+
+  SimProcess second(landscape(1), "second");
+  BridgeProcess replayer(second, {}, "replayer");
+  auto r = replayer.cli({"replay", recording.string()});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
+  CHECK(r.out.find(fmt::format("{} new in the outbox, 0 already there", original.size())) !=
+        std::string::npos);
+  r = replayer.cli({"replay", recording.string()});  // idempotent
+  CHECK(r.out.find(fmt::format("0 new in the outbox, {} already there", original.size())) !=
+        std::string::npos);
+  replayer.start();
+  REQUIRE_MESSAGE(
+      eventually(
+          [&] { return stats(second).total.events_accepted >= static_cast<std::int64_t>(original.size()); },
+          30s),
+      replayer.log());
+  std::this_thread::sleep_for(500ms);
+  const auto replayed = journal(second);
+  std::set<std::string> want, got;
+  for (const auto& e : original) want.insert(e.event_id);
+  for (const auto& e : replayed)
+    if (want.count(e.event_id)) got.insert(e.event_id);
+  CHECK(got == want);
+  std::vector<AtoEvent> replayed_original;
+  for (const auto& e : replayed)
+    if (want.count(e.event_id)) replayed_original.push_back(e);
+  CHECK(by_transport(original) == by_transport(replayed_original));  // per transport, the same order
+  CHECK(stats(second).total.order_violations == 0);
+
+  // --fresh-ids: the same recording again is new events.
+  r = replayer.cli({"replay", recording.string(), "--fresh-ids"});
+  CHECK(r.out.find(fmt::format("{} new in the outbox", original.size())) != std::string::npos);
+  REQUIRE_MESSAGE(eventually(
+                      [&] {
+                        return stats(second).total.events_accepted >=
+                               2 * static_cast<std::int64_t>(original.size());
+                      },
+                      30s),
+                  replayer.log());
+  CHECK(stats(second).total.order_violations == 0);
+  replayer.kill(SIGTERM);
+  CHECK(replayer.wait().exit_code == 0);
+}
+
+TEST_CASE("replay reports malformed lines with their line numbers; --on-bad-line abort enqueues nothing") {
+  SimProcess sim(landscape(2));
+  BridgeProcess bridge(sim, {.register_first = false});
+  const auto events = sim.call({.path = "/sim/ato/history.ndjson", .to_ato = true}).body;
+  REQUIRE(std::count(events.begin(), events.end(), '\n') >= 4);
+  std::istringstream lines(events);
+  std::string l1, l2, l3;
+  std::getline(lines, l1), std::getline(lines, l2), std::getline(lines, l3);
+  const auto file = sim.path("broken.ndjson");
+  write_text(file, l1 + "\n{\"eventId\": 7}\n" + l2 + "\nnot json\n" + l3 + "\n");
+  auto r = bridge.cli({"replay", file.string()});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("line 2: ") != std::string::npos);
+  CHECK(r.err.find("line 4: ") != std::string::npos);
+  CHECK(r.out.find("3 new in the outbox") != std::string::npos);
+  CHECK(r.out.find("2 bad lines skipped") != std::string::npos);
+
+  BridgeProcess strict(sim, {.register_first = false}, "strict");
+  r = strict.cli({"replay", file.string(), "--on-bad-line", "abort"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("line 2: ") != std::string::npos);
+  CHECK(r.err.find("nothing was enqueued") != std::string::npos);
+  CHECK(strict.cli({"status", "--json"}).out.find("\"pending\":0,") != std::string::npos);
+}
+
+TEST_CASE("loadtest at a fixed rate holds it and writes a JSON report that validates") {
+  SimProcess sim(landscape(1));
+  BridgeProcess bridge(sim, {.register_first = false});
+  const auto report = sim.path("documents") / "loadtest-report.fixed-rate.json";
+  const auto f = loadtest(
+      bridge, {"--rate", "400", "--duration", "3s", "--package-size", "10", "--report", report.string()});
+  CHECK(f.target_rate == 400);
+  CHECK(f.events_per_s == doctest::Approx(400).epsilon(0.05));
+  CHECK(f.target_rate_held == true);
+  CHECK(f.accepted == f.events);
+  CHECK(f.not_accepted == 0);
+  CHECK(f.seconds >= 3);
+  CHECK(sim.validate_kept_documents() == "");
+}
+
+TEST_CASE("with latency injected, the open model shows it; the HTML report renders in headless Chromium") {
+  // 150 ms per push and one connection: at most ~6.7 packages/s, while 20/s are scheduled.
+  SimProcess sim({"--generate-count", "1", "--faults", "push.*:latency=150ms"});
+  BridgeProcess bridge(sim, {.register_first = false});
+  const auto json = sim.path("slow.json"), html = sim.path("slow.html");
+  const auto f =
+      loadtest(bridge, {"--rate", "200", "--events", "400", "--package-size", "10", "--connections", "1",
+                        "--report", json.string(), "--report", html.string()});
+  CHECK(f.p50_ms >= 150);
+  // Packages wait for the connection from their scheduled time on: a closed loop would report ~150 ms.
+  CHECK(f.p99_ms > 1000);
+  CHECK(f.target_rate_held == false);
+
+  const auto dom = run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                                "--dump-dom", "file://" + html.string()},
+                               {.timeout = 60s});
+  REQUIRE_MESSAGE(dom.exit_code == 0, dom.err);
+  CHECK(dom.out.find("data-charts=\"3\"") != std::string::npos);
+  CHECK(dom.out.find("data-script-errors=\"") == std::string::npos);  // set by window.onerror
+  const auto png = sim.path("slow.png");
+  const auto shot =
+      run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                   "--window-size=960,1100", "--screenshot=" + png.string(), "file://" + html.string()},
+                  {.timeout = 60s});
+  REQUIRE_MESSAGE(shot.exit_code == 0, shot.err);
+  CHECK(std::filesystem::file_size(png) > 20'000);  // a page with charts, not a blank one
+}
+
+TEST_CASE("loadtest refuses a Cloud ALM outside this machine unless --allow-remote") {
+  SimProcess sim(landscape(1));
+  BridgeProcess bridge(sim, {.alm_host = "https://calm.example.com", .register_first = false});
+  const auto r = bridge.cli({"loadtest", "--events", "10"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("refusing to load-test https://calm.example.com") != std::string::npos);
+  CHECK(r.err.find("--allow-remote") != std::string::npos);
+}
