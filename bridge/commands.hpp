@@ -8,13 +8,14 @@
 #include <vector>
 
 #include "bridge/config_commands.hpp"
+#include "bridge/outbox/outbox.hpp"
 
 namespace ato::bridge {
 
 struct RunCommand {
   std::string config_file;
-  bool backfill = false;  // overrides collect.backfill
-  std::string log_level;  // overrides log.level when set
+  bool backfill = false;              // overrides collect.backfill
+  std::string log_level;              // overrides log.level when set
   std::optional<std::string> record;  // append every collected event to this NDJSON file
 };
 // Foreground until SIGINT/SIGTERM; logs to stderr.
@@ -50,6 +51,8 @@ int run_replay(const ReplayCommand& command, std::ostream& out, std::ostream& er
 // For commands that touch only the outbox and the admin endpoint: the configuration without
 // requiring the ATO password or client secret in the environment.
 BridgeConfig load_config_without_secrets(const std::string& file);
+// The outbox as the configuration describes it.
+OutboxOptions outbox_options(const BridgeConfig& config);
 
 struct DeadLettersCommand {
   enum class Action { List, Show, Requeue } action = Action::List;

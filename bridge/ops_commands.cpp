@@ -58,13 +58,6 @@ std::optional<net::ClientResponse> call_admin(const RunInfo& bridge, const std::
       });
 }
 
-OutboxOptions reader_options(const BridgeConfig& config) {
-  OutboxOptions options;
-  options.path = config.outbox_path;
-  options.durability_full = config.durability == Durability::Full;
-  return options;
-}
-
 std::optional<Service> service_named(const std::string& name) {
   if (auto job = value_of(kJobNames, name); job && *job != Job::Retry)
     return *job == Job::Export   ? Service::Export
@@ -157,6 +150,13 @@ BridgeConfig load_config_without_secrets(const std::string& file) {
   });
 }
 
+OutboxOptions outbox_options(const BridgeConfig& config) {
+  OutboxOptions options;
+  options.path = config.outbox_path;
+  options.durability_full = config.durability == Durability::Full;
+  return options;
+}
+
 int run_check(const std::string& config_file, std::ostream& out, std::ostream& err) {
   BridgeConfig config;
   try {
@@ -201,7 +201,7 @@ int run_check(const std::string& config_file, std::ostream& out, std::ostream& e
     co_return 0;
   });
   try {
-    Outbox outbox(reader_options(config));
+    Outbox outbox(outbox_options(config));
     out << "OK    outbox " << config.outbox_path.string() << " (schema " << outbox.schema_version() << ")\n";
   } catch (const std::exception& e) {
     out << "FAIL  outbox: " << redact(e.what()) << "\n";
@@ -220,7 +220,7 @@ int run_status(const std::string& config_file, bool json, std::ostream& out, std
       if (response && response->status == 200) document = response->body;
     }
     if (document.empty()) {
-      Outbox outbox(reader_options(config));
+      Outbox outbox(outbox_options(config));
       document = status_json(config, outbox, nullptr, now_epoch_millis());
     }
     out << (json ? document + "\n" : status_text(document));
@@ -347,7 +347,7 @@ DeadLetterFilter filter_of(const DeadLettersCommand& c) {
 int run_dead_letters(const DeadLettersCommand& c, std::ostream& out, std::ostream& err) {
   try {
     const BridgeConfig config = load_config_without_secrets(c.config_file);
-    Outbox outbox(reader_options(config));
+    Outbox outbox(outbox_options(config));
     switch (c.action) {
       case DeadLettersCommand::Action::List: {
         const auto letters = outbox.dead_letters(filter_of(c));

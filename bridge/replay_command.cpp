@@ -88,10 +88,7 @@ int run_replay(const ReplayCommand& c, std::ostream& out, std::ostream& err) {
     const BridgeConfig config = load_config_without_secrets(c.config_file);
     Recording recording = read_recording(c.file, c.abort_on_bad_line ? OnBadLine::Abort : OnBadLine::Skip);
     for (const auto& problem : recording.problems) err << "skipped " << problem << "\n";
-    OutboxOptions options;
-    options.path = config.outbox_path;
-    options.durability_full = config.durability == Durability::Full;
-    Outbox outbox(options);
+    Outbox outbox(outbox_options(config));
     auto& events = recording.events;
     if (c.fresh_ids) {
       std::int64_t highest = 0;

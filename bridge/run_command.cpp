@@ -31,13 +31,6 @@ net::ListenOptions admin_listen_options(const std::string& listen) {
   return options;
 }
 
-OutboxOptions outbox_options(const BridgeConfig& config) {
-  OutboxOptions options;
-  options.path = config.outbox_path;
-  options.durability_full = config.durability == Durability::Full;
-  return options;
-}
-
 }  // namespace
 
 int run_bridge(const RunCommand& command) {

@@ -54,15 +54,20 @@ std::string host_for_url(const std::string& listen) {
   return listen.find(':') != std::string::npos ? "[" + listen + "]" : listen;
 }
 
-// The systems the fake ATO lists, with their roles from --sids (development, test, production).
-std::vector<AtoSystem> landscape_systems(const EventSource& source, const ServeOptions& o) {
+// --sids: development, test and production system IDs, comma-separated.
+std::vector<std::string> split_sids(std::string_view rest) {
   std::vector<std::string> sids;
-  std::string_view rest = o.sids;
   while (!rest.empty()) {
     const auto comma = rest.find(',');
     sids.emplace_back(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
   }
+  return sids;
+}
+
+// The systems the fake ATO lists, with their roles from --sids (development, test, production).
+std::vector<AtoSystem> landscape_systems(const EventSource& source, const ServeOptions& o) {
+  const auto sids = split_sids(o.sids);
   std::vector<AtoSystem> out;
   for (const auto& system : source.systems()) {
     const auto at = std::find(sids.begin(), sids.end(), system.sid) - sids.begin();
@@ -84,13 +89,7 @@ std::unique_ptr<EventSource> make_source(const ServeOptions& o) {
     return std::make_unique<ReplaySource>(std::move(recording.events), o.speed, now, o.replay->string());
   }
   LandscapeSettings settings;
-  std::vector<std::string> sids;
-  std::string_view rest = o.sids;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    sids.emplace_back(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-  }
+  const auto sids = split_sids(o.sids);
   if (sids.size() != 3 || !is_valid_sid(sids[0]) || !is_valid_sid(sids[1]) || !is_valid_sid(sids[2]) ||
       sids[0] == sids[1] || sids[1] == sids[2] || sids[0] == sids[2])
     throw std::invalid_argument(

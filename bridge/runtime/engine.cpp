@@ -50,24 +50,6 @@ class Signal {
   std::set<asio::steady_timer*> waiting_;
 };
 
-const OutboundService& settings_of(const BridgeConfig& c, Job job) {
-  switch (job) {
-    case Job::Export:
-      return c.export_service;
-    case Job::Import:
-      return c.import_service;
-    case Job::StatusChange:
-      return c.status_change_service;
-    case Job::Retry:
-      break;
-  }
-  return c.retry_service;
-}
-
-Service service_of(Job job) {
-  return job == Job::Export ? Service::Export : job == Job::Import ? Service::Import : Service::StatusChange;
-}
-
 net::ClientOptions client_options(const BridgeConfig& c) {
   net::ClientOptions options;
   options.ca_file = c.ca_file;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "bridge/config.hpp"
 #include "bridge/push/circuit_breaker.hpp"
 #include "bridge/runtime/histogram.hpp"
 #include "core/event.hpp"
@@ -21,6 +22,26 @@ inline constexpr EnumNames<Job, 4> kJobNames{{{Job::Export, "export"},
                                               {Job::Retry, "retry"}}};
 inline constexpr Job job_of(Service s) {
   return s == Service::Export ? Job::Export : s == Service::Import ? Job::Import : Job::StatusChange;
+}
+
+// A job's settings in the configuration.
+inline const OutboundService& settings_of(const BridgeConfig& c, Job job) {
+  switch (job) {
+    case Job::Export:
+      return c.export_service;
+    case Job::Import:
+      return c.import_service;
+    case Job::StatusChange:
+      return c.status_change_service;
+    case Job::Retry:
+      break;
+  }
+  return c.retry_service;
+}
+
+// The event service of an event job (not Retry).
+inline constexpr Service service_of(Job job) {
+  return job == Job::Export ? Service::Export : job == Job::Import ? Service::Import : Service::StatusChange;
 }
 
 struct JobCounters {

@@ -9,20 +9,6 @@ namespace ato::bridge {
 
 namespace {
 
-const OutboundService& settings_of(const BridgeConfig& c, Job job) {
-  switch (job) {
-    case Job::Export:
-      return c.export_service;
-    case Job::Import:
-      return c.import_service;
-    case Job::StatusChange:
-      return c.status_change_service;
-    case Job::Retry:
-      break;
-  }
-  return c.retry_service;
-}
-
 void optional_time(JsonWriter& json, std::string_view name, const std::optional<EpochMillis>& at) {
   json.key(name);
   if (at)
