@@ -293,3 +293,31 @@ TEST_CASE("check reports a wrong client secret, a wrong CA and a wrong host name
   stop_cleanly(wrong_ca);
   for (const auto* log : {&ok.out, &bad_secret.out, &bad_ca.out, &bad_host.out}) check_no_secrets(*log, sim);
 }
+
+TEST_CASE("SIGTERM while packages are in flight: they go back to the outbox without spending an attempt") {
+  SimProcess sim(landscape(6, "3000000", {"--faults", "push.*:latency=20s"}));
+  BridgeProcess bridge(sim, {.timeout = "60s"});
+  bridge.start();
+  REQUIRE_MESSAGE(eventually([&] { return outbox_states(bridge).at("in_flight") > 0; }, 20s), bridge.log());
+  const auto started = std::chrono::steady_clock::now();
+  bridge.kill(SIGTERM);
+  CHECK(bridge.wait(10s).exit_code == 0);
+  CHECK(std::chrono::steady_clock::now() - started < 6s);  // 3 s of grace, then released
+  const auto states = outbox_states(bridge);
+  CHECK(states.at("in_flight") == 0);
+  CHECK(states.at("retryable") == 0);  // released, not failed: no attempt spent
+  CHECK(states.at("dead") == 0);
+  CHECK(states.at("pending") > 0);
+}
+
+TEST_CASE("413: a package larger than Cloud ALM takes is split, and everything arrives") {
+  SimProcess sim(landscape(12, "3000000", {"--max-package-size", "3"}));
+  BridgeProcess bridge(sim, {.package_size = 20});
+  bridge.start();
+  REQUIRE_MESSAGE(eventually([&] { return all_delivered(sim); }, 30s), bridge.log());
+  CHECK(stats(sim).total.order_violations == 0);
+  check_exactly_once(history(sim), journal(sim));
+  CHECK(outbox_states(bridge).at("dead") == 0);
+  CHECK(bridge.log().find("sending it in halves") != std::string::npos);
+  stop_cleanly(bridge);
+}
