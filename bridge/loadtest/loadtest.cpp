@@ -217,6 +217,7 @@ class Runner {
       }
       Package package = std::move(queue_.front());
       queue_.pop_front();
+      wake();  // the dispatcher may be waiting for room in the queue (--rate max)
       ++in_flight_;
       co_await send(std::move(package));
       --in_flight_;
