@@ -217,3 +217,27 @@ TEST_CASE_FIXTURE(Fixture, "config init writes a file that loads with every defa
   options.service_key_file = dir / "missing.json";
   CHECK_THROWS_WITH_AS(init_config_json(options), doctest::Contains("cannot read"), ConfigError);
 }
+
+TEST_CASE_FIXTURE(Fixture, "push and registration settings, and their errors") {
+  const std::string file = config.string();
+  write_config(R"(,"push":{"connections":4,"timeout":"5s"},)"
+               R"("registration":{"systems":[{"system":"S4D~080","role":"development"}],"suffix":"QA"})");
+  const auto c = load();
+  CHECK(c.push.connections == 4);
+  CHECK(c.push.timeout == std::chrono::seconds(5));
+  REQUIRE(c.registration.systems.size() == 1);
+  CHECK(c.registration.systems[0].first.key() == "S4D~080");
+  CHECK(c.registration.systems[0].second == SystemRole::Development);
+  CHECK(c.registration.suffix == "QA");
+  write_config(R"(,"registration":{"systems":[{"system":"S4D-080","role":"test"}]})");
+  CHECK_THROWS_WITH_AS(load(),
+                       (file + ": registration.systems[0].system: expected SID~client, like S4D~080").c_str(),
+                       ConfigError);
+  write_config(R"(,"registration":{"systems":[{"system":"S4D~080","role":"sandbox"}]})");
+  CHECK_THROWS_WITH_AS(
+      load(),
+      (file + ": registration.systems[0].role: expected one of development, test, production").c_str(),
+      ConfigError);
+  write_config(R"(,"push":{"connections":0})");
+  CHECK_THROWS_WITH_AS(load(), (file + ": push.connections: must be between 1 and 64").c_str(), ConfigError);
+}
