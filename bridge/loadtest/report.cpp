@@ -126,10 +126,14 @@ std::string report_json(const LoadtestReport& r) {
 }
 
 std::string report_html(const LoadtestReport& r) {
-  std::string data = report_json(r);
   // Inside <script>, "</" would end the element: JSON allows "<\/".
-  for (std::size_t at = data.find("</"); at != std::string::npos; at = data.find("</", at + 3))
-    data.insert(at + 1, "\\");
+  const std::string json = report_json(r);
+  std::string data;
+  data.reserve(json.size() + 16);
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    data += json[i];
+    if (json[i] == '<' && i + 1 < json.size() && json[i + 1] == '/') data += '\\';
+  }
   std::string page = R"HTML(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ato-bridge load test</title>
 <style>
