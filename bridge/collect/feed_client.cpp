@@ -22,10 +22,8 @@ asio::awaitable<FeedPage> FeedClient::first_page(Service service, std::int64_t a
 
 asio::awaitable<FeedPage> FeedClient::next_page(const std::string& next_link) {
   std::string url = next_link;
-  if (!url.starts_with("http://") && !url.starts_with("https://")) {
-    const auto feed = parse_http_url(ato_.feed_url);
-    url = std::get<HttpUrl>(feed).origin() + (url.starts_with("/") ? "" : "/") + url;
-  }
+  if (!url.starts_with("http://") && !url.starts_with("https://"))
+    url = origin() + (url.starts_with("/") ? "" : "/") + url;
   co_return co_await get(url, current_);
 }
 
@@ -34,13 +32,19 @@ asio::awaitable<std::int64_t> FeedClient::head(Service service) {
   co_return page.head_sequence;
 }
 
+const std::string& FeedClient::origin() {
+  // The configuration was validated: the feed URL parses.
+  if (origin_.empty()) origin_ = std::get<HttpUrl>(parse_http_url(ato_.feed_url)).origin();
+  return origin_;
+}
+
 asio::awaitable<FeedPage> FeedClient::get(const std::string& url, Service expected) {
   current_ = expected;
   net::ClientRequest request;
   request.url = url;
   request.headers = {{"Authorization", net::basic_authorization(ato_.user, ato_.password.reveal())},
                      {"Accept", "application/json"}};
-  const std::string where = std::get<HttpUrl>(parse_http_url(ato_.feed_url)).origin();
+  const std::string& where = origin();
   net::ClientResponse response;
   try {
     response = co_await client_.send(std::move(request));

@@ -43,10 +43,12 @@ class FeedClient {
 
  private:
   boost::asio::awaitable<FeedPage> get(const std::string& url, Service expected);
+  const std::string& origin();  // scheme://host[:port] of the feed, for nextLinks and messages
 
   net::HttpClient& client_;
   const AtoConnection& ato_;
   Service current_ = Service::Export;
+  std::string origin_;
 };
 
 }  // namespace ato::bridge

@@ -46,14 +46,13 @@ Pusher::Pusher(net::HttpClient& client, TokenCache& tokens, const BridgeConfig& 
                std::function<EpochMillis()> clock)
     : client_(client), tokens_(tokens), config_(config), clock_(std::move(clock)) {}
 
-asio::awaitable<PushOutcome> Pusher::push(const ClaimedPackage& package, Outbox& outbox) {
+asio::awaitable<PushOutcome> Pusher::push(ClaimedPackage package, Outbox& outbox) {
   const std::int64_t lease = package.lease_token;
   SettleFn settle = [this, &outbox, lease](const std::vector<ClaimedEvent>& events,
                                            const PushVerdict& verdict, PushOutcome& outcome) {
     settle_in_outbox(outbox, lease, events, verdict, outcome);
   };
-  std::vector<ClaimedEvent> events = package.events;
-  PushOutcome outcome = co_await send(std::move(events), std::move(settle));
+  PushOutcome outcome = co_await send(std::move(package.events), std::move(settle));
   co_return outcome;
 }
 

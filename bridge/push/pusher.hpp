@@ -46,7 +46,7 @@ class Pusher {
 
   // Sends the package and settles its events in `outbox`. Throws OutboxError when settling fails
   // (the events stay leased and are rescued later).
-  boost::asio::awaitable<PushOutcome> push(const ClaimedPackage& package, Outbox& outbox);
+  boost::asio::awaitable<PushOutcome> push(ClaimedPackage package, Outbox& outbox);
   // Sends `events` as one package (or several, after a 413) and hands every verdict to `settle`.
   boost::asio::awaitable<PushOutcome> send(std::vector<ClaimedEvent> events, SettleFn settle);
 

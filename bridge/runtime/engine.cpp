@@ -332,14 +332,16 @@ struct Engine::Impl {
       const bool probing = state.paused.has_value();
       probe_allowed = false;
       state.breaker.allow(now_epoch_millis());
-      co_await push(*package, from_retry, probing);
+      co_await push(std::move(*package), from_retry, probing);
     }
   }
 
-  asio::awaitable<void> push(const ClaimedPackage& package, bool from_retry, bool probing) {
+  asio::awaitable<void> push(ClaimedPackage package, bool from_retry, bool probing) {
+    const Service service = package.events.front().service;
+    const std::size_t size = package.events.size();
     PushOutcome outcome;
     try {
-      outcome = co_await pusher.push(package, outbox);
+      outcome = co_await pusher.push(std::move(package), outbox);
     } catch (const DiskTroubleError& e) {
       disk_trouble(e.what());  // the events stay leased; the retry job rescues them
       co_return;
@@ -347,11 +349,10 @@ struct Engine::Impl {
       spdlog::error("push: {}", e.what());
       co_return;
     }
-    account(package, outcome, from_retry, probing);
+    account(service, size, outcome, from_retry, probing);
   }
 
-  void account(const ClaimedPackage& package, const PushOutcome& outcome, bool from_retry, bool probing) {
-    const Service service = package.events.front().service;
+  void account(Service service, std::size_t size, const PushOutcome& outcome, bool from_retry, bool probing) {
     const EpochMillis now = now_epoch_millis();
     for (JobCounters* c : {&state.jobs[job_of(service)], from_retry ? &state.jobs[Job::Retry] : nullptr}) {
       if (!c) continue;
@@ -381,7 +382,7 @@ struct Engine::Impl {
       spdlog::error("pushing paused for {}: {}", system, why);
       state.paused_systems[system] = why;
     }
-    const auto what = fmt::format("{} package of {} events", to_string(service), package.events.size());
+    const auto what = fmt::format("{} package of {} events", to_string(service), size);
     if (outcome.settled.dead > 0)
       spdlog::warn("{}: {} events dead-lettered: {} (see `ato-bridge dead-letters list`)", what,
                    outcome.settled.dead, outcome.problem);

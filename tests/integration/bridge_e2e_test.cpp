@@ -11,6 +11,7 @@
 
 #include "core/wire.hpp"
 #include "tests/support/bridge_process.hpp"
+#include "tests/support/sim_queries.hpp"
 
 using namespace ato;
 using namespace ato::test;
@@ -28,35 +29,6 @@ std::vector<std::string> landscape(int transports, const std::string& time_scale
   return args;
 }
 
-SimStats stats(SimProcess& sim) {
-  return parse_sim_stats(sim.call({.path = "/sim/stats"}).body);
-}
-
-std::vector<AtoEvent> ndjson_events(const std::string& text) {
-  std::vector<AtoEvent> events;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto eol = text.find('\n', pos);
-    if (eol == std::string::npos) eol = text.size();
-    if (eol > pos) events.push_back(parse_recording_line(std::string_view(text).substr(pos, eol - pos)));
-    pos = eol + 1;
-  }
-  return events;
-}
-
-std::vector<AtoEvent> history(SimProcess& sim) {
-  return ndjson_events(sim.call({.path = "/sim/ato/history.ndjson", .to_ato = true}).body);
-}
-
-std::vector<AtoEvent> journal(SimProcess& sim) {
-  return ndjson_events(sim.call({.path = "/sim/journal?after=0"}).body);
-}
-
-bool generator_done(SimProcess& sim) {
-  return sim.call({.path = "/sim/ato/stats", .to_ato = true}).body.find("\"generator_done\":true") !=
-         std::string::npos;
-}
-
 // Every produced event was accepted exactly once (the journal holds accepted events only; a re-sent
 // one is answered `duplicate` and not journaled again).
 void check_exactly_once(const std::vector<AtoEvent>& produced, const std::vector<AtoEvent>& accepted) {
@@ -71,8 +43,8 @@ void check_exactly_once(const std::vector<AtoEvent>& produced, const std::vector
 
 bool all_delivered(SimProcess& sim) {
   if (!generator_done(sim)) return false;
-  const auto s = stats(sim);
-  return s.total.events_accepted == static_cast<std::int64_t>(history(sim).size());
+  const auto s = sim_stats(sim);
+  return s.total.events_accepted == static_cast<std::int64_t>(landscape_history(sim).size());
 }
 
 // The outbox's totals per state, from `ato-bridge status --json`.
@@ -108,13 +80,13 @@ TEST_CASE("every event of a generated landscape reaches Cloud ALM exactly once a
   BridgeProcess bridge(sim);
   bridge.start();
   REQUIRE_MESSAGE(eventually([&] { return all_delivered(sim); }, 60s), bridge.log());
-  const auto s = stats(sim);
+  const auto s = sim_stats(sim);
   CHECK(s.total.order_violations == 0);
   CHECK(s.total.unknown_transports == 0);
   CHECK(s.total.events_rejected == 0);
-  check_exactly_once(history(sim), journal(sim));
+  check_exactly_once(landscape_history(sim), accepted_journal(sim));
   const auto states = outbox_states(bridge);
-  CHECK(states.at("done") == static_cast<std::int64_t>(history(sim).size()));
+  CHECK(states.at("done") == static_cast<std::int64_t>(landscape_history(sim).size()));
   CHECK(states.at("dead") == 0);
 
   // The admin endpoint: health, readiness, status, metrics.
@@ -147,12 +119,12 @@ TEST_CASE("with faults on every endpoint, nothing is lost, duplicated or reorder
   BridgeProcess bridge(sim);
   bridge.start();
   REQUIRE_MESSAGE(eventually([&] { return all_delivered(sim); }, 90s), bridge.log());
-  const auto s = stats(sim);
+  const auto s = sim_stats(sim);
   CHECK(s.total.faults_injected > 0);
   CHECK(s.tokens_issued > 1);  // revoked tokens were replaced
   CHECK(s.total.order_violations == 0);
   CHECK(s.total.unknown_transports == 0);
-  check_exactly_once(history(sim), journal(sim));
+  check_exactly_once(landscape_history(sim), accepted_journal(sim));
   CHECK(outbox_states(bridge).at("dead") == 0);
   stop_cleanly(bridge);
   check_no_secrets(bridge.log(), sim);
@@ -172,10 +144,10 @@ TEST_CASE("SIGKILL at random moments, ten times: nothing lost, nothing accepted 
   }
   bridge.start();
   REQUIRE_MESSAGE(eventually([&] { return all_delivered(sim); }, 90s), bridge.log());
-  const auto s = stats(sim);
+  const auto s = sim_stats(sim);
   CHECK(s.total.order_violations == 0);
   CHECK(s.total.unknown_transports == 0);
-  check_exactly_once(history(sim), journal(sim));
+  check_exactly_once(landscape_history(sim), accepted_journal(sim));
   stop_cleanly(bridge);
   MESSAGE("duplicates the receiver absorbed after the kills: " << s.total.events_duplicate);
 }
@@ -183,7 +155,7 @@ TEST_CASE("SIGKILL at random moments, ten times: nothing lost, nothing accepted 
 TEST_CASE("an inactive service collects nothing; a first run skips history unless --backfill") {
   SimProcess sim(landscape(8, "3000000"), "sim", true);
   REQUIRE(eventually([&] { return generator_done(sim); }, 20s));
-  const auto produced = history(sim);
+  const auto produced = landscape_history(sim);
   const auto head = static_cast<std::int64_t>(produced.size());
 
   BridgeProcess fresh(sim, {.active = {{"import", false}}, .backfill = false}, "no-history");
@@ -205,7 +177,7 @@ TEST_CASE("an inactive service collects nothing; a first run skips history unles
   CHECK(status.find("inactive") != std::string::npos);
   CHECK(fresh.log().find("first run: starting at the feed's head") != std::string::npos);
   std::this_thread::sleep_for(1500ms);
-  CHECK(stats(sim).total.packages_received == 0);  // history skipped: nothing sent
+  CHECK(sim_stats(sim).total.packages_received == 0);  // history skipped: nothing sent
   fresh.kill(SIGTERM);
   fresh.wait();
 
@@ -213,9 +185,9 @@ TEST_CASE("an inactive service collects nothing; a first run skips history unles
   backfill.start({"--backfill"});
   std::int64_t expected = 0;
   for (const auto& e : produced) expected += e.service != Service::Import;
-  REQUIRE_MESSAGE(eventually([&] { return stats(sim).total.events_accepted == expected; }, 30s),
+  REQUIRE_MESSAGE(eventually([&] { return sim_stats(sim).total.events_accepted == expected; }, 30s),
                   backfill.log());
-  const auto s = stats(sim);
+  const auto s = sim_stats(sim);
   CHECK((s.per_service.count(Service::Import) == 0 ||
          s.per_service.at(Service::Import).packages_received == 0));
   CHECK(s.total.order_violations == 0);
@@ -234,14 +206,15 @@ TEST_CASE("403 (missing scope) pauses pushing without losing or dead-lettering, 
   auto states = outbox_states(bridge);
   CHECK(states.at("dead") == 0);
   CHECK(states.at("done") == 0);
-  CHECK(states.at("pending") + states.at("retryable") == static_cast<std::int64_t>(history(sim).size()));
+  CHECK(states.at("pending") + states.at("retryable") ==
+        static_cast<std::int64_t>(landscape_history(sim).size()));
   CHECK(bridge.log().find("pushing paused") != std::string::npos);
 
   CHECK(sim.call({.method = "POST", .path = "/sim/faults", .body = " "}).status == 200);  // scope assigned
   REQUIRE_MESSAGE(eventually([&] { return all_delivered(sim); }, 30s), bridge.log());
   CHECK(bridge.admin("/readyz").status == 200);
   CHECK(outbox_states(bridge).at("dead") == 0);
-  check_exactly_once(history(sim), journal(sim));
+  check_exactly_once(landscape_history(sim), accepted_journal(sim));
   CHECK(bridge.log().find("pushing resumed") != std::string::npos);
   stop_cleanly(bridge);
 }
@@ -315,8 +288,8 @@ TEST_CASE("413: a package larger than Cloud ALM takes is split, and everything a
   BridgeProcess bridge(sim, {.package_size = 20});
   bridge.start();
   REQUIRE_MESSAGE(eventually([&] { return all_delivered(sim); }, 30s), bridge.log());
-  CHECK(stats(sim).total.order_violations == 0);
-  check_exactly_once(history(sim), journal(sim));
+  CHECK(sim_stats(sim).total.order_violations == 0);
+  check_exactly_once(landscape_history(sim), accepted_journal(sim));
   CHECK(outbox_states(bridge).at("dead") == 0);
   CHECK(bridge.log().find("sending it in halves") != std::string::npos);
   stop_cleanly(bridge);

@@ -12,6 +12,7 @@
 #include "core/lms.hpp"
 #include "core/wire.hpp"
 #include "tests/support/bridge_process.hpp"
+#include "tests/support/sim_queries.hpp"
 
 using namespace ato;
 using namespace ato::test;
@@ -23,18 +24,9 @@ std::vector<std::string> landscape(int transports) {
   return {"--generate-count", std::to_string(transports), "--time-scale", "3000000", "--seed", "9"};
 }
 
-SimStats stats(SimProcess& sim) {
-  return parse_sim_stats(sim.call({.path = "/sim/stats"}).body);
-}
-
 std::int64_t produced(SimProcess& sim) {
   const auto body = sim.call({.path = "/sim/ato/history.ndjson", .to_ato = true}).body;
   return static_cast<std::int64_t>(std::count(body.begin(), body.end(), '\n'));
-}
-
-bool generator_done(SimProcess& sim) {
-  return sim.call({.path = "/sim/ato/stats", .to_ato = true}).body.find("\"generator_done\":true") !=
-         std::string::npos;
 }
 
 std::string status_json(BridgeProcess& bridge) {
@@ -125,10 +117,10 @@ TEST_CASE(
   CHECK(readyz.body.find("MSG_SLIS_NOT_FOUND_IN_LMS") != std::string::npos);
   CHECK(bridge.cli({"status"}).out.find("pushing paused for S4T~100") != std::string::npos);
   CHECK(bridge.log().find("pushing paused for S4T~100") != std::string::npos);
-  CHECK(stats(sim).total.unregistered_systems > 0);
+  CHECK(sim_stats(sim).total.unregistered_systems > 0);
   std::this_thread::sleep_for(1500ms);  // retry runs: still unregistered, still waiting
   CHECK(dead_letters(bridge) == 0);
-  CHECK(stats(sim).total.events_accepted < produced(sim));
+  CHECK(sim_stats(sim).total.events_accepted < produced(sim));
 
   // `check` says which systems are missing.
   const auto check = bridge.cli({"check"});
@@ -140,11 +132,11 @@ TEST_CASE(
   reg = bridge.cli({"register"});
   REQUIRE_MESSAGE(reg.exit_code == 0, reg.out << reg.err);
   CHECK(reg.out.find("already registered") != std::string::npos);
-  REQUIRE_MESSAGE(eventually([&] { return stats(sim).total.events_accepted == produced(sim); }, 30s),
+  REQUIRE_MESSAGE(eventually([&] { return sim_stats(sim).total.events_accepted == produced(sim); }, 30s),
                   bridge.log());
   CHECK(dead_letters(bridge) == 0);
   CHECK(bridge.admin("/readyz").status == 200);
-  const auto s = stats(sim);
+  const auto s = sim_stats(sim);
   CHECK(s.total.order_violations == 0);
   CHECK(s.total.unknown_transports == 0);
   CHECK(bridge.cli({"check"}).exit_code == 0);

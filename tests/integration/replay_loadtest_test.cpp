@@ -11,6 +11,7 @@
 #include "bridge/loadtest/report.hpp"
 #include "core/wire.hpp"
 #include "tests/support/bridge_process.hpp"
+#include "tests/support/sim_queries.hpp"
 
 using namespace ato;
 using namespace ato::test;
@@ -20,21 +21,6 @@ namespace {
 
 std::vector<std::string> landscape(int transports) {
   return {"--generate-count", std::to_string(transports), "--time-scale", "3000000", "--seed", "21"};
-}
-
-SimStats stats(SimProcess& sim) {
-  return parse_sim_stats(sim.call({.path = "/sim/stats"}).body);
-}
-
-std::vector<AtoEvent> journal(SimProcess& sim) {
-  const auto text = sim.call({.path = "/sim/journal?after=0"}).body;
-  std::vector<AtoEvent> out;
-  for (std::size_t pos = 0; pos < text.size();) {
-    const auto eol = text.find('\n', pos);
-    if (eol > pos) out.push_back(parse_recording_line(std::string_view(text).substr(pos, eol - pos)));
-    pos = eol + 1;
-  }
-  return out;
 }
 
 // Per transport, the event IDs in the order Cloud ALM accepted them.
@@ -72,11 +58,7 @@ TEST_CASE("record during a run, replay into a fresh outbox, push to a fresh simu
     return static_cast<std::int64_t>(std::count(body.begin(), body.end(), '\n'));
   };
   REQUIRE(eventually(
-      [&] {
-        return first.call({.path = "/sim/ato/stats", .to_ato = true}).body.find("\"generator_done\":true") !=
-                   std::string::npos &&
-               stats(first).total.events_accepted == history_size();
-      },
+      [&] { return generator_done(first) && sim_stats(first).total.events_accepted == history_size(); },
       30s));
   // A SIGKILL and a restart keep recording where it left off: nothing twice, nothing missing.
   recording_bridge.kill(SIGKILL);
@@ -86,7 +68,7 @@ TEST_CASE("record during a run, replay into a fresh outbox, push to a fresh simu
   recording_bridge.kill(SIGTERM);
   REQUIRE(recording_bridge.wait().exit_code == 0);
   CHECK(lines_of(recording) == static_cast<std::size_t>(history_size()));
-  const auto original = journal(first);
+  const auto original = accepted_journal(first);
 
   SimProcess second(landscape(1), "second");
   BridgeProcess replayer(second, {}, "replayer");
@@ -98,13 +80,15 @@ TEST_CASE("record during a run, replay into a fresh outbox, push to a fresh simu
   CHECK(r.out.find(fmt::format("0 new in the outbox, {} already there", original.size())) !=
         std::string::npos);
   replayer.start();
-  REQUIRE_MESSAGE(
-      eventually(
-          [&] { return stats(second).total.events_accepted >= static_cast<std::int64_t>(original.size()); },
-          30s),
-      replayer.log());
+  REQUIRE_MESSAGE(eventually(
+                      [&] {
+                        return sim_stats(second).total.events_accepted >=
+                               static_cast<std::int64_t>(original.size());
+                      },
+                      30s),
+                  replayer.log());
   std::this_thread::sleep_for(500ms);
-  const auto replayed = journal(second);
+  const auto replayed = accepted_journal(second);
   std::set<std::string> want, got;
   for (const auto& e : original) want.insert(e.event_id);
   for (const auto& e : replayed)
@@ -114,19 +98,19 @@ TEST_CASE("record during a run, replay into a fresh outbox, push to a fresh simu
   for (const auto& e : replayed)
     if (want.count(e.event_id)) replayed_original.push_back(e);
   CHECK(by_transport(original) == by_transport(replayed_original));  // per transport, the same order
-  CHECK(stats(second).total.order_violations == 0);
+  CHECK(sim_stats(second).total.order_violations == 0);
 
   // --fresh-ids: the same recording again is new events.
   r = replayer.cli({"replay", recording.string(), "--fresh-ids"});
   CHECK(r.out.find(fmt::format("{} new in the outbox", original.size())) != std::string::npos);
   REQUIRE_MESSAGE(eventually(
                       [&] {
-                        return stats(second).total.events_accepted >=
+                        return sim_stats(second).total.events_accepted >=
                                2 * static_cast<std::int64_t>(original.size());
                       },
                       30s),
                   replayer.log());
-  CHECK(stats(second).total.order_violations == 0);
+  CHECK(sim_stats(second).total.order_violations == 0);
   replayer.kill(SIGTERM);
   CHECK(replayer.wait().exit_code == 0);
 }
