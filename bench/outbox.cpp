@@ -70,6 +70,7 @@ struct SameStatements {
 
   double enqueue(std::int64_t total, int batch) {
     sqlite3_stmt* ins = prepare(queries::kInsertEvent);
+    sqlite3_stmt* payload = prepare(queries::kInsertPayload);
     sqlite3_stmt* cur = prepare(queries::kUpsertCursor);
     const auto start = Clock::now();
     for (std::int64_t n = 1; n <= total;) {
@@ -82,10 +83,14 @@ struct SameStatements {
         sqlite3_bind_int64(ins, 3, n);
         sqlite3_bind_text(ins, 4, transport.c_str(), -1, SQLITE_STATIC);
         sqlite3_bind_text(ins, 5, "S4D~080", -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 6, kPayload.data(), static_cast<int>(kPayload.size()), SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 7, 1);
-        sqlite3_step(ins);
+        sqlite3_bind_int64(ins, 6, 1);
+        const bool inserted = sqlite3_step(ins) == SQLITE_DONE && sqlite3_changes(db) == 1;
         sqlite3_reset(ins);
+        if (!inserted) continue;
+        sqlite3_bind_int64(payload, 1, sqlite3_last_insert_rowid(db));
+        sqlite3_bind_text(payload, 2, kPayload.data(), static_cast<int>(kPayload.size()), SQLITE_STATIC);
+        sqlite3_step(payload);
+        sqlite3_reset(payload);
       }
       sqlite3_bind_text(cur, 1, "EXPORT", -1, SQLITE_STATIC);
       sqlite3_bind_int64(cur, 2, n - 1);
@@ -95,6 +100,7 @@ struct SameStatements {
       exec("COMMIT");
     }
     sqlite3_finalize(ins);
+    sqlite3_finalize(payload);
     sqlite3_finalize(cur);
     return total / seconds_since(start);
   }
@@ -102,6 +108,8 @@ struct SameStatements {
   double claim_settle(int package) {
     sqlite3_stmt* claim = prepare(queries::claim(false));
     sqlite3_stmt* done = prepare(queries::kSettleDone);
+    sqlite3_stmt* payload = prepare(queries::kSelectPayload);
+    std::vector<std::int64_t> claimed;
     std::int64_t total = 0, token = 1;
     std::size_t bytes = 0;
     const auto start = Clock::now();
@@ -114,12 +122,19 @@ struct SameStatements {
       sqlite3_bind_int(claim, 7, package);
       std::string ids = "[";
       int rows = 0;
+      claimed.clear();
       while (sqlite3_step(claim) == SQLITE_ROW) {
         if (rows++) ids += ',';
-        ids += std::to_string(sqlite3_column_int64(claim, 0));
-        bytes += static_cast<std::size_t>(sqlite3_column_bytes(claim, 5));
+        claimed.push_back(sqlite3_column_int64(claim, 0));
+        ids += std::to_string(claimed.back());
       }
       sqlite3_reset(claim);
+      for (const auto id : claimed) {
+        sqlite3_bind_int64(payload, 1, id);
+        if (sqlite3_step(payload) == SQLITE_ROW)
+          bytes += static_cast<std::size_t>(sqlite3_column_bytes(payload, 0));
+        sqlite3_reset(payload);
+      }
       if (rows == 0) break;
       ids += ']';
       exec("BEGIN IMMEDIATE");
@@ -133,6 +148,7 @@ struct SameStatements {
     }
     sqlite3_finalize(claim);
     sqlite3_finalize(done);
+    sqlite3_finalize(payload);
     return total / seconds_since(start);
   }
 };

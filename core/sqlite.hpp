@@ -37,6 +37,7 @@ class Database {
   // Runs a single-value query such as `PRAGMA user_version`.
   std::int64_t query_int(std::string_view sql);
   std::string query_text(std::string_view sql);
+  std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   sqlite3* handle() const { return db_; }
   [[noreturn]] void fail(int rc, std::string_view what) const;
 

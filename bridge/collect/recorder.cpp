@@ -43,7 +43,7 @@ Recorder::Recorder(fs::path file, const Outbox& outbox) : file_(std::move(file))
   const std::string last_line(previous == std::string_view::npos ? kept : kept.substr(previous + 1));
   std::optional<std::int64_t> id;
   try {
-    id = outbox_.id_of(parse_recording_line(last_line).event_id);
+    id = outbox_.id_of_sequence(parse_recording_line(last_line).sequence);
   } catch (const std::exception&) {
   }
   if (!id) {

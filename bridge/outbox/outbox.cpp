@@ -18,9 +18,6 @@ namespace {
 using ato::sqlite::Statement;
 using ato::sqlite::Transaction;
 
-// Not yet done or dead (the condition of index events_open_by_transport).
-constexpr std::string_view kOpenStates = "settled_at IS NULL";
-
 std::string_view state_name(EventState s) {
   return name_of(kEventStateNames, s);
 }
@@ -50,9 +47,9 @@ struct Outbox::Impl {
   OutboxOptions options;
   std::unique_ptr<ato::sqlite::Database> db;
   std::mt19937_64 random{std::random_device{}()};
-  std::unique_ptr<Statement> insert_event, upsert_cursor, select_cursor, claim_pending, claim_retryable,
-      claim_pending_excluding, claim_retryable_excluding, settle_done, settle_release, select_for_failure,
-      settle_failure, rescue_expired, rescue_all;
+  std::unique_ptr<Statement> insert_event, insert_payload, select_payload, upsert_cursor, select_cursor,
+      claim_pending, claim_retryable, claim_pending_excluding, claim_retryable_excluding, settle_done,
+      settle_release, select_for_failure, settle_failure, rescue_expired, rescue_all;
 
   // Runs `f`, turning SQLite's errors into ours: disk trouble is its own type.
   template <typename F>
@@ -132,6 +129,8 @@ void Outbox::Impl::migrate() {
 
 void Outbox::Impl::prepare() {
   insert_event = std::make_unique<Statement>(*db, queries::kInsertEvent);
+  insert_payload = std::make_unique<Statement>(*db, queries::kInsertPayload);
+  select_payload = std::make_unique<Statement>(*db, queries::kSelectPayload);
   upsert_cursor = std::make_unique<Statement>(*db, queries::kUpsertCursor);
   select_cursor = std::make_unique<Statement>(*db, "SELECT sequence FROM cursors WHERE service = ?");
   // One statement: choose the due, unblocked events in sequence order and lease them.
@@ -198,15 +197,17 @@ EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& even
     EnqueueResult result;
     Transaction tx(*impl_->db);
     auto& insert = *impl_->insert_event;
+    auto& insert_payload = *impl_->insert_payload;
     for (const auto& e : events) {
       // The strings outlive the step: no copies.
       insert.bind_static(1, e.event_id).bind_static(2, to_string(e.service)).bind(3, e.sequence);
-      insert.bind_static(4, e.transport_id).bind_static(5, e.source_system).bind_static(6, e.payload);
-      insert.bind(7, now).run();
-      if (insert.changes() == 1)
-        ++result.inserted;
-      else
+      insert.bind_static(4, e.transport_id).bind_static(5, e.source_system).bind(6, now).run();
+      if (insert.changes() != 1) {
         ++result.duplicates;
+        continue;
+      }
+      insert_payload.bind(1, impl_->db->last_insert_rowid()).bind_static(2, e.payload).run();
+      ++result.inserted;
     }
     impl_->upsert_cursor->bind(1, to_string(service)).bind(2, cursor).bind(3, now).run();
     tx.commit();
@@ -251,12 +252,26 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
     stmt.bind(1, package.lease_token).bind(2, package.lease_expires_at).bind(3, to_string(request.service));
     stmt.bind(5, request.now).bind(6, request.watermark).bind(7, request.max_events);
     while (stmt.step()) {
-      package.events.push_back(ClaimedEvent{stmt.int64(0), std::string(stmt.text(1)), request.service,
-                                            stmt.int64(2), std::string(stmt.text(3)),
-                                            std::string(stmt.text(4)), std::string(stmt.text(5)),
-                                            static_cast<int>(stmt.int64(6)), stmt.int64(7)});
+      package.events.push_back(ClaimedEvent{stmt.int64(0),
+                                            std::string(stmt.text(1)),
+                                            request.service,
+                                            stmt.int64(2),
+                                            std::string(stmt.text(3)),
+                                            std::string(stmt.text(4)),
+                                            {},
+                                            static_cast<int>(stmt.int64(5)),
+                                            stmt.int64(6)});
     }
     stmt.reset();
+    auto& payload = *impl_->select_payload;
+    for (auto& e : package.events) {
+      payload.bind(1, e.id);
+      if (!payload.step())
+        throw OutboxError(
+            fmt::format("outbox {}: event {} has no payload", impl_->options.path.string(), e.event_id));
+      e.payload = payload.text(0);
+      payload.reset();
+    }
   });
   std::sort(package.events.begin(), package.events.end(),
             [](const ClaimedEvent& a, const ClaimedEvent& b) { return a.sequence < b.sequence; });
@@ -377,8 +392,7 @@ void bind_filter(Statement& stmt, const DeadLetterFilter& filter) {
 
 constexpr std::string_view kDeadColumns =
     "event_id, service, sequence, transport_id, source_system, attempts, enqueued_at, settled_at, "
-    "dead_reason, "
-    "errors, payload";
+    "dead_reason, errors, (SELECT payload FROM payloads WHERE payloads.id = events.id)";
 
 DeadLetter read_dead_letter(const Statement& stmt, bool with_payload) {
   DeadLetter d;
@@ -462,7 +476,11 @@ StateCounts Outbox::counts() const {
 
 std::optional<std::chrono::milliseconds> Outbox::oldest_waiting_age(EpochMillis now) const {
   return impl_->guarded("oldest waiting", [&]() -> std::optional<std::chrono::milliseconds> {
-    Statement stmt(*impl_->db, fmt::format("SELECT min(enqueued_at) FROM events WHERE {}", kOpenStates));
+    // Open rows through the two partial indexes that hold them (pending or retryable; in flight).
+    Statement stmt(*impl_->db,
+                   "SELECT min(oldest) FROM (SELECT min(enqueued_at) AS oldest FROM events WHERE (state = "
+                   "'pending' OR state = 'retryable') UNION ALL SELECT min(enqueued_at) FROM events WHERE "
+                   "state = 'in_flight')");
     if (!stmt.step() || stmt.is_null(0)) return std::nullopt;
     return std::chrono::milliseconds(std::max<std::int64_t>(0, now - stmt.int64(0)));
   });
@@ -489,7 +507,7 @@ std::int64_t Outbox::delete_done_before(EpochMillis before, int batch) {
 
 std::vector<Outbox::StoredEvent> Outbox::stored_after(std::int64_t id, int limit) const {
   return impl_->guarded("read stored events", [&] {
-    Statement stmt(*impl_->db, "SELECT id, payload FROM events WHERE id > ?1 ORDER BY id LIMIT ?2");
+    Statement stmt(*impl_->db, "SELECT id, payload FROM payloads WHERE id > ?1 ORDER BY id LIMIT ?2");
     stmt.bind(1, id).bind(2, limit);
     std::vector<StoredEvent> out;
     while (stmt.step()) out.push_back({stmt.int64(0), std::string(stmt.text(1))});
@@ -497,10 +515,10 @@ std::vector<Outbox::StoredEvent> Outbox::stored_after(std::int64_t id, int limit
   });
 }
 
-std::optional<std::int64_t> Outbox::id_of(const std::string& event_id) const {
+std::optional<std::int64_t> Outbox::id_of_sequence(std::int64_t sequence) const {
   return impl_->guarded("find event", [&]() -> std::optional<std::int64_t> {
-    Statement stmt(*impl_->db, "SELECT id FROM events WHERE event_id = ?1");
-    stmt.bind(1, event_id);
+    Statement stmt(*impl_->db, "SELECT id FROM events WHERE sequence = ?1");
+    stmt.bind(1, sequence);
     if (!stmt.step()) return std::nullopt;
     return stmt.int64(0);
   });

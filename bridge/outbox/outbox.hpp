@@ -170,8 +170,8 @@ class Outbox {
   static int latest_schema_version();
 
   // Stores `events` (all of `service`) and moves the service's cursor to `cursor` in one
-  // transaction. Events already stored are ignored. The cursor must cover the batch and never
-  // goes backwards.
+  // transaction. Events already stored (same feed sequence) are ignored. The cursor must cover the
+  // batch and never goes backwards.
   EnqueueResult enqueue(Service service, const std::vector<NewEvent>& events, std::int64_t cursor,
                         EpochMillis now);
 
@@ -208,7 +208,8 @@ class Outbox {
     std::string payload;
   };
   std::vector<StoredEvent> stored_after(std::int64_t id, int limit) const;
-  std::optional<std::int64_t> id_of(const std::string& event_id) const;
+  // The row of the event stored with this feed sequence, if any.
+  std::optional<std::int64_t> id_of_sequence(std::int64_t sequence) const;
   std::int64_t last_id() const;  // 0 when empty
 
  private:

@@ -10,7 +10,7 @@ namespace ato::bridge::queries {
 // whose transport has an earlier open event. SQLite uses a partial index only when its simple
 // prover sees the index's WHERE in the query's: hence the state as a literal (never a bound
 // parameter) and the otherwise redundant OR terms, copied verbatim from the indexes' conditions
-// (schema/outbox/001_initial.sql).
+// (schema/outbox/). The payloads are read afterwards (kSelectPayload): they live in their own table.
 // `excluding_systems`: also skip events whose source system is in the JSON array ?8 (systems paused
 // because Cloud ALM does not know them yet).
 inline std::string claim(bool from_retryable, bool excluding_systems = false) {
@@ -25,12 +25,16 @@ inline std::string claim(bool from_retryable, bool excluding_systems = false) {
          " AND p.settled_at IS NULL)" +
          (excluding_systems ? " AND e.source_system NOT IN (SELECT value FROM json_each(?8))" : "") +
          " ORDER BY e.sequence LIMIT ?7) "
-         "RETURNING id, event_id, sequence, transport_id, source_system, payload, attempts, enqueued_at";
+         "RETURNING id, event_id, sequence, transport_id, source_system, attempts, enqueued_at";
 }
 
+// An event whose feed sequence is stored already is a duplicate (schema/outbox/002_lean_hot_path.sql
+// says why the sequence, not the eventId). The payload follows with the new row's id.
 inline constexpr const char* kInsertEvent =
-    "INSERT INTO events (event_id, service, sequence, transport_id, source_system, payload, enqueued_at, "
-    "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (event_id) DO NOTHING";
+    "INSERT INTO events (event_id, service, sequence, transport_id, source_system, enqueued_at, "
+    "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (sequence) DO NOTHING";
+inline constexpr const char* kInsertPayload = "INSERT INTO payloads (id, payload) VALUES (?1, ?2)";
+inline constexpr const char* kSelectPayload = "SELECT payload FROM payloads WHERE id = ?1";
 
 inline constexpr const char* kUpsertCursor =
     "INSERT INTO cursors (service, sequence, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (service) DO UPDATE "

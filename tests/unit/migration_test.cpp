@@ -21,7 +21,7 @@ struct Db {
 };
 
 const std::string kInsert =
-    "INSERT INTO events (event_id, service, sequence, transport_id, source_system, payload, enqueued_at, "
+    "INSERT INTO events (event_id, service, sequence, transport_id, source_system, enqueued_at, "
     "next_attempt_at) VALUES ";
 
 }  // namespace
@@ -34,7 +34,7 @@ TEST_CASE("migrations are numbered from 1 without gaps") {
 
 TEST_CASE("a pending event is accepted and its defaults are right") {
   Db db;
-  REQUIRE(db.exec(kInsert + "('e1', 'EXPORT', 1, 'S4DK900001', 'S4D~080', '{}', 10, 10)") == SQLITE_OK);
+  REQUIRE(db.exec(kInsert + "('e1', 'EXPORT', 1, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
   REQUIRE(sqlite3_prepare_v2(db.db, "SELECT state, attempts, errors FROM events", -1, &stmt, nullptr) ==
           SQLITE_OK);
@@ -47,11 +47,11 @@ TEST_CASE("a pending event is accepted and its defaults are right") {
 
 TEST_CASE("the state invariants cannot be broken") {
   Db db;
-  REQUIRE(db.exec(kInsert + "('e1', 'EXPORT', 1, 'S4DK900001', 'S4D~080', '{}', 10, 10)") == SQLITE_OK);
-  // Same eventId twice: one row.
-  CHECK(db.exec(kInsert + "('e1', 'EXPORT', 2, 'S4DK900001', 'S4D~080', '{}', 10, 10)") == SQLITE_CONSTRAINT);
-  CHECK(db.exec(kInsert + "('e2', 'RETRY', 2, 'S4DK900001', 'S4D~080', '{}', 10, 10)") == SQLITE_CONSTRAINT);
-  CHECK(db.exec(kInsert + "('e3', 'EXPORT', 0, 'S4DK900001', 'S4D~080', '{}', 10, 10)") == SQLITE_CONSTRAINT);
+  REQUIRE(db.exec(kInsert + "('e1', 'EXPORT', 1, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_OK);
+  // Same feed sequence twice: one row (ingestion deduplicates on it).
+  CHECK(db.exec(kInsert + "('e9', 'EXPORT', 1, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_CONSTRAINT);
+  CHECK(db.exec(kInsert + "('e2', 'RETRY', 2, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_CONSTRAINT);
+  CHECK(db.exec(kInsert + "('e3', 'EXPORT', 0, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_CONSTRAINT);
   // In flight without a lease, done without a settle time, dead without a reason: all refused.
   CHECK(db.exec("UPDATE events SET state = 'in_flight'") == SQLITE_CONSTRAINT);
   CHECK(db.exec("UPDATE events SET state = 'done'") == SQLITE_CONSTRAINT);
@@ -88,9 +88,54 @@ TEST_CASE("the outbox's real claim statement is served by the partial indexes, n
     CAPTURE(plan);
     CHECK(plan.find("USING INDEX events_claimable (service=? AND state=? AND sequence<?)") !=
           std::string::npos);
-    CHECK(plan.find("INDEX events_open_by_transport (transport_id=? AND sequence<?)") != std::string::npos);
+    CHECK(plan.find("INDEX events_by_transport (transport_id=? AND sequence<?)") != std::string::npos);
     CHECK(plan.find("TEMP B-TREE") == std::string::npos);  // the index gives sequence order
     CHECK(plan.find("SCAN e") == std::string::npos);
     CHECK(plan.find("SCAN p") == std::string::npos);
   }
+}
+
+TEST_CASE("migration 002 keeps every row of an outbox written by migration 001, payloads apart") {
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(":memory:", &raw) == SQLITE_OK);
+  auto exec = [&](const std::string& sql) {
+    return sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr);
+  };
+  REQUIRE(exec(std::string(ato::schema::kOutboxMigrations[0].sql)) == SQLITE_OK);
+  REQUIRE(exec("INSERT INTO events (event_id, service, sequence, transport_id, source_system, payload, "
+               "enqueued_at, next_attempt_at) VALUES ('e1', 'EXPORT', 1, 'S4DK900001', 'S4D~080', "
+               "'{\"n\":1}', 10, 10), ('e2', 'IMPORT', 2, 'S4DK900001', 'S4D~080', '{\"n\":2}', 10, 10)") ==
+          SQLITE_OK);
+  REQUIRE(exec("UPDATE events SET state = 'dead', settled_at = 20, dead_reason = 'rejected', errors = "
+               "'[{\"attempt\":1}]' WHERE event_id = 'e2'") == SQLITE_OK);
+  for (std::size_t i = 1; i < std::size(ato::schema::kOutboxMigrations); ++i)
+    REQUIRE_MESSAGE(exec(std::string(ato::schema::kOutboxMigrations[i].sql)) == SQLITE_OK,
+                    sqlite3_errmsg(raw));
+
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(raw,
+                             "SELECT e.event_id, e.state, e.errors, p.payload FROM events e JOIN payloads p "
+                             "USING (id) ORDER BY e.sequence",
+                             -1, &stmt, nullptr) == SQLITE_OK);
+  auto text = [&](int column) {
+    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, column)));
+  };
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(text(0) == "e1");
+  CHECK(text(1) == "pending");
+  CHECK(text(3) == "{\"n\":1}");
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(text(0) == "e2");
+  CHECK(text(1) == "dead");
+  CHECK(text(2) == "[{\"attempt\":1}]");
+  CHECK(text(3) == "{\"n\":2}");
+  CHECK(sqlite3_step(stmt) == SQLITE_DONE);
+  sqlite3_finalize(stmt);
+  // A deleted row takes its payload with it.
+  REQUIRE(exec("DELETE FROM events WHERE event_id = 'e1'") == SQLITE_OK);
+  REQUIRE(sqlite3_prepare_v2(raw, "SELECT count(*) FROM payloads", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(stmt, 0) == 1);
+  sqlite3_finalize(stmt);
+  sqlite3_close(raw);
 }
