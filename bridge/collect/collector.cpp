@@ -46,7 +46,7 @@ asio::awaitable<CollectReport> Collector::collect(Service service) {
       if (stored.inserted > 0 && hooks_.stored) hooks_.stored();
     }
     if (!page.next_link || (hooks_.stopping && hooks_.stopping())) break;
-    page = co_await feed_.next_page(*page.next_link);
+    page = co_await feed_.next_page(service, *page.next_link);
   }
   co_return report;
 }

@@ -20,11 +20,11 @@ asio::awaitable<FeedPage> FeedClient::first_page(Service service, std::int64_t a
   co_return co_await get(first_page_url(service, after, top), service);
 }
 
-asio::awaitable<FeedPage> FeedClient::next_page(const std::string& next_link) {
+asio::awaitable<FeedPage> FeedClient::next_page(Service service, const std::string& next_link) {
   std::string url = next_link;
   if (!url.starts_with("http://") && !url.starts_with("https://"))
     url = origin() + (url.starts_with("/") ? "" : "/") + url;
-  co_return co_await get(url, current_);
+  co_return co_await get(url, service);
 }
 
 asio::awaitable<std::int64_t> FeedClient::head(Service service) {
@@ -39,7 +39,6 @@ const std::string& FeedClient::origin() {
 }
 
 asio::awaitable<FeedPage> FeedClient::get(const std::string& url, Service expected) {
-  current_ = expected;
   net::ClientRequest request;
   request.url = url;
   request.headers = {{"Authorization", net::basic_authorization(ato_.user, ato_.password.reveal())},

@@ -33,8 +33,9 @@ class FeedClient {
 
   // `service`'s events with a sequence above `after`, first page.
   boost::asio::awaitable<FeedPage> first_page(Service service, std::int64_t after, int top = kPageSize);
-  // The page an @odata.nextLink names (absolute, or relative to the feed's origin).
-  boost::asio::awaitable<FeedPage> next_page(const std::string& next_link);
+  // The page an @odata.nextLink of `service`'s pages names (absolute, or relative to the feed's
+  // origin). The service is passed, not remembered: the services' collections run concurrently.
+  boost::asio::awaitable<FeedPage> next_page(Service service, const std::string& next_link);
   // The feed's head: the highest sequence assigned so far.
   boost::asio::awaitable<std::int64_t> head(Service service);
 
@@ -47,7 +48,6 @@ class FeedClient {
 
   net::HttpClient& client_;
   const AtoConnection& ato_;
-  Service current_ = Service::Export;
   std::string origin_;
 };
 
