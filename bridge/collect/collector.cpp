@@ -9,10 +9,10 @@ namespace asio = boost::asio;
 
 asio::awaitable<CollectReport> Collector::collect(Service service) {
   CollectReport report;
-  auto cursor = outbox_.cursor(service);
+  const auto cursor = co_await outbox_thread_.run([&] { return outbox_.cursor(service); });
   if (!cursor && !backfill_) {
     const std::int64_t head = co_await feed_.head(service);
-    outbox_.enqueue(service, {}, head, hooks_.clock());
+    co_await outbox_thread_.run([&] { return outbox_.enqueue(service, {}, head, hooks_.clock()); });
     spdlog::info(
         "{}: first run: starting at the feed's head, sequence {} (no historic data is sent, as SAP "
         "documents; collect.backfill or --backfill collects from the beginning)",
@@ -39,7 +39,8 @@ asio::awaitable<CollectReport> Collector::collect(Service service) {
     // The last page was served with everything up to the head: collected up to there.
     if (!page.next_link) page_cursor = std::max(page_cursor, page.head_sequence);
     if (!batch.empty() || page_cursor != report.cursor) {
-      const auto stored = outbox_.enqueue(service, batch, page_cursor, hooks_.clock());
+      const auto stored = co_await outbox_thread_.run(
+          [&] { return outbox_.enqueue(service, batch, page_cursor, hooks_.clock()); });
       report.collected += stored.inserted;
       report.duplicates += stored.duplicates;
       report.cursor = page_cursor;

@@ -10,6 +10,7 @@
 
 #include "bridge/collect/feed_client.hpp"
 #include "bridge/outbox/outbox.hpp"
+#include "bridge/outbox/outbox_thread.hpp"
 
 namespace ato::bridge {
 
@@ -29,8 +30,14 @@ struct CollectorHooks {
 
 class Collector {
  public:
-  Collector(FeedClient& feed, Outbox& outbox, bool backfill, CollectorHooks hooks)
-      : feed_(feed), outbox_(outbox), backfill_(backfill), hooks_(std::move(hooks)) {}
+  // Stores through `outbox_thread`, so the feed's reads never wait behind SQLite.
+  Collector(FeedClient& feed, Outbox& outbox, OutboxThread& outbox_thread, bool backfill,
+            CollectorHooks hooks)
+      : feed_(feed),
+        outbox_(outbox),
+        outbox_thread_(outbox_thread),
+        backfill_(backfill),
+        hooks_(std::move(hooks)) {}
 
   // Throws FeedError (the feed) or OutboxError / DiskTroubleError (storing); what was stored stays.
   boost::asio::awaitable<CollectReport> collect(Service service);
@@ -38,6 +45,7 @@ class Collector {
  private:
   FeedClient& feed_;
   Outbox& outbox_;
+  OutboxThread& outbox_thread_;
   bool backfill_;
   CollectorHooks hooks_;
 };

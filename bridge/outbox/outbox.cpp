@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <mutex>
 #include <random>
 
 #include "bridge/outbox/queries.hpp"
@@ -51,9 +52,14 @@ struct Outbox::Impl {
       claim_pending, claim_retryable, claim_pending_excluding, claim_retryable_excluding, settle_done,
       settle_release, select_for_failure, settle_failure, rescue_expired, rescue_all;
 
-  // Runs `f`, turning SQLite's errors into ours: disk trouble is its own type.
+  // One operation at a time, whichever thread asks (the bridge writes from its outbox thread and
+  // reads for /status and /metrics from the network thread).
+  mutable std::mutex mutex;
+
+  // Runs `f` alone, turning SQLite's errors into ours: disk trouble is its own type.
   template <typename F>
   auto guarded(std::string_view operation, F&& f) const -> decltype(f()) {
+    std::lock_guard lock(mutex);
     try {
       return f();
     } catch (const ato::sqlite::Error& e) {

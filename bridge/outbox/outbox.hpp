@@ -6,7 +6,8 @@
 //                    spent in_flight --lease expired (crash)--> retryable (rescue);  dead --requeue-->
 //                    pending
 //
-// Not thread-safe: one owner uses it (the bridge runs it on one strand); other processes may read.
+// Thread-safe: one operation at a time (a mutex), so the bridge's outbox thread writes while the
+// network thread reads its status; other processes may read the file.
 #pragma once
 
 #include <cstdint>

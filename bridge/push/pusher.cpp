@@ -46,11 +46,12 @@ Pusher::Pusher(net::HttpClient& client, TokenCache& tokens, const BridgeConfig& 
                std::function<EpochMillis()> clock)
     : client_(client), tokens_(tokens), config_(config), clock_(std::move(clock)) {}
 
-asio::awaitable<PushOutcome> Pusher::push(ClaimedPackage package, Outbox& outbox) {
+asio::awaitable<PushOutcome> Pusher::push(ClaimedPackage package, Outbox& outbox,
+                                          OutboxThread& outbox_thread) {
   const std::int64_t lease = package.lease_token;
-  SettleFn settle = [this, &outbox, lease](const std::vector<ClaimedEvent>& events,
-                                           const PushVerdict& verdict, PushOutcome& outcome) {
-    settle_in_outbox(outbox, lease, events, verdict, outcome);
+  SettleFn settle = [this, &outbox, &outbox_thread, lease](const std::vector<ClaimedEvent>& events,
+                                                           const PushVerdict& verdict, PushOutcome& outcome) {
+    return settle_in_outbox(outbox, outbox_thread, lease, events, verdict, outcome);
   };
   PushOutcome outcome = co_await send(std::move(package.events), std::move(settle));
   co_return outcome;
@@ -62,10 +63,12 @@ asio::awaitable<PushOutcome> Pusher::send(std::vector<ClaimedEvent> events, Sett
   co_return outcome;
 }
 
-void Pusher::settle_in_outbox(Outbox& outbox, std::int64_t lease_token,
-                              const std::vector<ClaimedEvent>& events, const PushVerdict& verdict,
-                              PushOutcome& outcome) {
-  const auto result = outbox.settle(lease_token, verdict.settlements, clock_(), config_.retry_policy);
+asio::awaitable<void> Pusher::settle_in_outbox(Outbox& outbox, OutboxThread& outbox_thread,
+                                               std::int64_t lease_token,
+                                               const std::vector<ClaimedEvent>& events,
+                                               const PushVerdict& verdict, PushOutcome& outcome) {
+  const auto result = co_await outbox_thread.run(
+      [&] { return outbox.settle(lease_token, verdict.settlements, clock_(), config_.retry_policy); });
   outcome.settled.done += result.done;
   outcome.settled.retryable += result.retryable;
   outcome.settled.dead += result.dead;
@@ -83,16 +86,19 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, cons
   const std::string body = package_body(new_package_id(), service, clock_(), events);
   for (int round = 0;; ++round) {
     std::string authorization;
+    bool no_token = false;
     try {
       authorization = co_await tokens_.authorization();
     } catch (const TokenError& e) {
-      // Nothing was sent: the events go back without spending an attempt.
-      PushVerdict verdict;
-      verdict.settlements = release_all(events);
       outcome.problem = e.what();
       outcome.paused = e.kind() == TokenError::Kind::BadCredentials;
       outcome.cloud_alm_trouble = e.kind() == TokenError::Kind::Unreachable;
-      settle(events, verdict, outcome);
+      no_token = true;
+    }
+    if (no_token) {  // nothing was sent: the events go back without spending an attempt
+      PushVerdict released;
+      released.settlements = release_all(events);
+      co_await settle(events, released, outcome);
       co_return;
     }
     net::ClientRequest request;
@@ -103,6 +109,7 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, cons
                        {"Accept", "application/json"}};
     request.body = body;
     PushVerdict verdict;
+    bool cancelled = false;
     const auto started = std::chrono::steady_clock::now();
     ++outcome.requests;
     try {
@@ -115,13 +122,14 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, cons
           classify_answer(response.status, response.body, response.header("Retry-After"), events, clock_());
     } catch (const net::HttpClientError& e) {
       outcome.last_status = 0;
-      if (e.kind() == net::HttpClientError::Kind::Cancelled) {  // shutting down: not the events' fault
-        PushVerdict released;
-        released.settlements = release_all(events);
-        settle(events, released, outcome);
-        co_return;
-      }
-      verdict = classify_no_answer(e.what(), events);
+      cancelled = e.kind() == net::HttpClientError::Kind::Cancelled;
+      if (!cancelled) verdict = classify_no_answer(e.what(), events);
+    }
+    if (cancelled) {  // shutting down: not the events' fault
+      PushVerdict released;
+      released.settlements = release_all(events);
+      co_await settle(events, released, outcome);
+      co_return;
     }
     outcome.cloud_alm_trouble = outcome.cloud_alm_trouble || verdict.cloud_alm_trouble;
     switch (verdict.action) {
@@ -151,7 +159,7 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, cons
         else {
           PushVerdict released;
           released.settlements = release_all(second);
-          settle(second, released, outcome);
+          co_await settle(second, released, outcome);
         }
         co_return;
       }
@@ -165,7 +173,7 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, cons
     outcome.rejected += verdict.rejected;
     outcome.unregistered_systems.insert(verdict.unregistered_systems.begin(),
                                         verdict.unregistered_systems.end());
-    settle(events, verdict, outcome);
+    co_await settle(events, verdict, outcome);
     co_return;
   }
 }

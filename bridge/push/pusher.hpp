@@ -13,6 +13,7 @@
 
 #include "bridge/config.hpp"
 #include "bridge/outbox/outbox.hpp"
+#include "bridge/outbox/outbox_thread.hpp"
 #include "bridge/push/classify.hpp"
 #include "bridge/push/package.hpp"
 #include "bridge/push/token_cache.hpp"
@@ -36,25 +37,30 @@ struct PushOutcome {
 };
 
 // Where each verdict goes: the outbox for the bridge, counters in memory for the load test.
-using SettleFn = std::function<void(const std::vector<ClaimedEvent>& events, const PushVerdict& verdict,
-                                    PushOutcome& outcome)>;
+// Awaited: the bridge's outbox writes on its own thread.
+using SettleFn = std::function<boost::asio::awaitable<void>(
+    const std::vector<ClaimedEvent>& events, const PushVerdict& verdict, PushOutcome& outcome)>;
 
 class Pusher {
  public:
   Pusher(net::HttpClient& client, TokenCache& tokens, const BridgeConfig& config,
          std::function<EpochMillis()> clock);
 
-  // Sends the package and settles its events in `outbox`. Throws OutboxError when settling fails
+  // Sends the package and settles its events in `outbox` (on `outbox_thread`). Throws OutboxError
+  // when settling fails
   // (the events stay leased and are rescued later).
-  boost::asio::awaitable<PushOutcome> push(ClaimedPackage package, Outbox& outbox);
+  boost::asio::awaitable<PushOutcome> push(ClaimedPackage package, Outbox& outbox,
+                                           OutboxThread& outbox_thread);
   // Sends `events` as one package (or several, after a 413) and hands every verdict to `settle`.
   boost::asio::awaitable<PushOutcome> send(std::vector<ClaimedEvent> events, SettleFn settle);
 
  private:
   boost::asio::awaitable<void> push_events(std::vector<ClaimedEvent> events, const SettleFn& settle,
                                            PushOutcome& outcome);
-  void settle_in_outbox(Outbox& outbox, std::int64_t lease_token, const std::vector<ClaimedEvent>& events,
-                        const PushVerdict& verdict, PushOutcome& outcome);
+  boost::asio::awaitable<void> settle_in_outbox(Outbox& outbox, OutboxThread& outbox_thread,
+                                                std::int64_t lease_token,
+                                                const std::vector<ClaimedEvent>& events,
+                                                const PushVerdict& verdict, PushOutcome& outcome);
 
   net::HttpClient& client_;
   TokenCache& tokens_;

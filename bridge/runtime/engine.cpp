@@ -73,7 +73,7 @@ struct Engine::Impl {
         alm_http(context, client_options(config)),
         tokens(alm_http, config.cloud_alm, now_epoch_millis),
         feed(feed_http, config.ato),
-        collector(feed, outbox, config.backfill,
+        collector(feed, outbox, outbox_thread, config.backfill,
                   {now_epoch_millis, [this] { stored(); }, [this] { return state.stopping; }}),
         pusher(alm_http, tokens, config, now_epoch_millis),
         landscape(alm_http, tokens, config) {
@@ -91,7 +91,8 @@ struct Engine::Impl {
   asio::io_context& context;
   const BridgeConfig& config;
   Outbox& outbox;
-  net::HttpClient feed_http;  // separate clients: shutdown cancels the feed at once, pushes later
+  OutboxThread outbox_thread;  // every write of the running bridge goes through it
+  net::HttpClient feed_http;   // separate clients: shutdown cancels the feed at once, pushes later
   net::HttpClient alm_http;
   TokenCache tokens;
   FeedClient feed;
@@ -105,6 +106,7 @@ struct Engine::Impl {
   std::map<Job, Signal> job_wakeups;  // ticks and stop
   std::map<Job, bool> tick_requested;
   bool retry_round = false;      // the retry job said: due retryable events may go
+  std::uint64_t retry_runs = 0;  // retry job runs so far
   bool probe_allowed = false;    // while paused: one package may test whether the cause is gone
   std::size_t next_service = 0;  // round robin among the services
   int running = 0;               // coroutines alive; stop() completes at zero
@@ -154,7 +156,7 @@ struct Engine::Impl {
       counters.last_run_at = now_epoch_millis();
       ++counters.runs;
       if (job == Job::Retry) {
-        run_retry(counters);
+        co_await run_retry(counters);
         co_await probe_paused_systems();
       } else
         co_await run_collect(job, counters);
@@ -214,13 +216,16 @@ struct Engine::Impl {
     state.disk_trouble = why;
   }
 
-  void run_retry(JobCounters& counters) {
+  asio::awaitable<void> run_retry(JobCounters& counters) {
     const EpochMillis now = now_epoch_millis();
     try {
-      const int rescued = outbox.rescue_expired(now);
+      const auto rescued_and_removed = co_await outbox_thread.run([&] {
+        return std::pair{outbox.rescue_expired(now),
+                         outbox.delete_done_before(now - config.keep_done_for.count())};
+      });
+      const auto [rescued, removed] = rescued_and_removed;
       if (rescued > 0)
         spdlog::warn("retry: {} events were in flight past their lease; they go again", rescued);
-      const auto removed = outbox.delete_done_before(now - config.keep_done_for.count());
       if (removed > 0)
         spdlog::debug("retry: deleted {} events delivered more than {} ago", removed,
                       format_duration(config.keep_done_for));
@@ -240,6 +245,7 @@ struct Engine::Impl {
       probe_allowed = true;
     }
     retry_round = true;
+    ++retry_runs;
     counters.last_result = state.paused ? "paused: probing" : "re-sending due retryable events";
     work.notify();
   }
@@ -272,31 +278,54 @@ struct Engine::Impl {
 
   // ---- push workers -----------------------------------------------------------------------------
 
-  std::optional<ClaimedPackage> claim_next(EpochMillis now) {
-    if (active_services.empty()) return std::nullopt;
-    const std::int64_t watermark = outbox.low_watermark(active_services);
+  // The claims to try, in order: each service's pending events (round robin), then, in a retry
+  // round, due retryable ones. Built here; the outbox thread runs them and never sees engine state.
+  std::vector<ClaimRequest> claim_requests(EpochMillis now) const {
+    std::vector<ClaimRequest> requests;
     const std::size_t n = active_services.size();
     for (std::size_t i = 0; i < n; ++i) {
       const Service service = active_services[(next_service + i) % n];
-      ClaimedPackage package =
-          outbox.claim({service, ClaimFrom::Pending, settings_of(config, job_of(service)).package_size, now,
-                        lease(), watermark, excluded_systems()});
-      if (!package.events.empty()) {
-        next_service = (next_service + i + 1) % n;
-        return package;
-      }
+      requests.push_back({service, ClaimFrom::Pending, settings_of(config, job_of(service)).package_size, now,
+                          lease(), kMaxSequence, excluded_systems()});
     }
-    if (!retry_round || !config.retry_service.active) return std::nullopt;
-    for (Service service : active_services) {
-      ClaimedPackage package = outbox.claim({service, ClaimFrom::Retryable, config.retry_service.package_size,
-                                             now, lease(), watermark, excluded_systems()});
-      if (!package.events.empty()) {
-        package.lease_token = -package.lease_token;  // marks a retry-job package for accounting
-        return package;
-      }
+    if (retry_round && config.retry_service.active)
+      for (Service service : active_services)
+        requests.push_back({service, ClaimFrom::Retryable, config.retry_service.package_size, now, lease(),
+                            kMaxSequence, excluded_systems()});
+    return requests;
+  }
+
+  // On the outbox thread: the first request that leases events wins (its index and package).
+  static std::pair<std::size_t, ClaimedPackage> claim_first(Outbox& outbox,
+                                                            std::vector<ClaimRequest>& requests,
+                                                            const std::vector<Service>& active) {
+    const std::int64_t watermark = outbox.low_watermark(active);
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      requests[i].watermark = watermark;
+      ClaimedPackage package = outbox.claim(requests[i]);
+      if (!package.events.empty()) return {i, std::move(package)};
     }
-    retry_round = false;  // nothing due: until the retry job's next run
-    return std::nullopt;
+    return {requests.size(), {}};
+  }
+
+  asio::awaitable<std::optional<ClaimedPackage>> claim_next(EpochMillis now) {
+    if (active_services.empty()) co_return std::nullopt;
+    std::vector<ClaimRequest> requests = claim_requests(now);
+    const auto retry_runs_before = retry_runs;
+    auto claimed = co_await outbox_thread.run([&] { return claim_first(outbox, requests, active_services); });
+    const std::size_t index = claimed.first;
+    const std::size_t n = active_services.size();
+    if (index < n) {
+      next_service = (next_service + index + 1) % n;
+      co_return std::move(claimed.second);
+    }
+    if (index < requests.size()) {
+      claimed.second.lease_token = -claimed.second.lease_token;  // marks a retry-job package for accounting
+      co_return std::move(claimed.second);
+    }
+    // Nothing due: no retry round until the retry job's next run (unless it ran meanwhile).
+    if (requests.size() > n && retry_runs == retry_runs_before) retry_round = false;
+    co_return std::nullopt;
   }
 
   asio::awaitable<void> worker() {
@@ -317,7 +346,7 @@ struct Engine::Impl {
       }
       std::optional<ClaimedPackage> package;
       try {
-        package = claim_next(now);
+        package = co_await claim_next(now);
       } catch (const DiskTroubleError& e) {
         disk_trouble(e.what());
       } catch (const OutboxError& e) {
@@ -341,7 +370,7 @@ struct Engine::Impl {
     const std::size_t size = package.events.size();
     PushOutcome outcome;
     try {
-      outcome = co_await pusher.push(std::move(package), outbox);
+      outcome = co_await pusher.push(std::move(package), outbox, outbox_thread);
     } catch (const DiskTroubleError& e) {
       disk_trouble(e.what());  // the events stay leased; the retry job rescues them
       co_return;
