@@ -6,23 +6,22 @@
 
 namespace ato::bridge::queries {
 
-// Leases up to ?7 due events of service ?3 in sequence order, none above the watermark ?6, none
-// whose transport has an earlier open event. SQLite uses a partial index only when its simple
-// prover sees the index's WHERE in the query's: hence the state as a literal (never a bound
-// parameter) and the otherwise redundant OR terms, copied verbatim from the indexes' conditions
-// (schema/outbox/). The payloads are read afterwards (kSelectPayload): they live in their own table.
+// Leases up to ?7 due events of service ?3 in sequence order, none above the watermark ?6, only
+// heads of their transports (no earlier event of the transport open: schema/outbox/003 keeps the
+// flag). SQLite uses a partial index only when its simple prover sees the index's WHERE in the
+// query's: hence the state as a literal (never a bound parameter) and the otherwise redundant terms,
+// copied verbatim from the index's condition. The payloads are read afterwards (kSelectPayload):
+// they live in their own table.
 // `excluding_systems`: also skip events whose source system is in the JSON array ?8 (systems paused
 // because Cloud ALM does not know them yet).
 inline std::string claim(bool from_retryable, bool excluding_systems = false) {
   return std::string(
              "UPDATE events SET state = 'in_flight', lease_token = ?1, lease_expires_at = ?2 WHERE id IN ("
-             " SELECT e.id FROM events e WHERE e.service = ?3 AND (e.state = 'pending' OR e.state = "
-             "'retryable')"
+             " SELECT e.id FROM events e WHERE e.service = ?3"
+             " AND (e.state = 'pending' OR e.state = 'retryable') AND e.transport_head = 1"
              " AND e.state = ") +
          (from_retryable ? "'retryable'" : "'pending'") +
-         " AND e.next_attempt_at <= ?5 AND e.sequence <= ?6 AND NOT EXISTS (SELECT 1 FROM events p"
-         " WHERE p.transport_id = e.transport_id AND p.sequence < e.sequence"
-         " AND p.settled_at IS NULL)" +
+         " AND e.next_attempt_at <= ?5 AND e.sequence <= ?6" +
          (excluding_systems ? " AND e.source_system NOT IN (SELECT value FROM json_each(?8))" : "") +
          " ORDER BY e.sequence LIMIT ?7) "
          "RETURNING id, event_id, sequence, transport_id, source_system, attempts, enqueued_at";

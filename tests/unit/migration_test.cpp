@@ -88,7 +88,6 @@ TEST_CASE("the outbox's real claim statement is served by the partial indexes, n
     CAPTURE(plan);
     CHECK(plan.find("USING INDEX events_claimable (service=? AND state=? AND sequence<?)") !=
           std::string::npos);
-    CHECK(plan.find("INDEX events_by_transport (transport_id=? AND sequence<?)") != std::string::npos);
     CHECK(plan.find("TEMP B-TREE") == std::string::npos);  // the index gives sequence order
     CHECK(plan.find("SCAN e") == std::string::npos);
     CHECK(plan.find("SCAN p") == std::string::npos);
@@ -138,4 +137,40 @@ TEST_CASE("migration 002 keeps every row of an outbox written by migration 001, 
   CHECK(sqlite3_column_int(stmt, 0) == 1);
   sqlite3_finalize(stmt);
   sqlite3_close(raw);
+}
+
+TEST_CASE("transport heads follow every transition: store, settle, dead letter, re-queue") {
+  Db db;
+  auto heads = [&] {
+    std::string out;
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db.db,
+                               "SELECT group_concat(sequence || ':' || transport_head, ' ') FROM "
+                               "(SELECT sequence, transport_head FROM events WHERE settled_at IS NULL "
+                               "ORDER BY sequence)",
+                               -1, &stmt, nullptr) == SQLITE_OK);
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
+      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    return out;
+  };
+  REQUIRE(db.exec(kInsert + "('a1', 'EXPORT', 1, 'T1', 'S4D~080', 10, 10), ('a3', 'IMPORT', 3, 'T1', "
+                            "'S4D~080', 10, 10), ('b5', 'EXPORT', 5, 'T2', 'S4D~080', 10, 10)") == SQLITE_OK);
+  CHECK(heads() == "1:1 3:0 5:1");
+  // A slower service's poll brings an earlier event of T1 and of T2: it waits, or it takes over.
+  REQUIRE(db.exec(kInsert + "('a2', 'STATUS_CHANGE', 2, 'T1', 'S4D~080', 10, 10), ('b4', 'STATUS_CHANGE', 4, "
+                            "'T2', 'S4D~080', 10, 10)") == SQLITE_OK);
+  CHECK(heads() == "1:1 2:0 3:0 4:1 5:0");
+  // Settling hands the headship to the next open event of the transport, done or dead alike.
+  REQUIRE(db.exec("UPDATE events SET state = 'done', settled_at = 20 WHERE sequence = 1") == SQLITE_OK);
+  CHECK(heads() == "2:1 3:0 4:1 5:0");
+  REQUIRE(
+      db.exec("UPDATE events SET state = 'dead', settled_at = 21, dead_reason = 'rejected' WHERE sequence = "
+              "2") == SQLITE_OK);
+  CHECK(heads() == "3:1 4:1 5:0");
+  // A re-queued dead letter goes first again; the later event waits for it.
+  REQUIRE(
+      db.exec("UPDATE events SET state = 'pending', settled_at = NULL, dead_reason = NULL WHERE sequence = "
+              "2") == SQLITE_OK);
+  CHECK(heads() == "2:1 3:0 4:1 5:0");
 }
