@@ -168,6 +168,7 @@ void FaultInjector::set_rules(std::vector<FaultRule> rules) {
   rules_ = std::move(rules);
   generators_.clear();
   for (std::size_t i = 0; i < rules_.size(); ++i) generators_.emplace_back(seed_ * 1'000'003 + i);
+  has_rules_ = !rules_.empty();
   has_periodic_ = std::any_of(rules_.begin(), rules_.end(), [](const FaultRule& r) {
     return r.kind == FaultKind::RevokeEvery || r.kind == FaultKind::ExpireAfter ||
            r.kind == FaultKind::UpgradeWindow;
@@ -181,6 +182,7 @@ std::vector<FaultRule> FaultInjector::rules() const {
 
 FaultDecision FaultInjector::decide(std::string_view endpoint) {
   FaultDecision decision;
+  if (!has_rules_) return decision;  // the common case under load: no lock taken
   std::lock_guard lock(mutex_);
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const auto& rule = rules_[i];

@@ -99,6 +99,7 @@ class FaultInjector {
   std::vector<std::mt19937_64> generators_;  // one per rule
   std::map<std::string, std::int64_t> injected_;
   std::atomic<bool> has_periodic_{false};
+  std::atomic<bool> has_rules_{false};  // decide() answers "no fault" without the lock
 };
 
 }  // namespace ato::sim

@@ -39,7 +39,8 @@ struct Listener {
   std::unique_ptr<tcp::acceptor> acceptor;
 };
 
-HttpRequest to_request(const http::request<http::string_body>& req, const std::string& remote) {
+// Takes the body over (the parser is per request): a push package is not copied on its way in.
+HttpRequest to_request(http::request<http::string_body>& req, const std::string& remote) {
   HttpRequest out;
   out.method = std::string(req.method_string());
   out.target = std::string(req.target());
@@ -48,7 +49,7 @@ HttpRequest to_request(const http::request<http::string_body>& req, const std::s
   if (q != std::string::npos) out.query = out.target.substr(q + 1);
   for (const auto& field : req)
     out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-  out.body = req.body();
+  out.body = std::move(req.body());
   out.remote = remote;
   return out;
 }
