@@ -8,6 +8,7 @@
 #include <mutex>
 #include <random>
 
+#include "bridge/outbox/checkpointer.hpp"
 #include "bridge/outbox/queries.hpp"
 #include "core/json_writer.hpp"
 #include "core/sqlite.hpp"
@@ -47,6 +48,7 @@ std::int64_t StateCounts::total(EventState state) const {
 struct Outbox::Impl {
   OutboxOptions options;
   std::unique_ptr<ato::sqlite::Database> db;
+  std::unique_ptr<Checkpointer> checkpointer;  // declared after db: stops before db closes
   std::mt19937_64 random{std::random_device{}()};
   std::unique_ptr<Statement> insert_event, insert_payload, select_payload, upsert_cursor, select_cursor,
       claim_pending, claim_retryable, claim_pending_excluding, claim_retryable_excluding, settle_done,
@@ -109,6 +111,7 @@ void Outbox::Impl::open() {
   }
   migrate();
   prepare();
+  checkpointer = std::make_unique<Checkpointer>(options.path, db->handle(), options.durability_full);
 }
 
 void Outbox::Impl::migrate() {
