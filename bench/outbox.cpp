@@ -71,6 +71,7 @@ struct SameStatements {
   double enqueue(std::int64_t total, int batch) {
     sqlite3_stmt* ins = prepare(queries::kInsertEvent);
     sqlite3_stmt* payload = prepare(queries::kInsertPayload);
+    sqlite3_stmt* demote = prepare(queries::kDemoteLaterHeads);
     sqlite3_stmt* cur = prepare(queries::kUpsertCursor);
     const auto start = Clock::now();
     for (std::int64_t n = 1; n <= total;) {
@@ -91,6 +92,10 @@ struct SameStatements {
         sqlite3_bind_text(payload, 2, kPayload.data(), static_cast<int>(kPayload.size()), SQLITE_STATIC);
         sqlite3_step(payload);
         sqlite3_reset(payload);
+        sqlite3_bind_text(demote, 1, transport.c_str(), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(demote, 2, n);
+        sqlite3_step(demote);
+        sqlite3_reset(demote);
       }
       sqlite3_bind_text(cur, 1, "EXPORT", -1, SQLITE_STATIC);
       sqlite3_bind_int64(cur, 2, n - 1);
@@ -101,6 +106,7 @@ struct SameStatements {
     }
     sqlite3_finalize(ins);
     sqlite3_finalize(payload);
+    sqlite3_finalize(demote);
     sqlite3_finalize(cur);
     return total / seconds_since(start);
   }

@@ -50,9 +50,9 @@ struct Outbox::Impl {
   std::unique_ptr<ato::sqlite::Database> db;
   std::unique_ptr<Checkpointer> checkpointer;  // declared after db: stops before db closes
   std::mt19937_64 random{std::random_device{}()};
-  std::unique_ptr<Statement> insert_event, insert_payload, select_payload, upsert_cursor, select_cursor,
-      claim_pending, claim_retryable, claim_pending_excluding, claim_retryable_excluding, settle_done,
-      settle_release, select_for_failure, settle_failure, rescue_expired, rescue_all;
+  std::unique_ptr<Statement> insert_event, demote_later_heads, insert_payload, select_payload, upsert_cursor,
+      select_cursor, claim_pending, claim_retryable, claim_pending_excluding, claim_retryable_excluding,
+      settle_done, settle_release, select_for_failure, settle_failure, rescue_expired, rescue_all;
 
   // One operation at a time, whichever thread asks (the bridge writes from its outbox thread and
   // reads for /status and /metrics from the network thread).
@@ -145,6 +145,7 @@ void Outbox::Impl::migrate() {
 
 void Outbox::Impl::prepare() {
   insert_event = std::make_unique<Statement>(*db, queries::kInsertEvent);
+  demote_later_heads = std::make_unique<Statement>(*db, queries::kDemoteLaterHeads);
   insert_payload = std::make_unique<Statement>(*db, queries::kInsertPayload);
   select_payload = std::make_unique<Statement>(*db, queries::kSelectPayload);
   upsert_cursor = std::make_unique<Statement>(*db, queries::kUpsertCursor);
@@ -214,6 +215,7 @@ EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& even
     Transaction tx(*impl_->db);
     auto& insert = *impl_->insert_event;
     auto& insert_payload = *impl_->insert_payload;
+    auto& demote = *impl_->demote_later_heads;
     for (const auto& e : events) {
       // The strings outlive the step: no copies.
       insert.bind_static(1, e.event_id).bind_static(2, to_string(e.service)).bind(3, e.sequence);
@@ -223,6 +225,7 @@ EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& even
         continue;
       }
       insert_payload.bind(1, impl_->db->last_insert_rowid()).bind_static(2, e.payload).run();
+      demote.bind_static(1, e.transport_id).bind(2, e.sequence).run();
       ++result.inserted;
     }
     impl_->upsert_cursor->bind(1, to_string(service)).bind(2, cursor).bind(3, now).run();

@@ -28,10 +28,19 @@ inline std::string claim(bool from_retryable, bool excluding_systems = false) {
 }
 
 // An event whose feed sequence is stored already is a duplicate (schema/outbox/002_lean_hot_path.sql
-// says why the sequence, not the eventId). The payload follows with the new row's id.
+// says why the sequence, not the eventId). The payload follows with the new row's id. It is its
+// transport's head unless an earlier event of the transport is open (schema/outbox/004 says why
+// here and not in a trigger); kDemoteLaterHeads follows every stored event.
 inline constexpr const char* kInsertEvent =
     "INSERT INTO events (event_id, service, sequence, transport_id, source_system, enqueued_at, "
-    "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (sequence) DO NOTHING";
+    "next_attempt_at, transport_head) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, NOT EXISTS (SELECT 1 FROM events p "
+    "WHERE p.transport_id = ?4 AND p.sequence < ?3 AND p.settled_at IS NULL)) ON CONFLICT (sequence) DO "
+    "NOTHING";
+// A stored event ends the headship of later open events of its transport (a slower service's poll
+// brought an earlier event; the low watermark kept those later ones from leaving meanwhile).
+inline constexpr const char* kDemoteLaterHeads =
+    "UPDATE events SET transport_head = 0 WHERE transport_id = ?1 AND sequence > ?2 AND settled_at IS NULL "
+    "AND transport_head = 1";
 inline constexpr const char* kInsertPayload = "INSERT INTO payloads (id, payload) VALUES (?1, ?2)";
 inline constexpr const char* kSelectPayload = "SELECT payload FROM payloads WHERE id = ?1";
 

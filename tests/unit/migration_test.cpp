@@ -94,6 +94,22 @@ TEST_CASE("the outbox's real claim statement is served by the partial indexes, n
   }
 }
 
+TEST_CASE("storing an event finds its transport's open events through their index, never a scan") {
+  Db db;
+  for (const char* sql : {ato::bridge::queries::kInsertEvent, ato::bridge::queries::kDemoteLaterHeads}) {
+    sqlite3_stmt* stmt = nullptr;
+    const std::string plan_sql = std::string("EXPLAIN QUERY PLAN ") + sql;
+    REQUIRE_MESSAGE(sqlite3_prepare_v2(db.db, plan_sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK, db.error());
+    std::string plan;
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+      plan += std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))) + "\n";
+    sqlite3_finalize(stmt);
+    CAPTURE(plan);
+    CHECK(plan.find("USING INDEX events_by_transport (transport_id=? AND sequence") != std::string::npos);
+    CHECK(plan.find("SCAN") == std::string::npos);
+  }
+}
+
 TEST_CASE("migration 002 keeps every row of an outbox written by migration 001, payloads apart") {
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(":memory:", &raw) == SQLITE_OK);
@@ -154,12 +170,31 @@ TEST_CASE("transport heads follow every transition: store, settle, dead letter, 
     sqlite3_finalize(stmt);
     return out;
   };
-  REQUIRE(db.exec(kInsert + "('a1', 'EXPORT', 1, 'T1', 'S4D~080', 10, 10), ('a3', 'IMPORT', 3, 'T1', "
-                            "'S4D~080', 10, 10), ('b5', 'EXPORT', 5, 'T2', 'S4D~080', 10, 10)") == SQLITE_OK);
+  // Stored as the outbox stores (schema/outbox/004): the insert sets the flag, the demotion follows.
+  auto store = [&](const char* event_id, const char* service, int sequence, const char* transport) {
+    for (const char* sql : {ato::bridge::queries::kInsertEvent, ato::bridge::queries::kDemoteLaterHeads}) {
+      sqlite3_stmt* stmt = nullptr;
+      REQUIRE(sqlite3_prepare_v2(db.db, sql, -1, &stmt, nullptr) == SQLITE_OK);
+      const bool insert = sql == ato::bridge::queries::kInsertEvent;
+      sqlite3_bind_text(stmt, insert ? 4 : 1, transport, -1, SQLITE_STATIC);
+      sqlite3_bind_int(stmt, insert ? 3 : 2, sequence);
+      if (insert) {
+        sqlite3_bind_text(stmt, 1, event_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, service, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 5, "S4D~080", -1, SQLITE_STATIC);
+        sqlite3_bind_int(stmt, 6, 10);
+      }
+      CHECK(sqlite3_step(stmt) == SQLITE_DONE);
+      sqlite3_finalize(stmt);
+    }
+  };
+  store("a1", "EXPORT", 1, "T1");
+  store("a3", "IMPORT", 3, "T1");
+  store("b5", "EXPORT", 5, "T2");
   CHECK(heads() == "1:1 3:0 5:1");
   // A slower service's poll brings an earlier event of T1 and of T2: it waits, or it takes over.
-  REQUIRE(db.exec(kInsert + "('a2', 'STATUS_CHANGE', 2, 'T1', 'S4D~080', 10, 10), ('b4', 'STATUS_CHANGE', 4, "
-                            "'T2', 'S4D~080', 10, 10)") == SQLITE_OK);
+  store("a2", "STATUS_CHANGE", 2, "T1");
+  store("b4", "STATUS_CHANGE", 4, "T2");
   CHECK(heads() == "1:1 2:0 3:0 4:1 5:0");
   // Settling hands the headship to the next open event of the transport, done or dead alike.
   REQUIRE(db.exec("UPDATE events SET state = 'done', settled_at = 20 WHERE sequence = 1") == SQLITE_OK);

@@ -1,0 +1,15 @@
+-- ato-bridge outbox, migration 004: a stored event's transport head (003) is set by the statement
+-- that stores it, not by a row trigger. SQLite runs a row trigger as a sub-program with a frame of
+-- its own for every row; storing an event took 17-19 us with the insert trigger and 12-13 us
+-- without it while a 94,000-event backlog drained (bench/e2e.sh; instrumented outbox). Collecting
+-- was the largest single cost of the outbox thread.
+--
+-- The outbox's statements (bridge/outbox/queries.hpp) do the trigger's work:
+--   * kInsertEvent sets the flag as it stores: a head unless an earlier event of the transport is
+--     open;
+--   * kDemoteLaterHeads follows every stored event and ends the headship of later open events of
+--     its transport (a slower service's poll brought an earlier event).
+-- Only the outbox stores events, and the unit tests walk every transition through these very
+-- statements. The settle and re-queue triggers stay: dropping the settle trigger for one
+-- set-based statement per package was measured too, and settling got no faster.
+DROP TRIGGER events_head_on_insert;
