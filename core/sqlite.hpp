@@ -38,6 +38,9 @@ class Database {
   std::int64_t query_int(std::string_view sql);
   std::string query_text(std::string_view sql);
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+  // An explicit transaction is open (SQLite may roll one back by itself on a full disk or an I/O
+  // error: this tells).
+  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
   sqlite3* handle() const { return db_; }
   [[noreturn]] void fail(int rc, std::string_view what) const;
 
@@ -74,6 +77,8 @@ class Statement {
 };
 
 // BEGIN IMMEDIATE (or DEFERRED) ... COMMIT; rolls back when destroyed uncommitted (e.g. on throw).
+// Inside a transaction already open it is a savepoint: its commit releases it, and a throw undoes
+// only its own part. That lets the outbox run several operations in one transaction.
 class Transaction {
  public:
   enum class Mode { Immediate, Deferred };
@@ -85,6 +90,7 @@ class Transaction {
 
  private:
   Database& db_;
+  bool nested_;
   bool open_ = true;
 };
 

@@ -55,8 +55,9 @@ struct Outbox::Impl {
       settle_done, settle_release, select_for_failure, settle_failure, rescue_expired, rescue_all;
 
   // One operation at a time, whichever thread asks (the bridge writes from its outbox thread and
-  // reads for /status and /metrics from the network thread).
-  mutable std::mutex mutex;
+  // reads for /status and /metrics from the network thread). Recursive: a group (together()) holds
+  // it while its operations take it again.
+  mutable std::recursive_mutex mutex;
 
   // Runs `f` alone, turning SQLite's errors into ours: disk trouble is its own type.
   template <typename F>
@@ -546,6 +547,23 @@ std::optional<std::int64_t> Outbox::id_of_sequence(std::int64_t sequence) const 
 std::int64_t Outbox::last_id() const {
   return impl_->guarded("last id",
                         [&] { return impl_->db->query_int("SELECT coalesce(max(id), 0) FROM events"); });
+}
+
+bool Outbox::together(const std::vector<std::function<void()>>& steps) {
+  std::lock_guard lock(impl_->mutex);
+  auto& db = *impl_->db;
+  try {
+    Transaction tx(db);
+    for (const auto& step : steps) {
+      if (!db.in_transaction()) return false;  // rolled back under us: stop before storing more
+      step();
+    }
+    if (!db.in_transaction()) return false;
+    tx.commit();
+    return true;
+  } catch (const ato::sqlite::Error&) {
+    return false;  // BEGIN or COMMIT failed: rolled back
+  }
 }
 
 void Outbox::set_max_size_bytes(std::int64_t bytes) {

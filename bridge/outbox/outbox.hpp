@@ -6,8 +6,8 @@
 //                    spent in_flight --lease expired (crash)--> retryable (rescue);  dead --requeue-->
 //                    pending
 //
-// Thread-safe: one operation at a time (a mutex), so the bridge's outbox thread writes while the
-// network thread reads its status; other processes may read the file.
+// Thread-safe: one operation (or one group of them, see together()) at a time, so the bridge's
+// outbox thread writes while the network thread reads its status; other processes may read the file.
 #pragma once
 
 #include <cstdint>
@@ -202,6 +202,12 @@ class Outbox {
   std::int64_t delete_done_before(EpochMillis before, int batch = 1000);
 
   void set_max_size_bytes(std::int64_t bytes);
+
+  // Runs `steps` (outbox operations) in one transaction and has the outbox to itself meanwhile:
+  // their own transactions nest as savepoints, so a step that throws undoes only its part. True
+  // when it committed. False when it could not (SQLite rolls everything back by itself on a full
+  // disk or an I/O error): then nothing of it is stored, and no step ran after the loss.
+  bool together(const std::vector<std::function<void()>>& steps);
 
   // For the recording (`run --record`): events in the order they were stored.
   struct StoredEvent {

@@ -69,6 +69,7 @@ struct Engine::Impl {
       : context(context),
         config(config),
         outbox(outbox),
+        outbox_thread([&outbox](const auto& steps) { return outbox.together(steps); }),
         feed_http(context, client_options(config)),
         alm_http(context, client_options(config)),
         tokens(alm_http, config.cloud_alm, now_epoch_millis),
@@ -91,7 +92,7 @@ struct Engine::Impl {
   asio::io_context& context;
   const BridgeConfig& config;
   Outbox& outbox;
-  OutboxThread outbox_thread;  // every write of the running bridge goes through it
+  OutboxThread outbox_thread;  // every write of the running bridge goes through it, in groups
   net::HttpClient feed_http;   // separate clients: shutdown cancels the feed at once, pushes later
   net::HttpClient alm_http;
   TokenCache tokens;
@@ -219,7 +220,8 @@ struct Engine::Impl {
   asio::awaitable<void> run_retry(JobCounters& counters) {
     const EpochMillis now = now_epoch_millis();
     try {
-      const auto rescued_and_removed = co_await outbox_thread.run([&] {
+      // Alone: retention deletes in small transactions of its own, never one long group.
+      const auto rescued_and_removed = co_await outbox_thread.run_alone([&] {
         return std::pair{outbox.rescue_expired(now),
                          outbox.delete_done_before(now - config.keep_done_for.count())};
       });
