@@ -2,10 +2,47 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <algorithm>
 
 namespace ato::bridge {
 namespace asio = boost::asio;
+
+namespace {
+
+// A page's events for the outbox; returns the cursor the page reaches.
+std::int64_t to_batch(const FeedPage& page, std::int64_t cursor, std::vector<NewEvent>& batch) {
+  batch.clear();
+  batch.reserve(page.events.size());
+  for (const auto& event : page.events) {
+    batch.push_back(to_new_event(event));
+    cursor = std::max(cursor, event.sequence);
+  }
+  // The last page was served with everything up to the head: collected up to there.
+  if (!page.next_link) cursor = std::max(cursor, page.head_sequence);
+  return cursor;
+}
+
+}  // namespace
+
+asio::awaitable<EnqueueResult> Collector::store(Service service, const std::vector<NewEvent>* batch,
+                                                std::int64_t cursor) {
+  const auto stored =
+      co_await outbox_thread_.run([&] { return outbox_.enqueue(service, *batch, cursor, hooks_.clock()); });
+  co_return stored;
+}
+
+void Collector::record(CollectReport& report, const EnqueueResult& stored, std::int64_t cursor) const {
+  report.collected += stored.inserted;
+  report.duplicates += stored.duplicates;
+  report.cursor = cursor;
+  if (stored.inserted > 0 && hooks_.stored) hooks_.stored();
+}
 
 asio::awaitable<CollectReport> Collector::collect(Service service) {
   CollectReport report;
@@ -29,25 +66,30 @@ asio::awaitable<CollectReport> Collector::collect(Service service) {
   std::vector<NewEvent> batch;
   for (;;) {
     ++report.pages;
-    batch.clear();
-    batch.reserve(page.events.size());
-    std::int64_t page_cursor = report.cursor;
-    for (const auto& event : page.events) {
-      batch.push_back(to_new_event(event));
-      page_cursor = std::max(page_cursor, event.sequence);
+    const std::int64_t page_cursor = to_batch(page, report.cursor, batch);
+    const bool more = page.next_link && !(hooks_.stopping && hooks_.stopping());
+    if (batch.empty() && page_cursor == report.cursor) {  // nothing to store
+      if (!more) break;
+      page = co_await feed_.next_page(service, *page.next_link);
+      continue;
     }
-    // The last page was served with everything up to the head: collected up to there.
-    if (!page.next_link) page_cursor = std::max(page_cursor, page.head_sequence);
-    if (!batch.empty() || page_cursor != report.cursor) {
-      const auto stored = co_await outbox_thread_.run(
-          [&] { return outbox_.enqueue(service, batch, page_cursor, hooks_.clock()); });
-      report.collected += stored.inserted;
-      report.duplicates += stored.duplicates;
-      report.cursor = page_cursor;
-      if (stored.inserted > 0 && hooks_.stored) hooks_.stored();
+    if (!more) {
+      const auto stored = co_await store(service, &batch, page_cursor);
+      record(report, stored, page_cursor);
+      break;
     }
-    if (!page.next_link || (hooks_.stopping && hooks_.stopping())) break;
-    page = co_await feed_.next_page(service, *page.next_link);
+    // The next page is read while this one is stored: the feed and the outbox work side by side.
+    // Pages are still stored one after the other, each with its cursor, so a failure loses nothing.
+    const auto executor = co_await asio::this_coro::executor;
+    auto [order, store_error, stored, read_error, next] =
+        co_await asio::experimental::make_parallel_group(
+            asio::co_spawn(executor, store(service, &batch, page_cursor), asio::deferred),
+            asio::co_spawn(executor, feed_.next_page(service, *page.next_link), asio::deferred))
+            .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    if (store_error) std::rethrow_exception(store_error);
+    record(report, stored, page_cursor);
+    if (read_error) std::rethrow_exception(read_error);
+    page = std::move(next);
   }
   co_return report;
 }

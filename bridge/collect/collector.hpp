@@ -1,6 +1,7 @@
 // One collection run of an event service: read the feed after the service's cursor, page by page
 // until no @odata.nextLink, and store each page's events with the new cursor in one outbox
-// transaction, so a crash between pages loses nothing and collects nothing twice. A service's first
+// transaction, so a crash between pages loses nothing and collects nothing twice. The next page is
+// read while one is stored. A service's first
 // run starts at the feed's head (SAP sends no historic data) unless backfill is configured.
 #pragma once
 
@@ -43,6 +44,11 @@ class Collector {
   boost::asio::awaitable<CollectReport> collect(Service service);
 
  private:
+  // Stores a page's events with the cursor it reaches, on the outbox thread.
+  boost::asio::awaitable<EnqueueResult> store(Service service, const std::vector<NewEvent>* batch,
+                                              std::int64_t cursor);
+  void record(CollectReport& report, const EnqueueResult& stored, std::int64_t cursor) const;
+
   FeedClient& feed_;
   Outbox& outbox_;
   OutboxThread& outbox_thread_;
