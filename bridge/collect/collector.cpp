@@ -15,17 +15,19 @@ namespace asio = boost::asio;
 
 namespace {
 
-// A page's events for the outbox; returns the cursor the page reaches.
-std::int64_t to_batch(const FeedPage& page, std::int64_t cursor, std::vector<NewEvent>& batch) {
+// A page's events up to `up_to` for the outbox; returns the cursor the page reaches. The page is in
+// sequence order, so reaching `up_to` means everything of the service up to it was read.
+std::int64_t to_batch(const FeedPage& page, std::int64_t cursor, std::int64_t up_to,
+                      std::vector<NewEvent>& batch) {
   batch.clear();
   batch.reserve(page.events.size());
   for (const auto& event : page.events) {
-    batch.push_back(to_new_event(event));
     cursor = std::max(cursor, event.sequence);
+    if (event.sequence <= up_to) batch.push_back(to_new_event(event));
   }
   // The last page was served with everything up to the head: collected up to there.
   if (!page.next_link) cursor = std::max(cursor, page.head_sequence);
-  return cursor;
+  return std::min(cursor, up_to);
 }
 
 }  // namespace
@@ -44,9 +46,13 @@ void Collector::record(CollectReport& report, const EnqueueResult& stored, std::
   if (stored.inserted > 0 && hooks_.stored) hooks_.stored();
 }
 
-asio::awaitable<CollectReport> Collector::collect(Service service) {
+asio::awaitable<CollectReport> Collector::collect(Service service, std::int64_t up_to) {
   CollectReport report;
   const auto cursor = co_await outbox_thread_.run([&] { return outbox_.cursor(service); });
+  if (up_to < kMaxSequence && (!cursor || *cursor >= up_to)) {  // a catch-up with nothing to do
+    report.cursor = cursor.value_or(0);
+    co_return report;
+  }
   if (!cursor && !backfill_) {
     const std::int64_t head = co_await feed_.head(service);
     co_await outbox_thread_.run([&] { return outbox_.enqueue(service, {}, head, hooks_.clock()); });
@@ -66,8 +72,8 @@ asio::awaitable<CollectReport> Collector::collect(Service service) {
   std::vector<NewEvent> batch;
   for (;;) {
     ++report.pages;
-    const std::int64_t page_cursor = to_batch(page, report.cursor, batch);
-    const bool more = page.next_link && !(hooks_.stopping && hooks_.stopping());
+    const std::int64_t page_cursor = to_batch(page, report.cursor, up_to, batch);
+    const bool more = page.next_link && page_cursor < up_to && !(hooks_.stopping && hooks_.stopping());
     if (batch.empty() && page_cursor == report.cursor) {  // nothing to store
       if (!more) break;
       page = co_await feed_.next_page(service, *page.next_link);

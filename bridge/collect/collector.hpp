@@ -41,7 +41,9 @@ class Collector {
         hooks_(std::move(hooks)) {}
 
   // Throws FeedError (the feed) or OutboxError / DiskTroubleError (storing); what was stored stays.
-  boost::asio::awaitable<CollectReport> collect(Service service);
+  // `up_to` bounds a catch-up: events above it are left for the next run, and the cursor stops
+  // there. A catch-up of a service that has no cursor yet, or one at `up_to` already, does nothing.
+  boost::asio::awaitable<CollectReport> collect(Service service, std::int64_t up_to = kMaxSequence);
 
  private:
   // Stores a page's events with the cursor it reaches, on the outbox thread.

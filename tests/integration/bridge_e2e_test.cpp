@@ -208,6 +208,38 @@ TEST_CASE("an inactive service collects nothing; a first run skips history unles
   stop_cleanly(backfill);
 }
 
+TEST_CASE("a service behind the others catches up at once instead of waiting for its next poll") {
+  // Events keep arriving while the three services' first polls read a backlog of different sizes,
+  // so the polls end at different heads; with an hourly schedule only a catch-up can bring the
+  // lagging ones to the highest cursor (the low watermark).
+  SimProcess sim({"--generate-rate", "4", "--time-scale", "3600", "--seed", "7"}, "sim", true);
+  REQUIRE(eventually([&] { return landscape_history(sim).size() > 3000; }, 20s));
+  BridgeProcess bridge(sim, {.run_every = "1h"}, "bridge");
+  bridge.start();
+  std::map<std::string, std::int64_t> cursors;
+  const bool equal = eventually(
+      [&] {
+        const auto r = bridge.cli({"status", "--json"});
+        if (r.exit_code != 0) return false;
+        simdjson::dom::parser parser;
+        const auto root = parser.parse(r.out).value();
+        cursors.clear();
+        for (auto service : simdjson::dom::array(root["services"])) {
+          const auto cursor = service["cursor"];
+          if (cursor.is_int64()) cursors[std::string(std::string_view(service["name"]))] = int64_t(cursor);
+        }
+        return cursors.size() == 3 && cursors["export"] == cursors["import"] &&
+               cursors["import"] == cursors["status_change"];
+      },
+      15s);
+  CAPTURE(cursors["export"]);
+  CAPTURE(cursors["import"]);
+  CAPTURE(cursors["status_change"]);
+  CHECK_MESSAGE(equal, bridge.log());
+  CHECK(cursors["export"] > 0);
+  stop_cleanly(bridge);
+}
+
 TEST_CASE("403 (missing scope) pauses pushing without losing or dead-lettering, and it resumes when fixed") {
   SimProcess sim(landscape(10, "3000000", {"--faults", "push.*:status=403"}), "sim", true);
   BridgeProcess bridge(sim);
