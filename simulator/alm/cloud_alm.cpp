@@ -10,6 +10,24 @@
 #include "simulator/odata.hpp"
 
 namespace ato::sim {
+
+CloudAlm::EventIdKey CloudAlm::key_of(std::string_view event_id) {
+  EventIdKey key;
+  int nibbles = 0;
+  for (char c : event_id) {
+    if (c == '-') continue;
+    const std::uint64_t nibble =
+        c <= '9' ? static_cast<std::uint64_t>(c - '0') : static_cast<std::uint64_t>(c - 'a' + 10);
+    std::uint64_t& half = nibbles++ < 16 ? key.high : key.low;
+    half = (half << 4) | (nibble & 0xf);
+  }
+  return key;
+}
+
+std::size_t CloudAlm::EventIdHash::operator()(const EventIdKey& key) const noexcept {
+  return static_cast<std::size_t>(key.high ^ (key.low * 0x9E3779B97F4A7C15ULL));  // the set mixes further
+}
+
 namespace {
 
 std::string_view status_code_name(int status) {
@@ -120,17 +138,12 @@ CloudAlm::CloudAlm(AlmSettings settings, TokenAuthority& tokens, FaultInjector& 
   store_ = std::make_unique<Store>(*settings_.journal_file);
   sqlite::Statement rows(store_->db, "SELECT payload FROM journal ORDER BY n");
   Counters ignored;
-  while (rows.step()) {
-    std::string json(rows.text(0));
-    const auto event = parse_event_json(json);
-    apply(event, std::move(json), ignored);
-  }
+  while (rows.step()) apply(parse_event_json(rows.text(0)), ignored);
 }
 
 CloudAlm::~CloudAlm() = default;
 
-std::optional<std::pair<std::string, std::string>> CloudAlm::apply(const AtoEvent& event, std::string&& json,
-                                                                   Counters& counters) {
+std::optional<std::pair<std::string, std::string>> CloudAlm::apply(AtoEvent&& event, Counters& counters) {
   auto it = transports_.find(event.transport_id);
   if (it == transports_.end() && event.service != Service::Export) {
     ++counters.unknown_transports;
@@ -154,8 +167,8 @@ std::optional<std::pair<std::string, std::string>> CloudAlm::apply(const AtoEven
   if (auto status = status_after(event)) t.status = *status;
   t.last_sequence = event.sequence;
   t.history.push_back({event.sequence, event.event_id, event.service, t.status, event.occurred_at});
-  accepted_ids_.insert(event.event_id);
-  journal_.push_back(std::move(json));
+  accepted_ids_.insert(key_of(event.event_id));
+  journal_.push_back(std::move(event));
   return std::nullopt;
 }
 
@@ -262,18 +275,14 @@ net::HttpResponse CloudAlm::push(const net::HttpRequest& request, Service servic
 
   PushResponse answer{package.package_id, {}};
   answer.results.reserve(package.events.size());
-  std::vector<std::string> serialized;
-  serialized.reserve(package.events.size());
-  for (const auto& e : package.events) serialized.push_back(to_json(e));
   {
     std::lock_guard lock(mutex_);
     Counters& counters = counters_[service];
     ++counters.packages_received;
     std::optional<sqlite::Transaction> tx;
     if (store_) tx.emplace(store_->db);
-    for (std::size_t i = 0; i < package.events.size(); ++i) {
-      const auto& e = package.events[i];
-      if (accepted_ids_.count(e.event_id)) {
+    for (auto& e : package.events) {
+      if (accepted_ids_.contains(key_of(e.event_id))) {
         ++counters.events_duplicate;
         answer.results.push_back({e.event_id, EventOutcome::Duplicate, std::nullopt, std::nullopt});
         continue;
@@ -289,15 +298,17 @@ net::HttpResponse CloudAlm::push(const net::HttpRequest& request, Service servic
                  e.source.key())});
         continue;
       }
-      // Persist before apply() takes the JSON over.
-      if (store_ && !transport_rejects(e)) store_->insert->bind(1, e.event_id).bind(2, serialized[i]).run();
-      if (auto rejection = apply(e, std::move(serialized[i]), counters)) {
+      // Persisted before apply() takes the event over.
+      if (store_ && !transport_rejects(e)) store_->insert->bind(1, e.event_id).bind(2, to_json(e)).run();
+      std::string event_id = e.event_id;
+      if (auto rejection = apply(std::move(e), counters)) {
         ++counters.events_rejected;
-        answer.results.push_back({e.event_id, EventOutcome::Rejected, rejection->first, rejection->second});
+        answer.results.push_back(
+            {std::move(event_id), EventOutcome::Rejected, rejection->first, rejection->second});
         continue;
       }
       ++counters.events_accepted;
-      answer.results.push_back({e.event_id, EventOutcome::Accepted, std::nullopt, std::nullopt});
+      answer.results.push_back({std::move(event_id), EventOutcome::Accepted, std::nullopt, std::nullopt});
     }
     if (tx) tx->commit();
   }
@@ -392,7 +403,7 @@ net::HttpResponse CloudAlm::journal(const net::HttpRequest& request) const {
   std::size_t last = 0;
   {
     std::lock_guard lock(mutex_);
-    for (std::size_t i = after; i < journal_.size(); ++i) body.append(journal_[i]).append("\n");
+    for (std::size_t i = after; i < journal_.size(); ++i) body.append(to_json(journal_[i])).append("\n");
     last = journal_.size();
   }
   net::HttpResponse response;
