@@ -285,6 +285,17 @@ int main(int argc, char** argv) {
     fs::create_directories(argv[3]);
     return floor_only(std::stoll(argv[2]), argv[3]);
   }
+  const bool asks_help =
+      argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h");
+  if (asks_help || argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+    std::fprintf(
+        asks_help ? stdout : stderr,
+        "usage: bench_outbox [DIR]          outbox vs the same statements vs a plain queue, in DIR\n"
+        "                                    (default: %s)\n"
+        "       bench_outbox --floor N DIR  the floor for bench/run e2e: N events through a plain queue\n",
+        (fs::temp_directory_path() / "ato-bench-outbox").c_str());
+    return asks_help ? 0 : 2;
+  }
   const fs::path dir = argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / "ato-bench-outbox";
   fs::create_directories(dir);
   std::printf("disk: %s, payload %zu bytes, WAL + synchronous=NORMAL for both\n", dir.c_str(),
