@@ -238,7 +238,9 @@ struct Engine::Impl {
     bool caught_up = false;
     try {
       const CollectReport report = co_await collector.collect(service, up_to);
-      state.jobs[job_of(service)].collected += report.collected;
+      JobCounters& counters = state.jobs[job_of(service)];
+      counters.collected += report.collected;
+      if (report.pages > 0) ++counters.catch_up_polls;
       caught_up = true;
       if (report.collected > 0)
         spdlog::debug("{}: caught up to sequence {}: {} events", to_string(service), up_to, report.collected);

@@ -46,7 +46,8 @@ inline constexpr Service service_of(Job job) {
 
 struct JobCounters {
   std::int64_t runs = 0, failed_runs = 0;
-  std::int64_t collected = 0;                               // event services
+  std::int64_t collected = 0;       // event services
+  std::int64_t catch_up_polls = 0;  // polls between slots that brought it up to the others' cursor
   std::int64_t accepted = 0, duplicates = 0, rejected = 0;  // per-event results of pushed events
   std::int64_t retried = 0, dead_lettered = 0, released = 0;
   std::int64_t packages = 0;

@@ -62,6 +62,9 @@ std::string prometheus_metrics(const Outbox& outbox, const EngineState& s, Epoch
   per_job(x, s, n("events_collected_total"), "counter",
           "Events read from the ATO feed and stored in the outbox.",
           [](const JobCounters& c) { return static_cast<double>(c.collected); });
+  per_job(x, s, n("catch_up_polls_total"), "counter",
+          "Feed polls between the job's slots that brought it up to another service's cursor.",
+          [](const JobCounters& c) { return static_cast<double>(c.catch_up_polls); });
   x.family(n("events_pushed_total"), "counter", "Events Cloud ALM answered, by per-event result.");
   for (const auto& [job, c] : s.jobs) {
     x.sample(n("events_pushed_total"), job_label(job) + ",result=\"accepted\"",

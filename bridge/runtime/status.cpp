@@ -51,7 +51,7 @@ void write_job(JsonWriter& json, const BridgeConfig& config, const Outbox& outbo
   optional_time(json, "last_successful_push_at", c.last_push_ok_at);
   json.field("last_result", running ? c.last_result : (settings.active ? "bridge not running" : "inactive"));
   json.field("runs", c.runs).field("failed_runs", c.failed_runs);
-  if (job != Job::Retry) json.field("collected", c.collected);
+  if (job != Job::Retry) json.field("collected", c.collected).field("catch_up_polls", c.catch_up_polls);
   json.field("pushed", c.accepted + c.duplicates + c.rejected)
       .field("accepted", c.accepted)
       .field("duplicates", c.duplicates)

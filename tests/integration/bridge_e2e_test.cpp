@@ -237,6 +237,18 @@ TEST_CASE("a service behind the others catches up at once instead of waiting for
   CAPTURE(cursors["status_change"]);
   CHECK_MESSAGE(equal, bridge.log());
   CHECK(cursors["export"] > 0);
+  // Said where an operator looks: the polls between slots are counted.
+  const auto status = bridge.cli({"status", "--json"}).out;
+  CHECK(status.find("\"catch_up_polls\":0,") != std::string::npos);  // the leader never catches up
+  std::int64_t catch_ups = 0;
+  {
+    simdjson::dom::parser parser;
+    for (auto service : simdjson::dom::array(parser.parse(status).value()["services"]))
+      if (auto polls = service["catch_up_polls"]; polls.is_int64()) catch_ups += int64_t(polls);
+  }
+  CHECK(catch_ups >= 1);
+  const auto metrics = bridge.admin("/metrics");
+  CHECK(metrics.body.find("ato_bridge_catch_up_polls_total{service=") != std::string::npos);
   stop_cleanly(bridge);
 }
 
