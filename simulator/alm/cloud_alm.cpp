@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <boost/uuid/string_generator.hpp>
+
 #include <charconv>
 
 #include "core/json_writer.hpp"
@@ -10,25 +12,11 @@
 #include "simulator/odata.hpp"
 
 namespace ato::sim {
-
-CloudAlm::EventIdKey CloudAlm::key_of(std::string_view event_id) {
-  EventIdKey key;
-  int nibbles = 0;
-  for (char c : event_id) {
-    if (c == '-') continue;
-    const std::uint64_t nibble =
-        c <= '9' ? static_cast<std::uint64_t>(c - '0') : static_cast<std::uint64_t>(c - 'a' + 10);
-    std::uint64_t& half = nibbles++ < 16 ? key.high : key.low;
-    half = (half << 4) | (nibble & 0xf);
-  }
-  return key;
-}
-
-std::size_t CloudAlm::EventIdHash::operator()(const EventIdKey& key) const noexcept {
-  return static_cast<std::size_t>(key.high ^ (key.low * 0x9E3779B97F4A7C15ULL));  // the set mixes further
-}
-
 namespace {
+
+boost::uuids::uuid uuid_of(const std::string& event_id) {
+  return boost::uuids::string_generator()(event_id);
+}
 
 std::string_view status_code_name(int status) {
   switch (status) {
@@ -167,7 +155,7 @@ std::optional<std::pair<std::string, std::string>> CloudAlm::apply(AtoEvent&& ev
   if (auto status = status_after(event)) t.status = *status;
   t.last_sequence = event.sequence;
   t.history.push_back({event.sequence, event.event_id, event.service, t.status, event.occurred_at});
-  accepted_ids_.insert(key_of(event.event_id));
+  accepted_ids_.insert(uuid_of(event.event_id));
   journal_.push_back(std::move(event));
   return std::nullopt;
 }
@@ -282,7 +270,7 @@ net::HttpResponse CloudAlm::push(const net::HttpRequest& request, Service servic
     std::optional<sqlite::Transaction> tx;
     if (store_) tx.emplace(store_->db);
     for (auto& e : package.events) {
-      if (accepted_ids_.contains(key_of(e.event_id))) {
+      if (accepted_ids_.contains(uuid_of(e.event_id))) {
         ++counters.events_duplicate;
         answer.results.push_back({e.event_id, EventOutcome::Duplicate, std::nullopt, std::nullopt});
         continue;

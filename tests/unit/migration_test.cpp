@@ -18,6 +18,17 @@ struct Db {
   ~Db() { sqlite3_close(db); }
   int exec(const std::string& sql) { return sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr); }
   std::string error() const { return sqlite3_errmsg(db); }
+  // What EXPLAIN QUERY PLAN says of `sql`, one line per step.
+  std::string plan_of(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    const std::string plan_sql = "EXPLAIN QUERY PLAN " + sql;
+    REQUIRE_MESSAGE(sqlite3_prepare_v2(db, plan_sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK, error());
+    std::string plan;
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+      plan += std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))) + "\n";
+    sqlite3_finalize(stmt);
+    return plan;
+  }
 };
 
 const std::string kInsert =
@@ -78,13 +89,7 @@ TEST_CASE("the state invariants cannot be broken") {
 TEST_CASE("the outbox's real claim statement is served by the partial indexes, never a table scan") {
   Db db;
   for (bool from_retryable : {false, true}) {
-    sqlite3_stmt* stmt = nullptr;
-    const std::string plan_sql = "EXPLAIN QUERY PLAN " + ato::bridge::queries::claim(from_retryable);
-    REQUIRE_MESSAGE(sqlite3_prepare_v2(db.db, plan_sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK, db.error());
-    std::string plan;
-    while (sqlite3_step(stmt) == SQLITE_ROW)
-      plan += std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))) + "\n";
-    sqlite3_finalize(stmt);
+    const std::string plan = db.plan_of(ato::bridge::queries::claim(from_retryable));
     CAPTURE(plan);
     CHECK(plan.find("USING INDEX events_claimable (service=? AND state=? AND sequence<?)") !=
           std::string::npos);
@@ -97,13 +102,7 @@ TEST_CASE("the outbox's real claim statement is served by the partial indexes, n
 TEST_CASE("storing an event finds its transport's open events through their index, never a scan") {
   Db db;
   for (const char* sql : {ato::bridge::queries::kInsertEvent, ato::bridge::queries::kDemoteLaterHeads}) {
-    sqlite3_stmt* stmt = nullptr;
-    const std::string plan_sql = std::string("EXPLAIN QUERY PLAN ") + sql;
-    REQUIRE_MESSAGE(sqlite3_prepare_v2(db.db, plan_sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK, db.error());
-    std::string plan;
-    while (sqlite3_step(stmt) == SQLITE_ROW)
-      plan += std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))) + "\n";
-    sqlite3_finalize(stmt);
+    const std::string plan = db.plan_of(sql);
     CAPTURE(plan);
     CHECK(plan.find("USING INDEX events_by_transport (transport_id=? AND sequence") != std::string::npos);
     CHECK(plan.find("SCAN") == std::string::npos);
