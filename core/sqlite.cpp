@@ -11,7 +11,21 @@ bool Error::is_disk_trouble() const {
   return primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN;
 }
 
+namespace {
+
+// Once per process, before the first connection initializes SQLite. Memory statistics (on in
+// Debian's build) take a global mutex around every allocation SQLite makes; nothing here reads
+// them. Off, the outbox thread spent ~5% less CPU per event draining a backlog (bench/e2e.sh).
+// Should SQLite be initialized already (a host program), the call is refused and nothing changes.
+void configure_sqlite_once() {
+  static const bool configured = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
+  (void)configured;
+}
+
+}  // namespace
+
 Database::Database(const std::filesystem::path& path, int flags) {
+  configure_sqlite_once();
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
