@@ -164,10 +164,17 @@ asio::awaitable<void> session(tcp::socket socket, Listener& listener) {
   }
 }
 
-asio::awaitable<void> accept_loop(Listener& listener, asio::io_context& context) {
+// With one thread a connection needs no strand of its own: its operations already run one at a
+// time, and a strand costs a shared state and locking on every completion.
+asio::any_io_executor connection_executor(asio::io_context& context, bool one_thread) {
+  if (one_thread) return context.get_executor();
+  return asio::make_strand(context);
+}
+
+asio::awaitable<void> accept_loop(Listener& listener, asio::io_context& context, bool one_thread) {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await listener.acceptor->async_accept(asio::make_strand(context),
+    tcp::socket socket = co_await listener.acceptor->async_accept(connection_executor(context, one_thread),
                                                                   asio::redirect_error(use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !listener.acceptor->is_open()) co_return;
     if (ec) {
@@ -215,7 +222,8 @@ std::uint16_t HttpServers::listen(const ListenOptions& options, Handler handler)
   if (ec)
     throw std::runtime_error("cannot listen on " + options.address + ":" + std::to_string(options.port) +
                              ": " + ec.message());
-  asio::co_spawn(impl_->context, accept_loop(listener, impl_->context), asio::detached);
+  asio::co_spawn(impl_->context, accept_loop(listener, impl_->context, impl_->thread_count == 1),
+                 asio::detached);
   return listener.acceptor->local_endpoint().port();
 }
 
