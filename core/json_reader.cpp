@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <vector>
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
 
 #include "core/time.hpp"
 
@@ -53,17 +55,20 @@ namespace {
   throw JsonError(path, fmt::format("expected {}, got {}", expected, json_type_name(got.type())));
 }
 
-std::int64_t read_integer(simdjson::dom::element el, const std::string& path, std::int64_t min,
+// `path_of` builds the path only for an error message: most values are fine.
+template <typename PathOf>
+std::int64_t read_integer(simdjson::dom::element el, const PathOf& path_of, std::int64_t min,
                           std::int64_t max) {
   std::int64_t value;
   if (el.type() == simdjson::dom::element_type::INT64) {
     value = el.get_int64().value_unsafe();
   } else if (el.type() == simdjson::dom::element_type::UINT64) {
-    throw JsonError(path, fmt::format("must be between {} and {}", min, max));
+    throw JsonError(path_of(), fmt::format("must be between {} and {}", min, max));
   } else {
-    throw_type(path, "integer", el);
+    throw_type(path_of(), "integer", el);
   }
-  if (value < min || value > max) throw JsonError(path, fmt::format("must be between {} and {}", min, max));
+  if (value < min || value > max)
+    throw JsonError(path_of(), fmt::format("must be between {} and {}", min, max));
   return value;
 }
 
@@ -98,7 +103,10 @@ simdjson::dom::element JsonObjectReader::require(std::string_view key, std::stri
 }
 
 std::string_view JsonObjectReader::string(std::string_view key) const {
-  auto el = require(key, "string");
+  return string_in(key, require(key, "string"));
+}
+
+std::string_view JsonObjectReader::string_in(std::string_view key, simdjson::dom::element el) const {
   std::string_view value;
   if (el.get_string().get(value)) throw_type(path_of(key), "string", el);
   if (value.empty()) throw JsonError(path_of(key), "must not be empty");
@@ -106,21 +114,22 @@ std::string_view JsonObjectReader::string(std::string_view key) const {
 }
 
 std::optional<std::string_view> JsonObjectReader::optional_string(std::string_view key) const {
-  if (!has(key)) return std::nullopt;
-  return string(key);
+  auto el = find(key);
+  if (!el) return std::nullopt;
+  return string_in(key, *el);
 }
 
 std::optional<std::string_view> JsonObjectReader::nullable_string(std::string_view key) const {
   auto el = find(key);
   if (!el || el->is_null()) return std::nullopt;
-  return string(key);
+  return string_in(key, *el);
 }
 
 std::optional<std::int64_t> JsonObjectReader::nullable_integer(std::string_view key, std::int64_t min,
                                                                std::int64_t max) const {
   auto el = find(key);
   if (!el || el->is_null()) return std::nullopt;
-  return integer(key, min, max);
+  return integer_in(key, *el, min, max);
 }
 
 double JsonObjectReader::number(std::string_view key, double min, double max) const {
@@ -133,13 +142,20 @@ double JsonObjectReader::number(std::string_view key, double min, double max) co
 }
 
 std::int64_t JsonObjectReader::integer(std::string_view key, std::int64_t min, std::int64_t max) const {
-  return read_integer(require(key, "integer"), path_of(key), min, max);
+  return integer_in(key, require(key, "integer"), min, max);
+}
+
+std::int64_t JsonObjectReader::integer_in(std::string_view key, simdjson::dom::element el, std::int64_t min,
+                                          std::int64_t max) const {
+  return read_integer(
+      el, [&] { return path_of(key); }, min, max);
 }
 
 std::optional<std::int64_t> JsonObjectReader::optional_integer(std::string_view key, std::int64_t min,
                                                                std::int64_t max) const {
-  if (!has(key)) return std::nullopt;
-  return integer(key, min, max);
+  auto el = find(key);
+  if (!el) return std::nullopt;
+  return integer_in(key, *el, min, max);
 }
 
 bool JsonObjectReader::boolean(std::string_view key) const {
@@ -159,8 +175,9 @@ JsonObjectReader JsonObjectReader::object(std::string_view key) const {
 }
 
 std::optional<JsonObjectReader> JsonObjectReader::optional_object(std::string_view key) const {
-  if (!has(key)) return std::nullopt;
-  return object(key);
+  auto el = find(key);
+  if (!el) return std::nullopt;
+  return JsonObjectReader(*el, path_of(key));
 }
 
 JsonArrayReader JsonObjectReader::array(std::string_view key) const {
@@ -168,8 +185,9 @@ JsonArrayReader JsonObjectReader::array(std::string_view key) const {
 }
 
 std::optional<JsonArrayReader> JsonObjectReader::optional_array(std::string_view key) const {
-  if (!has(key)) return std::nullopt;
-  return array(key);
+  auto el = find(key);
+  if (!el) return std::nullopt;
+  return JsonArrayReader(*el, path_of(key));
 }
 
 std::int64_t JsonObjectReader::timestamp(std::string_view key) const {
@@ -182,15 +200,16 @@ std::int64_t JsonObjectReader::timestamp(std::string_view key) const {
 }
 
 void JsonObjectReader::only_keys(std::initializer_list<std::string_view> allowed) const {
-  std::vector<std::string_view> seen;
+  // A bit per allowed key: no allocation on this hot path (every event is checked).
+  if (allowed.size() > 64) throw std::logic_error("only_keys: at most 64 allowed keys");
+  std::uint64_t seen = 0;
   for (auto field : object_) {
     const std::string_view key = field.key;
-    bool known = false;
-    for (auto a : allowed) known = known || a == key;
-    if (!known) throw JsonError(path_of(key), "unknown field");
-    for (auto s : seen)
-      if (s == key) throw JsonError(path_of(key), "given more than once");
-    seen.push_back(key);
+    const auto it = std::find(allowed.begin(), allowed.end(), key);
+    if (it == allowed.end()) throw JsonError(path_of(key), "unknown field");
+    const std::uint64_t bit = std::uint64_t{1} << (it - allowed.begin());
+    if (seen & bit) throw JsonError(path_of(key), "given more than once");
+    seen |= bit;
   }
 }
 

@@ -65,6 +65,10 @@ class JsonObjectReader {
  private:
   std::optional<simdjson::dom::element> find(std::string_view key) const;
   simdjson::dom::element require(std::string_view key, std::string_view expected) const;
+  // The value `el` found at `key`, checked: one lookup serves both required and optional fields.
+  std::string_view string_in(std::string_view key, simdjson::dom::element el) const;
+  std::int64_t integer_in(std::string_view key, simdjson::dom::element el, std::int64_t min,
+                          std::int64_t max) const;
   simdjson::dom::object object_;
   std::string path_;
 };
