@@ -105,6 +105,20 @@ bool is_valid_event_id(std::string_view id) {
   return true;
 }
 
+std::array<std::uint8_t, 16> event_id_bytes(std::string_view valid_event_id) {
+  // Straight off the checked text: a general UUID parser (braces, upper case, no dashes) cost the
+  // simulator 3.6% of its instructions per push request, where it keys every eventId it accepts.
+  const auto nibble = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10); };
+  std::array<std::uint8_t, 16> bytes{};
+  std::size_t at = 0;
+  for (auto& byte : bytes) {
+    if (valid_event_id[at] == '-') ++at;
+    byte = static_cast<std::uint8_t>(nibble(valid_event_id[at]) << 4 | nibble(valid_event_id[at + 1]));
+    at += 2;
+  }
+  return bytes;
+}
+
 bool is_valid_status_value(std::string_view value) {
   if (value.empty() || value.size() > 64 || value.front() < 'A' || value.front() > 'Z') return false;
   return std::all_of(value.begin(), value.end(), [](char c) { return (c >= 'A' && c <= 'Z') || c == '_'; });

@@ -3,6 +3,7 @@
 // is its contract, and parse_event accepts exactly what that schema accepts.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -116,7 +117,9 @@ std::string to_json(const AtoEvent& event);
 bool is_valid_sid(std::string_view sid);
 bool is_valid_client(std::string_view client);
 bool is_valid_transport_id(std::string_view id);
-bool is_valid_event_id(std::string_view id);         // lowercase 8-4-4-4-12 hex
+bool is_valid_event_id(std::string_view id);  // lowercase 8-4-4-4-12 hex
+// The 16 bytes a valid eventId spells, in order (the caller checked it with is_valid_event_id).
+std::array<std::uint8_t, 16> event_id_bytes(std::string_view valid_event_id);
 bool is_valid_status_value(std::string_view value);  // UPPER_SNAKE_CASE, e.g. READY_FOR_IMPORT
 // Parses `SID~client`.
 std::optional<SystemRef> parse_system_ref(std::string_view text);

@@ -2,8 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <boost/uuid/string_generator.hpp>
+#include <boost/uuid/uuid.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/json_writer.hpp"
@@ -14,8 +15,12 @@
 namespace ato::sim {
 namespace {
 
+// eventIds reach here parsed, so checked (parse_event).
 boost::uuids::uuid uuid_of(const std::string& event_id) {
-  return boost::uuids::string_generator()(event_id);
+  boost::uuids::uuid id;
+  const auto bytes = event_id_bytes(event_id);
+  std::copy(bytes.begin(), bytes.end(), id.begin());
+  return id;
 }
 
 std::string_view status_code_name(int status) {

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <boost/uuid/string_generator.hpp>
+
 #include "core/event.hpp"
 #include "core/wire.hpp"
 
@@ -132,6 +135,17 @@ TEST_CASE("format checks of identifiers") {
   CHECK(is_valid_event_id("0b7e7d2c-3c1e-4f55-9f1a-5d2b8c6e4a10"));
   CHECK_FALSE(is_valid_event_id("0B7E7D2C-3C1E-4F55-9F1A-5D2B8C6E4A10"));
   CHECK_FALSE(is_valid_event_id("0b7e7d2c3c1e4f559f1a5d2b8c6e4a10"));
+}
+
+TEST_CASE("an eventId's bytes are the UUID it spells") {
+  for (const char* id : {"0b7e7d2c-3c1e-4f55-9f1a-5d2b8c6e4a10", "00000000-0000-0000-0000-000000000000",
+                         "ffffffff-ffff-ffff-ffff-ffffffffffff", "9a1c2e3f-4b5d-4e6f-8a7b-0c1d2e3f4a5c"}) {
+    CAPTURE(id);
+    REQUIRE(is_valid_event_id(id));
+    const auto bytes = event_id_bytes(id);
+    const auto expected = boost::uuids::string_generator()(std::string(id));
+    CHECK(std::equal(bytes.begin(), bytes.end(), expected.begin(), expected.end()));
+  }
 }
 
 TEST_CASE("a push package, its response and a feed page round-trip") {
