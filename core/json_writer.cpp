@@ -2,14 +2,44 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace ato {
 
+namespace {
+
+// True when one of the 8 bytes of `block` is a control character, '"' or '\\' (the haszero and
+// hasless bit tricks of "Bit Twiddling Hacks"; bytes of 0x80 and above never match).
+bool needs_escape(std::uint64_t block) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  const auto has_zero_byte = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+  const std::uint64_t below_space = (block - ones * 0x20) & ~block & highs;
+  return (below_space | has_zero_byte(block ^ (ones * '"')) | has_zero_byte(block ^ (ones * '\\'))) != 0;
+}
+
+// Where the first character needing an escape may be: the start of the first 8-byte block holding
+// one (or of the tail). Most strings written here (ids, names, timestamps) need none, and checking
+// 8 bytes at a time made writing them several times faster (callgrind, ato-sim's push responses).
+std::size_t clean_prefix(std::string_view text) {
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t block;
+    std::memcpy(&block, text.data() + i, 8);
+    if (needs_escape(block)) break;
+  }
+  return i;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
+  out.reserve(out.size() + text.size() + 2);
   out += '"';
   std::size_t run_start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = clean_prefix(text); i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run_start, i - run_start);

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <string_view>
+
 #include "core/json_reader.hpp"
 #include "core/json_writer.hpp"
 
@@ -39,6 +41,25 @@ TEST_CASE("every control character and Unicode round-trips through writer and si
         "顧客注文 — \"quoted\" \\ back\\slash 😀 \u2028");
   const std::string long_text(1 << 20, 'x');
   CHECK(round_trip(long_text) == long_text);
+}
+
+TEST_CASE("a character needing an escape is found at every position, whatever surrounds it") {
+  // The writer checks 8 bytes at a time: every offset within and across blocks, every byte value.
+  for (int byte = 0; byte < 256; ++byte) {
+    const char c = static_cast<char>(byte);
+    const bool escaped = byte < 0x20 || c == '"' || c == '\\';
+    for (std::size_t at = 0; at < 20; ++at) {
+      CAPTURE(byte);
+      CAPTURE(at);
+      std::string text(20, 'a');
+      text[at] = c;
+      // Two-character escapes (\n, \", ...) add one byte, \u00XX adds five.
+      const bool short_escape = std::string_view("\n\r\t\b\f\"\\").find(c) != std::string_view::npos;
+      const std::size_t added = !escaped ? 0 : short_escape ? 1 : 5;
+      CHECK(json_literal(text).size() == text.size() + 2 + added);
+      if (byte < 0x80) CHECK(round_trip(text) == text);  // a lone byte above is not UTF-8
+    }
+  }
 }
 
 TEST_CASE("the writer places commas and colons") {
