@@ -38,11 +38,16 @@ NewEvent event(std::int64_t sequence, std::size_t payload_bytes = 40) {
 struct Gate {
   std::promise<void> open;
   std::shared_future<void> opened = open.get_future().share();
+  std::promise<void> enter;
+  std::future<void> entered = enter.get_future();  // the outbox thread is inside the held job
   bool held = false;  // the outbox thread really waited here (and did not time out)
 };
 
 asio::awaitable<void> hold(OutboxThread* thread, Gate* gate) {
-  co_await thread->run([gate] { gate->held = gate->opened.wait_for(10s) == std::future_status::ready; });
+  co_await thread->run([gate] {
+    gate->enter.set_value();
+    gate->held = gate->opened.wait_for(10s) == std::future_status::ready;
+  });
 }
 
 struct Stored {
@@ -68,8 +73,13 @@ void run_behind_gate(OutboxThread& thread, Start start) {
   asio::io_context io;
   Gate gate;
   asio::co_spawn(io, hold(&thread, &gate), asio::detached);
-  start(io);
-  asio::post(io, [&] { gate.open.set_value(); });  // after every piece above queued its work
+  // The pieces queue only once the outbox thread is inside the held job: a thread that woke late
+  // would otherwise take the first pieces into the held job's batch, and they would form two groups.
+  asio::post(io, [&] {
+    if (gate.entered.wait_for(10s) != std::future_status::ready) return;  // gate.held stays false
+    start(io);
+    asio::post(io, [&] { gate.open.set_value(); });  // after every piece above queued its work
+  });
   io.run_for(20s);
   CHECK(gate.held);
 }
