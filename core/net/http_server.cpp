@@ -190,6 +190,10 @@ asio::awaitable<void> session(tcp::socket socket, Listener& listener) {
     if (e.code() != http::error::end_of_stream && e.code() != asio::error::eof &&
         e.code() != asio::error::operation_aborted)
       spdlog::debug("connection from {} ended: {}", remote, e.code().message());
+  } catch (const std::exception& e) {
+    // A bug in answering one request (say a response header with a line break) ends this
+    // connection, loudly, not the whole server.
+    spdlog::error("connection from {} ended: {}", remote, e.what());
   }
 }
 

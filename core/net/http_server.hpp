@@ -1,7 +1,8 @@
 // HTTP/1.1 servers (plain or TLS) on one io_context run by a few threads: Beast underneath, kept
-// out of this header. Each connection is one coroutine on its own strand that reads a request,
-// asks the handler, and writes the answer (or carries out the fault the answer asks for), with a
-// timeout on every operation. SIGINT/SIGTERM stop everything within a second.
+// out of this header. Each connection is one coroutine (on a strand of its own when several threads
+// run the io_context) that reads a request, asks the handler, and writes the answer (or carries out
+// the fault the answer asks for), with a timeout on every operation. SIGINT/SIGTERM stop everything
+// within a second.
 #pragma once
 
 #include <chrono>
