@@ -50,9 +50,9 @@ struct Outbox::Impl {
   std::unique_ptr<ato::sqlite::Database> db;
   std::unique_ptr<Checkpointer> checkpointer;  // declared after db: stops before db closes
   std::mt19937_64 random{std::random_device{}()};
-  std::unique_ptr<Statement> insert_event, demote_later_heads, insert_payload, select_payload, upsert_cursor,
-      select_cursor, claim_pending, claim_retryable, claim_pending_excluding, claim_retryable_excluding,
-      settle_done, settle_release, select_for_failure, settle_failure, rescue_expired, rescue_all;
+  std::unique_ptr<Statement> insert_event, demote_later_heads, insert_payload, upsert_cursor, select_cursor,
+      claim_pending, claim_retryable, claim_pending_excluding, claim_retryable_excluding, settle_done,
+      settle_release, select_for_failure, settle_failure, rescue_expired, rescue_all;
 
   // One operation at a time, whichever thread asks (the bridge writes from its outbox thread and
   // reads for /status and /metrics from the network thread). Recursive: a group (together()) holds
@@ -148,7 +148,6 @@ void Outbox::Impl::prepare() {
   insert_event = std::make_unique<Statement>(*db, queries::kInsertEvent);
   demote_later_heads = std::make_unique<Statement>(*db, queries::kDemoteLaterHeads);
   insert_payload = std::make_unique<Statement>(*db, queries::kInsertPayload);
-  select_payload = std::make_unique<Statement>(*db, queries::kSelectPayload);
   upsert_cursor = std::make_unique<Statement>(*db, queries::kUpsertCursor);
   select_cursor = std::make_unique<Statement>(*db, "SELECT sequence FROM cursors WHERE service = ?");
   // One statement: choose the due, unblocked events in sequence order and lease them.
@@ -272,26 +271,17 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
     stmt.bind(1, package.lease_token).bind(2, package.lease_expires_at).bind(3, to_string(request.service));
     stmt.bind(5, request.now).bind(6, request.watermark).bind(7, request.max_events);
     while (stmt.step()) {
-      package.events.push_back(ClaimedEvent{stmt.int64(0),
-                                            std::string(stmt.text(1)),
-                                            request.service,
-                                            stmt.int64(2),
-                                            std::string(stmt.text(3)),
-                                            std::string(stmt.text(4)),
-                                            {},
-                                            static_cast<int>(stmt.int64(5)),
-                                            stmt.int64(6)});
+      package.events.push_back(ClaimedEvent{stmt.int64(0), std::string(stmt.text(1)), request.service,
+                                            stmt.int64(2), std::string(stmt.text(3)),
+                                            std::string(stmt.text(4)), std::string(stmt.text(7)),
+                                            static_cast<int>(stmt.int64(5)), stmt.int64(6)});
+      if (stmt.is_null(7)) {
+        stmt.reset();
+        throw OutboxError(fmt::format("outbox {}: event {} has no payload", impl_->options.path.string(),
+                                      package.events.back().event_id));
+      }
     }
     stmt.reset();
-    auto& payload = *impl_->select_payload;
-    for (auto& e : package.events) {
-      payload.bind(1, e.id);
-      if (!payload.step())
-        throw OutboxError(
-            fmt::format("outbox {}: event {} has no payload", impl_->options.path.string(), e.event_id));
-      e.payload = payload.text(0);
-      payload.reset();
-    }
   });
   std::sort(package.events.begin(), package.events.end(),
             [](const ClaimedEvent& a, const ClaimedEvent& b) { return a.sequence < b.sequence; });

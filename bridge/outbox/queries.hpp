@@ -10,8 +10,8 @@ namespace ato::bridge::queries {
 // heads of their transports (no earlier event of the transport open: schema/outbox/003 keeps the
 // flag). SQLite uses a partial index only when its simple prover sees the index's WHERE in the
 // query's: hence the state as a literal (never a bound parameter) and the otherwise redundant terms,
-// copied verbatim from the index's condition. The payloads are read afterwards (kSelectPayload):
-// they live in their own table.
+// copied verbatim from the index's condition. Each event's payload (in its own table) comes back
+// with it: one statement per claim, not one more per event.
 // `excluding_systems`: also skip events whose source system is in the JSON array ?8 (systems paused
 // because Cloud ALM does not know them yet).
 inline std::string claim(bool from_retryable, bool excluding_systems = false) {
@@ -24,7 +24,8 @@ inline std::string claim(bool from_retryable, bool excluding_systems = false) {
          " AND e.next_attempt_at <= ?5 AND e.sequence <= ?6" +
          (excluding_systems ? " AND e.source_system NOT IN (SELECT value FROM json_each(?8))" : "") +
          " ORDER BY e.sequence LIMIT ?7) "
-         "RETURNING id, event_id, sequence, transport_id, source_system, attempts, enqueued_at";
+         "RETURNING id, event_id, sequence, transport_id, source_system, attempts, enqueued_at, "
+         "(SELECT p.payload FROM payloads p WHERE p.id = events.id)";
 }
 
 // An event whose feed sequence is stored already is a duplicate (schema/outbox/002_lean_hot_path.sql
@@ -42,7 +43,6 @@ inline constexpr const char* kDemoteLaterHeads =
     "UPDATE events SET transport_head = 0 WHERE transport_id = ?1 AND sequence > ?2 AND settled_at IS NULL "
     "AND transport_head = 1";
 inline constexpr const char* kInsertPayload = "INSERT INTO payloads (id, payload) VALUES (?1, ?2)";
-inline constexpr const char* kSelectPayload = "SELECT payload FROM payloads WHERE id = ?1";
 
 inline constexpr const char* kUpsertCursor =
     "INSERT INTO cursors (service, sequence, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (service) DO UPDATE "
