@@ -384,14 +384,15 @@ struct Engine::Impl {
 
   // Claims the next package, or nothing (nothing due, or the outbox failed: said in the log).
   asio::awaitable<std::optional<ClaimedPackage>> claim_or_nothing(EpochMillis now) {
+    std::optional<ClaimedPackage> claimed;
     try {
-      co_return co_await claim_next(now);
+      claimed = co_await claim_next(now);  // (GCC 12 mishandles `co_return co_await` inside a try)
     } catch (const DiskTroubleError& e) {
       disk_trouble(e.what());
     } catch (const OutboxError& e) {
       spdlog::error("push: {}", e.what());
     }
-    co_return std::nullopt;
+    co_return claimed;
   }
 
   // A package claimed ahead that will not go now returns to the outbox as it was: no attempt spent.
