@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# bench/run sim-instructions: user-space instructions per push request of ato-sim --plain --threads 1,
+# counted by callgrind around a fixed wrk load (1 thread, 4 connections, the requests of
+# bench/sim-push.lua). Wall-clock figures on a shared machine swing by a fifth; this count moves by a
+# few percent, so it shows what a change to the push path costs. Prints the count and the functions
+# that cost the most. Environment: DURATION (default 8s).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build="${BUILD_DIR:-$root/build-bench}"
+duration="${DURATION:-8s}"
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v valgrind >/dev/null || need+=(valgrind)
+if ((${#need[@]})); then
+  echo "installing ${need[*]} (benchmark tools)"
+  sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+work=$(mktemp -d)
+sim_pid=
+cleanup() { [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+json() { /usr/bin/python3 -c "import json,sys;d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split('.'): d=d[k]
+print(d)" "$1" "$2"; }
+
+# Instrumentation starts off: start-up (key generation, listeners) is not counted.
+valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgrind.out" \
+  "$build/simulator/ato-sim" serve --plain --no-lms-check --threads 1 --log-level warn \
+  --ready-file "$work/ready.json" 2>"$work/valgrind.log" &
+sim_pid=$!
+for _ in $(seq 600); do [[ -s "$work/ready.json" ]] && break; sleep 0.1; done
+[[ -s "$work/ready.json" ]] || { echo "ato-sim did not start under valgrind" >&2; cat "$work/valgrind.log" >&2; exit 1; }
+alm_url=$(json "$work/ready.json" alm_url)
+key="$work/ato-sim-service-key.json"
+token=$(curl -sS --max-time 30 -u "$(json "$key" uaa.clientid):$(json "$key" uaa.clientsecret)" \
+  -d grant_type=client_credentials "$alm_url/oauth/token" | /usr/bin/python3 -c "import json,sys;print(json.load(sys.stdin)['access_token'])")
+export ATO_BENCH_TOKEN=$token
+push_url="$alm_url/api/calm-deployments/v1/ato/exports"
+wrk -t1 -c4 -d2s -s "$root/bench/sim-push.lua" "$push_url" >/dev/null  # warm-up, not counted
+callgrind_control --instr=on "$sim_pid" >/dev/null 2>&1
+wrk -t1 -c4 -d"$duration" -s "$root/bench/sim-push.lua" "$push_url" >"$work/wrk.out"
+callgrind_control --instr=off "$sim_pid" >/dev/null 2>&1
+callgrind_control --dump "$sim_pid" >/dev/null 2>&1
+for _ in $(seq 100); do compgen -G "$work/callgrind.out.*" >/dev/null && break; sleep 0.1; done
+dump=$(compgen -G "$work/callgrind.out.*" | head -1)
+requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+callgrind_annotate "$dump" >"$work/annotated.txt" 2>/dev/null
+instructions=$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}' "$work/annotated.txt")
+echo "wrk -t1 -c4 -d$duration against ato-sim --plain --threads 1 under callgrind: $requests push requests"
+echo "the most expensive functions (their own instructions, share of the total):"
+awk '/file:function/ {f=1; getline; next} f && NF && n++ < 12' "$work/annotated.txt" |
+  sed -E 's/^ *[0-9,]+ +\( *([0-9.]+%)\) +(\?\?\?|[^:]*):/  \1  /; s/\(.*//' | cut -c1-110
+echo
+echo "sim_instructions_per_push_request $((instructions / requests))"
