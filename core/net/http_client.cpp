@@ -45,6 +45,8 @@ std::string basic_authorization(std::string_view user, std::string_view password
 
 namespace {
 
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
@@ -202,6 +204,9 @@ struct HttpClient::Impl {
     co_await http::async_write(stream, request, use_awaitable);
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_response_bytes);
+    // Beast reads at most the buffer's free capacity per call, starting at 512 bytes: a feed page
+    // of hundreds of KB came in ~1 KB reads. 64 KB is the most Beast asks for in one read.
+    if (connection.buffer.capacity() < kReadBufferBytes) connection.buffer.reserve(kReadBufferBytes);
     tcp.expires_after(options.timeout);
     got_nothing = true;
     co_await http::async_read_header(stream, connection.buffer, parser, use_awaitable);
