@@ -3,7 +3,8 @@
 # counted by callgrind around a fixed wrk load (1 thread, 4 connections, the requests of
 # bench/sim-push.lua). Wall-clock figures on a shared machine swing by a fifth; this count moves by a
 # few percent, so it shows what a change to the push path costs. Prints the count and the functions
-# that cost the most. Environment: DURATION (default 8s).
+# that cost the most. Environment: DURATION (default 8s); KEEP_DIR (a folder that receives the
+# callgrind output, for callgrind_annotate --inclusive=yes).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${BUILD_DIR:-$root/build-bench}"
@@ -16,7 +17,7 @@ install_bench_tools "${need[@]}"
 
 work=$(mktemp -d)
 sim_pid=
-cleanup() { [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; wait 2>/dev/null || true; [[ -n "${KEEP_DIR:-}" ]] && cp -r "$work"/. "$KEEP_DIR"/; rm -rf "$work"; }
 trap cleanup EXIT
 json() { /usr/bin/python3 -c "import json,sys;d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split('.'): d=d[k]
