@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/time.hpp"
@@ -91,9 +92,24 @@ simdjson::dom::element parse_json(simdjson::dom::parser& parser, std::string_vie
 JsonObjectReader::JsonObjectReader(simdjson::dom::element element, std::string path)
     : path_(std::move(path)) {
   if (element.get_object().get(object_)) throw_type(path_, "object", element);
+  for (auto field : object_) {
+    if (field_count_ < kListedFields)
+      fields_[field_count_] = {field.key.data(), static_cast<std::uint32_t>(field.key.size()), field.value};
+    ++field_count_;
+  }
 }
 
 std::optional<simdjson::dom::element> JsonObjectReader::find(std::string_view key) const {
+  if (listed()) {
+    // The first of equal keys, as simdjson's at_key; only_keys rejects a key given twice.
+    for (std::size_t i = 0; i < field_count_; ++i) {
+      const Field& field = fields_[i];
+      if (field.size == key.size() &&
+          (key.empty() || (field.key[0] == key[0] && std::memcmp(field.key, key.data(), key.size()) == 0)))
+        return field.value;
+    }
+    return std::nullopt;
+  }
   simdjson::dom::element el;
   if (object_.at_key(key).get(el)) return std::nullopt;
   return el;
@@ -206,17 +222,32 @@ std::int64_t JsonObjectReader::timestamp(std::string_view key) const {
   return *ms;
 }
 
-void JsonObjectReader::only_keys(std::initializer_list<std::string_view> allowed) const {
+void JsonObjectReader::only_keys(std::span<const std::string_view> allowed) const {
   // A bit per allowed key: no allocation on this hot path (every event is checked).
   if (allowed.size() > 64) throw std::logic_error("only_keys: at most 64 allowed keys");
   std::uint64_t seen = 0;
-  for (auto field : object_) {
-    const std::string_view key = field.key;
-    const auto it = std::find(allowed.begin(), allowed.end(), key);
-    if (it == allowed.end()) throw JsonError(path_of(key), "unknown field");
-    const std::uint64_t bit = std::uint64_t{1} << (it - allowed.begin());
+  // Documents mostly list their fields in the contract's order: the search for each key starts
+  // after the previous key's place, so it usually ends at its first comparison.
+  std::size_t from = 0;
+  const auto check = [&](std::string_view key) {
+    std::size_t at = allowed.size();
+    for (std::size_t n = 0, i = from; n < allowed.size(); ++n, ++i) {
+      if (i == allowed.size()) i = 0;
+      if (allowed[i] == key) {
+        at = i;
+        break;
+      }
+    }
+    if (at == allowed.size()) throw JsonError(path_of(key), "unknown field");
+    const std::uint64_t bit = std::uint64_t{1} << at;
     if (seen & bit) throw JsonError(path_of(key), "given more than once");
     seen |= bit;
+    from = at + 1;
+  };
+  if (listed()) {
+    for (std::size_t i = 0; i < field_count_; ++i) check({fields_[i].key, fields_[i].size});
+  } else {
+    for (auto field : object_) check(field.key);
   }
 }
 

@@ -4,9 +4,11 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -59,7 +61,10 @@ class JsonObjectReader {
   std::int64_t timestamp(std::string_view key) const;
 
   // Rejects keys not listed and keys given twice: a typo or an ambiguity is an error, not a default.
-  void only_keys(std::initializer_list<std::string_view> allowed) const;
+  void only_keys(std::initializer_list<std::string_view> allowed) const {
+    only_keys(std::span<const std::string_view>(allowed.begin(), allowed.size()));
+  }
+  void only_keys(std::span<const std::string_view> allowed) const;
   simdjson::dom::object raw() const { return object_; }
 
  private:
@@ -69,7 +74,21 @@ class JsonObjectReader {
   std::string_view string_in(std::string_view key, simdjson::dom::element el) const;
   std::int64_t integer_in(std::string_view key, simdjson::dom::element el, std::int64_t min,
                           std::int64_t max) const;
+
+  // The object's fields, listed once from simdjson's tape at construction: a lookup then compares
+  // lengths in a small array instead of walking the tape field by field (callgrind: lookups were
+  // ~10% of the simulator's work per push request). Larger objects are looked up on the tape.
+  struct Field {
+    const char* key;
+    std::uint32_t size;
+    simdjson::dom::element value;
+  };
+  static constexpr std::size_t kListedFields = 12;
+  bool listed() const { return field_count_ <= kListedFields; }
+
   simdjson::dom::object object_;
+  std::array<Field, kListedFields> fields_;
+  std::size_t field_count_ = 0;
   std::string path_;
 };
 

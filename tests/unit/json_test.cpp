@@ -120,3 +120,35 @@ TEST_CASE("the reader names the path of every problem") {
   CHECK_THROWS_WITH_AS(parse_json(parser, "{\"a\":\"\xff\"}"), doctest::Contains("not valid JSON"),
                        JsonError);
 }
+
+TEST_CASE("the reader finds every field, whatever the object's size and the order of the keys") {
+  // Up to 12 fields are listed at construction and searched there; larger objects are looked up
+  // on simdjson's tape. Both paths must answer the same.
+  for (const int count : {1, 11, 12, 13, 40}) {
+    CAPTURE(count);
+    std::string text = "{";
+    std::vector<std::string> keys;
+    for (int i = 0; i < count; ++i) {
+      keys.push_back("k" + std::to_string(i));
+      text += (i ? "," : "") + json_literal(keys.back()) + ":" + std::to_string(i);
+    }
+    simdjson::dom::parser parser;
+    const auto root = JsonObjectReader(parse_json(parser, text + "}"), "");
+    for (int i = count - 1; i >= 0; --i) CHECK(root.integer(keys[static_cast<std::size_t>(i)], 0, 99) == i);
+    CHECK_FALSE(root.has("k"));
+    CHECK_FALSE(root.has("k" + std::to_string(count)));
+    if (count <= 64) {
+      // The allowed keys in reverse order: each search wraps around the list.
+      std::vector<std::string_view> reversed(keys.rbegin(), keys.rend());
+      const std::span<const std::string_view> allowed(reversed);
+      CHECK_NOTHROW(root.only_keys(allowed));
+      if (count > 1)
+        CHECK_THROWS_WITH_AS(root.only_keys(allowed.first(allowed.size() - 1)), "k0: unknown field",
+                             JsonError);
+    }
+    const auto duplicated = parse_json(parser, text + ",\"k0\":99,\"\":7}");
+    const auto dup_root = JsonObjectReader(duplicated, "top");
+    CHECK(dup_root.integer("k0", 0, 99) == 0);  // the first of equal keys, as simdjson's at_key
+    CHECK(dup_root.integer("", 0, 99) == 7);
+  }
+}
