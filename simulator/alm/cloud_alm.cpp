@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/uuid/uuid.hpp>
+#include <boost/uuid/uuid_io.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -91,7 +92,7 @@ void write_transport(JsonWriter& json, const TransportRecord& t) {
   for (const auto& step : t.history) {
     json.begin_object()
         .field("sequence", step.sequence)
-        .field("eventId", step.event_id)
+        .field("eventId", boost::uuids::to_string(step.event_id))
         .field("service", to_string(step.service))
         .field("status", step.status)
         .field("occurredAt", format_iso8601_utc(step.occurred_at))
@@ -159,8 +160,9 @@ std::optional<std::pair<std::string, std::string>> CloudAlm::apply(AtoEvent&& ev
   TransportRecord& t = it->second;
   if (auto status = status_after(event)) t.status = *status;
   t.last_sequence = event.sequence;
-  t.history.push_back({event.sequence, event.event_id, event.service, t.status, event.occurred_at});
-  accepted_ids_.insert(uuid_of(event.event_id));
+  const auto event_uuid = uuid_of(event.event_id);
+  t.history.push_back({event.sequence, event_uuid, event.service, t.status, event.occurred_at});
+  accepted_ids_.insert(event_uuid);
   journal_.push_back(std::move(event));
   return std::nullopt;
 }
@@ -219,11 +221,9 @@ net::HttpResponse CloudAlm::handle(const net::HttpRequest& request) {
 }
 
 net::HttpResponse CloudAlm::push(const net::HttpRequest& request, Service service, EpochMillis now) {
-  const std::string endpoint = "push." + [&] {
-    std::string name(to_string(service));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return name;
-  }();
+  const std::string_view endpoint = service == Service::Export   ? "push.export"
+                                    : service == Service::Import ? "push.import"
+                                                                 : "push.status_change";
   const auto decision = faults_.decide(endpoint);
   if (decision.status) return injected_error(decision);
 
@@ -359,10 +359,17 @@ net::HttpResponse CloudAlm::transports(const net::HttpRequest& request, EpochMil
   std::int64_t matched = 0, written = 0;
   {
     std::lock_guard lock(mutex_);
+    std::vector<const TransportRecord*> shown;
     for (const auto& [id, t] : transports_) {
       if ((want_id && id != *want_id) || (want_status && t.status != *want_status)) continue;
-      if (matched++ < *skip || written >= *top) continue;
-      write_transport(json, t);
+      shown.push_back(&t);
+    }
+    // Pages are stable across requests: transports in id order.
+    std::sort(shown.begin(), shown.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
+    matched = static_cast<std::int64_t>(shown.size());
+    for (auto i = static_cast<std::size_t>(std::min(*skip, matched)); i < shown.size() && written < *top;
+         ++i) {
+      write_transport(json, *shown[i]);
       ++written;
     }
   }

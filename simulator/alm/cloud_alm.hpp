@@ -3,6 +3,7 @@
 // endpoints. Thread-safe: the HTTP server calls handle() from several threads.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 #include <boost/uuid/uuid.hpp>
 #include <boost/uuid/uuid_hash.hpp>
@@ -38,7 +39,7 @@ AlmSettings default_alm_settings();
 struct TransportRecord {
   struct Step {
     std::int64_t sequence;
-    std::string event_id;
+    boost::uuids::uuid event_id;  // 16 bytes, not a string on the heap per accepted event
     Service service;
     std::string status;  // the transport's status after this event
     EpochMillis occurred_at;
@@ -87,7 +88,9 @@ class CloudAlm {
 
   mutable std::mutex mutex_;
   boost::unordered_flat_set<boost::uuids::uuid, boost::hash<boost::uuids::uuid>> accepted_ids_;
-  std::map<std::string, TransportRecord> transports_;
+  // By id, in an open-addressing map: one cache miss per lookup where a tree of 100,000
+  // transports took several (perf: ~5% of a push's cycles). Listings sort what they show.
+  boost::unordered_flat_map<std::string, TransportRecord> transports_;
   // Accepted events in acceptance order, serialized when read: a push does not write JSON for them
   // (re-serializing each event was 4% of a push's time). A deque, not a vector: growing a vector of
   // a million events moved them all at once, and that push stalled for ~0.5 s (bench/e2e.sh).
