@@ -45,20 +45,58 @@ struct Listener {
   std::unique_ptr<tcp::acceptor> acceptor;
 };
 
-// Takes the body over (the parser is per request): a push package is not copied on its way in.
-HttpRequest to_request(http::request<http::string_body>& req, const std::string& remote) {
-  HttpRequest out;
-  out.method = std::string(req.method_string());
-  out.target = std::string(req.target());
-  const auto q = out.target.find('?');
-  out.path = out.target.substr(0, q);
-  if (q != std::string::npos) out.query = out.target.substr(q + 1);
-  for (const auto& field : req)
-    out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-  out.body = std::move(req.body());
-  out.remote = remote;
-  return out;
-}
+// Parses a request straight into an HttpRequest: Beast's own request message would keep a list
+// of fields (an allocation per header) only for them to be copied out again. The HttpRequest is
+// the connection's, reused from request to request, so its strings keep their capacity: a fresh
+// ~1 KB body per request made glibc's malloc consolidate its free lists every time (perf).
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  explicit RequestParser(HttpRequest& out) : out_(out) {
+    out_.method.clear();
+    out_.target.clear();
+    out_.path.clear();
+    out_.query.clear();
+    out_.headers.clear();
+    out_.body.clear();
+    // A body grown by an unusually large request is not kept for the connection's life.
+    if (out_.body.capacity() > kKeptBodyBytes) out_.body.shrink_to_fit();
+  }
+  unsigned version() const { return version_; }
+
+ private:
+  void on_request_impl(http::verb, beast::string_view method, beast::string_view target, int version,
+                       beast::error_code&) override {
+    out_.method.assign(method.data(), method.size());
+    out_.target.assign(target.data(), target.size());
+    const auto q = out_.target.find('?');
+    out_.path.assign(out_.target, 0, q);
+    if (q != std::string::npos) out_.query.assign(out_.target, q + 1);
+    version_ = static_cast<unsigned>(version);
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}  // a request parser
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+                     beast::error_code&) override {
+    out_.headers.push_back({std::string(name), std::string(value)});
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
+    // basic_parser has checked the length against body_limit already.
+    if (length) out_.body.reserve(static_cast<std::size_t>(*length));
+  }
+  std::size_t on_body_impl(beast::string_view piece, beast::error_code&) override {
+    out_.body.append(piece.data(), piece.size());
+    return piece.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view piece, beast::error_code&) override {
+    out_.body.append(piece.data(), piece.size());
+    return piece.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  HttpRequest& out_;
+  unsigned version_ = 11;
+};
 
 http::response<http::string_body> to_beast(HttpResponse& res, unsigned version, bool keep_alive) {
   http::response<http::string_body> out{static_cast<http::status>(res.status), version};
@@ -134,22 +172,14 @@ asio::awaitable<void> serve_requests(Stream& stream, Listener& listener, const s
   // bytes: a 2 KB push request took three recvmsg calls. Room for a typical request up front.
   buffer.reserve(kReadBufferBytes);
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  // One body buffer per connection, not one per request: a fresh ~1 KB body per request made
-  // glibc's malloc consolidate its free lists on every request (perf: malloc ~14% of ato-sim's
-  // cycles under load). A buffer grown by an unusually large request is not kept.
-  std::string body_buffer;
+  HttpRequest request;
+  request.remote = remote;
   for (;;) {
-    body_buffer.clear();
-    if (body_buffer.capacity() > kKeptBodyBytes) body_buffer.shrink_to_fit();
-    http::request_parser<http::string_body> parser{std::piecewise_construct,
-                                                   std::make_tuple(std::move(body_buffer))};
+    RequestParser parser(request);
     parser.body_limit(listener.options.max_body_bytes);
     beast::get_lowest_layer(stream).expires_after(listener.options.idle_timeout);
     co_await http::async_read(stream, buffer, parser, use_awaitable);
-    auto& req = parser.get();
-    HttpRequest request = to_request(req, remote);
     HttpResponse res = listener.handler(request);
-    body_buffer = std::move(request.body);
     if (res.delay.count() > 0) {
       timer.expires_after(res.delay);
       co_await timer.async_wait(use_awaitable);
@@ -163,13 +193,13 @@ asio::awaitable<void> serve_requests(Stream& stream, Listener& listener, const s
       socket_of(stream).shutdown(tcp::socket::shutdown_both, ignored);
       co_return;
     }
-    const bool keep_alive = req.keep_alive() && !res.close;
+    const bool keep_alive = parser.keep_alive() && !res.close;
     if (res.drip_interval.count() > 0) {
       const auto drip_interval = res.drip_interval;
-      auto out = to_beast(res, req.version(), keep_alive);
+      auto out = to_beast(res, parser.version(), keep_alive);
       co_await drip(stream, out, drip_interval, listener.options.write_timeout);
     } else {
-      const std::string out = serialize(res, req.version(), keep_alive);
+      const std::string out = serialize(res, parser.version(), keep_alive);
       beast::get_lowest_layer(stream).expires_after(listener.options.write_timeout);
       co_await asio::async_write(stream, asio::buffer(out), use_awaitable);
     }

@@ -80,7 +80,20 @@ net::HttpResponse answer(const net::HttpRequest& request) {
     response.close = true;
     return response;
   }
+  if (request.path == "/echo") {
+    net::HttpResponse response;
+    response.header("Content-Type", "text/plain");
+    response.body = request.method + " " + request.target + " query=" + request.query +
+                    " headers=" + std::to_string(request.headers.size()) +
+                    " x-once=" + std::string(request.header("X-Once")) + " body=" + request.body;
+    return response;
+  }
   return net::HttpResponse::json(201, R"({"path":")" + request.path + R"("})");
+}
+
+std::string body_of(const std::string& response) {
+  const auto at = response.find("\r\n\r\n");
+  return at == std::string::npos ? std::string() : response.substr(at + 4);
 }
 
 // Serves `answer` on a free port for the life of the object.
@@ -143,4 +156,24 @@ TEST_CASE("a response that cannot be written ends its connection only; the serve
   RawClient next(server.port);
   next.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(next.response().starts_with("HTTP/1.1 201 Created\r\n"));
+}
+
+TEST_CASE("each request on a connection is read afresh: nothing of the one before remains") {
+  Server server;
+  RawClient client(server.port);
+  client.send("POST /echo?a=1 HTTP/1.1\r\nHost: x\r\nX-Once: first\r\nContent-Length: 5\r\n\r\nhello");
+  CHECK(body_of(client.response()) == "POST /echo?a=1 query=a=1 headers=3 x-once=first body=hello");
+  client.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(body_of(client.response()) == "GET /echo query= headers=1 x-once= body=");
+  // A chunked body is put together from its chunks.
+  client.send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  CHECK(body_of(client.response()) == "POST /echo query= headers=2 x-once= body=hello world");
+  // A body larger than the connection keeps a buffer for, then a small one.
+  const std::string large(300'000, 'z');
+  client.send("PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n" + large);
+  CHECK(body_of(client.response()) == "PUT /echo query= headers=2 x-once= body=" + large);
+  client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok");
+  CHECK(body_of(client.response()) == "POST /echo query= headers=2 x-once= body=ok");
 }
