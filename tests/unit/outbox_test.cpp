@@ -168,6 +168,25 @@ TEST_CASE_FIXTURE(Fixture,
         std::vector<std::int64_t>{3});  // a dead letter does not block
 }
 
+TEST_CASE_FIXTURE(Fixture, "an earlier event stored after a later one of its transport goes first") {
+  // The import service polled first: its event 2 is stored as the head of its transport.
+  box().enqueue(Service::Import, {event(Service::Import, 2, "S4DK900001")}, 2, kT0);
+  // Then the export service's poll brings event 1: it takes the headship over, 2 waits again.
+  box().enqueue(Service::Export, {event(Service::Export, 1, "S4DK900001")}, 2, kT0);
+  // A later event stored behind an open one is no head, and demotes nothing.
+  box().enqueue(Service::StatusChange, {event(Service::StatusChange, 3, "S4DK900001")}, 3, kT0);
+  CHECK(claim(Service::Import).events.empty());
+  CHECK(claim(Service::StatusChange).events.empty());
+  const auto exports = claim(Service::Export);
+  REQUIRE(sequences(exports) == std::vector<std::int64_t>{1});
+  box().settle(exports.lease_token, {Settlement::done(exports.events[0].id)}, kT0, policy);
+  CHECK(claim(Service::StatusChange).events.empty());
+  const auto imports = claim(Service::Import);
+  REQUIRE(sequences(imports) == std::vector<std::int64_t>{2});
+  box().settle(imports.lease_token, {Settlement::done(imports.events[0].id)}, kT0, policy);
+  CHECK(sequences(claim(Service::StatusChange)) == std::vector<std::int64_t>{3});
+}
+
 TEST_CASE_FIXTURE(Fixture,
                   "per-transport order holds across many interleaved transports and random outcomes") {
   // 40 transports, each export -> import -> status change -> import, sequences interleaved at random.
