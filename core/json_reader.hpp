@@ -87,7 +87,7 @@ class JsonObjectReader {
   bool listed() const { return field_count_ <= kListedFields; }
 
   simdjson::dom::object object_;
-  std::array<Field, kListedFields> fields_;
+  std::array<Field, kListedFields> fields_{};
   std::size_t field_count_ = 0;
   std::string path_;
 };

@@ -36,6 +36,7 @@ namespace {
 
 // A request's head and a package of a few dozen events arrive in one read.
 constexpr std::size_t kReadBufferBytes = 16 * 1024;
+// A connection keeps its request-body buffer from request to request up to this size.
 constexpr std::size_t kKeptBodyBytes = 256 * 1024;
 
 struct Listener {
