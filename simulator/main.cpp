@@ -88,6 +88,11 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   serve_cmd->add_option("--journal", serve.journal,
                         "SQLite file keeping accepted events, so a restarted simulator still deduplicates");
+  serve_cmd
+      ->add_option("--journal-memory", serve.journal_memory,
+                   "Newest accepted events kept in memory for /sim/journal (~600 bytes each); older ones "
+                   "answer 410. 0 keeps all")
+      ->capture_default_str();
   serve_cmd->add_option("--max-package-size", serve.max_package_size, "Larger packages get 413")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();

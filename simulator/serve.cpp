@@ -161,6 +161,7 @@ int serve(const ServeOptions& o) {
       AlmSettings alm_settings = default_alm_settings();
       alm_settings.max_package_size = o.max_package_size;
       alm_settings.journal_file = o.journal;
+      alm_settings.journal_memory_events = o.journal_memory;
       alm_settings.lms_check = o.lms_check;
       cloud_alm = std::make_unique<CloudAlm>(alm_settings, *tokens, faults);
       alm = cloud_alm.get();

@@ -26,6 +26,7 @@ struct ServeOptions {
   std::string scopes = "manage,display";
   std::optional<std::filesystem::path> tls_cert, tls_key;
   std::optional<std::filesystem::path> journal;
+  std::size_t journal_memory = 1'000'000;  // newest accepted events /sim/journal serves; 0: all
   int max_package_size = 1000;
   int threads = 2;
   std::string log_level = "info";

@@ -164,6 +164,10 @@ std::optional<std::pair<std::string, std::string>> CloudAlm::apply(AtoEvent&& ev
   t.history.push_back({event.sequence, event_uuid, event.service, t.status, event.occurred_at});
   accepted_ids_.insert(event_uuid);
   journal_.push_back(std::move(event));
+  if (settings_.journal_memory_events > 0 && journal_.size() > settings_.journal_memory_events) {
+    journal_.pop_front();
+    ++journal_dropped_;
+  }
   return std::nullopt;
 }
 
@@ -403,8 +407,16 @@ net::HttpResponse CloudAlm::journal(const net::HttpRequest& request) const {
   std::size_t last = 0;
   {
     std::lock_guard lock(mutex_);
-    for (std::size_t i = after; i < journal_.size(); ++i) body.append(to_json(journal_[i])).append("\n");
-    last = journal_.size();
+    if (after < journal_dropped_)
+      return odata_error(
+          410, "JOURNAL_TRIMMED",
+          fmt::format("Only the newest {} accepted events are kept in memory: events 1 to {} are gone. Read "
+                      "from after={}, or start ato-sim with a larger --journal-memory (0 keeps all)",
+                      settings_.journal_memory_events, journal_dropped_, journal_dropped_),
+          "after");
+    for (std::size_t i = after - journal_dropped_; i < journal_.size(); ++i)
+      body.append(to_json(journal_[i])).append("\n");
+    last = journal_dropped_ + journal_.size();
   }
   net::HttpResponse response;
   response.body = std::move(body);
@@ -461,6 +473,7 @@ void CloudAlm::reset() {
   accepted_ids_.clear();
   transports_.clear();
   journal_.clear();
+  journal_dropped_ = 0;
   counters_.clear();
   if (store_) store_->db.exec("DELETE FROM journal");
 }
@@ -504,7 +517,7 @@ std::string CloudAlm::stats_json() const {
       .field("token_requests_rejected", tokens_.requests_rejected())
       .field("faults_injected", faults_.injected_total())
       .field("transports", static_cast<std::int64_t>(transports_.size()))
-      .field("journal_size", static_cast<std::int64_t>(journal_.size()));
+      .field("journal_size", static_cast<std::int64_t>(journal_dropped_ + journal_.size()));
   json.key("per_service").begin_object();
   for (Service s : {Service::Export, Service::Import, Service::StatusChange}) {
     auto it = counters_.find(s);

@@ -494,6 +494,27 @@ TEST_CASE("a bad fault spec on the command line is refused with the reason") {
   CHECK(r.err.find("unknown endpoint 'push.everything'") != std::string::npos);
 }
 
+TEST_CASE("--journal-memory keeps the newest accepted events; older ones are gone, and say so") {
+  SimProcess sim({"--journal-memory", "2"});
+  const auto token = sim.token();
+  for (int i = 1; i <= 3; ++i)
+    REQUIRE(push_one(sim, token, exported(i, "S4DK90000" + std::to_string(i))).outcome ==
+            EventOutcome::Accepted);
+  auto r = sim.call({.path = "/sim/journal?after=0", .schema = "odata-error"});
+  CHECK(r.status == 410);
+  CHECK(r.body.find("--journal-memory") != std::string::npos);
+  r = sim.call({.path = "/sim/journal?after=1"});
+  CHECK(r.status == 200);
+  CHECK(r.headers["x-journal-last"] == "3");
+  CHECK(r.body.find("\"sequence\":1,") == std::string::npos);
+  CHECK(r.body.find("\"sequence\":2,") != std::string::npos);
+  CHECK(r.body.find("\"sequence\":3,") != std::string::npos);
+  CHECK(stats(sim).journal_size == 3);
+  // Deduplication does not depend on the journal kept in memory.
+  CHECK(push_one(sim, token, exported(1, "S4DK900001")).outcome == EventOutcome::Duplicate);
+  check_documents(sim);
+}
+
 TEST_CASE("with --journal, a restarted simulator remembers what it accepted") {
   TempDir dir;
   const std::string journal = (dir / "journal.db").string();
