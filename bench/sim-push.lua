@@ -8,7 +8,9 @@ function setup(thread)
 end
 
 function init(args)
-  counter = 0
+  -- ATO_BENCH_ROUND: each round of bench/run sim starts its sequences (and so its eventIds) above
+  -- the last round's, so no event is ever a duplicate.
+  counter = (tonumber(os.getenv("ATO_BENCH_ROUND") or "0") or 0) * 100000000
   sid = string.format("S%d%s", thread_index % 10, string.char(65 + (thread_index % 26)))
   token = os.getenv("ATO_BENCH_TOKEN") or ""
   padding = string.rep("x", 200)
