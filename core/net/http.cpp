@@ -5,10 +5,12 @@
 namespace ato::net {
 
 bool iequals(std::string_view a, std::string_view b) {
+  // Header names and the like are ASCII: no locale-aware std::tolower call per character (it
+  // showed in ato-sim's profile, where every request's headers are searched).
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
+    if (lower(a[i]) != lower(b[i])) return false;
   return true;
 }
 

@@ -177,3 +177,17 @@ TEST_CASE("each request on a connection is read afresh: nothing of the one befor
   client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok");
   CHECK(body_of(client.response()) == "POST /echo query= headers=2 x-once= body=ok");
 }
+
+TEST_CASE("header names compare without regard to ASCII case, and only ASCII") {
+  CHECK(net::iequals("Content-Type", "content-type"));
+  CHECK(net::iequals("AUTHORIZATION", "Authorization"));
+  CHECK(net::iequals("X-1_@[`{", "x-1_@[`{"));  // the characters around the letters are not folded
+  CHECK_FALSE(net::iequals("X-@", "X-`"));
+  CHECK_FALSE(net::iequals("Content-Type", "Content-Typf"));
+  CHECK_FALSE(net::iequals("Host", "Hosts"));
+  CHECK_FALSE(net::iequals("\xC4", "\xE4"));  // Latin-1 Ä and ä: not ASCII, not folded
+  net::HttpRequest request;
+  request.headers = {{"content-TYPE", "application/json"}, {"Content-Type", "text/plain"}};
+  CHECK(request.header("Content-Type") == "application/json");  // the first of that name
+  CHECK(request.header("Accept").empty());
+}
