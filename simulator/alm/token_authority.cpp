@@ -41,6 +41,14 @@ std::string full_scope(std::string_view short_name) {
   return fmt::format("{}.{}", kScopePrefix, short_name);
 }
 
+namespace {
+// `scope` == full_scope(short_name), without building the string: judged on every push.
+bool is_full_scope(std::string_view scope, std::string_view short_name) {
+  return scope.size() == kScopePrefix.size() + 1 + short_name.size() && scope.starts_with(kScopePrefix) &&
+         scope[kScopePrefix.size()] == '.' && scope.ends_with(short_name);
+}
+}  // namespace
+
 TokenAuthority::TokenAuthority(TokenSettings settings) : settings_(std::move(settings)) {
   signing_key_.resize(32);
   RAND_bytes(reinterpret_cast<unsigned char*>(signing_key_.data()), static_cast<int>(signing_key_.size()));
@@ -180,10 +188,9 @@ TokenCheck TokenAuthority::judge(std::int64_t exp, std::int64_t iat_ms,
   if (now >= exp * 1000 || (early_expiry_ms_ > 0 && now >= iat_ms + early_expiry_ms_))
     return {TokenVerdict::Expired, "The bearer token has expired; get a new one at /oauth/token"};
   if (iat_ms < revoked_before_) return {TokenVerdict::Revoked, "The bearer token was revoked; get a new one"};
-  const std::string wanted = full_scope(required_scope);
   for (const auto& s : scopes)
-    if (s == wanted) return {TokenVerdict::Valid, {}};
-  return {TokenVerdict::MissingScope, fmt::format("The token lacks scope {}", wanted)};
+    if (is_full_scope(s, required_scope)) return {TokenVerdict::Valid, {}};
+  return {TokenVerdict::MissingScope, fmt::format("The token lacks scope {}", full_scope(required_scope))};
 }
 
 }  // namespace ato::sim
