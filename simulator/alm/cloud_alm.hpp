@@ -77,7 +77,10 @@ class CloudAlm {
   void apply_periodic_faults(EpochMillis now);
   bool transport_rejects(const AtoEvent& event) const;  // apply() would reject it (caller holds mutex_)
   // Applies one event to the state (caller holds mutex_). Returns the rejection code, if any.
-  std::optional<std::pair<std::string, std::string>> apply(AtoEvent&& event, Counters& counters);
+  // `event_uuid` is uuid_of(event.event_id), which the caller has read already.
+  std::optional<std::pair<std::string, std::string>> apply(AtoEvent&& event,
+                                                           const boost::uuids::uuid& event_uuid,
+                                                           Counters& counters);
 
   AlmSettings settings_;
   TokenAuthority& tokens_;
