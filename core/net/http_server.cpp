@@ -57,7 +57,6 @@ class RequestParser final : public http::basic_parser<true> {
     out_.target.clear();
     out_.path.clear();
     out_.query.clear();
-    out_.headers.clear();
     out_.body.clear();
     // A body grown by an unusually large request is not kept for the connection's life.
     if (out_.body.capacity() > kKeptBodyBytes) out_.body.shrink_to_fit();
@@ -75,11 +74,20 @@ class RequestParser final : public http::basic_parser<true> {
     version_ = static_cast<unsigned>(version);
   }
   void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}  // a request parser
+  // The previous request's header entries are assigned over, so their strings' capacity is reused;
+  // on_header_impl drops what this request did not fill. (A request that fails to parse never
+  // reaches a handler.)
   void on_field_impl(http::field, beast::string_view name, beast::string_view value,
                      beast::error_code&) override {
-    out_.headers.push_back({std::string(name), std::string(value)});
+    if (header_count_ < out_.headers.size()) {
+      out_.headers[header_count_].name.assign(name.data(), name.size());
+      out_.headers[header_count_].value.assign(value.data(), value.size());
+    } else {
+      out_.headers.push_back({std::string(name), std::string(value)});
+    }
+    ++header_count_;
   }
-  void on_header_impl(beast::error_code&) override {}
+  void on_header_impl(beast::error_code&) override { out_.headers.resize(header_count_); }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
     // basic_parser has checked the length against body_limit already.
     if (length) out_.body.reserve(static_cast<std::size_t>(*length));
@@ -96,6 +104,7 @@ class RequestParser final : public http::basic_parser<true> {
   void on_finish_impl(beast::error_code&) override {}
 
   HttpRequest& out_;
+  std::size_t header_count_ = 0;
   unsigned version_ = 11;
 };
 
