@@ -4,9 +4,9 @@
 # 127.0.0.1: (a) nginx with one worker returning a fixed 202; (b) ato-sim --plain --threads 1's export path
 # with a valid token, every request carrying new eventIds (bench/sim-push.lua), so the simulator
 # parses, checks the token, deduplicates and updates transport state for real.
-# The two loads alternate for ROUNDS rounds (default 3), each sim round against a fresh simulator
-# (POST /sim/reset), as in a single run: the ratio printed is the median of the rounds' ratios, as
-# one 10 s sample on a shared machine swings by a tenth or more.
+# The two loads alternate for ROUNDS rounds (default 3), each sim round against a freshly started
+# simulator, as in a single run: the ratio printed is the median of the rounds' ratios, as one
+# 10 s sample on a shared machine swings by a tenth or more.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${BUILD_DIR:-$root/build-bench}"
@@ -48,34 +48,40 @@ pids+=($!)
 # One thread, as nginx has one worker: like for like. On this 2-core machine wrk's two threads take
 # the other core; a second simulator thread only fought them for it (measured: 36-37k requests/s
 # with --threads 2, 43-46k with --threads 1, at more CPU per request).
-"$build/simulator/ato-sim" serve --plain --no-lms-check --threads 1 --log-level warn --ready-file "$work/ready.json" &
-pids+=($!)
-for _ in $(seq 200); do [[ -s "$work/ready.json" ]] && break; sleep 0.05; done
-alm_url=$(/usr/bin/python3 -c "import json;print(json.load(open('$work/ready.json'))['alm_url'])")
-key="$work/ato-sim-service-key.json"
-id=$(/usr/bin/python3 -c "import json;print(json.load(open('$key'))['uaa']['clientid'])")
-secret=$(/usr/bin/python3 -c "import json;print(json.load(open('$key'))['uaa']['clientsecret'])")
-ATO_BENCH_TOKEN=$(curl -sS -u "$id:$secret" -d grant_type=client_credentials "$alm_url/oauth/token" |
-  /usr/bin/python3 -c "import json,sys;print(json.load(sys.stdin)['access_token'])")
-export ATO_BENCH_TOKEN
-sleep 0.5
+start_sim() {  # a fresh ato-sim per round (a fresh process, as a single run has), and its token
+  rm -f "$work/ready.json"
+  "$build/simulator/ato-sim" serve --plain --no-lms-check --threads 1 --log-level warn --ready-file "$work/ready.json" &
+  sim_pid=$!
+  pids+=("$sim_pid")
+  for _ in $(seq 200); do [[ -s "$work/ready.json" ]] && break; sleep 0.05; done
+  alm_url=$(/usr/bin/python3 -c "import json;print(json.load(open('$work/ready.json'))['alm_url'])")
+  local key="$work/ato-sim-service-key.json" id secret
+  id=$(/usr/bin/python3 -c "import json;print(json.load(open('$key'))['uaa']['clientid'])")
+  secret=$(/usr/bin/python3 -c "import json;print(json.load(open('$key'))['uaa']['clientsecret'])")
+  ATO_BENCH_TOKEN=$(curl -sS -u "$id:$secret" -d grant_type=client_credentials "$alm_url/oauth/token" |
+    /usr/bin/python3 -c "import json,sys;print(json.load(sys.stdin)['access_token'])")
+  export ATO_BENCH_TOKEN
+  sleep 0.5
+}
+stop_sim() { kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; }
 
 echo "machine: $(nproc) cores; wrk -t2 -c64 -d$duration, 1 KB JSON package, keep-alive; $rounds alternating rounds"
 ratios=()
-accepted_line() {  # the simulator's counters for what it accepted since the last reset
+accepted_line() {  # what this round's simulator accepted
   curl -sS "$alm_url/sim/stats" | /usr/bin/python3 -c "import json,sys
 s = json.load(sys.stdin)
 print(f\"{s['events_accepted']} events accepted in {s['packages_received']} packages ({s['events_duplicate']} duplicates, {s['events_rejected']} rejected)\")"
 }
 for round in $(seq "$rounds"); do
   export ATO_BENCH_ROUND=$round
+  start_sim  # first: nginx's requests carry the same bearer token as the simulator's
   wrk -t2 -c64 -d"$duration" -s "$root/bench/sim-push.lua" "http://127.0.0.1:$nginx_port/api/calm-deployments/v1/ato/exports" > "$work/nginx.out"
-  curl -sS -X POST "$alm_url/sim/reset" >/dev/null
   wrk -t2 -c64 -d"$duration" -s "$root/bench/sim-push.lua" "$alm_url/api/calm-deployments/v1/ato/exports" > "$work/sim.$round.out"
   nginx_rate=$(rate "$work/nginx.out"); sim_rate=$(rate "$work/sim.$round.out")
   ratios+=("$(awk -v a="$sim_rate" -v b="$nginx_rate" 'BEGIN { printf "%.3f", a / b }')")
   echo "round $round: nginx (1 worker, fixed 202) $nginx_rate requests/s; ato-sim --plain (real push work) $sim_rate requests/s; sim/nginx ${ratios[-1]}"
   echo "  ato-sim: $(accepted_line)"
   grep -E "Non-2xx|Socket errors" "$work/sim.$round.out" | sed 's/^/  ato-sim: /' || true
+  stop_sim
 done
 printf '%s\n' "${ratios[@]}" | sort -n | awk '{ r[NR] = $1 } END { printf "ratio sim_vs_nginx_push %s\n", r[int((NR + 1) / 2)] }'
