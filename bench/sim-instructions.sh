@@ -10,6 +10,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${BUILD_DIR:-$root/build-bench}"
 duration="${DURATION:-8s}"
 source "$root/bench/lib/install.sh"
+source "$root/bench/lib/ato_sim.sh"
 need=()
 command -v wrk >/dev/null || need+=(wrk)
 command -v valgrind >/dev/null || need+=(valgrind)
@@ -19,9 +20,6 @@ work=$(mktemp -d)
 sim_pid=
 cleanup() { [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; wait 2>/dev/null || true; [[ -n "${KEEP_DIR:-}" ]] && cp -r "$work"/. "$KEEP_DIR"/; rm -rf "$work"; }
 trap cleanup EXIT
-json() { /usr/bin/python3 -c "import json,sys;d=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split('.'): d=d[k]
-print(d)" "$1" "$2"; }
 
 # Instrumentation starts off: start-up (key generation, listeners) is not counted.
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgrind.out" \
@@ -30,11 +28,9 @@ valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgri
 sim_pid=$!
 for _ in $(seq 600); do [[ -s "$work/ready.json" ]] && break; sleep 0.1; done
 [[ -s "$work/ready.json" ]] || { echo "ato-sim did not start under valgrind" >&2; cat "$work/valgrind.log" >&2; exit 1; }
-alm_url=$(json "$work/ready.json" alm_url)
-key="$work/ato-sim-service-key.json"
-token=$(curl -sS --max-time 30 -u "$(json "$key" uaa.clientid):$(json "$key" uaa.clientsecret)" \
-  -d grant_type=client_credentials "$alm_url/oauth/token" | /usr/bin/python3 -c "import json,sys;print(json.load(sys.stdin)['access_token'])")
-export ATO_BENCH_TOKEN=$token
+alm_url=$(sim_field "$work/ready.json" alm_url)
+ATO_BENCH_TOKEN=$(sim_token "$work")
+export ATO_BENCH_TOKEN
 push_url="$alm_url/api/calm-deployments/v1/ato/exports"
 wrk -t1 -c4 -d2s -s "$root/bench/sim-push.lua" "$push_url" >/dev/null  # warm-up, not counted
 callgrind_control --instr=on "$sim_pid" >/dev/null 2>&1

@@ -13,6 +13,7 @@ build="${BUILD_DIR:-$root/build-bench}"
 duration="${DURATION:-10s}"
 rounds="${ROUNDS:-3}"
 source "$root/bench/lib/install.sh"
+source "$root/bench/lib/ato_sim.sh"
 need=()
 command -v wrk >/dev/null || need+=(wrk)
 [[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
@@ -54,12 +55,9 @@ start_sim() {  # a fresh ato-sim per round (a fresh process, as a single run has
   sim_pid=$!
   pids+=("$sim_pid")
   for _ in $(seq 200); do [[ -s "$work/ready.json" ]] && break; sleep 0.05; done
-  alm_url=$(/usr/bin/python3 -c "import json;print(json.load(open('$work/ready.json'))['alm_url'])")
-  local key="$work/ato-sim-service-key.json" id secret
-  id=$(/usr/bin/python3 -c "import json;print(json.load(open('$key'))['uaa']['clientid'])")
-  secret=$(/usr/bin/python3 -c "import json;print(json.load(open('$key'))['uaa']['clientsecret'])")
-  ATO_BENCH_TOKEN=$(curl -sS -u "$id:$secret" -d grant_type=client_credentials "$alm_url/oauth/token" |
-    /usr/bin/python3 -c "import json,sys;print(json.load(sys.stdin)['access_token'])")
+  [[ -s "$work/ready.json" ]] || { echo "ato-sim did not start" >&2; exit 1; }
+  alm_url=$(sim_field "$work/ready.json" alm_url)
+  ATO_BENCH_TOKEN=$(sim_token "$work")
   export ATO_BENCH_TOKEN
   sleep 0.5
 }
