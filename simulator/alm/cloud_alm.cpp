@@ -374,9 +374,12 @@ net::HttpResponse CloudAlm::transports(const net::HttpRequest& request, EpochMil
       if ((want_id && id != *want_id) || (want_status && t.status != *want_status)) continue;
       shown.push_back(&t);
     }
-    // Pages are stable across requests: transports in id order.
-    std::sort(shown.begin(), shown.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
+    // Pages are stable across requests: transports in id order. Only what this page and the ones
+    // before it hold is put in order, not every transport of a large landscape.
     matched = static_cast<std::int64_t>(shown.size());
+    const auto page_end = shown.begin() + std::min(std::min(*skip, matched) + *top, matched);
+    std::partial_sort(shown.begin(), page_end, shown.end(),
+                      [](const auto* a, const auto* b) { return a->id < b->id; });
     for (auto i = static_cast<std::size_t>(std::min(*skip, matched)); i < shown.size() && written < *top;
          ++i) {
       write_transport(json, *shown[i]);
