@@ -14,15 +14,13 @@ build="${BUILD_DIR:-$root/build-bench}"
 transports="${TRANSPORTS:-106000}"
 steady_seconds="${STEADY_SECONDS:-20}"
 py=/usr/bin/python3
+source "$root/bench/lib/ato_sim.sh"
 
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-json() { $py -c "import json,sys;d=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split('.'): d=d[k]
-print(d)" "$1" "$2"; }
 fetch() { curl -sS --max-time 10 --cacert "$1/ato-sim-ca.pem" "${@:2}"; }
 
 start_sim() {  # dir, extra args...
@@ -34,13 +32,13 @@ start_sim() {  # dir, extra args...
   for _ in $(seq 400); do [[ -s "$dir/ready.json" ]] && return; sleep 0.05; done
   echo "ato-sim did not start" >&2; cat "$dir/sim.log" >&2; exit 1
 }
-ato_stats() { fetch "$1" -u "$(json "$1/ready.json" ato_user):$(json "$1/ready.json" ato_password)" "$(json "$1/ready.json" ato_url)/sim/ato/stats"; }
-accepted() { fetch "$1" "$(json "$1/ready.json" alm_url)/sim/stats" | $py -c "import json,sys;print(json.load(sys.stdin)['events_accepted'])"; }
+ato_stats() { fetch "$1" -u "$(json_field "$1/ready.json" ato_user):$(json_field "$1/ready.json" ato_password)" "$(json_field "$1/ready.json" ato_url)/sim/ato/stats"; }
+accepted() { fetch "$1" "$(json_field "$1/ready.json" alm_url)/sim/stats" | $py -c "import json,sys;print(json.load(sys.stdin)['events_accepted'])"; }
 
 bridge_config() {  # dir
   cat > "$1/bridge.json" <<CONF
 { "cloud_alm": {"service_key_file": "$1/ato-sim-service-key.json"},
-  "ato": {"feed_url": "$(json "$1/ready.json" ato_feed_url)", "user": "$(json "$1/ready.json" ato_user)", "password_env": "ATO_BENCH_PASSWORD"},
+  "ato": {"feed_url": "$(json_field "$1/ready.json" ato_feed_url)", "user": "$(json_field "$1/ready.json" ato_user)", "password_env": "ATO_BENCH_PASSWORD"},
   "services": {"export": {"run_every": "1s"}, "import": {"run_every": "1s"}, "status_change": {"run_every": "1s"}, "retry": {"run_every": "5s"}},
   "outbox": {"path": "$1/outbox.db", "durability": "normal"},
   "tls": {"ca_file": "$1/ato-sim-ca.pem"}, "push": {"connections": 4},
@@ -48,12 +46,12 @@ bridge_config() {  # dir
 CONF
 }
 start_bridge() {  # dir (registers the landscape's systems first, as an operator would)
-  ATO_BENCH_PASSWORD=$(json "$1/ready.json" ato_password) "$build/bridge/ato-bridge" register --config "$1/bridge.json" \
+  ATO_BENCH_PASSWORD=$(json_field "$1/ready.json" ato_password) "$build/bridge/ato-bridge" register --config "$1/bridge.json" \
     > "$1/register.log"
-  ATO_BENCH_PASSWORD=$(json "$1/ready.json" ato_password) "$build/bridge/ato-bridge" run --config "$1/bridge.json" --backfill \
+  ATO_BENCH_PASSWORD=$(json_field "$1/ready.json" ato_password) "$build/bridge/ato-bridge" run --config "$1/bridge.json" --backfill \
     2>"$1/bridge.log" &
   bridge_pid=$!
-  pids+=($bridge_pid)
+  pids+=("$bridge_pid")
 }
 rss_mb() { awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
 anon_mb() { awk '/^RssAnon/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -94,7 +92,7 @@ done
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 [[ "$n" -ge "$total" ]] || { echo "the backlog did not drain (accepted $n of $total)" >&2; tail -20 "$dir/bridge.log" >&2; exit 1; }
 rate=$(echo "$total / $elapsed" | bc)
-admin=$(json "$dir/outbox.db.run.json" admin_url)
+admin=$(json_field "$dir/outbox.db.run.json" admin_url)
 curl -sS "$admin/status" > "$dir/status.json"
 hwm=$(hwm_mb "$bridge_pid")
 # RSS at a quarter, half and three quarters of the drain: flat means no growth with the backlog.
@@ -107,7 +105,7 @@ echo "backlog drained: $total events in $(printf %.1f "$elapsed") s = $rate even
 echo "bridge RSS while draining: ${q1} MB at 25%, ${q2} MB at 50%, ${q3} MB at 75%; peak ${hwm} MB"
 echo "  of which anonymous (heap, SQLite page cache): ${a1} MB, ${a2} MB, ${a3} MB; the rest is the outbox file"
 echo "  mapped by SQLite (mmap_size caps it at 256 MB; page cache the kernel can reclaim)"
-echo "collection-to-acceptance while draining a backlog (queueing included): p50 $(json "$dir/status.json" latency_ms.collection_to_acceptance_p50) ms, p99 $(json "$dir/status.json" latency_ms.collection_to_acceptance_p99) ms"
+echo "collection-to-acceptance while draining a backlog (queueing included): p50 $(json_field "$dir/status.json" latency_ms.collection_to_acceptance_p50) ms, p99 $(json_field "$dir/status.json" latency_ms.collection_to_acceptance_p99) ms"
 kill "${pids[0]}" 2>/dev/null || true
 
 # --- 3. a steady flow of ~1,000 events/s ------------------------------------------------------------
@@ -122,14 +120,14 @@ sleep 3
 base=$(accepted "$dir")
 sleep "$steady_seconds"
 flow=$(( ($(accepted "$dir") - base) / steady_seconds ))
-admin=$(json "$dir/outbox.db.run.json" admin_url)
+admin=$(json_field "$dir/outbox.db.run.json" admin_url)
 curl -sS "$admin/status" > "$dir/status.json"
 curl -sS "$admin/metrics" > "$dir/metrics.txt"
 # The tail: events that waited for another service's next poll (the low watermark) take ~1 s.
 bucket() { awk -v le="$1" -F'[{}" ]+' '/^ato_bridge_collection_to_acceptance_seconds_bucket/ && $3 == le {print $NF}' "$dir/metrics.txt"; }
-p50=$(json "$dir/status.json" latency_ms.collection_to_acceptance_p50)
-p99=$(json "$dir/status.json" latency_ms.collection_to_acceptance_p99)
-echo "steady flow: $flow events/s for ${steady_seconds} s; collection-to-acceptance p50 $p50 ms, p99 $p99 ms, push p99 $(json "$dir/status.json" latency_ms.push_p99) ms"
+p50=$(json_field "$dir/status.json" latency_ms.collection_to_acceptance_p50)
+p99=$(json_field "$dir/status.json" latency_ms.collection_to_acceptance_p99)
+echo "steady flow: $flow events/s for ${steady_seconds} s; collection-to-acceptance p50 $p50 ms, p99 $p99 ms, push p99 $(json_field "$dir/status.json" latency_ms.push_p99) ms"
 all=$(bucket +Inf)
 echo "  accepted within 50 ms: $(bucket 0.05) of $all; after more than 1 s: $(( all - $(bucket 1) ))"
 

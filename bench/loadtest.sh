@@ -6,6 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${BUILD_DIR:-$root/build-bench}"
 seconds="${SECONDS_EACH:-5s}"
+source "$root/bench/lib/ato_sim.sh"
 work=$(mktemp -d)
 sim_pid=
 cleanup() { [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -14,12 +15,9 @@ trap cleanup EXIT
   --max-package-size 1000 2>"$work/sim.log" &
 sim_pid=$!
 for _ in $(seq 200); do [[ -s "$work/ready.json" ]] && break; sleep 0.05; done
-json() { /usr/bin/python3 -c "import json,sys;d=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split('.'): d=d[k]
-print(d)" "$1" "$2"; }
 cat > "$work/bridge.json" <<CONF
 { "cloud_alm": {"service_key_file": "$work/ato-sim-service-key.json"},
-  "ato": {"feed_url": "$(json "$work/ready.json" ato_feed_url)", "user": "CALM_COMM_USER", "password": "unused"},
+  "ato": {"feed_url": "$(json_field "$work/ready.json" ato_feed_url)", "user": "CALM_COMM_USER", "password": "unused"},
   "outbox": {"path": "$work/outbox.db"}, "tls": {"ca_file": "$work/ato-sim-ca.pem"} }
 CONF
 echo "machine: $(nproc) cores; ato-bridge loadtest --rate max for $seconds each, TLS, synthetic exports"
@@ -28,7 +26,7 @@ for size in 1 10 100 1000; do
   for conns in 1 4; do
     "$build/bridge/ato-bridge" loadtest --config "$work/bridge.json" --duration "$seconds" --package-size "$size" \
       --connections "$conns" --report "$work/r.json" >/dev/null 2>&1
-    printf "%-10s %-12s %14.0f %14.1f %10s %10s\n" "$size" "$conns" "$(json "$work/r.json" events_per_s)" \
-      "$(json "$work/r.json" packages_per_s)" "$(json "$work/r.json" latency_ms.p50)" "$(json "$work/r.json" latency_ms.p99)"
+    printf "%-10s %-12s %14.0f %14.1f %10s %10s\n" "$size" "$conns" "$(json_field "$work/r.json" events_per_s)" \
+      "$(json_field "$work/r.json" packages_per_s)" "$(json_field "$work/r.json" latency_ms.p50)" "$(json_field "$work/r.json" latency_ms.p99)"
   done
 done

@@ -28,7 +28,7 @@ valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgri
 sim_pid=$!
 for _ in $(seq 600); do [[ -s "$work/ready.json" ]] && break; sleep 0.1; done
 [[ -s "$work/ready.json" ]] || { echo "ato-sim did not start under valgrind" >&2; cat "$work/valgrind.log" >&2; exit 1; }
-alm_url=$(sim_field "$work/ready.json" alm_url)
+alm_url=$(json_field "$work/ready.json" alm_url)
 ATO_BENCH_TOKEN=$(sim_token "$work")
 export ATO_BENCH_TOKEN
 push_url="$alm_url/api/calm-deployments/v1/ato/exports"

@@ -56,7 +56,7 @@ start_sim() {  # a fresh ato-sim per round (a fresh process, as a single run has
   pids+=("$sim_pid")
   for _ in $(seq 200); do [[ -s "$work/ready.json" ]] && break; sleep 0.05; done
   [[ -s "$work/ready.json" ]] || { echo "ato-sim did not start" >&2; exit 1; }
-  alm_url=$(sim_field "$work/ready.json" alm_url)
+  alm_url=$(json_field "$work/ready.json" alm_url)
   ATO_BENCH_TOKEN=$(sim_token "$work")
   export ATO_BENCH_TOKEN
   sleep 0.5
