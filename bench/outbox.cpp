@@ -73,7 +73,6 @@ struct SameStatements {
   double enqueue(std::int64_t total, int batch) {
     sqlite3_stmt* ins = prepare(queries::kInsertEvent);
     sqlite3_stmt* payload = prepare(queries::kInsertPayload);
-    sqlite3_stmt* demote = prepare(queries::kDemoteLaterHeads);
     sqlite3_stmt* cur = prepare(queries::kUpsertCursor);
     const auto start = Clock::now();
     for (std::int64_t n = 1; n <= total;) {
@@ -94,10 +93,6 @@ struct SameStatements {
         sqlite3_bind_text(payload, 2, kPayload.data(), static_cast<int>(kPayload.size()), SQLITE_STATIC);
         sqlite3_step(payload);
         sqlite3_reset(payload);
-        sqlite3_bind_text(demote, 1, transport.c_str(), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(demote, 2, n);
-        sqlite3_step(demote);
-        sqlite3_reset(demote);
       }
       sqlite3_bind_text(cur, 1, "EXPORT", -1, SQLITE_STATIC);
       sqlite3_bind_int64(cur, 2, n - 1);
@@ -108,37 +103,41 @@ struct SameStatements {
     }
     sqlite3_finalize(ins);
     sqlite3_finalize(payload);
-    sqlite3_finalize(demote);
     sqlite3_finalize(cur);
     return total / seconds_since(start);
   }
 
+  // The outbox's claim window chooses in memory among open events it loaded in sequence order;
+  // here every package loads its ids with the window's own statement, then leases and settles them.
   double claim_settle(int package) {
+    sqlite3_stmt* load = prepare(queries::kLoadWindow);
     sqlite3_stmt* claim = prepare(queries::claim(false));
     sqlite3_stmt* done = prepare(queries::kSettleDone);
-    std::vector<std::int64_t> claimed;
-    std::int64_t total = 0, token = 1;
+    std::int64_t total = 0, token = 1, last_sequence = 0;
     std::size_t bytes = 0;
     const auto start = Clock::now();
     for (;; ++token) {
+      sqlite3_bind_int64(load, 1, last_sequence);
+      sqlite3_bind_int(load, 2, package);
+      std::string ids = "[";
+      int chosen = 0;
+      while (sqlite3_step(load) == SQLITE_ROW) {
+        if (chosen++) ids += ',';
+        ids += std::to_string(sqlite3_column_int64(load, 0));
+        last_sequence = sqlite3_column_int64(load, 1);
+      }
+      sqlite3_reset(load);
+      if (chosen == 0) break;
+      ids += ']';
       sqlite3_bind_int64(claim, 1, token);
       sqlite3_bind_int64(claim, 2, 1'000'000);
-      sqlite3_bind_text(claim, 3, "EXPORT", -1, SQLITE_STATIC);
-      sqlite3_bind_int64(claim, 5, 2);
-      sqlite3_bind_int64(claim, 6, kMaxSequence);
-      sqlite3_bind_int(claim, 7, package);
-      std::string ids = "[";
+      sqlite3_bind_text(claim, 3, ids.c_str(), -1, SQLITE_STATIC);
       int rows = 0;
-      claimed.clear();
       while (sqlite3_step(claim) == SQLITE_ROW) {
-        if (rows++) ids += ',';
-        claimed.push_back(sqlite3_column_int64(claim, 0));
-        ids += std::to_string(claimed.back());
+        ++rows;
         bytes += static_cast<std::size_t>(sqlite3_column_bytes(claim, 7));  // the payload
       }
       sqlite3_reset(claim);
-      if (rows == 0) break;
-      ids += ']';
       exec("BEGIN IMMEDIATE");
       sqlite3_bind_int64(done, 1, 2);
       sqlite3_bind_text(done, 2, ids.c_str(), -1, SQLITE_STATIC);
@@ -148,6 +147,7 @@ struct SameStatements {
       exec("COMMIT");
       total += rows;
     }
+    sqlite3_finalize(load);
     sqlite3_finalize(claim);
     sqlite3_finalize(done);
     return total / seconds_since(start);

@@ -8,7 +8,10 @@
 #include <mutex>
 #include <random>
 
+#include <spdlog/spdlog.h>
+
 #include "bridge/outbox/checkpointer.hpp"
+#include "bridge/outbox/claim_window.hpp"
 #include "bridge/outbox/queries.hpp"
 #include "core/json_writer.hpp"
 #include "core/sqlite.hpp"
@@ -50,9 +53,12 @@ struct Outbox::Impl {
   std::unique_ptr<ato::sqlite::Database> db;
   std::unique_ptr<Checkpointer> checkpointer;  // declared after db: stops before db closes
   std::mt19937_64 random{std::random_device{}()};
-  std::unique_ptr<Statement> insert_event, demote_later_heads, insert_payload, upsert_cursor, select_cursor,
-      claim_pending, claim_retryable, claim_pending_excluding, claim_retryable_excluding, settle_done,
-      settle_release, select_for_failure, settle_failure, rescue_expired, rescue_all;
+  std::unique_ptr<Statement> insert_event, insert_payload, upsert_cursor, select_cursor, load_window,
+      data_version, claim_pending, claim_retryable, settle_done, settle_release, select_for_failure,
+      settle_failure, rescue_expired, rescue_all;
+  std::unique_ptr<ClaimWindow> window;
+  std::int64_t seen_data_version = -1;
+  bool warned_blocked = false;
 
   // One operation at a time, whichever thread asks (the bridge writes from its outbox thread and
   // reads for /status and /metrics from the network thread). Recursive: a group (together()) holds
@@ -73,6 +79,19 @@ struct Outbox::Impl {
     }
   }
 
+  // Like guarded(), for operations that change rows: when one fails, what it already told the
+  // window may have been rolled back, so the window is loaded again.
+  template <typename F>
+  auto changing(std::string_view operation, F&& f) -> decltype(f()) {
+    std::lock_guard lock(mutex);
+    try {
+      return guarded(operation, std::forward<F>(f));
+    } catch (...) {
+      window->clear();
+      throw;
+    }
+  }
+
   double jitter() {
     if (options.jitter) return options.jitter();
     return std::uniform_real_distribution<double>(0.0, 1.0)(random);
@@ -81,6 +100,19 @@ struct Outbox::Impl {
   void open();
   void migrate();
   void prepare();
+  void refresh_window();
+  void load_window_rows();
+
+  // Says once, while it lasts, that the window is full of events that cannot leave.
+  void note_if_blocked(const ClaimRequest& request) {
+    const bool blocked = window->blocked(request.now, request.watermark, request.excluded_systems);
+    if (blocked && !warned_blocked)
+      spdlog::warn(
+          "outbox {}: none of the first {} waiting events can leave now (backoff, paused systems, or "
+          "earlier events of their transports in flight); later events wait until these move",
+          options.path.string(), window->size());
+    warned_blocked = blocked;
+  }
 };
 
 void Outbox::Impl::open() {
@@ -146,22 +178,22 @@ void Outbox::Impl::migrate() {
 
 void Outbox::Impl::prepare() {
   insert_event = std::make_unique<Statement>(*db, queries::kInsertEvent);
-  demote_later_heads = std::make_unique<Statement>(*db, queries::kDemoteLaterHeads);
   insert_payload = std::make_unique<Statement>(*db, queries::kInsertPayload);
   upsert_cursor = std::make_unique<Statement>(*db, queries::kUpsertCursor);
   select_cursor = std::make_unique<Statement>(*db, "SELECT sequence FROM cursors WHERE service = ?");
-  // One statement: choose the due, unblocked events in sequence order and lease them.
+  load_window = std::make_unique<Statement>(*db, queries::kLoadWindow);
+  data_version = std::make_unique<Statement>(*db, "PRAGMA data_version");
+  // The claim leases the events the window chose, in one statement.
   claim_pending = std::make_unique<Statement>(*db, queries::claim(false));
   claim_retryable = std::make_unique<Statement>(*db, queries::claim(true));
-  claim_pending_excluding = std::make_unique<Statement>(*db, queries::claim(false, true));
-  claim_retryable_excluding = std::make_unique<Statement>(*db, queries::claim(true, true));
   // Every settle presents the lease: a row rescued (and perhaps re-claimed) meanwhile is not ours.
   settle_done = std::make_unique<Statement>(*db, queries::kSettleDone);
   settle_release = std::make_unique<Statement>(
       *db,
       "UPDATE events SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retryable' END, lease_token = "
       "NULL, "
-      "lease_expires_at = NULL WHERE id = ?1 AND state = 'in_flight' AND lease_token = ?2");
+      "lease_expires_at = NULL WHERE id = ?1 AND state = 'in_flight' AND lease_token = ?2 RETURNING state, "
+      "next_attempt_at");
   select_for_failure = std::make_unique<Statement>(
       *db,
       "SELECT attempts, enqueued_at FROM events WHERE id = ?1 AND state = 'in_flight' AND lease_token = ?2");
@@ -185,7 +217,36 @@ void Outbox::Impl::prepare() {
 
 Outbox::Outbox(OutboxOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  impl_->window = std::make_unique<ClaimWindow>(impl_->options.window_capacity);
   impl_->guarded("open", [&] { impl_->open(); });
+}
+
+// Another process (`ato-bridge dead-letters requeue`) may have changed rows the window holds: SQLite
+// counts commits by other connections in data_version. Then, or when the window has room for many
+// more open events than it holds, it loads.
+void Outbox::Impl::refresh_window() {
+  data_version->step();
+  const std::int64_t version = data_version->int64(0);
+  data_version->reset();
+  if (version != seen_data_version) window->clear();
+  seen_data_version = version;
+  if (window->wants_more()) load_window_rows();
+}
+
+void Outbox::Impl::load_window_rows() {
+  const std::int64_t wanted = static_cast<std::int64_t>(window->room());
+  auto& load = *load_window;
+  load.bind(1, window->loaded() ? window->horizon() : std::int64_t{0}).bind(2, wanted);
+  std::int64_t rows = 0, last = window->horizon();
+  while (load.step()) {
+    ++rows;
+    last = load.int64(1);
+    window->add_loaded(WindowEvent{
+        load.int64(0), last, service_from(load.text(2)), std::string(load.text(3)), std::string(load.text(4)),
+        value_of(kEventStateNames, load.text(5)).value_or(EventState::InFlight), load.int64(6)});
+  }
+  load.reset();
+  window->finish_load(last, rows < wanted);
 }
 
 Outbox::~Outbox() = default;
@@ -210,12 +271,11 @@ EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& even
           fmt::format("enqueue for {}: event {} has sequence {}, above the new cursor {}", to_string(service),
                       e.event_id, e.sequence, cursor));
   }
-  return impl_->guarded("enqueue", [&] {
+  return impl_->changing("enqueue", [&] {
     EnqueueResult result;
     Transaction tx(*impl_->db);
     auto& insert = *impl_->insert_event;
     auto& insert_payload = *impl_->insert_payload;
-    auto& demote = *impl_->demote_later_heads;
     for (const auto& e : events) {
       // The strings outlive the step: no copies.
       insert.bind_static(1, e.event_id).bind_static(2, to_string(e.service)).bind(3, e.sequence);
@@ -224,8 +284,10 @@ EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& even
         ++result.duplicates;
         continue;
       }
-      insert_payload.bind(1, impl_->db->last_insert_rowid()).bind_static(2, e.payload).run();
-      demote.bind_static(1, e.transport_id).bind(2, e.sequence).run();
+      const std::int64_t id = impl_->db->last_insert_rowid();
+      insert_payload.bind(1, id).bind_static(2, e.payload).run();
+      impl_->window->stored(
+          WindowEvent{id, e.sequence, e.service, e.transport_id, e.source_system, EventState::Pending, now});
       ++result.inserted;
     }
     impl_->upsert_cursor->bind(1, to_string(service)).bind(2, cursor).bind(3, now).run();
@@ -255,21 +317,27 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
   ClaimedPackage package;
   package.lease_token = static_cast<std::int64_t>(impl_->random() >> 2) + 1;
   package.lease_expires_at = request.now + request.lease.count();
-  impl_->guarded("claim", [&] {
+  impl_->changing("claim", [&] {
     const bool pending = request.from == ClaimFrom::Pending;
-    const bool excluding = !request.excluded_systems.empty();
-    auto& stmt = excluding ? (pending ? *impl_->claim_pending_excluding : *impl_->claim_retryable_excluding)
-                           : (pending ? *impl_->claim_pending : *impl_->claim_retryable);
-    std::string excluded;
-    if (excluding) {
-      JsonWriter json(excluded);
-      json.begin_array();
-      for (const auto& system : request.excluded_systems) json.value(system);
-      json.end_array();
-      stmt.bind(8, excluded);
+    impl_->refresh_window();
+    const WindowQuery query{request.service,
+                            pending ? EventState::Pending : EventState::Retryable,
+                            request.now,
+                            request.watermark,
+                            &request.excluded_systems,
+                            request.max_events};
+    const std::vector<std::int64_t> chosen = impl_->window->claimable(query);
+    if (chosen.empty()) {
+      impl_->note_if_blocked(request);
+      return;
     }
-    stmt.bind(1, package.lease_token).bind(2, package.lease_expires_at).bind(3, to_string(request.service));
-    stmt.bind(5, request.now).bind(6, request.watermark).bind(7, request.max_events);
+    std::string ids;
+    JsonWriter json(ids);
+    json.begin_array();
+    for (std::int64_t id : chosen) json.value(id);
+    json.end_array();
+    auto& stmt = pending ? *impl_->claim_pending : *impl_->claim_retryable;
+    stmt.bind(1, package.lease_token).bind(2, package.lease_expires_at).bind_static(3, ids);
     while (stmt.step()) {
       package.events.push_back(ClaimedEvent{stmt.int64(0), std::string(stmt.text(1)), request.service,
                                             stmt.int64(2), std::string(stmt.text(3)),
@@ -280,8 +348,11 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
         throw OutboxError(fmt::format("outbox {}: event {} has no payload", impl_->options.path.string(),
                                       package.events.back().event_id));
       }
+      impl_->window->claimed(package.events.back().id);
     }
     stmt.reset();
+    // A chosen row was no longer in the state the window saw: it is stale, load it again.
+    if (package.events.size() != chosen.size()) impl_->window->clear();
   });
   std::sort(package.events.begin(), package.events.end(),
             [](const ClaimedEvent& a, const ClaimedEvent& b) { return a.sequence < b.sequence; });
@@ -290,7 +361,7 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
 
 SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settlement>& settlements,
                             EpochMillis now, const RetryPolicy& policy) {
-  return impl_->guarded("settle", [&] {
+  return impl_->changing("settle", [&] {
     SettleResult result;
     Transaction tx(*impl_->db);
     const std::string now_text = format_iso8601_utc(now);
@@ -308,16 +379,26 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
       stmt.bind(1, now).bind(2, done_ids).bind(3, lease_token).run();
       result.done = stmt.changes();
       result.stale += done_count - result.done;
+      if (result.done == done_count) {
+        for (const auto& s : settlements)
+          if (s.kind == Settlement::Kind::Done) impl_->window->settled(s.id);
+      } else {
+        impl_->window->clear();  // which of them were stale is not known here: load again
+      }
     }
     for (const auto& s : settlements) {
       if (s.kind == Settlement::Kind::Done) continue;
       if (s.kind == Settlement::Kind::Release) {
         auto& stmt = *impl_->settle_release;
-        stmt.bind(1, s.id).bind(2, lease_token).run();
-        if (stmt.changes() == 0)
-          ++result.stale;
-        else
+        stmt.bind(1, s.id).bind(2, lease_token);
+        if (stmt.step()) {
+          impl_->window->waiting(s.id, value_of(kEventStateNames, stmt.text(0)).value_or(EventState::Pending),
+                                 stmt.int64(1));
           ++result.released;
+        } else {
+          ++result.stale;
+        }
+        stmt.reset();
         continue;
       }
       auto& row = *impl_->select_for_failure;
@@ -356,6 +437,10 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
       else
         update.bind_null(8);
       update.bind(9, s.message).bind(10, s.id).run();
+      if (state == EventState::Dead)
+        impl_->window->settled(s.id);
+      else
+        impl_->window->waiting(s.id, state, next_attempt_at);
       ++(state == EventState::Dead ? result.dead : result.retryable);
     }
     tx.commit();
@@ -364,17 +449,19 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
 }
 
 int Outbox::rescue_expired(EpochMillis now) {
-  return impl_->guarded("rescue", [&] {
+  return impl_->changing("rescue", [&] {
     auto& stmt = *impl_->rescue_expired;
     stmt.bind(1, now).bind(2, format_iso8601_utc(now)).run();
+    if (stmt.changes() > 0) impl_->window->clear();  // rare: a package was lost in flight
     return stmt.changes();
   });
 }
 
 int Outbox::rescue_all_in_flight(EpochMillis now) {
-  return impl_->guarded("rescue", [&] {
+  return impl_->changing("rescue", [&] {
     auto& stmt = *impl_->rescue_all;
     stmt.bind(1, now).bind(2, format_iso8601_utc(now)).run();
+    if (stmt.changes() > 0) impl_->window->clear();
     return stmt.changes();
   });
 }
@@ -456,18 +543,20 @@ constexpr std::string_view kRequeue =
 }  // namespace
 
 int Outbox::requeue_dead(const std::string& event_id, EpochMillis now) {
-  return impl_->guarded("requeue dead letter", [&] {
+  return impl_->changing("requeue dead letter", [&] {
     Statement stmt(*impl_->db, std::string(kRequeue) + "event_id = ?1 AND state = 'dead'");
     stmt.bind(1, event_id).bind(10, now).bind(11, format_iso8601_utc(now)).run();
+    if (stmt.changes() > 0) impl_->window->clear();  // open again, perhaps ahead of held events
     return stmt.changes();
   });
 }
 
 int Outbox::requeue_dead(const DeadLetterFilter& filter, EpochMillis now) {
-  return impl_->guarded("requeue dead letters", [&] {
+  return impl_->changing("requeue dead letters", [&] {
     Statement stmt(*impl_->db, std::string(kRequeue) + std::string(kDeadFilter));
     bind_filter(stmt, filter);
     stmt.bind(10, now).bind(11, format_iso8601_utc(now)).run();
+    if (stmt.changes() > 0) impl_->window->clear();
     return stmt.changes();
   });
 }
@@ -486,11 +575,8 @@ StateCounts Outbox::counts() const {
 
 std::optional<std::chrono::milliseconds> Outbox::oldest_waiting_age(EpochMillis now) const {
   return impl_->guarded("oldest waiting", [&]() -> std::optional<std::chrono::milliseconds> {
-    // Open rows through the two partial indexes that hold them (pending or retryable; in flight).
-    Statement stmt(*impl_->db,
-                   "SELECT min(oldest) FROM (SELECT min(enqueued_at) AS oldest FROM events WHERE (state = "
-                   "'pending' OR state = 'retryable') UNION ALL SELECT min(enqueued_at) FROM events WHERE "
-                   "state = 'in_flight')");
+    // Open rows (pending, retryable, in flight) through their partial index.
+    Statement stmt(*impl_->db, "SELECT min(enqueued_at) FROM events WHERE settled_at IS NULL");
     if (!stmt.step() || stmt.is_null(0)) return std::nullopt;
     return std::chrono::milliseconds(std::max<std::int64_t>(0, now - stmt.int64(0)));
   });
@@ -542,17 +628,25 @@ std::int64_t Outbox::last_id() const {
 bool Outbox::together(const std::vector<std::function<void()>>& steps) {
   std::lock_guard lock(impl_->mutex);
   auto& db = *impl_->db;
+  // What the steps told the window is undone with them when the group does not commit.
+  const auto rolled_back = [&] {
+    impl_->window->clear();
+    return false;
+  };
   try {
     Transaction tx(db);
     for (const auto& step : steps) {
-      if (!db.in_transaction()) return false;  // rolled back under us: stop before storing more
+      if (!db.in_transaction()) return rolled_back();  // rolled back under us: stop before storing more
       step();
     }
-    if (!db.in_transaction()) return false;
+    if (!db.in_transaction()) return rolled_back();
     tx.commit();
     return true;
   } catch (const ato::sqlite::Error&) {
-    return false;  // BEGIN or COMMIT failed: rolled back
+    return rolled_back();  // BEGIN or COMMIT failed: rolled back
+  } catch (...) {
+    impl_->window->clear();
+    throw;
   }
 }
 

@@ -54,6 +54,9 @@ struct OutboxOptions {
   std::int64_t max_size_bytes = 0;  // 0: no limit; reaching it behaves like a full disk
   // Jitter source in [0, 1) for retry backoff; tests make it deterministic.
   std::function<double()> jitter;
+  // How many of the lowest open events the claim window holds in memory (bridge/outbox/
+  // claim_window.hpp): ~200 bytes each. Claims choose among them; tests make it small.
+  std::size_t window_capacity = 50'000;
 };
 
 // An event as it enters the outbox.

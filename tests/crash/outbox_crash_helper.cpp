@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   ato::test::install_dying_vfs();
   OutboxOptions options;
   options.path = argv[1];
+  options.window_capacity = 64;  // far below the backlog: the claim window evicts and loads all the time
   Outbox outbox(options);
   std::mt19937_64 rng(std::stoull(argv[2]));
   RetryPolicy policy;

@@ -86,27 +86,32 @@ TEST_CASE("the state invariants cannot be broken") {
   CHECK(db.exec("INSERT INTO cursors VALUES ('EXPORT', 0, 0)") == SQLITE_OK);
 }
 
-TEST_CASE("the outbox's real claim statement is served by the partial indexes, never a table scan") {
+TEST_CASE("the outbox's claim leases the chosen rows by their key, never a table scan") {
   Db db;
   for (bool from_retryable : {false, true}) {
     const std::string plan = db.plan_of(ato::bridge::queries::claim(from_retryable));
     CAPTURE(plan);
-    CHECK(plan.find("USING INDEX events_claimable (service=? AND state=? AND sequence<?)") !=
-          std::string::npos);
-    CHECK(plan.find("TEMP B-TREE") == std::string::npos);  // the index gives sequence order
-    CHECK(plan.find("SCAN e") == std::string::npos);
+    CHECK(plan.find("SEARCH events USING INTEGER PRIMARY KEY (rowid=?)") != std::string::npos);
+    CHECK(plan.find("SCAN events") == std::string::npos);
     CHECK(plan.find("SCAN p") == std::string::npos);
   }
 }
 
-TEST_CASE("storing an event finds its transport's open events through their index, never a scan") {
+TEST_CASE("the claim window loads open events in sequence order through their index") {
   Db db;
-  for (const char* sql : {ato::bridge::queries::kInsertEvent, ato::bridge::queries::kDemoteLaterHeads}) {
-    const std::string plan = db.plan_of(sql);
-    CAPTURE(plan);
-    CHECK(plan.find("USING INDEX events_by_transport (transport_id=? AND sequence") != std::string::npos);
-    CHECK(plan.find("SCAN") == std::string::npos);
-  }
+  const std::string plan = db.plan_of(ato::bridge::queries::kLoadWindow);
+  CAPTURE(plan);
+  CHECK(plan.find("USING INDEX events_open (sequence>?)") != std::string::npos);
+  CHECK(plan.find("TEMP B-TREE") == std::string::npos);  // the index gives sequence order
+  CHECK(plan.find("SCAN") == std::string::npos);
+}
+
+TEST_CASE("storing an event reads nothing but its own key") {
+  Db db;
+  const std::string plan = db.plan_of(ato::bridge::queries::kInsertEvent);
+  CAPTURE(plan);
+  CHECK(plan.find("SCAN") == std::string::npos);
+  CHECK(plan.find("SEARCH") == std::string::npos);
 }
 
 TEST_CASE("migration 002 keeps every row of an outbox written by migration 001, payloads apart") {
@@ -154,57 +159,28 @@ TEST_CASE("migration 002 keeps every row of an outbox written by migration 001, 
   sqlite3_close(raw);
 }
 
-TEST_CASE("transport heads follow every transition: store, settle, dead letter, re-queue") {
+TEST_CASE("migration 005 leaves the order to the claim window and loads open events only") {
   Db db;
-  auto heads = [&] {
-    std::string out;
-    sqlite3_stmt* stmt = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db.db,
-                               "SELECT group_concat(sequence || ':' || transport_head, ' ') FROM "
-                               "(SELECT sequence, transport_head FROM events WHERE settled_at IS NULL "
-                               "ORDER BY sequence)",
-                               -1, &stmt, nullptr) == SQLITE_OK);
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
-      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    sqlite3_finalize(stmt);
-    return out;
-  };
-  // Stored as the outbox stores (schema/outbox/004): the insert sets the flag, the demotion follows.
-  auto store = [&](const char* event_id, const char* service, int sequence, const char* transport) {
-    for (const char* sql : {ato::bridge::queries::kInsertEvent, ato::bridge::queries::kDemoteLaterHeads}) {
-      sqlite3_stmt* stmt = nullptr;
-      REQUIRE(sqlite3_prepare_v2(db.db, sql, -1, &stmt, nullptr) == SQLITE_OK);
-      const bool insert = sql == ato::bridge::queries::kInsertEvent;
-      sqlite3_bind_text(stmt, insert ? 4 : 1, transport, -1, SQLITE_STATIC);
-      sqlite3_bind_int(stmt, insert ? 3 : 2, sequence);
-      if (insert) {
-        sqlite3_bind_text(stmt, 1, event_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, service, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 5, "S4D~080", -1, SQLITE_STATIC);
-        sqlite3_bind_int(stmt, 6, 10);
-      }
-      CHECK(sqlite3_step(stmt) == SQLITE_DONE);
-      sqlite3_finalize(stmt);
-    }
-  };
-  store("a1", "EXPORT", 1, "T1");
-  store("a3", "IMPORT", 3, "T1");
-  store("b5", "EXPORT", 5, "T2");
-  CHECK(heads() == "1:1 3:0 5:1");
-  // A slower service's poll brings an earlier event of T1 and of T2: it waits, or it takes over.
-  store("a2", "STATUS_CHANGE", 2, "T1");
-  store("b4", "STATUS_CHANGE", 4, "T2");
-  CHECK(heads() == "1:1 2:0 3:0 4:1 5:0");
-  // Settling hands the headship to the next open event of the transport, done or dead alike.
+  REQUIRE(db.exec(kInsert + "('a1', 'EXPORT', 1, 'T1', 'S4D~080', 10, 10), ('a2', 'IMPORT', 2, 'T1', "
+                            "'S4D~080', 10, 10), ('b3', 'EXPORT', 3, 'T2', 'S4D~080', 10, 10)") == SQLITE_OK);
+  // Settling no longer touches another row: no trigger is left to do so.
   REQUIRE(db.exec("UPDATE events SET state = 'done', settled_at = 20 WHERE sequence = 1") == SQLITE_OK);
-  CHECK(heads() == "2:1 3:0 4:1 5:0");
-  REQUIRE(
-      db.exec("UPDATE events SET state = 'dead', settled_at = 21, dead_reason = 'rejected' WHERE sequence = "
-              "2") == SQLITE_OK);
-  CHECK(heads() == "3:1 4:1 5:0");
-  // A re-queued dead letter goes first again; the later event waits for it.
-  REQUIRE(
-      db.exec("UPDATE events SET state = 'pending', settled_at = NULL, dead_reason = NULL WHERE sequence = "
-              "2") == SQLITE_OK);
-  CHECK(heads() == "2:1 3:0 4:1 5:0");
+  REQUIRE(db.exec("UPDATE events SET state = 'dead', settled_at = 21, dead_reason = 'rejected' WHERE "
+                  "sequence = 3") == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db.db,
+                             "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE "
+                             "'events_head%'",
+                             -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(stmt, 0) == 0);
+  sqlite3_finalize(stmt);
+  REQUIRE(sqlite3_prepare_v2(db.db, ato::bridge::queries::kLoadWindow, -1, &stmt, nullptr) == SQLITE_OK);
+  sqlite3_bind_int(stmt, 1, 0);
+  sqlite3_bind_int(stmt, 2, 10);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(stmt, 1) == 2);  // the only open one
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 5))) == "pending");
+  CHECK(sqlite3_step(stmt) == SQLITE_DONE);
+  sqlite3_finalize(stmt);
 }

@@ -33,6 +33,7 @@ struct Fixture {
   std::filesystem::path path = dir / "outbox.db";
   RetryPolicy policy;
   std::unique_ptr<Outbox> outbox;
+  std::size_t window_capacity = OutboxOptions{}.window_capacity;
 
   Fixture() { reopen(); }
   void reopen(std::int64_t max_size = 0) {
@@ -41,6 +42,7 @@ struct Fixture {
     options.path = path;
     options.max_size_bytes = max_size;
     options.jitter = [] { return 0.0; };
+    options.window_capacity = window_capacity;
     outbox = std::make_unique<Outbox>(std::move(options));
   }
   Outbox& box() { return *outbox; }
@@ -189,6 +191,11 @@ TEST_CASE_FIXTURE(Fixture, "an earlier event stored after a later one of its tra
 
 TEST_CASE_FIXTURE(Fixture,
                   "per-transport order holds across many interleaved transports and random outcomes") {
+  SUBCASE("the claim window holds every open event") {}
+  SUBCASE("the claim window holds 5 events: it evicts and loads as they come and go") {
+    window_capacity = 5;
+    reopen();
+  }
   // 40 transports, each export -> import -> status change -> import, sequences interleaved at random.
   std::mt19937 rng(42);
   std::vector<std::pair<Service, std::string>> plan;
@@ -242,6 +249,22 @@ TEST_CASE_FIXTURE(Fixture,
   }
   CHECK(delivered == seq);
   CHECK(count(EventState::Done) == seq);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a dead letter re-queued by another process goes first again at the next claim") {
+  box().enqueue(Service::Export,
+                {event(Service::Export, 1, "S4DK900001"), event(Service::Export, 2, "S4DK900002"),
+                 event(Service::Export, 3, "S4DK900001")},
+                3, kT0);
+  const auto first = claim(Service::Export, ClaimFrom::Pending, kT0, 1);
+  REQUIRE(sequences(first) == std::vector<std::int64_t>{1});
+  box().settle(first.lease_token, {Settlement::dead(first.events[0].id, 400, "Bad Request")}, kT0, policy);
+  // `ato-bridge dead-letters requeue` while the bridge runs: its own connection to the file.
+  OutboxOptions options;
+  options.path = path;
+  CHECK(Outbox(options).requeue_dead(uuid_for(1), kT0) == 1);
+  // The bridge's claim window held 2 and 3 as heads; it learns of the change before choosing.
+  CHECK(sequences(claim(Service::Export)) == std::vector<std::int64_t>{1, 2});
 }
 
 TEST_CASE_FIXTURE(Fixture, "the low watermark holds events above the slowest active service's cursor") {
@@ -460,10 +483,10 @@ TEST_CASE_FIXTURE(Fixture,
       box().enqueue(Service::Export, events, stored, kT0);
     }
   };
-  // Past the background threshold, well below the inline one: only the checkpointer thread can
-  // have copied pages back into the database file.
+  // Past the background threshold (1,000 pages: ~6,000 events here), well below the inline one:
+  // only the checkpointer thread can have copied pages back into the database file.
   const auto file_before = file_size(path);
-  store(8);
+  store(16);
   CHECK(file_size(wal) > 0);
   bool copied_back = false;
   for (int i = 0; i < 200 && !copied_back; ++i) {  // up to 10 s

@@ -1,0 +1,142 @@
+// The claim window decides per-transport order in memory (bridge/outbox/claim_window.hpp). These
+// tests walk it through every transition the outbox reports, and through loading and eviction.
+#include "bridge/outbox/claim_window.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "bridge/outbox/outbox.hpp"
+
+using namespace ato;
+using namespace ato::bridge;
+
+namespace {
+
+constexpr std::int64_t kNoWatermark = kMaxSequence;
+
+// Row ids are sequence * 10, so a mix-up of the two shows.
+WindowEvent event(std::int64_t sequence, Service service, const std::string& transport,
+                  const std::string& system = "S4D~080") {
+  return WindowEvent{sequence * 10, sequence, service, transport, system, EventState::Pending, 100};
+}
+
+std::vector<std::int64_t> claimable(const ClaimWindow& w, Service service,
+                                    EventState state = EventState::Pending, EpochMillis now = 1000,
+                                    std::int64_t watermark = kNoWatermark,
+                                    const std::vector<std::string>& excluded = {}) {
+  return w.claimable(WindowQuery{service, state, now, watermark, &excluded, 100});
+}
+
+// A window that has loaded an empty outbox: everything stored from now on is in it.
+ClaimWindow loaded_empty(std::size_t capacity = 100) {
+  ClaimWindow w(capacity);
+  w.finish_load(0, true);
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("only the first open event of a transport is claimable, whichever service polled first") {
+  auto w = loaded_empty();
+  w.stored(event(1, Service::Export, "T1"));
+  w.stored(event(3, Service::Import, "T1"));
+  w.stored(event(5, Service::Export, "T2"));
+  CHECK(claimable(w, Service::Export) == std::vector<std::int64_t>{10, 50});
+  CHECK(claimable(w, Service::Import).empty());  // waits for T1's export
+  // A slower service's poll brings an earlier event of T1 and of T2: it waits, or it takes over.
+  w.stored(event(2, Service::StatusChange, "T1"));
+  w.stored(event(4, Service::StatusChange, "T2"));
+  CHECK(claimable(w, Service::Export) == std::vector<std::int64_t>{10});
+  CHECK(claimable(w, Service::StatusChange) == std::vector<std::int64_t>{40});
+  // Settling (done or dead alike) hands the headship to the next open event of the transport.
+  w.settled(10);
+  CHECK(claimable(w, Service::StatusChange) == std::vector<std::int64_t>{20, 40});
+  w.settled(20);
+  CHECK(claimable(w, Service::Import) == std::vector<std::int64_t>{30});
+  CHECK(claimable(w, Service::StatusChange) == std::vector<std::int64_t>{40});
+  CHECK(claimable(w, Service::Export).empty());  // T2's export waits for its status change
+}
+
+TEST_CASE("an event in flight holds its transport, and comes back when released or failed") {
+  auto w = loaded_empty();
+  w.stored(event(1, Service::Export, "T1"));
+  w.stored(event(2, Service::Import, "T1"));
+  w.claimed(10);
+  CHECK(claimable(w, Service::Export).empty());
+  CHECK(claimable(w, Service::Import).empty());
+  w.waiting(10, EventState::Pending, 100);  // released: no attempt spent
+  CHECK(claimable(w, Service::Export) == std::vector<std::int64_t>{10});
+  w.claimed(10);
+  w.waiting(10, EventState::Retryable, 5000);  // failed: due later, for the retry job
+  CHECK(claimable(w, Service::Export).empty());
+  CHECK(claimable(w, Service::Export, EventState::Retryable, 4999).empty());
+  CHECK(claimable(w, Service::Export, EventState::Retryable, 5000) == std::vector<std::int64_t>{10});
+  CHECK(claimable(w, Service::Import).empty());  // still behind it
+}
+
+TEST_CASE("the watermark, paused systems and the package size limit a claim") {
+  auto w = loaded_empty();
+  for (std::int64_t s = 1; s <= 6; ++s)
+    w.stored(event(s, Service::Export, "T" + std::to_string(s), s % 2 ? "S4D~080" : "S4Q~100"));
+  CHECK(claimable(w, Service::Export, EventState::Pending, 1000, 4) ==
+        std::vector<std::int64_t>{10, 20, 30, 40});
+  CHECK(claimable(w, Service::Export, EventState::Pending, 1000, kNoWatermark, {"S4Q~100"}) ==
+        std::vector<std::int64_t>{10, 30, 50});
+  std::vector<std::string> none;
+  CHECK(w.claimable(WindowQuery{Service::Export, EventState::Pending, 1000, kNoWatermark, &none, 2}) ==
+        std::vector<std::int64_t>{10, 20});
+  CHECK(claimable(w, Service::Export, EventState::Pending, 99).empty());  // stored at 100: not due yet
+}
+
+TEST_CASE("over capacity the highest events leave the window, and a load brings them back") {
+  auto w = loaded_empty(3);
+  for (std::int64_t s = 1; s <= 5; ++s) w.stored(event(s, Service::Export, "T" + std::to_string(s)));
+  CHECK(w.size() == 3);
+  CHECK_FALSE(w.complete());
+  CHECK(w.horizon() == 3);
+  CHECK_FALSE(w.blocked(1000, kNoWatermark, {}));  // full, but its events can leave
+  for (std::int64_t id : {10, 20, 30}) w.claimed(id);
+  CHECK(w.blocked(1000, kNoWatermark, {}));  // full, none can leave, open events wait beyond it
+  for (std::int64_t id : {10, 20, 30}) w.waiting(id, EventState::Pending, 100);
+  CHECK(claimable(w, Service::Export) == std::vector<std::int64_t>{10, 20, 30});
+  // Above the horizon a stored event stays in SQLite only; within it, it joins.
+  w.stored(event(7, Service::Export, "T7"));
+  CHECK(w.size() == 3);
+  w.settled(10);
+  w.settled(20);
+  CHECK(w.wants_more());
+  // The outbox loads the open events above the horizon (4, 5, 7), as many as there is room for.
+  w.add_loaded(event(4, Service::Export, "T4"));
+  w.add_loaded(event(5, Service::Export, "T5"));
+  w.finish_load(5, false);
+  CHECK(claimable(w, Service::Export) == std::vector<std::int64_t>{30, 40, 50});
+  CHECK(w.horizon() == 5);
+}
+
+TEST_CASE("an earlier event stored into a full window pushes the highest one out, keeping the order") {
+  auto w = loaded_empty(2);
+  w.stored(event(5, Service::Import, "T1"));
+  w.stored(event(6, Service::Export, "T2"));
+  w.stored(event(4, Service::Export, "T1"));  // T1's export, polled late
+  CHECK(w.size() == 2);
+  CHECK(w.horizon() == 5);
+  CHECK(claimable(w, Service::Export) == std::vector<std::int64_t>{40});
+  CHECK(claimable(w, Service::Import).empty());
+}
+
+TEST_CASE("a cleared window knows nothing until it loads again") {
+  auto w = loaded_empty();
+  w.stored(event(1, Service::Export, "T1"));
+  w.clear();
+  CHECK_FALSE(w.loaded());
+  CHECK(w.wants_more());
+  w.stored(event(2, Service::Export, "T2"));  // SQLite has it; the load will bring it
+  CHECK(w.size() == 0);
+  CHECK(claimable(w, Service::Export).empty());
+  w.add_loaded(event(1, Service::Export, "T1"));
+  w.add_loaded(event(2, Service::Export, "T2"));
+  w.finish_load(2, true);
+  CHECK(claimable(w, Service::Export) == std::vector<std::int64_t>{10, 20});
+}
