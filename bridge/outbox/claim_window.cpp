@@ -13,10 +13,10 @@ void ClaimWindow::clear() {
   loaded_ = false;
   complete_ = false;
   horizon_ = 0;
-  by_sequence_.clear();
-  sequence_of_id_.clear();
+  for (auto& heads : heads_) heads.clear();
   open_by_transport_.clear();
-  for (auto& set : heads_) set.clear();
+  by_id_.clear();
+  by_sequence_.clear();
 }
 
 void ClaimWindow::add_loaded(WindowEvent event) {
@@ -39,20 +39,18 @@ void ClaimWindow::stored(WindowEvent event) {
 }
 
 void ClaimWindow::claimed(std::int64_t id) {
-  if (auto* e = find(id)) e->state = EventState::InFlight;
+  if (Node* node = find(id)) node->event.state = EventState::InFlight;
 }
 
 void ClaimWindow::waiting(std::int64_t id, EventState state, EpochMillis next_attempt_at) {
-  if (auto* e = find(id)) {
-    e->state = state;
-    e->next_attempt_at = next_attempt_at;
+  if (Node* node = find(id)) {
+    node->event.state = state;
+    node->event.next_attempt_at = next_attempt_at;
   }
 }
 
 void ClaimWindow::settled(std::int64_t id) {
-  auto found = sequence_of_id_.find(id);
-  if (found == sequence_of_id_.end()) return;
-  erase(by_sequence_.find(found->second));
+  if (Node* node = find(id)) erase(*node);
 }
 
 bool ClaimWindow::leaves_now(const WindowEvent& e, EventState state, EpochMillis now,
@@ -64,10 +62,10 @@ bool ClaimWindow::leaves_now(const WindowEvent& e, EventState state, EpochMillis
 
 std::vector<std::int64_t> ClaimWindow::claimable(const WindowQuery& q) const {
   std::vector<std::int64_t> ids;
-  for (const auto& [sequence, e] : heads_[static_cast<std::size_t>(q.service)]) {
+  for (const auto& [sequence, node] : heads_[static_cast<std::size_t>(q.service)]) {
     if (static_cast<int>(ids.size()) >= q.max_events) break;
     if (sequence > q.watermark) break;  // in sequence order: the rest is above it too
-    if (leaves_now(*e, q.state, q.now, q.excluded_systems)) ids.push_back(e->id);
+    if (leaves_now(node->event, q.state, q.now, q.excluded_systems)) ids.push_back(node->event.id);
   }
   return ids;
 }
@@ -76,55 +74,64 @@ bool ClaimWindow::blocked(EpochMillis now, std::int64_t watermark,
                           const std::vector<std::string>& excluded_systems) const {
   if (complete_ || room() > 0) return false;
   for (const auto& of_service : heads_)
-    for (const auto& [sequence, e] : of_service) {
+    for (const auto& [sequence, node] : of_service) {
       if (sequence > watermark) break;
-      if (leaves_now(*e, EventState::Pending, now, &excluded_systems) ||
-          leaves_now(*e, EventState::Retryable, now, &excluded_systems))
+      if (leaves_now(node->event, EventState::Pending, now, &excluded_systems) ||
+          leaves_now(node->event, EventState::Retryable, now, &excluded_systems))
         return false;
     }
   return true;
 }
 
-WindowEvent* ClaimWindow::find(std::int64_t id) {
-  auto found = sequence_of_id_.find(id);
-  return found == sequence_of_id_.end() ? nullptr : &by_sequence_.at(found->second);
+ClaimWindow::Node* ClaimWindow::find(std::int64_t id) {
+  auto found = by_id_.find(id);
+  return found == by_id_.end() ? nullptr : found->second;
+}
+
+void ClaimWindow::make_head(Node& node) {
+  node.head = heads_[static_cast<std::size_t>(node.event.service)].emplace(node.event.sequence, &node).first;
 }
 
 void ClaimWindow::insert(WindowEvent event) {
-  auto& of_transport = open_by_transport_[event.transport_id];
+  const std::int64_t sequence = event.sequence;
+  auto [self, inserted] = by_sequence_.emplace(sequence, Node{std::move(event), {}, {}});
+  Node& node = self->second;
+  node.self = self;
+  by_id_[node.event.id] = &node;
+  auto& of_transport = open_by_transport_[node.event.transport_id];
   // Mostly the transport's latest event: found from the back.
-  const auto at = std::upper_bound(of_transport.begin(), of_transport.end(), event.sequence);
-  const bool first = at == of_transport.begin();
-  // An earlier event (a slower service's poll) takes the headship from the current head.
-  if (first && !of_transport.empty()) {
-    const WindowEvent& old_head = by_sequence_.at(of_transport.front());
-    heads(old_head.service).erase(old_head.sequence);
+  auto at = of_transport.end();
+  while (at != of_transport.begin() && (*std::prev(at))->event.sequence > sequence) --at;
+  if (at == of_transport.begin()) {
+    // An earlier event (a slower service's poll) takes the headship from the current head.
+    if (!of_transport.empty()) {
+      Node& old_head = *of_transport.front();
+      heads_[static_cast<std::size_t>(old_head.event.service)].erase(*old_head.head);
+      old_head.head.reset();
+    }
+    make_head(node);
   }
-  of_transport.insert(at, event.sequence);
-  sequence_of_id_[event.id] = event.sequence;
-  const auto [it, inserted] = by_sequence_.emplace(event.sequence, std::move(event));
-  if (first) add_head(it->second);
+  of_transport.insert(at, &node);
 }
 
-void ClaimWindow::erase(std::map<std::int64_t, WindowEvent>::iterator it) {
-  const WindowEvent& e = it->second;
-  heads(e.service).erase(e.sequence);
-  auto of_transport = open_by_transport_.find(e.transport_id);
-  auto& sequences = of_transport->second;
-  const bool was_first = sequences.front() == e.sequence;
-  sequences.erase(std::lower_bound(sequences.begin(), sequences.end(), e.sequence));
-  if (sequences.empty())
+void ClaimWindow::erase(Node& node) {
+  if (node.head) heads_[static_cast<std::size_t>(node.event.service)].erase(*node.head);
+  auto of_transport = open_by_transport_.find(node.event.transport_id);
+  auto& nodes = of_transport->second;
+  const bool was_first = nodes.front() == &node;
+  nodes.erase(std::find(nodes.begin(), nodes.end(), &node));
+  if (nodes.empty())
     open_by_transport_.erase(of_transport);
   else if (was_first)
-    add_head(by_sequence_.at(sequences.front()));
-  sequence_of_id_.erase(e.id);
-  by_sequence_.erase(it);
+    make_head(*nodes.front());
+  by_id_.erase(node.event.id);
+  by_sequence_.erase(node.self);
 }
 
 void ClaimWindow::evict_above_capacity() {
   while (by_sequence_.size() > capacity_) {
-    auto last = std::prev(by_sequence_.end());
-    horizon_ = last->first - 1;
+    Node& last = std::prev(by_sequence_.end())->second;
+    horizon_ = last.event.sequence - 1;
     complete_ = false;
     erase(last);
   }

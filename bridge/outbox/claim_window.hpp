@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -81,13 +82,22 @@ class ClaimWindow {
                const std::vector<std::string>& excluded_systems) const;
 
  private:
-  WindowEvent* find(std::int64_t id);
+  // An event in the window, where it is: its own place in every index, so a transition never
+  // searches a tree for it (those searches were ~10% of the outbox thread while a backlog drained).
+  struct Node;
+  using BySequence = std::map<std::int64_t, Node>;
+  using Heads = std::map<std::int64_t, Node*>;  // by sequence
+  struct Node {
+    WindowEvent event;
+    BySequence::iterator self;
+    std::optional<Heads::iterator> head;  // set while it is its transport's first open event
+  };
+
+  Node* find(std::int64_t id);
   void insert(WindowEvent event);
-  void erase(std::map<std::int64_t, WindowEvent>::iterator it);
+  void erase(Node& node);
+  void make_head(Node& node);
   void evict_above_capacity();
-  using Heads = std::map<std::int64_t, const WindowEvent*>;  // by sequence
-  Heads& heads(Service s) { return heads_[static_cast<std::size_t>(s)]; }
-  void add_head(const WindowEvent& e) { heads(e.service).emplace(e.sequence, &e); }
   bool leaves_now(const WindowEvent& e, EventState state, EpochMillis now,
                   const std::vector<std::string>* excluded_systems) const;
 
@@ -95,10 +105,10 @@ class ClaimWindow {
   bool loaded_ = false;
   bool complete_ = false;
   std::int64_t horizon_ = 0;
-  std::map<std::int64_t, WindowEvent> by_sequence_;
-  std::unordered_map<std::int64_t, std::int64_t> sequence_of_id_;
-  // Per transport, the sequences of its open events here, ascending: a handful each.
-  std::unordered_map<std::string, std::vector<std::int64_t>> open_by_transport_;
+  BySequence by_sequence_;
+  std::unordered_map<std::int64_t, Node*> by_id_;
+  // Per transport, its open events here in sequence order: a handful each.
+  std::unordered_map<std::string, std::vector<Node*>> open_by_transport_;
   std::array<Heads, 3> heads_;  // per service: the transport heads
 };
 
