@@ -112,6 +112,7 @@ struct SameStatements {
   double claim_settle(int package) {
     sqlite3_stmt* load = prepare(queries::kLoadWindow);
     sqlite3_stmt* claim = prepare(queries::claim(false));
+    sqlite3_stmt* read = prepare(queries::kReadClaimed);
     sqlite3_stmt* done = prepare(queries::kSettleDone);
     std::int64_t total = 0, token = 1, last_sequence = 0;
     std::size_t bytes = 0;
@@ -132,12 +133,16 @@ struct SameStatements {
       sqlite3_bind_int64(claim, 1, token);
       sqlite3_bind_int64(claim, 2, 1'000'000);
       sqlite3_bind_text(claim, 3, ids.c_str(), -1, SQLITE_STATIC);
-      int rows = 0;
-      while (sqlite3_step(claim) == SQLITE_ROW) {
-        ++rows;
-        bytes += static_cast<std::size_t>(sqlite3_column_bytes(claim, 7));  // the payload
-      }
+      sqlite3_step(claim);
       sqlite3_reset(claim);
+      sqlite3_bind_text(read, 1, ids.c_str(), -1, SQLITE_STATIC);
+      sqlite3_bind_int64(read, 2, token);
+      int rows = 0;
+      while (sqlite3_step(read) == SQLITE_ROW) {
+        ++rows;
+        bytes += static_cast<std::size_t>(sqlite3_column_bytes(read, 7));  // the payload
+      }
+      sqlite3_reset(read);
       exec("BEGIN IMMEDIATE");
       sqlite3_bind_int64(done, 1, 2);
       sqlite3_bind_text(done, 2, ids.c_str(), -1, SQLITE_STATIC);
@@ -149,6 +154,7 @@ struct SameStatements {
     }
     sqlite3_finalize(load);
     sqlite3_finalize(claim);
+    sqlite3_finalize(read);
     sqlite3_finalize(done);
     return total / seconds_since(start);
   }

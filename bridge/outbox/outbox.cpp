@@ -54,8 +54,8 @@ struct Outbox::Impl {
   std::unique_ptr<Checkpointer> checkpointer;  // declared after db: stops before db closes
   std::mt19937_64 random{std::random_device{}()};
   std::unique_ptr<Statement> insert_event, insert_payload, upsert_cursor, select_cursor, load_window,
-      data_version, claim_pending, claim_retryable, settle_done, settle_release, select_for_failure,
-      settle_failure, rescue_expired, rescue_all;
+      data_version, claim_pending, claim_retryable, read_claimed, settle_done, settle_release,
+      select_for_failure, settle_failure, rescue_expired, rescue_all;
   std::unique_ptr<ClaimWindow> window;
   std::int64_t seen_data_version = -1;
   bool warned_blocked = false;
@@ -186,6 +186,7 @@ void Outbox::Impl::prepare() {
   // The claim leases the events the window chose, in one statement.
   claim_pending = std::make_unique<Statement>(*db, queries::claim(false));
   claim_retryable = std::make_unique<Statement>(*db, queries::claim(true));
+  read_claimed = std::make_unique<Statement>(*db, queries::kReadClaimed);
   // Every settle presents the lease: a row rescued (and perhaps re-claimed) meanwhile is not ours.
   settle_done = std::make_unique<Statement>(*db, queries::kSettleDone);
   settle_release = std::make_unique<Statement>(
@@ -336,8 +337,10 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
     json.begin_array();
     for (std::int64_t id : chosen) json.value(id);
     json.end_array();
-    auto& stmt = pending ? *impl_->claim_pending : *impl_->claim_retryable;
-    stmt.bind(1, package.lease_token).bind(2, package.lease_expires_at).bind_static(3, ids);
+    auto& lease = pending ? *impl_->claim_pending : *impl_->claim_retryable;
+    lease.bind(1, package.lease_token).bind(2, package.lease_expires_at).bind_static(3, ids).run();
+    auto& stmt = *impl_->read_claimed;
+    stmt.bind_static(1, ids).bind(2, package.lease_token);
     while (stmt.step()) {
       package.events.push_back(ClaimedEvent{stmt.int64(0), std::string(stmt.text(1)), request.service,
                                             stmt.int64(2), std::string(stmt.text(3)),

@@ -9,16 +9,21 @@ namespace ato::bridge::queries {
 // Leases the events the claim window chose (?3: a JSON array of row ids; bridge/outbox/
 // claim_window.hpp decides per-transport order, due time, watermark and paused systems). A row no
 // longer in the expected state (changed since the window saw it) is left alone: the outbox then
-// loads the window again. Each event's payload (in its own table) comes back with it: one statement
-// per claim, not one more per event.
+// loads the window again. kReadClaimed then reads what was leased.
 inline std::string claim(bool from_retryable) {
   return std::string(
              "UPDATE events SET state = 'in_flight', lease_token = ?1, lease_expires_at = ?2 "
              "WHERE id IN (SELECT value FROM json_each(?3)) AND state = ") +
-         (from_retryable ? "'retryable'" : "'pending'") +
-         " RETURNING id, event_id, sequence, transport_id, source_system, attempts, enqueued_at, "
-         "(SELECT p.payload FROM payloads p WHERE p.id = events.id)";
+         (from_retryable ? "'retryable'" : "'pending'");
 }
+
+// The events of lease ?2 among the rows ?1 (a JSON array of ids), each with its payload. A plain
+// read after the update: RETURNING buffered every row with its payload in a temporary table
+// first, and the claim cost more than storing the events had.
+inline constexpr const char* kReadClaimed =
+    "SELECT e.id, e.event_id, e.sequence, e.transport_id, e.source_system, e.attempts, e.enqueued_at, "
+    "p.payload FROM events e JOIN payloads p ON p.id = e.id WHERE e.id IN (SELECT value FROM json_each(?1)) "
+    "AND e.lease_token = ?2";
 
 // The claim window's load: open events (pending, retryable, in flight) above ?1 in sequence order,
 // through the partial index events_open (schema/outbox/005).

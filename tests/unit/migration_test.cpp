@@ -97,6 +97,16 @@ TEST_CASE("the outbox's claim leases the chosen rows by their key, never a table
   }
 }
 
+TEST_CASE("the claimed events are read back by their key, payloads too") {
+  Db db;
+  const std::string plan = db.plan_of(ato::bridge::queries::kReadClaimed);
+  CAPTURE(plan);
+  CHECK(plan.find("SEARCH e USING INTEGER PRIMARY KEY (rowid=?)") != std::string::npos);
+  CHECK(plan.find("SEARCH p USING INTEGER PRIMARY KEY (rowid=?)") != std::string::npos);
+  CHECK(plan.find("SCAN e") == std::string::npos);
+  CHECK(plan.find("SCAN p") == std::string::npos);
+}
+
 TEST_CASE("the claim window loads open events in sequence order through their index") {
   Db db;
   const std::string plan = db.plan_of(ato::bridge::queries::kLoadWindow);
