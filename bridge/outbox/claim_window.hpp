@@ -9,9 +9,10 @@
 // SQLite stays the truth for every state; when in doubt (a rolled-back transaction, a change by
 // another process) the outbox clears the window and loads it again.
 //
-// Memory is bounded by `capacity` events, whatever the backlog. The price: when the first
-// `capacity` open events are all blocked (backoff, paused systems, an inactive service), later
-// events wait until they move. blocked() says so.
+// Memory is bounded by `capacity` events (~200 bytes each), whatever the backlog. The price: when
+// the first `capacity` open events are all held (backoff, paused systems, the events of a service
+// since made inactive), later events wait until they move. blocked() tells when none of them can
+// leave now; it does not know which services are inactive.
 #pragma once
 
 #include <array>
