@@ -183,7 +183,7 @@ void Outbox::Impl::prepare() {
   select_cursor = std::make_unique<Statement>(*db, "SELECT sequence FROM cursors WHERE service = ?");
   load_window = std::make_unique<Statement>(*db, queries::kLoadWindow);
   data_version = std::make_unique<Statement>(*db, "PRAGMA data_version");
-  // The claim leases the events the window chose, in one statement.
+  // The claim leases the events the window chose, then reads them back with their payloads.
   claim_pending = std::make_unique<Statement>(*db, queries::claim(false));
   claim_retryable = std::make_unique<Statement>(*db, queries::claim(true));
   read_claimed = std::make_unique<Statement>(*db, queries::kReadClaimed);
