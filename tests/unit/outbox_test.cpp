@@ -251,6 +251,29 @@ TEST_CASE_FIXTURE(Fixture,
   CHECK(count(EventState::Done) == seq);
 }
 
+TEST_CASE_FIXTURE(Fixture, "a claim window full of held events holds later ones back until they move") {
+  window_capacity = 3;  // the price of a bounded window (bridge/outbox/claim_window.hpp)
+  reopen();
+  std::vector<NewEvent> events;
+  for (std::int64_t s = 1; s <= 5; ++s)
+    events.push_back(event(Service::Export, s, "S4DK9" + std::to_string(s)));
+  box().enqueue(Service::Export, events, 5, kT0);
+  const auto first = claim(Service::Export);
+  REQUIRE(sequences(first) == std::vector<std::int64_t>{1, 2, 3});
+  std::vector<Settlement> failed;
+  for (const auto& e : first.events) failed.push_back(Settlement::retry(e.id, 503, "Service Unavailable"));
+  box().settle(first.lease_token, failed, kT0, policy);
+  // 4 and 5 are due, but the window holds 1-3, none of which can leave before their backoff.
+  CHECK(claim(Service::Export).events.empty());
+  const EpochMillis later = kT0 + 3'600'000;
+  const auto retried = claim(Service::Export, ClaimFrom::Retryable, later);
+  REQUIRE(sequences(retried) == std::vector<std::int64_t>{1, 2, 3});
+  std::vector<Settlement> done;
+  for (const auto& e : retried.events) done.push_back(Settlement::done(e.id));
+  box().settle(retried.lease_token, done, later, policy);
+  CHECK(sequences(claim(Service::Export, ClaimFrom::Pending, later)) == std::vector<std::int64_t>{4, 5});
+}
+
 TEST_CASE_FIXTURE(Fixture, "a dead letter re-queued by another process goes first again at the next claim") {
   box().enqueue(Service::Export,
                 {event(Service::Export, 1, "S4DK900001"), event(Service::Export, 2, "S4DK900002"),
