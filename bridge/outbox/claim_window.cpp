@@ -20,7 +20,6 @@ void ClaimWindow::clear() {
 }
 
 void ClaimWindow::add_loaded(WindowEvent event) {
-  if (by_sequence_.count(event.sequence)) return;  // kept from before (stored while it was loading)
   insert(std::move(event));
 }
 
@@ -95,6 +94,7 @@ void ClaimWindow::make_head(Node& node) {
 void ClaimWindow::insert(WindowEvent event) {
   const std::int64_t sequence = event.sequence;
   auto [self, inserted] = by_sequence_.emplace(sequence, Node{std::move(event), {}, {}});
+  if (!inserted) return;  // held already: the window keeps what it has
   Node& node = self->second;
   node.self = self;
   by_id_[node.event.id] = &node;

@@ -30,6 +30,16 @@ Service service_from(std::string_view text) {
   return value_of(kServiceNames, text).value_or(Service::Export);
 }
 
+// Row ids as a JSON array, for `id IN (SELECT value FROM json_each(?))`: one statement per package.
+std::string json_array(const std::vector<std::int64_t>& ids) {
+  std::string out;
+  JsonWriter json(out);
+  json.begin_array();
+  for (std::int64_t id : ids) json.value(id);
+  json.end_array();
+  return out;
+}
+
 // Appends one entry to the row's error history.
 constexpr std::string_view kAppendError =
     "json_insert(errors, '$[#]', json_object('at', ?, 'attempt', ?, 'http_status', ?, 'message', ?))";
@@ -332,11 +342,7 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
       impl_->note_if_blocked(request);
       return;
     }
-    std::string ids;
-    JsonWriter json(ids);
-    json.begin_array();
-    for (std::int64_t id : chosen) json.value(id);
-    json.end_array();
+    const std::string ids = json_array(chosen);
     auto& lease = pending ? *impl_->claim_pending : *impl_->claim_retryable;
     lease.bind(1, package.lease_token).bind(2, package.lease_expires_at).bind_static(3, ids).run();
     auto& stmt = *impl_->read_claimed;
@@ -369,22 +375,17 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
     Transaction tx(*impl_->db);
     const std::string now_text = format_iso8601_utc(now);
     // All accepted events of the package in one statement: the common case, and the hot one.
-    std::string done_ids = "[";
-    int done_count = 0;
-    for (const auto& s : settlements) {
-      if (s.kind != Settlement::Kind::Done) continue;
-      if (done_count++) done_ids += ',';
-      done_ids += std::to_string(s.id);
-    }
-    done_ids += ']';
-    if (done_count > 0) {
+    std::vector<std::int64_t> done_ids;
+    for (const auto& s : settlements)
+      if (s.kind == Settlement::Kind::Done) done_ids.push_back(s.id);
+    if (!done_ids.empty()) {
+      const int done_count = static_cast<int>(done_ids.size());
       auto& stmt = *impl_->settle_done;
-      stmt.bind(1, now).bind(2, done_ids).bind(3, lease_token).run();
+      stmt.bind(1, now).bind(2, json_array(done_ids)).bind(3, lease_token).run();
       result.done = stmt.changes();
       result.stale += done_count - result.done;
       if (result.done == done_count) {
-        for (const auto& s : settlements)
-          if (s.kind == Settlement::Kind::Done) impl_->window->settled(s.id);
+        for (std::int64_t id : done_ids) impl_->window->settled(id);
       } else {
         impl_->window->clear();  // which of them were stale is not known here: load again
       }
