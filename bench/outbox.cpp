@@ -108,12 +108,14 @@ struct SameStatements {
   }
 
   // The outbox's claim window chooses in memory among open events it loaded in sequence order;
-  // here every package loads its ids with the window's own statement, then leases and settles them.
+  // here every package loads its ids with the window's own statement, reads them, records a lease,
+  // then settles them and ends the lease.
   double claim_settle(int package) {
     sqlite3_stmt* load = prepare(queries::kLoadWindow);
-    sqlite3_stmt* claim = prepare(queries::claim(false));
     sqlite3_stmt* read = prepare(queries::kReadClaimed);
+    sqlite3_stmt* lease = prepare(queries::kInsertLease);
     sqlite3_stmt* done = prepare(queries::kSettleDone);
+    sqlite3_stmt* end_lease = prepare(queries::kEndLease);
     std::int64_t total = 0, token = 1, last_sequence = 0;
     std::size_t bytes = 0;
     const auto start = Clock::now();
@@ -130,32 +132,35 @@ struct SameStatements {
       sqlite3_reset(load);
       if (chosen == 0) break;
       ids += ']';
-      sqlite3_bind_int64(claim, 1, token);
-      sqlite3_bind_int64(claim, 2, 1'000'000);
-      sqlite3_bind_text(claim, 3, ids.c_str(), -1, SQLITE_STATIC);
-      sqlite3_step(claim);
-      sqlite3_reset(claim);
       sqlite3_bind_text(read, 1, ids.c_str(), -1, SQLITE_STATIC);
-      sqlite3_bind_int64(read, 2, token);
+      sqlite3_bind_text(read, 2, "pending", -1, SQLITE_STATIC);
       int rows = 0;
       while (sqlite3_step(read) == SQLITE_ROW) {
         ++rows;
-        bytes += static_cast<std::size_t>(sqlite3_column_bytes(read, 7));  // the payload
+        bytes += static_cast<std::size_t>(sqlite3_column_bytes(read, 8));  // the payload
       }
       sqlite3_reset(read);
+      sqlite3_bind_int64(lease, 1, token);
+      sqlite3_bind_int64(lease, 2, 1'000'000);
+      sqlite3_bind_text(lease, 3, ids.c_str(), -1, SQLITE_STATIC);
+      sqlite3_step(lease);
+      sqlite3_reset(lease);
       exec("BEGIN IMMEDIATE");
       sqlite3_bind_int64(done, 1, 2);
       sqlite3_bind_text(done, 2, ids.c_str(), -1, SQLITE_STATIC);
-      sqlite3_bind_int64(done, 3, token);
       sqlite3_step(done);
       sqlite3_reset(done);
+      sqlite3_bind_int64(end_lease, 1, token);
+      sqlite3_step(end_lease);
+      sqlite3_reset(end_lease);
       exec("COMMIT");
       total += rows;
     }
     sqlite3_finalize(load);
-    sqlite3_finalize(claim);
     sqlite3_finalize(read);
+    sqlite3_finalize(lease);
     sqlite3_finalize(done);
+    sqlite3_finalize(end_lease);
     return total / seconds_since(start);
   }
 };

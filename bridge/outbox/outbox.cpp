@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <mutex>
 #include <random>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -64,9 +65,19 @@ struct Outbox::Impl {
   std::unique_ptr<Checkpointer> checkpointer;  // declared after db: stops before db closes
   std::mt19937_64 random{std::random_device{}()};
   std::unique_ptr<Statement> insert_event, insert_payload, upsert_cursor, select_cursor, load_window,
-      data_version, claim_pending, claim_retryable, read_claimed, settle_done, settle_release,
-      select_for_failure, settle_failure, rescue_expired, rescue_all;
+      data_version, read_claimed, insert_lease, shrink_lease, end_lease, select_leases, settle_done,
+      select_for_failure, settle_failure, rescue_events, rescue_leases;
   std::unique_ptr<ClaimWindow> window;
+  // The events in flight, from the `leases` table (schema/outbox/006): loaded with the window, kept
+  // by the claims and settles, and loaded again whenever the window is.
+  struct Leased {
+    std::int64_t token = 0;
+    EventState state{};  // the state it was claimed from, which its row still has
+    EpochMillis next_attempt_at = 0;
+  };
+  std::unordered_map<std::int64_t, Leased> leased;                           // by event id
+  std::unordered_map<std::int64_t, std::vector<std::int64_t>> lease_events;  // by token
+  bool leases_loaded = false;
   std::int64_t seen_data_version = -1;
   bool warned_blocked = false;
 
@@ -97,9 +108,16 @@ struct Outbox::Impl {
     try {
       return guarded(operation, std::forward<F>(f));
     } catch (...) {
-      window->clear();
+      forget();
       throw;
     }
+  }
+
+  // Drops what memory knows of the open events (the window and the leases): SQLite has the truth,
+  // and the next claim or settle loads them again.
+  void forget() {
+    window->clear();
+    leases_loaded = false;
   }
 
   double jitter() {
@@ -112,6 +130,9 @@ struct Outbox::Impl {
   void prepare();
   void refresh_window();
   void load_window_rows();
+  void load_leases();
+  void end_in_flight(std::int64_t token, const std::vector<std::int64_t>& settled_ids);
+  int rescue(EpochMillis now, EpochMillis expired_by);
 
   // Says once, while it lasts, that the window is full of events that cannot leave.
   void note_if_blocked(const ClaimRequest& request) {
@@ -193,37 +214,28 @@ void Outbox::Impl::prepare() {
   select_cursor = std::make_unique<Statement>(*db, "SELECT sequence FROM cursors WHERE service = ?");
   load_window = std::make_unique<Statement>(*db, queries::kLoadWindow);
   data_version = std::make_unique<Statement>(*db, "PRAGMA data_version");
-  // The claim leases the events the window chose, then reads them back with their payloads.
-  claim_pending = std::make_unique<Statement>(*db, queries::claim(false));
-  claim_retryable = std::make_unique<Statement>(*db, queries::claim(true));
+  // The claim reads the events the window chose, then records one lease for the package.
   read_claimed = std::make_unique<Statement>(*db, queries::kReadClaimed);
-  // Every settle presents the lease: a row rescued (and perhaps re-claimed) meanwhile is not ours.
+  insert_lease = std::make_unique<Statement>(*db, queries::kInsertLease);
+  shrink_lease = std::make_unique<Statement>(*db, queries::kShrinkLease);
+  end_lease = std::make_unique<Statement>(*db, queries::kEndLease);
+  select_leases = std::make_unique<Statement>(*db, queries::kLoadLeases);
   settle_done = std::make_unique<Statement>(*db, queries::kSettleDone);
-  settle_release = std::make_unique<Statement>(
-      *db,
-      "UPDATE events SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retryable' END, lease_token = "
-      "NULL, "
-      "lease_expires_at = NULL WHERE id = ?1 AND state = 'in_flight' AND lease_token = ?2 RETURNING state, "
-      "next_attempt_at");
   select_for_failure = std::make_unique<Statement>(
-      *db,
-      "SELECT attempts, enqueued_at FROM events WHERE id = ?1 AND state = 'in_flight' AND lease_token = ?2");
+      *db, "SELECT attempts, enqueued_at FROM events WHERE id = ?1 AND settled_at IS NULL");
   settle_failure = std::make_unique<Statement>(
+      *db, fmt::format("UPDATE events SET state = ?, attempts = ?, next_attempt_at = ?, settled_at = ?, "
+                       "dead_reason = ?, errors = {} WHERE id = ?",
+                       kAppendError));
+  // The events of leases that ran out by ?3 (all of them at start-up after a crash).
+  rescue_events = std::make_unique<Statement>(
       *db,
-      fmt::format(
-          "UPDATE events SET state = ?, attempts = ?, next_attempt_at = ?, settled_at = ?, dead_reason = ?, "
-          "lease_token = NULL, lease_expires_at = NULL, errors = {} WHERE id = ?",
-          kAppendError));
-  const std::string rescue =
-      "UPDATE events SET state = 'retryable', attempts = attempts + 1, next_attempt_at = ?1, lease_token = "
-      "NULL, "
-      "lease_expires_at = NULL, errors = json_insert(errors, '$[#]', json_object('at', ?2, 'attempt', "
-      "attempts + 1, "
-      "'http_status', NULL, 'message', 'lease expired while in flight (the bridge stopped or hung); it may "
-      "have "
-      "been delivered, Cloud ALM deduplicates')) WHERE state = 'in_flight'";
-  rescue_expired = std::make_unique<Statement>(*db, rescue + " AND lease_expires_at <= ?1");
-  rescue_all = std::make_unique<Statement>(*db, rescue);
+      "UPDATE events SET state = 'retryable', attempts = attempts + 1, next_attempt_at = ?1, errors = "
+      "json_insert(errors, '$[#]', json_object('at', ?2, 'attempt', attempts + 1, 'http_status', NULL, "
+      "'message', 'lease expired while in flight (the bridge stopped or hung); it may have been delivered, "
+      "Cloud ALM deduplicates')) WHERE settled_at IS NULL AND id IN (SELECT j.value FROM leases l, "
+      "json_each(l.event_ids) j WHERE l.expires_at <= ?3)");
+  rescue_leases = std::make_unique<Statement>(*db, "DELETE FROM leases WHERE expires_at <= ?1");
 }
 
 Outbox::Outbox(OutboxOptions options) : impl_(std::make_unique<Impl>()) {
@@ -239,9 +251,25 @@ void Outbox::Impl::refresh_window() {
   data_version->step();
   const std::int64_t version = data_version->int64(0);
   data_version->reset();
-  if (version != seen_data_version) window->clear();
+  if (version != seen_data_version) forget();
   seen_data_version = version;
+  load_leases();
   if (window->wants_more()) load_window_rows();
+}
+
+void Outbox::Impl::load_leases() {
+  if (leases_loaded) return;
+  leased.clear();
+  lease_events.clear();
+  auto& load = *select_leases;
+  while (load.step()) {
+    const std::int64_t token = load.int64(0), id = load.int64(1);
+    leased[id] =
+        Leased{token, value_of(kEventStateNames, load.text(2)).value_or(EventState::Pending), load.int64(3)};
+    lease_events[token].push_back(id);
+  }
+  load.reset();
+  leases_loaded = true;
 }
 
 void Outbox::Impl::load_window_rows() {
@@ -252,9 +280,12 @@ void Outbox::Impl::load_window_rows() {
   while (load.step()) {
     ++rows;
     last = load.int64(1);
-    window->add_loaded(WindowEvent{
-        load.int64(0), last, service_from(load.text(2)), std::string(load.text(3)), std::string(load.text(4)),
-        value_of(kEventStateNames, load.text(5)).value_or(EventState::InFlight), load.int64(6)});
+    const std::int64_t id = load.int64(0);
+    const EventState state = leased.contains(id)
+                                 ? EventState::InFlight
+                                 : value_of(kEventStateNames, load.text(5)).value_or(EventState::Pending);
+    window->add_loaded(WindowEvent{id, last, service_from(load.text(2)), std::string(load.text(3)),
+                                   std::string(load.text(4)), state, load.int64(6)});
   }
   load.reset();
   window->finish_load(last, rows < wanted);
@@ -329,39 +360,49 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
   package.lease_token = static_cast<std::int64_t>(impl_->random() >> 2) + 1;
   package.lease_expires_at = request.now + request.lease.count();
   impl_->changing("claim", [&] {
-    const bool pending = request.from == ClaimFrom::Pending;
+    const EventState from = request.from == ClaimFrom::Pending ? EventState::Pending : EventState::Retryable;
     impl_->refresh_window();
-    const WindowQuery query{request.service,
-                            pending ? EventState::Pending : EventState::Retryable,
-                            request.now,
-                            request.watermark,
-                            &request.excluded_systems,
-                            request.max_events};
+    const WindowQuery query{
+        request.service, from, request.now, request.watermark, &request.excluded_systems, request.max_events};
     const std::vector<std::int64_t> chosen = impl_->window->claimable(query);
     if (chosen.empty()) {
       impl_->note_if_blocked(request);
       return;
     }
-    const std::string ids = json_array(chosen);
-    auto& lease = pending ? *impl_->claim_pending : *impl_->claim_retryable;
-    lease.bind(1, package.lease_token).bind(2, package.lease_expires_at).bind_static(3, ids).run();
+    std::string ids = json_array(chosen);
+    std::vector<std::int64_t> read_ids;
+    std::vector<EpochMillis> due;
     auto& stmt = *impl_->read_claimed;
-    stmt.bind_static(1, ids).bind(2, package.lease_token);
+    stmt.bind_static(1, ids).bind(2, state_name(from));
     while (stmt.step()) {
+      if (stmt.is_null(8)) {
+        const std::string event_id(stmt.text(1));
+        stmt.reset();
+        throw OutboxError(
+            fmt::format("outbox {}: event {} has no payload", impl_->options.path.string(), event_id));
+      }
       package.events.push_back(ClaimedEvent{stmt.int64(0), std::string(stmt.text(1)), request.service,
                                             stmt.int64(2), std::string(stmt.text(3)),
-                                            std::string(stmt.text(4)), std::string(stmt.text(7)),
+                                            std::string(stmt.text(4)), std::string(stmt.text(8)),
                                             static_cast<int>(stmt.int64(5)), stmt.int64(6)});
-      if (stmt.is_null(7)) {
-        stmt.reset();
-        throw OutboxError(fmt::format("outbox {}: event {} has no payload", impl_->options.path.string(),
-                                      package.events.back().event_id));
-      }
-      impl_->window->claimed(package.events.back().id);
+      read_ids.push_back(stmt.int64(0));
+      due.push_back(stmt.int64(7));
     }
     stmt.reset();
     // A chosen row was no longer in the state the window saw: it is stale, load it again.
-    if (package.events.size() != chosen.size()) impl_->window->clear();
+    const bool stale = read_ids.size() != chosen.size();
+    if (read_ids.empty()) return impl_->forget();
+    if (stale) ids = json_array(read_ids);
+    impl_->insert_lease->bind(1, package.lease_token)
+        .bind(2, package.lease_expires_at)
+        .bind_static(3, ids)
+        .run();
+    for (std::size_t i = 0; i < read_ids.size(); ++i) {
+      impl_->leased[read_ids[i]] = Impl::Leased{package.lease_token, from, due[i]};
+      impl_->window->claimed(read_ids[i]);
+    }
+    impl_->lease_events[package.lease_token] = std::move(read_ids);
+    if (stale) impl_->forget();
   });
   std::sort(package.events.begin(), package.events.end(),
             [](const ClaimedEvent& a, const ClaimedEvent& b) { return a.sequence < b.sequence; });
@@ -372,45 +413,53 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
                             EpochMillis now, const RetryPolicy& policy) {
   return impl_->changing("settle", [&] {
     SettleResult result;
+    impl_->load_leases();
+    // An event is ours to settle while our lease lists it; one rescued meanwhile is not.
+    const auto ours = [&](std::int64_t id) {
+      const auto it = impl_->leased.find(id);
+      return it != impl_->leased.end() && it->second.token == lease_token;
+    };
+    std::vector<std::int64_t> settled_ids;
     Transaction tx(*impl_->db);
     const std::string now_text = format_iso8601_utc(now);
     // All accepted events of the package in one statement: the common case, and the hot one.
     std::vector<std::int64_t> done_ids;
-    for (const auto& s : settlements)
-      if (s.kind == Settlement::Kind::Done) done_ids.push_back(s.id);
+    for (const auto& s : settlements) {
+      if (s.kind != Settlement::Kind::Done) continue;
+      if (ours(s.id))
+        done_ids.push_back(s.id);
+      else
+        ++result.stale;
+    }
     if (!done_ids.empty()) {
-      const int done_count = static_cast<int>(done_ids.size());
       auto& stmt = *impl_->settle_done;
-      stmt.bind(1, now).bind(2, json_array(done_ids)).bind(3, lease_token).run();
+      stmt.bind(1, now).bind(2, json_array(done_ids)).run();
+      if (stmt.changes() != static_cast<int>(done_ids.size()))
+        throw OutboxError(fmt::format("{} of {} events in flight were no longer open",
+                                      done_ids.size() - static_cast<std::size_t>(stmt.changes()),
+                                      done_ids.size()));
       result.done = stmt.changes();
-      result.stale += done_count - result.done;
-      if (result.done == done_count) {
-        for (std::int64_t id : done_ids) impl_->window->settled(id);
-      } else {
-        impl_->window->clear();  // which of them were stale is not known here: load again
-      }
+      for (std::int64_t id : done_ids) impl_->window->settled(id);
+      settled_ids = std::move(done_ids);
     }
     for (const auto& s : settlements) {
       if (s.kind == Settlement::Kind::Done) continue;
-      if (s.kind == Settlement::Kind::Release) {
-        auto& stmt = *impl_->settle_release;
-        stmt.bind(1, s.id).bind(2, lease_token);
-        if (stmt.step()) {
-          impl_->window->waiting(s.id, value_of(kEventStateNames, stmt.text(0)).value_or(EventState::Pending),
-                                 stmt.int64(1));
-          ++result.released;
-        } else {
-          ++result.stale;
-        }
-        stmt.reset();
+      if (!ours(s.id)) {
+        ++result.stale;
+        continue;
+      }
+      settled_ids.push_back(s.id);
+      if (s.kind == Settlement::Kind::Release) {  // back as it was claimed: its row never changed
+        const auto& was = impl_->leased.at(s.id);
+        impl_->window->waiting(s.id, was.state, was.next_attempt_at);
+        ++result.released;
         continue;
       }
       auto& row = *impl_->select_for_failure;
-      row.bind(1, s.id).bind(2, lease_token);
+      row.bind(1, s.id);
       if (!row.step()) {
         row.reset();
-        ++result.stale;
-        continue;
+        throw OutboxError(fmt::format("event row {} in flight is no longer open", s.id));
       }
       const int attempts = static_cast<int>(row.int64(0)) + 1;
       const EpochMillis enqueued_at = row.int64(1);
@@ -447,27 +496,45 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
         impl_->window->waiting(s.id, state, next_attempt_at);
       ++(state == EventState::Dead ? result.dead : result.retryable);
     }
+    impl_->end_in_flight(lease_token, settled_ids);
     tx.commit();
     return result;
   });
 }
 
+// The settled events leave their lease, in the settle's transaction; the row goes with the last.
+void Outbox::Impl::end_in_flight(std::int64_t token, const std::vector<std::int64_t>& settled_ids) {
+  if (settled_ids.empty()) return;
+  auto& still = lease_events.at(token);
+  std::vector<std::int64_t> gone = settled_ids;
+  std::sort(gone.begin(), gone.end());
+  std::erase_if(still, [&](std::int64_t id) { return std::binary_search(gone.begin(), gone.end(), id); });
+  if (still.empty()) {
+    end_lease->bind(1, token).run();
+    lease_events.erase(token);
+  } else {
+    shrink_lease->bind(1, token).bind(2, json_array(still)).run();
+  }
+  for (std::int64_t id : settled_ids) leased.erase(id);
+}
+
+int Outbox::Impl::rescue(EpochMillis now, EpochMillis expired_by) {
+  Transaction tx(*db);
+  rescue_events->bind(1, now).bind(2, format_iso8601_utc(now)).bind(3, expired_by).run();
+  const int rescued = rescue_events->changes();
+  rescue_leases->bind(1, expired_by).run();
+  const int leases = rescue_leases->changes();
+  tx.commit();
+  if (leases > 0) forget();  // rare: a package was lost in flight
+  return rescued;
+}
+
 int Outbox::rescue_expired(EpochMillis now) {
-  return impl_->changing("rescue", [&] {
-    auto& stmt = *impl_->rescue_expired;
-    stmt.bind(1, now).bind(2, format_iso8601_utc(now)).run();
-    if (stmt.changes() > 0) impl_->window->clear();  // rare: a package was lost in flight
-    return stmt.changes();
-  });
+  return impl_->changing("rescue", [&] { return impl_->rescue(now, now); });
 }
 
 int Outbox::rescue_all_in_flight(EpochMillis now) {
-  return impl_->changing("rescue", [&] {
-    auto& stmt = *impl_->rescue_all;
-    stmt.bind(1, now).bind(2, format_iso8601_utc(now)).run();
-    if (stmt.changes() > 0) impl_->window->clear();
-    return stmt.changes();
-  });
+  return impl_->changing("rescue", [&] { return impl_->rescue(now, kMaxEpochMillis); });
 }
 
 namespace {
@@ -550,7 +617,7 @@ int Outbox::requeue_dead(const std::string& event_id, EpochMillis now) {
   return impl_->changing("requeue dead letter", [&] {
     Statement stmt(*impl_->db, std::string(kRequeue) + "event_id = ?1 AND state = 'dead'");
     stmt.bind(1, event_id).bind(10, now).bind(11, format_iso8601_utc(now)).run();
-    if (stmt.changes() > 0) impl_->window->clear();  // open again, perhaps ahead of held events
+    if (stmt.changes() > 0) impl_->forget();  // open again, perhaps ahead of held events
     return stmt.changes();
   });
 }
@@ -560,7 +627,7 @@ int Outbox::requeue_dead(const DeadLetterFilter& filter, EpochMillis now) {
     Statement stmt(*impl_->db, std::string(kRequeue) + std::string(kDeadFilter));
     bind_filter(stmt, filter);
     stmt.bind(10, now).bind(11, format_iso8601_utc(now)).run();
-    if (stmt.changes() > 0) impl_->window->clear();
+    if (stmt.changes() > 0) impl_->forget();
     return stmt.changes();
   });
 }
@@ -572,6 +639,18 @@ StateCounts Outbox::counts() const {
     while (stmt.step()) {
       const auto state = value_of(kEventStateNames, stmt.text(1));
       if (state) counts.by_service[service_from(stmt.text(0))][*state] = stmt.int64(2);
+    }
+    // In flight is not a state of the row but a lease listing it (schema/outbox/006): move those.
+    Statement leased(
+        *impl_->db,
+        "SELECT e.service, e.state, count(*) FROM leases l, json_each(l.event_ids) j JOIN events e "
+        "ON e.id = j.value WHERE e.settled_at IS NULL GROUP BY e.service, e.state");
+    while (leased.step()) {
+      const auto state = value_of(kEventStateNames, leased.text(1));
+      if (!state) continue;
+      auto& states = counts.by_service[service_from(leased.text(0))];
+      states[*state] -= leased.int64(2);
+      states[EventState::InFlight] += leased.int64(2);
     }
     return counts;
   });
@@ -634,7 +713,7 @@ bool Outbox::together(const std::vector<std::function<void()>>& steps) {
   auto& db = *impl_->db;
   // What the steps told the window is undone with them when the group does not commit.
   const auto rolled_back = [&] {
-    impl_->window->clear();
+    impl_->forget();
     return false;
   };
   try {
@@ -649,7 +728,7 @@ bool Outbox::together(const std::vector<std::function<void()>>& steps) {
   } catch (const ato::sqlite::Error&) {
     return rolled_back();  // BEGIN or COMMIT failed: rolled back
   } catch (...) {
-    impl_->window->clear();
+    impl_->forget();
     throw;
   }
 }

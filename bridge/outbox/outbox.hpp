@@ -5,6 +5,8 @@
 //                    retryable --claim (retry job)--> in_flight;  in_flight --release--> back, no attempt
 //                    spent in_flight --lease expired (crash)--> retryable (rescue);  dead --requeue-->
 //                    pending
+// In flight means listed by a lease: one row per claimed package, while the event's own row keeps
+// the state it was claimed from (schema/outbox/006 says why).
 //
 // Thread-safe: one operation (or one group of them, see together()) at a time, so the bridge's
 // outbox thread writes while the network thread reads its status; other processes may read the file.

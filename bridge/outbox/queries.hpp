@@ -6,24 +6,26 @@
 
 namespace ato::bridge::queries {
 
-// Leases the events the claim window chose (?3: a JSON array of row ids; bridge/outbox/
-// claim_window.hpp decides per-transport order, due time, watermark and paused systems). A row no
-// longer in the expected state (changed since the window saw it) is left alone: the outbox then
-// loads the window again. kReadClaimed then reads what was leased.
-inline std::string claim(bool from_retryable) {
-  return std::string(
-             "UPDATE events SET state = 'in_flight', lease_token = ?1, lease_expires_at = ?2 "
-             "WHERE id IN (SELECT value FROM json_each(?3)) AND state = ") +
-         (from_retryable ? "'retryable'" : "'pending'");
-}
-
-// The events of lease ?2 among the rows ?1 (a JSON array of ids), each with its payload. A plain
-// read after the update: RETURNING buffered every row with its payload in a temporary table
-// first, and the claim cost more than storing the events had.
+// The events the claim window chose (?1: a JSON array of row ids; bridge/outbox/claim_window.hpp
+// decides per-transport order, due time, watermark and paused systems) that are still in the state
+// ?2 it saw, each with its payload. A row changed since the window saw it is left out: the outbox
+// then loads the window again. The claim then records one lease for what was read (kInsertLease).
 inline constexpr const char* kReadClaimed =
     "SELECT e.id, e.event_id, e.sequence, e.transport_id, e.source_system, e.attempts, e.enqueued_at, "
-    "p.payload FROM events e JOIN payloads p ON p.id = e.id WHERE e.id IN (SELECT value FROM json_each(?1)) "
-    "AND e.lease_token = ?2";
+    "e.next_attempt_at, p.payload FROM events e JOIN payloads p ON p.id = e.id "
+    "WHERE e.id IN (SELECT value FROM json_each(?1)) AND e.state = ?2";
+
+// A lease is one row per claimed package (schema/outbox/006_leases_per_package.sql): the events it
+// lists (?3, a JSON array of ids) are in flight until settled or rescued.
+inline constexpr const char* kInsertLease =
+    "INSERT INTO leases (token, expires_at, event_ids) VALUES (?1, ?2, ?3)";
+// Settling removes the settled events from their lease; the row goes with the last one.
+inline constexpr const char* kShrinkLease = "UPDATE leases SET event_ids = ?2 WHERE token = ?1";
+inline constexpr const char* kEndLease = "DELETE FROM leases WHERE token = ?1";
+// Every event in flight, with its lease and the state it was claimed from.
+inline constexpr const char* kLoadLeases =
+    "SELECT l.token, e.id, e.state, e.next_attempt_at FROM leases l, json_each(l.event_ids) j "
+    "JOIN events e ON e.id = j.value WHERE e.settled_at IS NULL";
 
 // The claim window's load: open events (pending, retryable, in flight) above ?1 in sequence order,
 // through the partial index events_open (schema/outbox/005).
@@ -42,10 +44,10 @@ inline constexpr const char* kUpsertCursor =
     "INSERT INTO cursors (service, sequence, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (service) DO UPDATE "
     "SET sequence = max(sequence, excluded.sequence), updated_at = excluded.updated_at";
 
-// All accepted events of a package (?2: a JSON array of ids) in one statement; a row whose lease
-// is no longer ?3 (rescued meanwhile) is left alone.
+// All accepted events of a package (?2: a JSON array of ids) in one statement. The outbox checked
+// the lease in memory first; an event settled meanwhile is left alone.
 inline constexpr const char* kSettleDone =
-    "UPDATE events SET state = 'done', settled_at = ?1, lease_token = NULL, lease_expires_at = NULL "
-    "WHERE id IN (SELECT value FROM json_each(?2)) AND state = 'in_flight' AND lease_token = ?3";
+    "UPDATE events SET state = 'done', settled_at = ?1 WHERE id IN (SELECT value FROM json_each(?2)) "
+    "AND settled_at IS NULL";
 
 }  // namespace ato::bridge::queries

@@ -81,7 +81,13 @@ int main(int argc, char** argv) {
       else
         settlements.push_back(Settlement::release(e.id));
     }
-    outbox.settle(package.lease_token, settlements, now, policy);
+    if (settlements.size() > 1 && rng() % 4 == 0) {  // in two parts, as after a 413 split
+      const auto half = settlements.begin() + static_cast<std::ptrdiff_t>(settlements.size() / 2);
+      outbox.settle(package.lease_token, {settlements.begin(), half}, now, policy);
+      outbox.settle(package.lease_token, {half, settlements.end()}, now, policy);
+    } else {
+      outbox.settle(package.lease_token, settlements, now, policy);
+    }
     if (rng() % 16 == 0) outbox.rescue_expired(now);
   }
 }

@@ -22,8 +22,10 @@ struct Snapshot {
   std::int64_t rows = 0, distinct_sequences = 0, max_sequence = 0, min_sequence = 0, beyond_cursor = 0;
   std::string integrity;
   std::map<std::string, std::string> settled;  // event_id -> done | dead
-  std::int64_t in_flight = 0;
-  std::int64_t in_flight_out_of_order = 0;  // in flight while an earlier event of its transport is open
+  std::int64_t in_flight = 0;                  // listed by a lease (schema/outbox/006)
+  std::int64_t in_flight_out_of_order = 0;     // in flight while an earlier event of its transport is open
+  std::int64_t in_flight_settled = 0;          // listed by a lease but done or dead
+  std::int64_t in_flight_twice = 0;            // listed by more than one lease, or twice by one
 };
 
 Snapshot read_snapshot(const std::filesystem::path& path) {
@@ -54,10 +56,17 @@ Snapshot read_snapshot(const std::filesystem::path& path) {
       });
   query("SELECT event_id, state FROM events WHERE state IN ('done', 'dead')",
         [&](sqlite3_stmt* st) { s.settled[text(st, 0)] = text(st, 1); });
-  query("SELECT count(*) FROM events WHERE state = 'in_flight'",
-        [&](sqlite3_stmt* st) { s.in_flight = sqlite3_column_int64(st, 0); });
+  query("SELECT count(*), count(*) - count(DISTINCT j.value) FROM leases l, json_each(l.event_ids) j",
+        [&](sqlite3_stmt* st) {
+          s.in_flight = sqlite3_column_int64(st, 0);
+          s.in_flight_twice = sqlite3_column_int64(st, 1);
+        });
   query(
-      "SELECT count(*) FROM events e WHERE e.state = 'in_flight' AND EXISTS ("
+      "SELECT count(*) FROM leases l, json_each(l.event_ids) j JOIN events e ON e.id = j.value "
+      "WHERE e.settled_at IS NOT NULL",
+      [&](sqlite3_stmt* st) { s.in_flight_settled = sqlite3_column_int64(st, 0); });
+  query(
+      "SELECT count(*) FROM leases l, json_each(l.event_ids) j JOIN events e ON e.id = j.value WHERE EXISTS ("
       "SELECT 1 FROM events p WHERE p.transport_id = e.transport_id AND p.sequence < e.sequence "
       "AND p.settled_at IS NULL)",
       [&](sqlite3_stmt* st) { s.in_flight_out_of_order = sqlite3_column_int64(st, 0); });
@@ -76,6 +85,7 @@ TEST_CASE("the outbox survives 50 SIGKILLs at random moments with nothing lost, 
   std::map<std::string, std::string> settled_before;
   std::int64_t cursor_before = 0;
   int kills = 0;
+  std::int64_t in_flight_at_kills = 0;
   const auto deadline = std::chrono::steady_clock::now() + 120s;
 
   for (int round = 0; round < 50 && std::chrono::steady_clock::now() < deadline; ++round) {
@@ -111,6 +121,10 @@ TEST_CASE("the outbox survives 50 SIGKILLs at random moments with nothing lost, 
     // Per-transport order held across every kill and reload of the claim window: what was in
     // flight when the process died was its transport's first open event.
     CHECK(s.in_flight_out_of_order == 0);
+    // A settle ends its events' place in their lease in the same transaction.
+    CHECK(s.in_flight_settled == 0);
+    CHECK(s.in_flight_twice == 0);
+    in_flight_at_kills += s.in_flight;
     CHECK(s.cursor >= cursor_before);
     // What was settled stays settled, in the same state.
     int changed = 0;
@@ -125,12 +139,15 @@ TEST_CASE("the outbox survives 50 SIGKILLs at random moments with nothing lost, 
   CHECK(kills >= 50);
   CHECK(cursor_before > 500);  // it made progress across the restarts
   CHECK(settled_before.size() > 100);
+  CHECK(in_flight_at_kills > 0);  // the lease checks above saw packages in flight
 
   // A bridge starting after the last crash recovers every lease.
   bridge::OutboxOptions options;
   options.path = db;
   bridge::Outbox outbox(options);
-  outbox.rescue_all_in_flight(now_epoch_millis());
+  const auto in_flight = outbox.counts().total(bridge::EventState::InFlight);
+  CHECK(outbox.rescue_all_in_flight(now_epoch_millis()) == in_flight);
   CHECK(outbox.counts().total(bridge::EventState::InFlight) == 0);
-  MESSAGE("kills: " << kills << ", events: " << cursor_before << ", settled: " << settled_before.size());
+  MESSAGE("kills: " << kills << ", events: " << cursor_before << ", settled: " << settled_before.size()
+                    << ", in flight at the kills: " << in_flight_at_kills);
 }

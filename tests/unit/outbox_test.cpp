@@ -392,6 +392,54 @@ TEST_CASE_FIXTURE(Fixture, "the rescuer returns expired leases, and a late settl
   CHECK(count(EventState::InFlight) == 0);
 }
 
+TEST_CASE_FIXTURE(Fixture, "a package settled in parts (a 413 split) stays leased until its last part") {
+  std::vector<NewEvent> events;
+  for (int i = 1; i <= 4; ++i)
+    events.push_back(event(Service::Export, i, "S4DK9" + std::to_string(50000 + i)));
+  box().enqueue(Service::Export, events, 4, kT0);
+  const auto p = claim(Service::Export);
+  REQUIRE(p.events.size() == 4);
+  CHECK(count(EventState::InFlight) == 4);
+  // In flight is a lease, not a row state: the rows keep the state they were claimed from.
+  CHECK(column(uuid_for(1), "state") == "pending");
+  box().settle(p.lease_token, {Settlement::done(p.events[0].id), Settlement::retry(p.events[1].id, 503, "x")},
+               kT0, policy);
+  CHECK(count(EventState::InFlight) == 2);
+  CHECK(count(EventState::Done) == 1);
+  CHECK(count(EventState::Retryable) == 1);
+  // The other half is still ours, and nobody else's: a claim does not take it again.
+  CHECK(claim(Service::Export).events.empty());
+  // A bridge killed now: after a restart the second half is found in flight, and only it is rescued.
+  reopen();
+  CHECK(count(EventState::InFlight) == 2);
+  CHECK(claim(Service::Export).events.empty());
+  CHECK(box().settle(p.lease_token, {Settlement::done(p.events[2].id)}, kT0, policy).done == 1);
+  CHECK(box().rescue_all_in_flight(kT0 + 1) == 1);
+  CHECK(column(uuid_for(4), "state") == "retryable");
+  CHECK(column(uuid_for(4), "attempts") == "1");
+  CHECK(column(uuid_for(2), "attempts") == "1");  // settled before the crash: not counted again
+  CHECK(count(EventState::InFlight) == 0);
+  CHECK(count(EventState::Done) == 2);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a released event goes back exactly as it was claimed, due when it was due") {
+  box().enqueue(Service::Export, {event(Service::Export, 1)}, 1, kT0);
+  auto p = claim(Service::Export);
+  REQUIRE(p.events.size() == 1);
+  box().settle(p.lease_token, {Settlement::retry(p.events[0].id, 503, "x")}, kT0, policy);
+  const std::string due = column(uuid_for(1), "next_attempt_at");
+  const EpochMillis due_at = std::stoll(due);
+  CHECK(claim(Service::Export, ClaimFrom::Retryable, due_at - 1).events.empty());  // not due yet
+  p = claim(Service::Export, ClaimFrom::Retryable, due_at);
+  REQUIRE(p.events.size() == 1);
+  CHECK(box().settle(p.lease_token, {Settlement::release(p.events[0].id)}, due_at, policy).released == 1);
+  CHECK(column(uuid_for(1), "state") == "retryable");
+  CHECK(column(uuid_for(1), "attempts") == "1");  // no attempt spent
+  CHECK(column(uuid_for(1), "next_attempt_at") == due);
+  CHECK(count(EventState::InFlight) == 0);
+  CHECK(claim(Service::Export, ClaimFrom::Retryable, due_at).events.size() == 1);
+}
+
 TEST_CASE_FIXTURE(Fixture, "dead letters: list with filters, show, requeue one, by filter, all") {
   std::vector<NewEvent> exports, imports;
   for (int i = 1; i <= 4; ++i)
