@@ -66,7 +66,7 @@ struct Outbox::Impl {
   std::mt19937_64 random{std::random_device{}()};
   std::unique_ptr<Statement> insert_event, insert_payload, upsert_cursor, select_cursor, load_window,
       data_version, read_claimed, insert_lease, shrink_lease, end_lease, select_leases, settle_done,
-      select_for_failure, settle_failure, rescue_events, rescue_leases;
+      select_for_failure, settle_failure, rescue_events, rescue_leases, retention_scan, retention_delete;
   std::unique_ptr<ClaimWindow> window;
   // The events in flight, from the `leases` table (schema/outbox/006): loaded with the window, kept
   // by the claims and settles, and loaded again whenever the window is.
@@ -236,6 +236,9 @@ void Outbox::Impl::prepare() {
       "Cloud ALM deduplicates')) WHERE settled_at IS NULL AND id IN (SELECT j.value FROM leases l, "
       "json_each(l.event_ids) j WHERE l.expires_at <= ?3)");
   rescue_leases = std::make_unique<Statement>(*db, "DELETE FROM leases WHERE expires_at <= ?1");
+  retention_scan = std::make_unique<Statement>(*db, queries::kRetentionScan);
+  retention_delete =
+      std::make_unique<Statement>(*db, "DELETE FROM events WHERE id IN (SELECT value FROM json_each(?1))");
 }
 
 Outbox::Outbox(OutboxOptions options) : impl_(std::make_unique<Impl>()) {
@@ -665,23 +668,39 @@ std::optional<std::chrono::milliseconds> Outbox::oldest_waiting_age(EpochMillis 
   });
 }
 
+// Walks the rows in stored order, `batch` rows per transaction so the collector and pusher are
+// never blocked for long: done rows settled before `before` go, open rows and dead letters stay, and
+// the first done row settled since ends the walk (schema/outbox/007 says why that is enough).
 std::int64_t Outbox::delete_done_before(EpochMillis before, int batch) {
-  return impl_->guarded("retention", [&] {
-    Statement stmt(
-        *impl_->db,
-        "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE state = 'done' AND settled_at < ?1 "
-        "LIMIT ?2)");
-    std::int64_t deleted = 0;
-    // Small transactions: the collector and pusher are never blocked for long.
-    for (;;) {
-      stmt.bind(1, before).bind(2, batch).run();
-      const int n = stmt.changes();
-      deleted += n;
-      if (n < batch) break;
-    }
-    if (deleted > 0) impl_->db->exec("PRAGMA incremental_vacuum");
-    return deleted;
-  });
+  std::int64_t deleted = 0, after = 0;
+  for (bool more = true; more;) {
+    more = impl_->guarded("retention", [&] {
+      Transaction tx(*impl_->db);
+      auto& scan = *impl_->retention_scan;
+      scan.bind(1, after).bind(2, batch);
+      std::vector<std::int64_t> old;
+      int rows = 0;
+      bool reached_recent = false;
+      while (!reached_recent && scan.step()) {
+        ++rows;
+        after = scan.int64(0);
+        if (scan.is_null(1)) continue;  // open or dead
+        if (scan.int64(1) < before)
+          old.push_back(after);
+        else
+          reached_recent = true;
+      }
+      scan.reset();
+      if (!old.empty()) {
+        impl_->retention_delete->bind(1, json_array(old)).run();
+        deleted += impl_->retention_delete->changes();
+      }
+      tx.commit();
+      return !reached_recent && rows == batch;
+    });
+  }
+  if (deleted > 0) impl_->guarded("retention", [&] { impl_->db->exec("PRAGMA incremental_vacuum"); });
+  return deleted;
 }
 
 std::vector<Outbox::StoredEvent> Outbox::stored_after(std::int64_t id, int limit) const {

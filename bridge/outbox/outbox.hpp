@@ -203,7 +203,9 @@ class Outbox {
   StateCounts counts() const;
   // Age of the oldest event not yet done or dead (nullopt when there is none).
   std::optional<std::chrono::milliseconds> oldest_waiting_age(EpochMillis now) const;
-  // Deletes done events settled before `before`, in small transactions, then frees pages.
+  // Deletes done events settled before `before`, walking in stored order in transactions of
+  // `batch` rows, then frees pages. Stops at the first done event settled since: one delivered late
+  // keeps those stored after it until it is old enough too. Never deletes an event settled since.
   std::int64_t delete_done_before(EpochMillis before, int batch = 1000);
 
   void set_max_size_bytes(std::int64_t bytes);

@@ -50,4 +50,9 @@ inline constexpr const char* kSettleDone =
     "UPDATE events SET state = 'done', settled_at = ?1 WHERE id IN (SELECT value FROM json_each(?2)) "
     "AND settled_at IS NULL";
 
+// Retention (schema/outbox/007): rows in stored order with the time a done row was delivered, NULL
+// for open rows and dead letters.
+inline constexpr const char* kRetentionScan =
+    "SELECT id, CASE WHEN state = 'done' THEN settled_at END FROM events WHERE id > ?1 ORDER BY id LIMIT ?2";
+
 }  // namespace ato::bridge::queries

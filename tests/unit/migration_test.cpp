@@ -121,6 +121,20 @@ TEST_CASE("the claim window loads open events in sequence order through their in
   CHECK(plan.find("SCAN") == std::string::npos);
 }
 
+TEST_CASE("retention walks the rows in stored order, and no index of delivered rows is kept") {
+  Db db;
+  const std::string plan = db.plan_of(ato::bridge::queries::kRetentionScan);
+  CAPTURE(plan);
+  CHECK(plan.find("SEARCH events USING INTEGER PRIMARY KEY (rowid>?)") != std::string::npos);
+  CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db.db, "SELECT count(*) FROM sqlite_schema WHERE name = 'events_settled'", -1,
+                             &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(stmt, 0) == 0);
+  sqlite3_finalize(stmt);
+}
+
 TEST_CASE("storing an event reads nothing but its own key") {
   Db db;
   const std::string plan = db.plan_of(ato::bridge::queries::kInsertEvent);

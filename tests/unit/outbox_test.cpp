@@ -476,6 +476,38 @@ TEST_CASE_FIXTURE(Fixture, "dead letters: list with filters, show, requeue one, 
   CHECK(count(EventState::Pending) == 6);
 }
 
+TEST_CASE_FIXTURE(Fixture, "retention walks in stored order: past open and dead events, up to a recent one") {
+  std::vector<NewEvent> batch;
+  for (int i = 1; i <= 6; ++i)
+    batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(60000 + i)));
+  box().enqueue(Service::Export, batch, 6, kT0);
+  const auto p = claim(Service::Export);
+  REQUIRE(p.events.size() == 6);
+  const auto settle_at = [&](Settlement s, EpochMillis at) {
+    box().settle(p.lease_token, {std::move(s)}, at, policy);
+  };
+  settle_at(Settlement::retry(p.events[0].id, 503, "x"), kT0);  // 1: open, waiting for a retry
+  settle_at(Settlement::dead(p.events[1].id, 400, "no"), kT0);  // 2: a dead letter
+  settle_at(Settlement::done(p.events[2].id), kT0 + 10);        // 3, 4: delivered early
+  settle_at(Settlement::done(p.events[3].id), kT0 + 10);
+  settle_at(Settlement::done(p.events[4].id), kT0 + 10'000);  // 5: delivered late
+  settle_at(Settlement::done(p.events[5].id), kT0 + 10);      // 6: early, but stored after 5
+  // Batches of two rows: 1-2 passed, 3-4 deleted, 5 recent ends the walk; 6 waits for it.
+  CHECK(box().delete_done_before(kT0 + 5000, 2) == 2);
+  CHECK(column(uuid_for(3), "state") == "(no row)");
+  CHECK(column(uuid_for(4), "state") == "(no row)");
+  CHECK(column(uuid_for(5), "state") == "done");
+  CHECK(column(uuid_for(6), "state") == "done");
+  CHECK(column(uuid_for(1), "state") == "retryable");
+  CHECK(column(uuid_for(2), "state") == "dead");
+  CHECK(box().delete_done_before(kT0 + 10'000, 2) == 0);  // settled at the cut-off itself: kept
+  CHECK(box().delete_done_before(kT0 + 10'001, 2) == 2);
+  CHECK(count(EventState::Done) == 0);
+  CHECK(count(EventState::Retryable) == 1);
+  CHECK(count(EventState::Dead) == 1);
+  CHECK(box().dead_letters({}).size() == 1);
+}
+
 TEST_CASE_FIXTURE(Fixture, "counts, oldest waiting age and retention") {
   std::vector<NewEvent> batch;
   for (int i = 1; i <= 2500; ++i)

@@ -1,0 +1,15 @@
+-- ato-bridge outbox, migration 007: no index of delivered rows. events_settled (state, settled_at)
+-- served retention ("done rows settled before X") and the listing of dead letters; every delivered
+-- event paid an entry in it in the settle, the outbox's hottest write.
+--
+-- Retention now walks the rows in stored order (by id) in small transactions, deletes done rows
+-- settled before the cut-off, passes open rows and dead letters, and stops at the first done row
+-- settled after it: events are delivered about in the order they were stored, so what follows was
+-- mostly delivered later still. It never deletes a row delivered less than keep_done_for ago; a row
+-- delivered late (after a long backoff) keeps the rows stored after it a little longer.
+-- Dead letters are listed through events_dead_by_event_id (002), which holds only dead rows.
+--
+-- Measured: on bare SQLite (1,000,000 events, realistic transports, packages of 100), claim + settle
+-- took 5.7-6.5 us per event with the index and 4.1-5.0 us without; 1M-event drains of the bridge
+-- alternating with and without it: the outbox thread used 10-17% fewer CPU ticks without.
+DROP INDEX events_settled;
