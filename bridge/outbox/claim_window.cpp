@@ -69,6 +69,13 @@ std::vector<std::int64_t> ClaimWindow::claimable(const WindowQuery& q) const {
   return ids;
 }
 
+std::optional<EpochMillis> ClaimWindow::oldest_enqueued_at() const {
+  std::optional<EpochMillis> oldest;
+  for (const auto& [sequence, node] : by_sequence_)
+    if (!oldest || node.event.enqueued_at < *oldest) oldest = node.event.enqueued_at;
+  return oldest;
+}
+
 bool ClaimWindow::blocked(EpochMillis now, std::int64_t watermark,
                           const std::vector<std::string>& excluded_systems) const {
   if (complete_ || room() > 0) return false;

@@ -39,6 +39,7 @@ struct WindowEvent {
   std::string source_system;
   EventState state{};  // Pending, Retryable or InFlight
   EpochMillis next_attempt_at = 0;
+  EpochMillis enqueued_at = 0;
 };
 
 struct WindowQuery {
@@ -78,6 +79,10 @@ class ClaimWindow {
 
   // Row ids of due transport heads of `query.service` in `query.state`, in sequence order.
   std::vector<std::int64_t> claimable(const WindowQuery& query) const;
+  // When the oldest event here was stored (nullopt: none here). The oldest open event of the
+  // outbox when the window is complete; otherwise the oldest of its lowest open events, which may be
+  // younger by the time one service collects ahead of another.
+  std::optional<EpochMillis> oldest_enqueued_at() const;
   // Full, open events wait beyond it, and none in it can leave now (for any service).
   bool blocked(EpochMillis now, std::int64_t watermark,
                const std::vector<std::string>& excluded_systems) const;

@@ -24,13 +24,14 @@ inline constexpr const char* kShrinkLease = "UPDATE leases SET event_ids = ?2 WH
 inline constexpr const char* kEndLease = "DELETE FROM leases WHERE token = ?1";
 // Every event in flight, with its lease and the state it was claimed from.
 inline constexpr const char* kLoadLeases =
-    "SELECT l.token, e.id, e.state, e.next_attempt_at FROM leases l, json_each(l.event_ids) j "
+    "SELECT l.token, e.id, e.state, e.next_attempt_at, e.service FROM leases l, json_each(l.event_ids) j "
     "JOIN events e ON e.id = j.value WHERE e.settled_at IS NULL";
 
 // The claim window's load: open events (pending, retryable, in flight) above ?1 in sequence order,
 // through the partial index events_open (schema/outbox/005).
 inline constexpr const char* kLoadWindow =
-    "SELECT id, sequence, service, transport_id, source_system, state, next_attempt_at FROM events "
+    "SELECT id, sequence, service, transport_id, source_system, state, next_attempt_at, enqueued_at FROM "
+    "events "
     "WHERE settled_at IS NULL AND sequence > ?1 ORDER BY sequence LIMIT ?2";
 
 // An event whose feed sequence is stored already is a duplicate (schema/outbox/002_lean_hot_path.sql
@@ -50,9 +51,10 @@ inline constexpr const char* kSettleDone =
     "UPDATE events SET state = 'done', settled_at = ?1 WHERE id IN (SELECT value FROM json_each(?2)) "
     "AND settled_at IS NULL";
 
-// Retention (schema/outbox/007): rows in stored order with the time a done row was delivered, NULL
-// for open rows and dead letters.
+// Retention (schema/outbox/007): rows in stored order with the time a done row was delivered (NULL
+// for open rows and dead letters) and its service.
 inline constexpr const char* kRetentionScan =
-    "SELECT id, CASE WHEN state = 'done' THEN settled_at END FROM events WHERE id > ?1 ORDER BY id LIMIT ?2";
+    "SELECT id, CASE WHEN state = 'done' THEN settled_at END, service FROM events WHERE id > ?1 ORDER BY id "
+    "LIMIT ?2";
 
 }  // namespace ato::bridge::queries

@@ -140,3 +140,23 @@ TEST_CASE("a cleared window knows nothing until it loads again") {
   w.finish_load(2, true);
   CHECK(claimable(w, Service::Export) == std::vector<std::int64_t>{10, 20});
 }
+
+TEST_CASE("the oldest stored event is the oldest in the window, whatever its sequence") {
+  auto w = loaded_empty();
+  CHECK_FALSE(w.oldest_enqueued_at().has_value());
+  auto stored_at = [](WindowEvent e, EpochMillis at) {
+    e.enqueued_at = at;
+    return e;
+  };
+  w.stored(stored_at(event(2, Service::Import, "T1"), 500));
+  w.stored(stored_at(event(1, Service::Export, "T1"), 700));  // an earlier sequence, stored later
+  w.stored(stored_at(event(3, Service::Export, "T2"), 600));
+  CHECK(w.oldest_enqueued_at() == 500);
+  w.claimed(20);
+  CHECK(w.oldest_enqueued_at() == 500);  // in flight is still waiting for Cloud ALM
+  w.settled(20);
+  CHECK(w.oldest_enqueued_at() == 600);
+  w.settled(10);
+  w.settled(30);
+  CHECK_FALSE(w.oldest_enqueued_at().has_value());
+}

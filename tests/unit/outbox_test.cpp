@@ -2,6 +2,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <array>
 #include <random>
 #include <set>
 #include <thread>
@@ -506,6 +507,90 @@ TEST_CASE_FIXTURE(Fixture, "retention walks in stored order: past open and dead 
   CHECK(count(EventState::Retryable) == 1);
   CHECK(count(EventState::Dead) == 1);
   CHECK(box().dead_letters({}).size() == 1);
+}
+
+TEST_CASE_FIXTURE(Fixture, "the counts kept by every transition match a count of the file, at every step") {
+  // A second outbox on the same file counts by scanning it: the truth the kept counts must match.
+  OutboxOptions options;
+  options.path = path;
+  std::mt19937 rng(20261201);
+  std::int64_t cursor = 0;
+  EpochMillis now = kT0;
+  std::vector<ClaimedPackage> held;
+  const auto expect_same = [&](const char* after) {
+    CAPTURE(after);
+    Outbox scanner(options);
+    const auto kept = box().counts(), scanned = scanner.counts();
+    for (Service service : {Service::Export, Service::Import, Service::StatusChange})
+      for (EventState state : {EventState::Pending, EventState::InFlight, EventState::Retryable,
+                               EventState::Done, EventState::Dead}) {
+        const auto of = [&](const StateCounts& c) {
+          const auto s = c.by_service.find(service);
+          if (s == c.by_service.end()) return std::int64_t{0};
+          const auto n = s->second.find(state);
+          return n == s->second.end() ? std::int64_t{0} : n->second;
+        };
+        CAPTURE(to_string(service));
+        CAPTURE(name_of(kEventStateNames, state));
+        CHECK(of(kept) == of(scanned));
+      }
+  };
+  box().counts();  // the tally starts here, from a scan
+  for (int step = 0; step < 300; ++step) {
+    now += 1000;
+    const Service service = std::array{Service::Export, Service::Import, Service::StatusChange}[rng() % 3];
+    switch (rng() % 8) {
+      case 0:
+      case 1: {
+        std::vector<NewEvent> batch;
+        for (int i = 0; i < 1 + static_cast<int>(rng() % 5); ++i)
+          batch.push_back(event(service, ++cursor, "S4DK9" + std::to_string(70000 + rng() % 9)));
+        box().enqueue(service, batch, cursor, now);
+        expect_same("enqueue");
+        break;
+      }
+      case 2:
+      case 3: {
+        const auto from = rng() % 2 ? ClaimFrom::Pending : ClaimFrom::Retryable;
+        auto p = claim(service, from, now + 3'600'000, 1 + static_cast<int>(rng() % 4));
+        if (!p.events.empty()) held.push_back(std::move(p));
+        break;
+      }
+      case 4:
+      case 5: {
+        if (held.empty()) break;
+        auto p = std::move(held.back());
+        held.pop_back();
+        std::vector<Settlement> out;
+        for (const auto& e : p.events) {
+          const auto roll = rng() % 4;
+          out.push_back(roll == 0   ? Settlement::done(e.id)
+                        : roll == 1 ? Settlement::retry(e.id, 503, "x")
+                        : roll == 2 ? Settlement::dead(e.id, 400, "no")
+                                    : Settlement::release(e.id));
+        }
+        box().settle(p.lease_token, out, now, policy);
+        expect_same("settle");
+        break;
+      }
+      case 6:
+        if (rng() % 3 == 0) {
+          box().rescue_all_in_flight(now);
+          held.clear();
+          expect_same("rescue");
+        } else {
+          box().requeue_dead(DeadLetterFilter{}, now);
+          expect_same("requeue");
+        }
+        break;
+      case 7:
+        box().delete_done_before(now - 5000, 3);
+        expect_same("retention");
+        break;
+    }
+  }
+  expect_same("the end");
+  CHECK(count(EventState::Done) + count(EventState::Dead) + count(EventState::Retryable) > 0);
 }
 
 TEST_CASE_FIXTURE(Fixture, "counts, oldest waiting age and retention") {
