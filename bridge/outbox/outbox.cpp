@@ -7,12 +7,12 @@
 #include <algorithm>
 #include <mutex>
 #include <random>
-#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
 #include "bridge/outbox/checkpointer.hpp"
 #include "bridge/outbox/claim_window.hpp"
+#include "bridge/outbox/in_flight.hpp"
 #include "bridge/outbox/queries.hpp"
 #include "core/json_writer.hpp"
 #include "core/sqlite.hpp"
@@ -68,17 +68,7 @@ struct Outbox::Impl {
       data_version, read_claimed, insert_lease, shrink_lease, end_lease, select_leases, settle_done,
       select_for_failure, settle_failure, rescue_events, rescue_leases, retention_scan, retention_delete;
   std::unique_ptr<ClaimWindow> window;
-  // The events in flight, from the `leases` table (schema/outbox/006): loaded with the window, kept
-  // by the claims and settles, and loaded again whenever the window is.
-  struct Leased {
-    std::int64_t token = 0;
-    EventState state{};  // the state it was claimed from, which its row still has
-    EpochMillis next_attempt_at = 0;
-    Service service = Service::Export;
-  };
-  std::unordered_map<std::int64_t, Leased> leased;                           // by event id
-  std::unordered_map<std::int64_t, std::vector<std::int64_t>> lease_events;  // by token
-  bool leases_loaded = false;
+  InFlight in_flight;  // loaded with the window, kept by claims and settles
   // Events per service and stored state (in flight comes from the leases): counted by a scan when
   // first asked for, then kept by every transition, so /status and /metrics cost next to nothing
   // however large the outbox. Dropped whenever the window is, and counted again.
@@ -118,11 +108,11 @@ struct Outbox::Impl {
     }
   }
 
-  // Drops what memory knows of the open events (the window and the leases): SQLite has the truth,
-  // and the next claim or settle loads them again.
+  // Drops what memory knows of the open events (the window, the leases, the counts): SQLite has
+  // the truth, and the next claim, settle or count loads them again.
   void forget() {
     window->clear();
-    leases_loaded = false;
+    in_flight.forget();
     tally.reset();
   }
 
@@ -281,18 +271,15 @@ void Outbox::Impl::notice_other_writers() {
 }
 
 void Outbox::Impl::load_leases() {
-  if (leases_loaded) return;
-  leased.clear();
-  lease_events.clear();
+  if (in_flight.loaded()) return;
   auto& load = *select_leases;
-  while (load.step()) {
-    const std::int64_t token = load.int64(0), id = load.int64(1);
-    leased[id] = Leased{token, value_of(kEventStateNames, load.text(2)).value_or(EventState::Pending),
-                        load.int64(3), service_from(load.text(4))};
-    lease_events[token].push_back(id);
-  }
+  while (load.step())
+    in_flight.add(load.int64(1),
+                  InFlight::Event{load.int64(0), service_from(load.text(4)),
+                                  value_of(kEventStateNames, load.text(2)).value_or(EventState::Pending),
+                                  load.int64(3)});
   load.reset();
-  leases_loaded = true;
+  in_flight.mark_loaded();
 }
 
 void Outbox::Impl::load_window_rows() {
@@ -304,7 +291,7 @@ void Outbox::Impl::load_window_rows() {
     ++rows;
     last = load.int64(1);
     const std::int64_t id = load.int64(0);
-    const EventState state = leased.contains(id)
+    const EventState state = in_flight.find(id)
                                  ? EventState::InFlight
                                  : value_of(kEventStateNames, load.text(5)).value_or(EventState::Pending);
     window->add_loaded(WindowEvent{id, last, service_from(load.text(2)), std::string(load.text(3)),
@@ -415,17 +402,19 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
     stmt.reset();
     // A chosen row was no longer in the state the window saw: it is stale, load it again.
     const bool stale = read_ids.size() != chosen.size();
-    if (read_ids.empty()) return impl_->forget();
+    if (read_ids.empty()) {
+      impl_->forget();
+      return;
+    }
     if (stale) ids = json_array(read_ids);
     impl_->insert_lease->bind(1, package.lease_token)
         .bind(2, package.lease_expires_at)
         .bind_static(3, ids)
         .run();
     for (std::size_t i = 0; i < read_ids.size(); ++i) {
-      impl_->leased[read_ids[i]] = Impl::Leased{package.lease_token, from, due[i], request.service};
+      impl_->in_flight.add(read_ids[i], InFlight::Event{package.lease_token, request.service, from, due[i]});
       impl_->window->claimed(read_ids[i]);
     }
-    impl_->lease_events[package.lease_token] = std::move(read_ids);
     if (stale) impl_->forget();
   });
   std::sort(package.events.begin(), package.events.end(),
@@ -439,10 +428,7 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
     SettleResult result;
     impl_->load_leases();
     // An event is ours to settle while our lease lists it; one rescued meanwhile is not.
-    const auto ours = [&](std::int64_t id) {
-      const auto it = impl_->leased.find(id);
-      return it != impl_->leased.end() && it->second.token == lease_token;
-    };
+    const auto ours = [&](std::int64_t id) { return impl_->in_flight.holds(lease_token, id); };
     std::vector<std::int64_t> settled_ids;
     Transaction tx(*impl_->db);
     const std::string now_text = format_iso8601_utc(now);
@@ -465,7 +451,7 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
       result.done = stmt.changes();
       for (std::int64_t id : done_ids) {
         impl_->window->settled(id);
-        const auto& was = impl_->leased.at(id);
+        const auto& was = *impl_->in_flight.find(id);
         impl_->count_move(was.service, was.state, EventState::Done);
       }
       settled_ids = std::move(done_ids);
@@ -478,7 +464,7 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
       }
       settled_ids.push_back(s.id);
       if (s.kind == Settlement::Kind::Release) {  // back as it was claimed: its row never changed
-        const auto& was = impl_->leased.at(s.id);
+        const auto& was = *impl_->in_flight.find(s.id);
         impl_->window->waiting(s.id, was.state, was.next_attempt_at);
         ++result.released;
         continue;
@@ -518,7 +504,7 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
       else
         update.bind_null(8);
       update.bind(9, s.message).bind(10, s.id).run();
-      const auto& was = impl_->leased.at(s.id);
+      const auto& was = *impl_->in_flight.find(s.id);
       impl_->count_move(was.service, was.state, state);
       if (state == EventState::Dead)
         impl_->window->settled(s.id);
@@ -535,17 +521,11 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
 // The settled events leave their lease, in the settle's transaction; the row goes with the last.
 void Outbox::Impl::end_in_flight(std::int64_t token, const std::vector<std::int64_t>& settled_ids) {
   if (settled_ids.empty()) return;
-  auto& still = lease_events.at(token);
-  std::vector<std::int64_t> gone = settled_ids;
-  std::sort(gone.begin(), gone.end());
-  std::erase_if(still, [&](std::int64_t id) { return std::binary_search(gone.begin(), gone.end(), id); });
-  if (still.empty()) {
+  const std::vector<std::int64_t> still = in_flight.end(token, settled_ids);
+  if (still.empty())
     end_lease->bind(1, token).run();
-    lease_events.erase(token);
-  } else {
+  else
     shrink_lease->bind(1, token).bind(2, json_array(still)).run();
-  }
-  for (std::int64_t id : settled_ids) leased.erase(id);
 }
 
 int Outbox::Impl::rescue(EpochMillis now, EpochMillis expired_by) {
@@ -669,7 +649,7 @@ StateCounts Outbox::counts() const {
     if (!impl_->tally) impl_->tally = impl_->count_stored();
     StateCounts counts = *impl_->tally;
     // In flight is not a state of the row but a lease listing it (schema/outbox/006): move those.
-    for (const auto& [id, leased] : impl_->leased) {
+    for (const auto& [id, leased] : impl_->in_flight.events()) {
       auto& states = counts.by_service[leased.service];
       --states[leased.state];
       ++states[EventState::InFlight];
