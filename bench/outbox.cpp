@@ -8,6 +8,7 @@
 // and after draining half of the big one: the claim must not slow down with the backlog.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -70,27 +71,45 @@ struct SameStatements {
     return stmt;
   }
 
+  // Stores as the outbox does: ids above the highest, a chunk of events per statement, the rest one
+  // by one (no duplicates here).
   double enqueue(std::int64_t total, int batch) {
-    sqlite3_stmt* ins = prepare(queries::kInsertEvent);
-    sqlite3_stmt* payload = prepare(queries::kInsertPayload);
+    constexpr int chunk = queries::kStoreChunk;
+    sqlite3_stmt* highest = prepare(queries::kHighestId);
+    sqlite3_stmt* ins[2] = {prepare(queries::insert_events(1)), prepare(queries::insert_events(chunk))};
+    sqlite3_stmt* payloads[2] = {prepare(queries::insert_payloads(1)),
+                                 prepare(queries::insert_payloads(chunk))};
     sqlite3_stmt* cur = prepare(queries::kUpsertCursor);
+    std::vector<std::string> ids(chunk), transports(chunk);
     const auto start = Clock::now();
     for (std::int64_t n = 1; n <= total;) {
       exec("BEGIN IMMEDIATE");
-      for (int i = 0; i < batch && n <= total; ++i, ++n) {
-        const auto id = uuid_for(n);
-        const auto transport = "S4DK9" + std::to_string(10000 + n % 5000);
-        sqlite3_bind_text(ins, 1, id.c_str(), -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 2, "EXPORT", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 3, n);
-        sqlite3_bind_text(ins, 4, transport.c_str(), -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 5, "S4D~080", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 6, 1);
-        const bool inserted = sqlite3_step(ins) == SQLITE_DONE && sqlite3_changes(db) == 1;
-        sqlite3_reset(ins);
-        if (!inserted) continue;
-        sqlite3_bind_int64(payload, 1, sqlite3_last_insert_rowid(db));
-        sqlite3_bind_text(payload, 2, kPayload.data(), static_cast<int>(kPayload.size()), SQLITE_STATIC);
+      sqlite3_step(highest);
+      std::int64_t next_id = sqlite3_column_int64(highest, 0) + 1;
+      sqlite3_reset(highest);
+      const std::int64_t batch_end = std::min<std::int64_t>(total + 1, n + batch);
+      while (n < batch_end) {
+        const int rows = batch_end - n >= chunk ? chunk : 1;
+        sqlite3_stmt* events = ins[rows == chunk];
+        sqlite3_stmt* payload = payloads[rows == chunk];
+        for (int r = 0; r < rows; ++r, ++n, ++next_id) {
+          ids[r] = uuid_for(n);
+          transports[r] = "S4DK9" + std::to_string(10000 + n % 5000);
+          const int at = r * queries::kInsertEventColumns;
+          sqlite3_bind_int64(events, at + 1, next_id);
+          sqlite3_bind_text(events, at + 2, ids[r].c_str(), -1, SQLITE_STATIC);
+          sqlite3_bind_text(events, at + 3, "EXPORT", -1, SQLITE_STATIC);
+          sqlite3_bind_int64(events, at + 4, n);
+          sqlite3_bind_text(events, at + 5, transports[r].c_str(), -1, SQLITE_STATIC);
+          sqlite3_bind_text(events, at + 6, "S4D~080", -1, SQLITE_STATIC);
+          sqlite3_bind_int64(events, at + 7, 1);
+          sqlite3_bind_int64(events, at + 8, 1);
+          sqlite3_bind_int64(payload, r * 2 + 1, next_id);
+          sqlite3_bind_text(payload, r * 2 + 2, kPayload.data(), static_cast<int>(kPayload.size()),
+                            SQLITE_STATIC);
+        }
+        sqlite3_step(events);
+        sqlite3_reset(events);
         sqlite3_step(payload);
         sqlite3_reset(payload);
       }
@@ -101,8 +120,8 @@ struct SameStatements {
       sqlite3_reset(cur);
       exec("COMMIT");
     }
-    sqlite3_finalize(ins);
-    sqlite3_finalize(payload);
+    sqlite3_finalize(highest);
+    for (auto* stmt : {ins[0], ins[1], payloads[0], payloads[1]}) sqlite3_finalize(stmt);
     sqlite3_finalize(cur);
     return total / seconds_since(start);
   }

@@ -64,9 +64,10 @@ struct Outbox::Impl {
   std::unique_ptr<ato::sqlite::Database> db;
   std::unique_ptr<Checkpointer> checkpointer;  // declared after db: stops before db closes
   std::mt19937_64 random{std::random_device{}()};
-  std::unique_ptr<Statement> insert_event, insert_payload, upsert_cursor, select_cursor, load_window,
-      data_version, read_claimed, insert_lease, shrink_lease, end_lease, select_leases, settle_done,
-      select_for_failure, settle_failure, rescue_events, rescue_leases, retention_scan, retention_delete;
+  std::unique_ptr<Statement> insert_event, insert_events, insert_payload, insert_payloads, highest_id,
+      stored_ids, upsert_cursor, select_cursor, load_window, data_version, read_claimed, insert_lease,
+      shrink_lease, end_lease, select_leases, settle_done, select_for_failure, settle_failure, rescue_events,
+      rescue_leases, retention_scan, retention_delete;
   std::unique_ptr<ClaimWindow> window;
   InFlight in_flight;  // loaded with the window, kept by claims and settles
   // Events per service and stored state (in flight comes from the leases): counted by a scan when
@@ -137,6 +138,8 @@ struct Outbox::Impl {
   void notice_other_writers();
   StateCounts count_stored();
   void load_leases();
+  void store(const std::vector<NewEvent>& events, std::size_t first, std::size_t rows, std::int64_t first_id,
+             EpochMillis now, EnqueueResult& result);
   void end_in_flight(std::int64_t token, const std::vector<std::int64_t>& settled_ids);
   int rescue(EpochMillis now, EpochMillis expired_by);
 
@@ -214,8 +217,12 @@ void Outbox::Impl::migrate() {
 }
 
 void Outbox::Impl::prepare() {
-  insert_event = std::make_unique<Statement>(*db, queries::kInsertEvent);
-  insert_payload = std::make_unique<Statement>(*db, queries::kInsertPayload);
+  insert_event = std::make_unique<Statement>(*db, queries::insert_events(1));
+  insert_events = std::make_unique<Statement>(*db, queries::insert_events(queries::kStoreChunk));
+  insert_payload = std::make_unique<Statement>(*db, queries::insert_payloads(1));
+  insert_payloads = std::make_unique<Statement>(*db, queries::insert_payloads(queries::kStoreChunk));
+  highest_id = std::make_unique<Statement>(*db, queries::kHighestId);
+  stored_ids = std::make_unique<Statement>(*db, queries::kStoredIds);
   upsert_cursor = std::make_unique<Statement>(*db, queries::kUpsertCursor);
   select_cursor = std::make_unique<Statement>(*db, "SELECT sequence FROM cursors WHERE service = ?");
   load_window = std::make_unique<Statement>(*db, queries::kLoadWindow);
@@ -326,27 +333,74 @@ EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& even
   return impl_->changing("enqueue", [&] {
     EnqueueResult result;
     Transaction tx(*impl_->db);
-    auto& insert = *impl_->insert_event;
-    auto& insert_payload = *impl_->insert_payload;
-    for (const auto& e : events) {
-      // The strings outlive the step: no copies.
-      insert.bind_static(1, e.event_id).bind_static(2, to_string(e.service)).bind(3, e.sequence);
-      insert.bind_static(4, e.transport_id).bind_static(5, e.source_system).bind(6, now).run();
-      if (insert.changes() != 1) {
-        ++result.duplicates;
-        continue;
-      }
-      const std::int64_t id = impl_->db->last_insert_rowid();
-      insert_payload.bind(1, id).bind_static(2, e.payload).run();
-      impl_->window->stored(WindowEvent{id, e.sequence, e.service, e.transport_id, e.source_system,
-                                        EventState::Pending, now, now});
-      impl_->count(e.service, EventState::Pending, +1);
-      ++result.inserted;
+    auto& highest = *impl_->highest_id;
+    highest.step();
+    std::int64_t next_id = highest.int64(0) + 1;
+    highest.reset();
+    for (std::size_t first = 0; first < events.size();) {
+      const std::size_t rows =
+          events.size() - first >= static_cast<std::size_t>(queries::kStoreChunk) ? queries::kStoreChunk : 1;
+      impl_->store(events, first, rows, next_id, now, result);
+      first += rows;
+      next_id += static_cast<std::int64_t>(rows);
     }
     impl_->upsert_cursor->bind(1, to_string(service)).bind(2, cursor).bind(3, now).run();
     tx.commit();
     return result;
   });
+}
+
+// Stores events[first, first + rows) as rows first_id, first_id + 1, ... in one statement (their
+// payloads in another); a duplicate leaves its id unused.
+void Outbox::Impl::store(const std::vector<NewEvent>& events, std::size_t first, std::size_t rows,
+                         std::int64_t first_id, EpochMillis now, EnqueueResult& result) {
+  auto& insert = rows == 1 ? *insert_event : *insert_events;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const NewEvent& e = events[first + r];
+    const int at = static_cast<int>(r) * queries::kInsertEventColumns;
+    // The strings outlive the step: no copies.
+    insert.bind(at + 1, first_id + static_cast<std::int64_t>(r)).bind_static(at + 2, e.event_id);
+    insert.bind_static(at + 3, to_string(e.service)).bind(at + 4, e.sequence);
+    insert.bind_static(at + 5, e.transport_id).bind_static(at + 6, e.source_system);
+    insert.bind(at + 7, now).bind(at + 8, now);
+  }
+  insert.run();
+  std::vector<bool> stored(rows, true);
+  const bool all_stored = insert.changes() == static_cast<int>(rows);
+  if (!all_stored) {  // duplicates among them (a feed page read again): which ids were stored?
+    stored.assign(rows, false);
+    std::vector<std::int64_t> ids;
+    for (std::size_t r = 0; r < rows; ++r) ids.push_back(first_id + static_cast<std::int64_t>(r));
+    const std::string ids_json = json_array(ids);
+    auto& which = *stored_ids;
+    which.bind_static(1, ids_json);
+    while (which.step()) stored[static_cast<std::size_t>(which.int64(0) - first_id)] = true;
+    which.reset();
+  }
+  if (all_stored) {
+    auto& payloads = rows == 1 ? *insert_payload : *insert_payloads;
+    for (std::size_t r = 0; r < rows; ++r)
+      payloads.bind(static_cast<int>(r) * 2 + 1, first_id + static_cast<std::int64_t>(r))
+          .bind_static(static_cast<int>(r) * 2 + 2, events[first + r].payload);
+    payloads.run();
+  } else {
+    for (std::size_t r = 0; r < rows; ++r)
+      if (stored[r])
+        insert_payload->bind(1, first_id + static_cast<std::int64_t>(r))
+            .bind_static(2, events[first + r].payload)
+            .run();
+  }
+  for (std::size_t r = 0; r < rows; ++r) {
+    const NewEvent& e = events[first + r];
+    if (!stored[r]) {
+      ++result.duplicates;
+      continue;
+    }
+    window->stored(WindowEvent{first_id + static_cast<std::int64_t>(r), e.sequence, e.service, e.transport_id,
+                               e.source_system, EventState::Pending, now, now});
+    count(e.service, EventState::Pending, +1);
+    ++result.inserted;
+  }
 }
 
 std::optional<std::int64_t> Outbox::cursor(Service service) const {

@@ -34,12 +34,31 @@ inline constexpr const char* kLoadWindow =
     "events "
     "WHERE settled_at IS NULL AND sequence > ?1 ORDER BY sequence LIMIT ?2";
 
-// An event whose feed sequence is stored already is a duplicate (schema/outbox/002_lean_hot_path.sql
-// says why the sequence, not the eventId). The payload follows with the new row's id.
-inline constexpr const char* kInsertEvent =
-    "INSERT INTO events (event_id, service, sequence, transport_id, source_system, enqueued_at, "
-    "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (sequence) DO NOTHING";
-inline constexpr const char* kInsertPayload = "INSERT INTO payloads (id, payload) VALUES (?1, ?2)";
+// Storing: `rows` events in one statement, each bound as (id, event_id, service, sequence,
+// transport_id, source_system, enqueued_at, next_attempt_at); the outbox assigns the ids above the
+// highest stored, in the order it stores them (the recording reads them back in that order).
+// One statement per event cost ~1.7 us more per event than one per 50 (bare SQLite, 1M events).
+// An event whose feed sequence is stored already is a duplicate and skipped, its id unused
+// (schema/outbox/002_lean_hot_path.sql says why the sequence, not the eventId).
+inline constexpr int kStoreChunk = 50;
+inline constexpr int kInsertEventColumns = 8;
+inline std::string insert_events(int rows) {
+  std::string sql =
+      "INSERT INTO events (id, event_id, service, sequence, transport_id, source_system, enqueued_at, "
+      "next_attempt_at) VALUES ";
+  for (int r = 0; r < rows; ++r) sql += r ? ",(?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?)";
+  return sql + " ON CONFLICT (sequence) DO NOTHING";
+}
+// The payloads of stored events, (id, payload) each.
+inline std::string insert_payloads(int rows) {
+  std::string sql = "INSERT INTO payloads (id, payload) VALUES ";
+  for (int r = 0; r < rows; ++r) sql += r ? ",(?,?)" : "(?,?)";
+  return sql;
+}
+inline constexpr const char* kHighestId = "SELECT coalesce(max(id), 0) FROM events";
+// Which of the ids a store assigned were stored (the rest were duplicates).
+inline constexpr const char* kStoredIds =
+    "SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?1))";
 
 inline constexpr const char* kUpsertCursor =
     "INSERT INTO cursors (service, sequence, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (service) DO UPDATE "

@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
   for (;;) {
     const EpochMillis now = now_epoch_millis();
     std::vector<NewEvent> batch;
-    const int size = 1 + static_cast<int>(rng() % 20);
+    // Mostly a few events, sometimes more than a chunk (bridge/outbox/queries.hpp stores 50 per statement).
+    const int size = rng() % 8 == 0 ? 50 + static_cast<int>(rng() % 80) : 1 + static_cast<int>(rng() % 20);
     for (int i = 1; i <= size; ++i) batch.push_back(numbered_event(cursor + i));
     if (cursor > 0 && rng() % 4 == 0)
       batch.push_back(numbered_event(1 + static_cast<std::int64_t>(rng() % cursor)));

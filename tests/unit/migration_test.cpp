@@ -135,12 +135,21 @@ TEST_CASE("retention walks the rows in stored order, and no index of delivered r
   sqlite3_finalize(stmt);
 }
 
-TEST_CASE("storing an event reads nothing but its own key") {
+TEST_CASE("storing events reads nothing but their own keys, one at a time or a chunk at once") {
   Db db;
-  const std::string plan = db.plan_of(ato::bridge::queries::kInsertEvent);
+  for (int rows : {1, ato::bridge::queries::kStoreChunk}) {
+    CAPTURE(rows);
+    for (const std::string& sql :
+         {ato::bridge::queries::insert_events(rows), ato::bridge::queries::insert_payloads(rows)}) {
+      const std::string plan = db.plan_of(sql);
+      CAPTURE(plan);
+      CHECK(plan.find("SCAN events") == std::string::npos);
+      CHECK(plan.find("SEARCH") == std::string::npos);
+    }
+  }
+  const std::string plan = db.plan_of(ato::bridge::queries::kHighestId);
   CAPTURE(plan);
-  CHECK(plan.find("SCAN") == std::string::npos);
-  CHECK(plan.find("SEARCH") == std::string::npos);
+  CHECK(plan.find("SCAN events") == std::string::npos);  // the last key of the table
 }
 
 TEST_CASE("migration 002 keeps every row of an outbox written by migration 001, payloads apart") {

@@ -126,6 +126,51 @@ TEST_CASE_FIXTURE(Fixture, "enqueue is idempotent and moves the cursor with its 
   CHECK(count(EventState::Pending) == 3);
 }
 
+TEST_CASE_FIXTURE(Fixture, "a large batch is stored in chunks: duplicates skipped, payloads and order kept") {
+  // 1..60 stored first; then 130 events in one call: 40..169 with 55 given twice. That is two
+  // chunks of 50 (the first holds the 21 already stored, and 55 twice) and 30 one by one.
+  std::vector<NewEvent> first;
+  for (int i = 1; i <= 60; ++i)
+    first.push_back(event(Service::Export, i, "S4DK9" + std::to_string(80000 + i)));
+  CHECK(box().enqueue(Service::Export, first, 60, kT0).inserted == 60);
+  std::vector<NewEvent> second;
+  for (int i = 40; i <= 169; ++i) {
+    second.push_back(event(Service::Export, i, "S4DK9" + std::to_string(80000 + i)));
+    if (i == 55) second.push_back(event(Service::Export, 55, "S4DK980055"));
+  }
+  REQUIRE(second.size() == 131);
+  const auto r = box().enqueue(Service::Export, second, 169, kT0 + 1);
+  CHECK(r.inserted == 109);
+  CHECK(r.duplicates == 22);
+  CHECK(count(EventState::Pending) == 169);
+  // Every stored event has its own payload, and the recording reads them back in storing order.
+  std::vector<std::int64_t> sequences;
+  std::int64_t last_id = 0;
+  for (const auto& stored : box().stored_after(0, 1000)) {
+    CHECK(stored.id > last_id);
+    last_id = stored.id;
+    const auto at = stored.payload.find(':');
+    REQUIRE(at != std::string::npos);
+    sequences.push_back(std::stoll(stored.payload.substr(at + 1)));
+  }
+  REQUIRE(sequences.size() == 169);
+  for (std::size_t i = 0; i < sequences.size(); ++i) CHECK(sequences[i] == static_cast<std::int64_t>(i) + 1);
+  CHECK(box().id_of_sequence(169) == last_id);
+  // And they leave as usual, each once.
+  std::set<std::int64_t> claimed;
+  for (int round = 0; round < 5; ++round) {
+    const auto p = claim(Service::Export, ClaimFrom::Pending, kT0 + 2, 100);
+    std::vector<Settlement> done;
+    for (const auto& e : p.events) {
+      CHECK(claimed.insert(e.sequence).second);
+      CHECK(e.payload == "{\"sequence\":" + std::to_string(e.sequence) + "}");
+      done.push_back(Settlement::done(e.id));
+    }
+    box().settle(p.lease_token, done, kT0 + 2, policy);
+  }
+  CHECK(claimed.size() == 169);
+}
+
 TEST_CASE_FIXTURE(Fixture, "claim takes due events oldest first, up to the package size, and leases them") {
   std::vector<NewEvent> batch;
   for (int i = 1; i <= 10; ++i)
