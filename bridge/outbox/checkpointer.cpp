@@ -34,8 +34,15 @@ int Checkpointer::on_commit(void* self, sqlite3* writer, const char* schema, int
     wake = wal_pages - c.checked_upto_ >= kStartPages;
   }
   if (wake) c.wake_.notify_one();
-  if (wal_pages >= kInlinePages)
+  if (wal_pages < kInlinePages) return SQLITE_OK;
+  if (sqlite3_wal_checkpoint_v2(writer, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) == SQLITE_BUSY) {
+    // The thread's checkpoint holds the lock: wait for it (bounded), then copy back what is left.
+    {
+      std::unique_lock lock(c.mutex_);
+      c.idle_.wait_for(lock, std::chrono::seconds(5), [&] { return !c.checkpointing_; });
+    }
     sqlite3_wal_checkpoint_v2(writer, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
   return SQLITE_OK;
 }
 
@@ -56,6 +63,7 @@ void Checkpointer::run() {
     wake_.wait_for(lock, std::chrono::seconds(1),
                    [&] { return stopping_ || wal_pages_ - checked_upto_ >= kStartPages; });
     if (stopping_ || wal_pages_ - checked_upto_ < kStartPages) continue;
+    checkpointing_ = true;
     lock.unlock();
     int frames = 0, copied = 0;
     const int rc =
@@ -66,6 +74,8 @@ void Checkpointer::run() {
       warned = true;
     }
     lock.lock();
+    checkpointing_ = false;
+    idle_.notify_all();
     if (rc == SQLITE_OK) {
       warned = false;
       checked_upto_ = frames;  // what readers still hold waits for the next kStartPages

@@ -8,7 +8,10 @@
 // automatic checkpoint); past kStartPages new frames the thread checkpoints (PASSIVE: never blocks
 // a writer or a reader). Under a steady stream of commits a background checkpoint never catches the
 // WAL's end, so the WAL would not start over: past kInlinePages the committing writer checkpoints
-// itself (little is left to copy by then), and the WAL restarts. It stays below ~70 MB.
+// itself (little is left to copy by then), and the WAL restarts. Should the background checkpoint be
+// running just then, the writer waits for it first and then checkpoints: a fast writer otherwise
+// kept appending meanwhile (the WAL reached 84 MB when storing went 50 events per statement). It
+// stays below ~70 MB.
 #pragma once
 
 #include <sqlite3.h>
@@ -40,8 +43,10 @@ class Checkpointer {
   bool durability_full_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  int wal_pages_ = 0;     // frames in the WAL after the last commit
-  int checked_upto_ = 0;  // the WAL's size at the last checkpoint (it restarts below it)
+  int wal_pages_ = 0;             // frames in the WAL after the last commit
+  int checked_upto_ = 0;          // the WAL's size at the last checkpoint (it restarts below it)
+  bool checkpointing_ = false;    // the thread is copying pages back now
+  std::condition_variable idle_;  // ...and is done
   bool stopping_ = false;
   std::thread thread_;
 };
