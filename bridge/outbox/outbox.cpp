@@ -138,6 +138,12 @@ struct Outbox::Impl {
   void notice_other_writers();
   StateCounts count_stored();
   void load_leases();
+  std::int64_t highest_stored_id() {  // 0 when empty
+    highest_id->step();
+    const std::int64_t id = highest_id->int64(0);
+    highest_id->reset();
+    return id;
+  }
   void store(const std::vector<NewEvent>& events, std::size_t first, std::size_t rows, std::int64_t first_id,
              EpochMillis now, EnqueueResult& result);
   void end_in_flight(std::int64_t token, const std::vector<std::int64_t>& settled_ids);
@@ -333,10 +339,7 @@ EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& even
   return impl_->changing("enqueue", [&] {
     EnqueueResult result;
     Transaction tx(*impl_->db);
-    auto& highest = *impl_->highest_id;
-    highest.step();
-    std::int64_t next_id = highest.int64(0) + 1;
-    highest.reset();
+    std::int64_t next_id = impl_->highest_stored_id() + 1;
     for (std::size_t first = 0; first < events.size();) {
       const std::size_t rows =
           events.size() - first >= static_cast<std::size_t>(queries::kStoreChunk) ? queries::kStoreChunk : 1;
@@ -794,8 +797,7 @@ std::optional<std::int64_t> Outbox::id_of_sequence(std::int64_t sequence) const 
 }
 
 std::int64_t Outbox::last_id() const {
-  return impl_->guarded("last id",
-                        [&] { return impl_->db->query_int("SELECT coalesce(max(id), 0) FROM events"); });
+  return impl_->guarded("last id", [&] { return impl_->highest_stored_id(); });
 }
 
 bool Outbox::together(const std::vector<std::function<void()>>& steps) {
