@@ -131,7 +131,7 @@ struct SameStatements {
   // then settles them and ends the lease.
   double claim_settle(int package) {
     sqlite3_stmt* load = prepare(queries::kLoadWindow);
-    sqlite3_stmt* read = prepare(queries::kReadClaimed);
+    sqlite3_stmt* read = prepare(queries::read_claimed("pending"));
     sqlite3_stmt* lease = prepare(queries::kInsertLease);
     sqlite3_stmt* done = prepare(queries::kSettleDone);
     sqlite3_stmt* end_lease = prepare(queries::kEndLease);
@@ -152,7 +152,6 @@ struct SameStatements {
       if (chosen == 0) break;
       ids += ']';
       sqlite3_bind_text(read, 1, ids.c_str(), -1, SQLITE_STATIC);
-      sqlite3_bind_text(read, 2, "pending", -1, SQLITE_STATIC);
       int rows = 0;
       while (sqlite3_step(read) == SQLITE_ROW) {
         ++rows;

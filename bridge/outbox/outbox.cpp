@@ -65,9 +65,9 @@ struct Outbox::Impl {
   std::unique_ptr<Checkpointer> checkpointer;  // declared after db: stops before db closes
   std::mt19937_64 random{std::random_device{}()};
   std::unique_ptr<Statement> insert_event, insert_events, insert_payload, insert_payloads, highest_id,
-      stored_ids, upsert_cursor, select_cursor, load_window, data_version, read_claimed, insert_lease,
-      shrink_lease, end_lease, select_leases, settle_done, select_for_failure, settle_failure, rescue_events,
-      rescue_leases, retention_scan, retention_delete;
+      stored_ids, upsert_cursor, select_cursor, load_window, data_version, read_claimed_pending,
+      read_claimed_retryable, insert_lease, shrink_lease, end_lease, select_leases, settle_done,
+      select_for_failure, settle_failure, rescue_events, rescue_leases, retention_scan, retention_delete;
   std::unique_ptr<ClaimWindow> window;
   InFlight in_flight;  // loaded with the window, kept by claims and settles
   // Events per service and stored state (in flight comes from the leases): counted by a scan when
@@ -234,7 +234,10 @@ void Outbox::Impl::prepare() {
   load_window = std::make_unique<Statement>(*db, queries::kLoadWindow);
   data_version = std::make_unique<Statement>(*db, "PRAGMA data_version");
   // The claim reads the events the window chose, then records one lease for the package.
-  read_claimed = std::make_unique<Statement>(*db, queries::kReadClaimed);
+  read_claimed_pending =
+      std::make_unique<Statement>(*db, queries::read_claimed(state_name(EventState::Pending)));
+  read_claimed_retryable =
+      std::make_unique<Statement>(*db, queries::read_claimed(state_name(EventState::Retryable)));
   insert_lease = std::make_unique<Statement>(*db, queries::kInsertLease);
   shrink_lease = std::make_unique<Statement>(*db, queries::kShrinkLease);
   end_lease = std::make_unique<Statement>(*db, queries::kEndLease);
@@ -440,8 +443,8 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
     std::string ids = json_array(chosen);
     std::vector<std::int64_t> read_ids;
     std::vector<EpochMillis> due;
-    auto& stmt = *impl_->read_claimed;
-    stmt.bind_static(1, ids).bind(2, state_name(from));
+    auto& stmt = from == EventState::Pending ? *impl_->read_claimed_pending : *impl_->read_claimed_retryable;
+    stmt.bind_static(1, ids);
     while (stmt.step()) {
       if (stmt.is_null(8)) {
         const std::string event_id(stmt.text(1));
