@@ -259,8 +259,9 @@ double outbox_enqueue(Outbox& box, std::int64_t first, std::int64_t total, int b
   return total / seconds_since(start);
 }
 
-// Claims and settles up to `limit` events in packages of `package`; returns events/s.
-double outbox_claim_settle(Outbox& box, int package, std::int64_t limit) {
+// Claims and settles up to `limit` events in packages of `package`; returns events/s, and how many
+// were settled in `settled` when given.
+double outbox_claim_settle(Outbox& box, int package, std::int64_t limit, std::int64_t* settled = nullptr) {
   RetryPolicy policy;
   std::int64_t done = 0;
   const auto start = Clock::now();
@@ -277,6 +278,7 @@ double outbox_claim_settle(Outbox& box, int package, std::int64_t limit) {
     box.settle(p.lease_token, s, 2, policy);
     done += static_cast<std::int64_t>(p.events.size());
   }
+  if (settled) *settled = done;
   return done / seconds_since(start);
 }
 
@@ -301,11 +303,30 @@ int floor_only(std::int64_t total, const fs::path& dir) {
   return 0;
 }
 
+// `bench_outbox --drain N DIR`: N events through the bridge's outbox alone, stored in batches of
+// 1000, then claimed and settled in packages of 100. bench/outbox-instructions.sh counts the
+// instructions of each half under callgrind (outbox_enqueue, outbox_claim_settle).
+int drain_only(std::int64_t total, const fs::path& dir) {
+  auto box = open_outbox(fresh(dir, "drain.db"));
+  outbox_enqueue(*box, 1, total, 1000);
+  std::int64_t settled = 0;
+  outbox_claim_settle(*box, 100, total, &settled);
+  box.reset();
+  fresh(dir, "drain.db");
+  std::printf("drained %lld of %lld events\n", static_cast<long long>(settled),
+              static_cast<long long>(total));
+  return settled == total ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows as it happens, even through a pipe
   if (argc == 4 && std::string_view(argv[1]) == "--floor") {
     fs::create_directories(argv[3]);
     return floor_only(std::stoll(argv[2]), argv[3]);
+  }
+  if (argc == 4 && std::string_view(argv[1]) == "--drain") {
+    fs::create_directories(argv[3]);
+    return drain_only(std::stoll(argv[2]), argv[3]);
   }
   const bool asks_help =
       argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h");
@@ -314,7 +335,8 @@ int main(int argc, char** argv) {
         asks_help ? stdout : stderr,
         "usage: bench_outbox [DIR]          outbox vs the same statements vs a plain queue, in DIR\n"
         "                                    (default: %s)\n"
-        "       bench_outbox --floor N DIR  the floor for bench/run e2e: N events through a plain queue\n",
+        "       bench_outbox --floor N DIR  the floor for bench/run e2e: N events through a plain queue\n"
+        "       bench_outbox --drain N DIR  N events stored, claimed and settled by the outbox alone\n",
         (fs::temp_directory_path() / "ato-bench-outbox").c_str());
     return asks_help ? 0 : 2;
   }
