@@ -4,6 +4,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -159,4 +164,129 @@ TEST_CASE("the oldest stored event is the oldest in the window, whatever its seq
   w.settled(10);
   w.settled(30);
   CHECK_FALSE(w.oldest_enqueued_at().has_value());
+}
+
+namespace {
+
+// The outbox's truth for the property test below: every open event, as SQLite would hold it.
+struct Truth {
+  std::map<std::int64_t, WindowEvent> open;  // by sequence
+
+  // What the window should offer: each transport's first open event, at or below the horizon
+  // (everything when the window is complete), in sequence order, through the query's filters.
+  std::vector<std::int64_t> claimable(const ClaimWindow& w, const WindowQuery& q) const {
+    std::vector<std::int64_t> ids;
+    std::set<std::string> seen_transports;
+    for (const auto& [sequence, e] : open) {
+      const bool head = seen_transports.insert(e.transport_id).second;
+      if (!w.complete() && sequence > w.horizon()) break;
+      if (static_cast<int>(ids.size()) >= q.max_events || sequence > q.watermark) break;
+      const bool excluded = std::find(q.excluded_systems->begin(), q.excluded_systems->end(),
+                                      e.source_system) != q.excluded_systems->end();
+      if (head && e.service == q.service && e.state == q.state && e.next_attempt_at <= q.now && !excluded)
+        ids.push_back(e.id);
+    }
+    return ids;
+  }
+  std::optional<EpochMillis> oldest(const ClaimWindow& w) const {
+    std::optional<EpochMillis> oldest;
+    for (const auto& [sequence, e] : open)
+      if ((w.complete() || sequence <= w.horizon()) && (!oldest || e.enqueued_at < *oldest))
+        oldest = e.enqueued_at;
+    return oldest;
+  }
+  // What the outbox does when the window wants more: the open events above its horizon, in
+  // sequence order, as many as it has room for.
+  void load_into(ClaimWindow& w) const {
+    const std::int64_t from = w.loaded() ? w.horizon() : 0;
+    const std::size_t wanted = w.room();
+    std::size_t rows = 0;
+    std::int64_t last = w.horizon();
+    for (auto it = open.upper_bound(from); it != open.end() && rows < wanted; ++it, ++rows) {
+      w.add_loaded(it->second);
+      last = it->first;
+    }
+    w.finish_load(last, rows < wanted);
+  }
+  WindowEvent* find(std::int64_t id) {
+    for (auto& [sequence, e] : open)
+      if (e.id == id) return &e;
+    return nullptr;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the window offers what a scan of every open event would, through random transitions") {
+  std::mt19937 random(20261201);
+  const std::vector<std::string> systems{"S4D~080", "S4Q~100", "S4P~100"};
+  for (int round = 0; round < 20; ++round) {
+    CAPTURE(round);
+    const std::size_t capacity = 4 + random() % 12;
+    ClaimWindow w(capacity);
+    Truth truth;
+    truth.load_into(w);
+    std::vector<std::int64_t> in_flight;
+    std::set<std::int64_t> used_sequences;
+    for (int step = 0; step < 400; ++step) {
+      CAPTURE(step);
+      const int op = static_cast<int>(random() % 10);
+      if (op < 4) {  // collected: any sequence not used yet, so services poll out of order
+        std::int64_t sequence = 1 + random() % 2000;
+        if (!used_sequences.insert(sequence).second) continue;
+        WindowEvent e{sequence * 10,
+                      sequence,
+                      static_cast<Service>(random() % 3),
+                      "T" + std::to_string(random() % 12),
+                      systems[random() % systems.size()],
+                      EventState::Pending,
+                      static_cast<EpochMillis>(random() % 2 ? 100 : 5000),
+                      static_cast<EpochMillis>(random() % 1000)};
+        truth.open.emplace(sequence, e);
+        w.stored(e);
+      } else if (op < 7) {  // claimed: what the window offers for a random service and state
+        const auto state = random() % 3 ? EventState::Pending : EventState::Retryable;
+        const std::vector<std::string> none;
+        const auto ids = w.claimable(WindowQuery{static_cast<Service>(random() % 3), state, 1000,
+                                                 kNoWatermark, &none, 1 + static_cast<int>(random() % 3)});
+        for (std::int64_t id : ids) {
+          w.claimed(id);
+          truth.find(id)->state = EventState::InFlight;
+          in_flight.push_back(id);
+        }
+      } else if (!in_flight.empty()) {  // settled, failed or released
+        const std::size_t at = random() % in_flight.size();
+        const std::int64_t id = in_flight[at];
+        in_flight.erase(in_flight.begin() + static_cast<std::ptrdiff_t>(at));
+        WindowEvent* e = truth.find(id);
+        if (op == 7) {
+          w.settled(id);
+          truth.open.erase(e->sequence);
+        } else {
+          e->state = op == 8 ? EventState::Retryable : EventState::Pending;
+          e->next_attempt_at = random() % 2 ? 100 : 5000;
+          w.waiting(id, e->state, e->next_attempt_at);
+        }
+      }
+      if (random() % 50 == 0) w.clear();  // a rollback or another process's commit
+      if (w.wants_more()) truth.load_into(w);
+
+      REQUIRE(w.size() <= capacity);
+      CHECK(w.oldest_enqueued_at() == truth.oldest(w));
+      for (int s = 0; s < 3; ++s)
+        for (auto state : {EventState::Pending, EventState::Retryable}) {
+          const std::vector<std::string> excluded{systems[random() % systems.size()]};
+          const WindowQuery q{static_cast<Service>(s),
+                              state,
+                              1000,
+                              random() % 4 ? kNoWatermark : static_cast<std::int64_t>(random() % 2000),
+                              random() % 2 ? &excluded : &systems,
+                              1 + static_cast<int>(random() % 5)};
+          const std::vector<std::string> no_systems;
+          const WindowQuery open_query{q.service, q.state, q.now, q.watermark, &no_systems, q.max_events};
+          CHECK(w.claimable(q) == truth.claimable(w, q));
+          CHECK(w.claimable(open_query) == truth.claimable(w, open_query));
+        }
+    }
+  }
 }
