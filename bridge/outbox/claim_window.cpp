@@ -100,37 +100,40 @@ void ClaimWindow::make_head(Node& node) {
 
 void ClaimWindow::insert(WindowEvent event) {
   const std::int64_t sequence = event.sequence;
-  auto [self, inserted] = by_sequence_.emplace(sequence, Node{std::move(event), {}, {}});
+  auto [self, inserted] = by_sequence_.emplace(sequence, Node{std::move(event), {}, {}, {}, {}, {}});
   if (!inserted) return;  // held already: the window keeps what it has
   Node& node = self->second;
   node.self = self;
   by_id_[node.event.id] = &node;
-  auto& of_transport = open_by_transport_[node.event.transport_id];
+  Transport& transport = open_by_transport_[node.event.transport_id];
+  node.transport = &transport;
   // Mostly the transport's latest event: found from the back.
-  auto at = of_transport.end();
-  while (at != of_transport.begin() && (*std::prev(at))->event.sequence > sequence) --at;
-  if (at == of_transport.begin()) {
+  Node* earlier = transport.last;
+  while (earlier && earlier->event.sequence > sequence) earlier = earlier->earlier;
+  Node* later = earlier ? earlier->later : transport.first;
+  node.earlier = earlier;
+  node.later = later;
+  (earlier ? earlier->later : transport.first) = &node;
+  (later ? later->earlier : transport.last) = &node;
+  if (!earlier) {
     // An earlier event (a slower service's poll) takes the headship from the current head.
-    if (!of_transport.empty()) {
-      Node& old_head = *of_transport.front();
-      heads_[static_cast<std::size_t>(old_head.event.service)].erase(*old_head.head);
-      old_head.head.reset();
+    if (later) {
+      heads_[static_cast<std::size_t>(later->event.service)].erase(*later->head);
+      later->head.reset();
     }
     make_head(node);
   }
-  of_transport.insert(at, &node);
 }
 
 void ClaimWindow::erase(Node& node) {
   if (node.head) heads_[static_cast<std::size_t>(node.event.service)].erase(*node.head);
-  auto of_transport = open_by_transport_.find(node.event.transport_id);
-  auto& nodes = of_transport->second;
-  const bool was_first = nodes.front() == &node;
-  nodes.erase(std::find(nodes.begin(), nodes.end(), &node));
-  if (nodes.empty())
-    open_by_transport_.erase(of_transport);
-  else if (was_first)
-    make_head(*nodes.front());
+  Transport& transport = *node.transport;
+  (node.earlier ? node.earlier->later : transport.first) = node.later;
+  (node.later ? node.later->earlier : transport.last) = node.earlier;
+  if (!transport.first)
+    open_by_transport_.erase(node.event.transport_id);
+  else if (!node.earlier)
+    make_head(*transport.first);
   by_id_.erase(node.event.id);
   by_sequence_.erase(node.self);
 }

@@ -89,13 +89,21 @@ class ClaimWindow {
 
  private:
   // An event in the window, where it is: its own place in every index, so a transition never
-  // searches a tree for it (those searches were ~10% of the outbox thread while a backlog drained).
+  // searches a tree or hashes a transport for it (those searches and the cache misses they cost
+  // were ~10% of the outbox thread while a backlog drained).
   struct Node;
+  struct Transport {  // its open events here, in sequence order: a handful each
+    Node* first = nullptr;
+    Node* last = nullptr;
+  };
   using BySequence = std::map<std::int64_t, Node>;
   using Heads = std::map<std::int64_t, Node*>;  // by sequence
   struct Node {
     WindowEvent event;
     BySequence::iterator self;
+    Transport* transport = nullptr;  // an element of open_by_transport_: its address is stable
+    Node* earlier = nullptr;         // the transport's open events, as a list
+    Node* later = nullptr;
     std::optional<Heads::iterator> head;  // set while it is its transport's first open event
   };
 
@@ -113,8 +121,7 @@ class ClaimWindow {
   std::int64_t horizon_ = 0;
   BySequence by_sequence_;
   std::unordered_map<std::int64_t, Node*> by_id_;
-  // Per transport, its open events here in sequence order: a handful each.
-  std::unordered_map<std::string, std::vector<Node*>> open_by_transport_;
+  std::unordered_map<std::string, Transport> open_by_transport_;
   std::array<Heads, 3> heads_;  // per service: the transport heads
 };
 
