@@ -95,13 +95,23 @@ ClaimWindow::Node* ClaimWindow::find(std::int64_t id) {
 }
 
 void ClaimWindow::make_head(Node& node) {
-  node.head = heads_[static_cast<std::size_t>(node.event.service)].emplace(node.event.sequence, &node).first;
+  auto& heads = heads_[static_cast<std::size_t>(node.event.service)];
+  const std::int64_t sequence = node.event.sequence;
+  // A new transport's first event is usually the highest head yet: no search from the root then.
+  node.head = !heads.empty() && std::prev(heads.end())->first < sequence
+                  ? heads.emplace_hint(heads.end(), sequence, &node)
+                  : heads.emplace(sequence, &node).first;
 }
 
 void ClaimWindow::insert(WindowEvent event) {
   const std::int64_t sequence = event.sequence;
-  auto [self, inserted] = by_sequence_.emplace(sequence, Node{std::move(event), {}, {}, {}, {}, {}});
-  if (!inserted) return;  // held already: the window keeps what it has
+  // Loads come in sequence order, and most collected events are the highest yet: placed at the
+  // end without a search from the root.
+  const auto hint = by_sequence_.empty() || std::prev(by_sequence_.end())->first < sequence
+                        ? by_sequence_.end()
+                        : by_sequence_.lower_bound(sequence);
+  if (hint != by_sequence_.end() && hint->first == sequence) return;  // held already: the window keeps it
+  const auto self = by_sequence_.emplace_hint(hint, sequence, Node{std::move(event), {}, {}, {}, {}, {}});
   Node& node = self->second;
   node.self = self;
   by_id_[node.event.id] = &node;
