@@ -43,8 +43,8 @@ std::vector<Settlement> release_all(const std::vector<ClaimedEvent>& events) {
 }  // namespace
 
 Pusher::Pusher(net::HttpClient& client, TokenCache& tokens, const BridgeConfig& config,
-               std::function<EpochMillis()> clock)
-    : client_(client), tokens_(tokens), config_(config), clock_(std::move(clock)) {}
+               std::function<EpochMillis()> clock, Permits* permits)
+    : client_(client), tokens_(tokens), config_(config), clock_(std::move(clock)), permits_(permits) {}
 
 asio::awaitable<PushOutcome> Pusher::push(ClaimedPackage package, Outbox& outbox,
                                           OutboxThread& outbox_thread) {
@@ -110,6 +110,8 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, cons
     request.body = body;
     PushVerdict verdict;
     bool cancelled = false;
+    Permits::Held on_the_wire;  // given back before the settle: another worker sends meanwhile
+    if (permits_) on_the_wire = co_await permits_->acquire();
     const auto started = std::chrono::steady_clock::now();
     ++outcome.requests;
     try {
@@ -125,6 +127,7 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, cons
       cancelled = e.kind() == net::HttpClientError::Kind::Cancelled;
       if (!cancelled) verdict = classify_no_answer(e.what(), events);
     }
+    on_the_wire.reset();
     if (cancelled) {  // shutting down: not the events' fault
       PushVerdict released;
       released.settlements = release_all(events);

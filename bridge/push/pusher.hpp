@@ -16,6 +16,7 @@
 #include "bridge/outbox/outbox_thread.hpp"
 #include "bridge/push/classify.hpp"
 #include "bridge/push/package.hpp"
+#include "bridge/push/permits.hpp"
 #include "bridge/push/token_cache.hpp"
 #include "core/net/http_client.hpp"
 
@@ -43,8 +44,10 @@ using SettleFn = std::function<boost::asio::awaitable<void>(
 
 class Pusher {
  public:
+  // With `permits`, a package is on the wire only while it holds one (the bridge's push workers
+  // outnumber its connections); without, every call sends at once.
   Pusher(net::HttpClient& client, TokenCache& tokens, const BridgeConfig& config,
-         std::function<EpochMillis()> clock);
+         std::function<EpochMillis()> clock, Permits* permits = nullptr);
 
   // Sends the package and settles its events in `outbox` (on `outbox_thread`). Throws OutboxError
   // when settling fails
@@ -66,6 +69,7 @@ class Pusher {
   TokenCache& tokens_;
   const BridgeConfig& config_;
   std::function<EpochMillis()> clock_;
+  Permits* permits_;
 };
 
 }  // namespace ato::bridge

@@ -78,7 +78,8 @@ struct Engine::Impl {
         feed(feed_http, config.ato),
         collector(feed, outbox, outbox_thread, config.backfill,
                   {now_epoch_millis, [this] { stored(); }, [this] { return state.stopping; }}),
-        pusher(alm_http, tokens, config, now_epoch_millis),
+        push_permits(static_cast<std::size_t>(config.push.connections)),
+        pusher(alm_http, tokens, config, now_epoch_millis, &push_permits),
         landscape(alm_http, tokens, config) {
     for (Job job : {Job::Export, Job::Import, Job::StatusChange})
       if (settings_of(config, job).active) active_services.push_back(service_of(job));
@@ -100,6 +101,7 @@ struct Engine::Impl {
   TokenCache tokens;
   FeedClient feed;
   Collector collector;
+  Permits push_permits;  // one per connection: a package holds it while on the wire
   Pusher pusher;
   LandscapeClient landscape;
   std::optional<Recorder> recorder;
@@ -578,7 +580,11 @@ void Engine::start() {
     }
     impl_->spawn(impl_->job_loop(job), "a job");
   }
-  for (int i = 0; i < impl_->config.push.connections; ++i) impl_->spawn(impl_->worker(), "a push worker");
+  // Two workers per connection: while one settles its answer in the outbox (a wait behind the
+  // outbox thread's queue and commit), the other's package is on the wire. One worker per
+  // connection left the connection idle meanwhile: 8 connections drained a 1M backlog ~7% faster
+  // than 4 (bench/README.md).
+  for (int i = 0; i < 2 * impl_->config.push.connections; ++i) impl_->spawn(impl_->worker(), "a push worker");
 }
 
 bool Engine::tick(Job job) {
