@@ -71,7 +71,7 @@ floor=$("$build/bench/bench_outbox" --floor "$total" "$work/floor" | awk '/^floo
 echo "floor: bare SQLite enqueue (batches of 1000) + claim/delete (packages of 100) of $total events: $floor events/s"
 
 bridge_config "$dir"
-echo "backlog: $total events in the feed; bridge: packages of 100, 4 connections, TLS, durability normal"
+echo "backlog: $total events in the feed; bridge: packages of 100, 4 connections (8 push workers), TLS, durability normal"
 start=$(date +%s.%N)
 start_bridge "$dir"
 samples=()
