@@ -609,6 +609,7 @@ void Engine::stop(milliseconds grace, std::function<void()> done) {
 
 const EngineState& Engine::state() {
   impl_->state.token_fetches = impl_->tokens.fetches();
+  impl_->state.cloud_alm_connections_opened = static_cast<std::int64_t>(impl_->alm_http.connections_opened());
   return impl_->state;
 }
 

@@ -61,8 +61,9 @@ struct EngineState {
   std::map<Job, JobCounters> jobs;
   std::map<int, std::int64_t> requests_by_status;  // 0: no answer
   std::int64_t token_fetches = 0;
-  std::optional<std::string> paused;        // why pushing is paused (403, refused credentials)
-  std::optional<std::string> disk_trouble;  // the outbox cannot write
+  std::int64_t cloud_alm_connections_opened = 0;  // pushes, tokens and Landscape Management calls
+  std::optional<std::string> paused;              // why pushing is paused (403, refused credentials)
+  std::optional<std::string> disk_trouble;        // the outbox cannot write
   // Systems Cloud ALM's Landscape Management does not know: their events wait, nothing else does.
   std::map<std::string, std::string> paused_systems;  // SID~client -> reason
   CircuitBreaker breaker;

@@ -111,6 +111,10 @@ std::string prometheus_metrics(const Outbox& outbox, const EngineState& s, Epoch
               s.acceptance_latency);
   x.family(n("token_fetches_total"), "counter", "OAuth tokens fetched from the token endpoint.");
   x.sample(n("token_fetches_total"), "", static_cast<double>(s.token_fetches));
+  x.family(n("cloud_alm_connections_opened_total"), "counter",
+           "HTTPS connections opened to Cloud ALM; kept alive and reused, at most push.connections at once "
+           "for pushes.");
+  x.sample(n("cloud_alm_connections_opened_total"), "", static_cast<double>(s.cloud_alm_connections_opened));
   x.family(n("circuit_breaker_state"), "gauge", "1 for the breaker's current state.");
   for (auto state :
        {CircuitBreaker::State::Closed, CircuitBreaker::State::HalfOpen, CircuitBreaker::State::Open})

@@ -121,6 +121,17 @@ TEST_CASE("three services page through a backlog at once without mixing up their
   CHECK_MESSAGE(bridge.log().find("run failed") == std::string::npos, bridge.log());
   check_exactly_once(landscape_history(sim), accepted_journal(sim));
   CHECK(sim_stats(sim).total.order_violations == 0);
+  // Twice as many push workers as connections, yet no more connections than configured: a backlog
+  // keeps every worker busy, but at most push.connections pushes run at once, on connections kept
+  // alive and reused (one more may carry the token fetch).
+  const std::string opened_metric = "\nato_bridge_cloud_alm_connections_opened_total ";
+  const auto metrics = bridge.admin("/metrics").body;
+  const auto opened_at = metrics.find(opened_metric);
+  REQUIRE(opened_at != std::string::npos);
+  const double opened = std::stod(metrics.substr(opened_at + opened_metric.size()));
+  CAPTURE(opened);
+  CHECK(opened >= 1);
+  CHECK(opened <= BridgeOptions{}.connections + 1);
   stop_cleanly(bridge);
 }
 
