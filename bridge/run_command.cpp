@@ -10,6 +10,7 @@
 #include "bridge/runtime/run_file.hpp"
 #include "core/log.hpp"
 #include "core/net/http_server.hpp"
+#include "core/url.hpp"
 
 namespace ato::bridge {
 
@@ -18,13 +19,10 @@ namespace {
 constexpr std::chrono::seconds kShutdownGrace{3};
 
 net::ListenOptions admin_listen_options(const std::string& listen) {
-  const auto colon = listen.rfind(':');
+  const auto address = std::get<ListenAddress>(parse_listen_address(listen));  // the configuration checked it
   net::ListenOptions options;
-  options.address = listen.substr(0, colon);
-  if (options.address.size() >= 2 && options.address.front() == '[')
-    options.address = options.address.substr(1, options.address.size() - 2);
-  if (options.address == "localhost") options.address = "127.0.0.1";
-  options.port = static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)));
+  options.address = address.host == "localhost" ? "127.0.0.1" : address.host;
+  options.port = address.port;
   options.idle_timeout = std::chrono::seconds(10);
   options.write_timeout = std::chrono::seconds(10);
   options.max_body_bytes = 64 * 1024;
