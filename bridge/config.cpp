@@ -1,6 +1,7 @@
 #include "bridge/config.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdlib>
 
@@ -20,10 +21,6 @@ fs::path resolve(const fs::path& base_dir, std::string_view text) {
   return p.is_absolute() ? p : (base_dir / p).lexically_normal();
 }
 
-bool is_loopback_host(std::string_view host) {
-  return host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
-}
-
 milliseconds read_duration(const JsonObjectReader& o, std::string_view key, milliseconds fallback,
                            milliseconds min) {
   if (!o.has(key)) return fallback;
@@ -39,6 +36,35 @@ HttpUrl read_url(const JsonObjectReader& o, std::string_view key) {
   auto parsed = parse_http_url(o.string(key));
   if (auto* error = std::get_if<std::string>(&parsed)) throw JsonError(o.path_of(key), *error);
   return std::get<HttpUrl>(parsed);
+}
+
+// Credentials go to every URL the bridge calls (the client secret to the token endpoint, tokens to
+// Cloud ALM, the communication user's password to the feed): plain http only where it cannot leave
+// the machine, or where the operator said so explicitly (tls.allow_plain_http).
+void require_tls(const BridgeConfig& c, std::string_view field, const std::string& url_text) {
+  const auto parsed = parse_http_url(url_text);
+  const auto* url = std::get_if<HttpUrl>(&parsed);
+  if (!url || url->tls() || is_loopback_host(url->host) || c.allow_plain_http) return;
+  throw ConfigError(fmt::format(
+      "{}: {} uses plain http to a host that is not loopback: credentials would travel in clear. Use "
+      "https, or set tls.allow_plain_http to true if this network is really private",
+      field, url->origin()));
+}
+
+void check_plain_http(BridgeConfig& c) {
+  const auto fields = {std::pair<std::string_view, const std::string*>{"ato.feed_url", &c.ato.feed_url},
+                       {"the Cloud ALM host (endpoints.Api or cloud_alm.host)", &c.cloud_alm.host},
+                       {"the token endpoint (uaa.url or cloud_alm.token_endpoint)", &c.cloud_alm.token_endpoint}};
+  for (const auto& [field, url] : fields) require_tls(c, field, *url);
+  if (!c.allow_plain_http) return;
+  std::vector<std::string> plain;
+  for (const auto& [field, url] : fields)
+    if (auto parsed = parse_http_url(*url); std::holds_alternative<HttpUrl>(parsed) &&
+                                            !std::get<HttpUrl>(parsed).tls())
+      plain.emplace_back(field);
+  c.warnings.push_back(fmt::format(
+      "tls.allow_plain_http is true{}: passwords, the client secret and tokens may travel in clear",
+      plain.empty() ? " (no URL uses it now)" : fmt::format(" and {} use(s) plain http", fmt::join(plain, ", "))));
 }
 
 std::string read_path(const JsonObjectReader& o, std::string_view key, std::string_view fallback) {
@@ -191,11 +217,8 @@ void read_cloud_alm(BridgeConfig& c, const JsonObjectReader& root, const fs::pat
 void read_ato(BridgeConfig& c, const JsonObjectReader& root, const fs::path& base_dir, const EnvLookup& env) {
   const auto ato = root.object("ato");
   ato.only_keys({"feed_url", "user", "password", "password_env", "password_file"});
-  const auto feed = read_url(ato, "feed_url");
+  read_url(ato, "feed_url");
   c.ato.feed_url = std::string(ato.string("feed_url"));
-  if (!feed.tls() && !is_loopback_host(feed.host))
-    c.warnings.push_back(
-        "ato.feed_url uses plain http to a host that is not loopback: the password travels in clear");
   c.ato.user = ato.string("user");
   c.ato.password = read_secret_source(ato, "password", "password_env", "password_file", base_dir, env,
                                       c.ato.password_source, c.warnings);
@@ -259,7 +282,8 @@ void read_retry_policy(BridgeConfig& c, const JsonObjectReader& root) {
 void read_tls(BridgeConfig& c, const JsonObjectReader& root, const fs::path& base_dir) {
   auto o = root.optional_object("tls");
   if (!o) return;
-  o->only_keys({"ca_file", "verify"});
+  o->only_keys({"ca_file", "verify", "allow_plain_http"});
+  c.allow_plain_http = o->optional_boolean("allow_plain_http").value_or(false);
   if (auto ca = o->nullable_string("ca_file")) {
     c.ca_file = resolve(base_dir, *ca);
     try {
@@ -281,19 +305,9 @@ void read_admin(BridgeConfig& c, const JsonObjectReader& root) {
   o->only_keys({"listen"});
   if (!o->has("listen")) return;
   const std::string listen(o->string("listen"));
-  const auto colon = listen.rfind(':');
-  const auto port_text =
-      colon == std::string::npos ? std::string_view{} : std::string_view(listen).substr(colon + 1);
-  int port = -1;
-  if (!port_text.empty() && port_text.size() <= 5 &&
-      port_text.find_first_not_of("0123456789") == std::string::npos)
-    port = std::stoi(std::string(port_text));
-  if (colon == 0 || port < 0 || port > 65535)
-    throw JsonError(o->path_of("listen"),
-                    "expected host:port, like 127.0.0.1:8690 (port 0 picks a free one)");
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  if (!is_loopback_host(host))
+  const auto parsed = parse_listen_address(listen);
+  if (auto* error = std::get_if<std::string>(&parsed)) throw JsonError(o->path_of("listen"), *error);
+  if (!is_loopback_host(std::get<ListenAddress>(parsed).host))
     c.warnings.push_back(
         fmt::format("admin.listen {} is reachable from other machines; the admin endpoint "
                     "has no authentication",
@@ -347,8 +361,10 @@ void read_registration(BridgeConfig& c, const JsonObjectReader& root) {
 void read_collect(BridgeConfig& c, const JsonObjectReader& root) {
   auto o = root.optional_object("collect");
   if (!o) return;
-  o->only_keys({"backfill"});
+  o->only_keys({"backfill", "max_pages_per_run"});
   c.backfill = o->optional_boolean("backfill").value_or(false);
+  c.max_pages_per_run =
+      static_cast<int>(o->optional_integer("max_pages_per_run", 1, 1'000'000).value_or(c.max_pages_per_run));
 }
 
 void write_service(JsonWriter& json, std::string_view name, const OutboundService& s) {
@@ -386,7 +402,7 @@ void write_common_sections(JsonWriter& json, const BridgeConfig& c, const std::s
     json.value(*ca_file);
   else
     json.null();
-  json.field("verify", c.verify_tls).end_object();
+  json.field("verify", c.verify_tls).field("allow_plain_http", c.allow_plain_http).end_object();
   json.key("push")
       .begin_object()
       .field("connections", c.push.connections)
@@ -407,7 +423,11 @@ void write_common_sections(JsonWriter& json, const BridgeConfig& c, const std::s
       .field("level", c.log.level)
       .field("format", c.log.format == LogFormat::Json ? "json" : "text")
       .end_object();
-  json.key("collect").begin_object().field("backfill", c.backfill).end_object();
+  json.key("collect")
+      .begin_object()
+      .field("backfill", c.backfill)
+      .field("max_pages_per_run", c.max_pages_per_run)
+      .end_object();
 }
 
 // A path as the configuration file at `config_dir` should name it: relative when it lies beside or
@@ -442,17 +462,18 @@ BridgeConfig load_config(const fs::path& file, const EnvLookup& env) {
     const JsonObjectReader root(parse_json(parser, text), "");
     root.only_keys({"cloud_alm", "ato", "services", "outbox", "retry_policy", "tls", "push", "registration",
                     "admin", "log", "collect"});
+    read_tls(c, root, base_dir);  // first: allow_plain_http decides whether the URLs below may be used
     read_cloud_alm(c, root, base_dir, env);
     read_ato(c, root, base_dir, env);
     read_services(c, root);
     read_outbox(c, root, base_dir);
     read_retry_policy(c, root);
-    read_tls(c, root, base_dir);
     read_push(c, root);
     read_registration(c, root);
     read_admin(c, root);
     read_log(c, root);
     read_collect(c, root);
+    check_plain_http(c);
   } catch (const JsonError& e) {
     throw ConfigError(fmt::format("{}: {}", file.string(), e.what()));
   }

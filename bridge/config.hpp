@@ -88,11 +88,13 @@ struct BridgeConfig {
   RetryPolicy retry_policy;
   std::optional<std::filesystem::path> ca_file;  // none: the system's CA store
   bool verify_tls = true;
+  bool allow_plain_http = false;  // http:// to hosts that are not loopback (tls.allow_plain_http)
   PushSettings push;
   LandscapeRegistration registration;
   std::string admin_listen{kDefaultAdminListen};
   LogOptions log;
   bool backfill = false;
+  int max_pages_per_run = 10'000;  // collect.max_pages_per_run: a feed's nextLinks cannot run forever
   std::vector<std::string> warnings;  // worth telling the user, not fatal
 };
 

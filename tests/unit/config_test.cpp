@@ -158,7 +158,16 @@ TEST_CASE_FIXTURE(Fixture, "errors name the file, the field and what is expected
     write_config(R"(,"log":{"level":"loud"})");
     CHECK_THROWS_WITH_AS(load(), doctest::Contains("log.level: expected one of"), ConfigError);
     write_config(R"(,"admin":{"listen":"127.0.0.1:99999"})");
-    CHECK_THROWS_WITH_AS(load(), doctest::Contains("admin.listen: expected host:port"), ConfigError);
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("admin.listen: '127.0.0.1:99999' has an invalid port"),
+                         ConfigError);
+    write_config(R"(,"admin":{"listen":"::1"})");  // IPv6 without brackets and port
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("admin.listen: '::1' is not host:port"), ConfigError);
+    write_config(R"(,"admin":{"listen":"[::1]"})");
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("admin.listen: '[::1]' has no port"), ConfigError);
+    write_config(R"(,"admin":{"listen":"admin.example.com:8690"})");
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("does not name an IP address or localhost"), ConfigError);
+    write_config(R"(,"admin":{"listen":"[::1]:0"})");
+    CHECK(load().admin_listen == "[::1]:0");
   }
   SUBCASE("a retry cap below its base") {
     write_config(R"(,"retry_policy":{"base":"2h","cap":"1h"})");
@@ -178,9 +187,50 @@ TEST_CASE_FIXTURE(Fixture, "risky settings draw warnings, not silence") {
   write_config(R"(,"tls":{"verify":false},"admin":{"listen":"0.0.0.0:8690"})");
   const auto c = load();
   REQUIRE(c.warnings.size() == 3);
-  CHECK(c.warnings[0].find("readable by other users") != std::string::npos);
-  CHECK(c.warnings[1].find("tls.verify is false") != std::string::npos);
+  CHECK(c.warnings[0].find("tls.verify is false") != std::string::npos);
+  CHECK(c.warnings[1].find("readable by other users") != std::string::npos);
   CHECK(c.warnings[2].find("reachable from other machines") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "plain http is refused where credentials would leave the machine") {
+  SUBCASE("the feed") {
+    write_text(config, R"({"cloud_alm":{"service_key_file":"key.json"},
+      "ato":{"feed_url":"http://s4d.example.com/feed/Events","user":"U","password_env":"ATO_PASSWORD"}})");
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("ato.feed_url: http://s4d.example.com uses plain http"),
+                         ConfigError);
+  }
+  SUBCASE("the service key's API and token URLs") {
+    write_text(key, service_key_json("http://mytenant.eu10.alm.cloud.sap/api"));
+    write_config();
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("the Cloud ALM host (endpoints.Api or cloud_alm.host)"),
+                         ConfigError);
+    write_text(key, service_key_json());
+    write_text(config, R"({"cloud_alm":{"service_key_file":"key.json","token_endpoint":"http://uaa.example.com/oauth/token"},
+      "ato":{"feed_url":"https://s4d.example.com/feed/Events","user":"U","password_env":"ATO_PASSWORD"}})");
+    CHECK_THROWS_WITH_AS(load(), doctest::Contains("the token endpoint (uaa.url or cloud_alm.token_endpoint): "
+                                                   "http://uaa.example.com uses plain http"),
+                         ConfigError);
+  }
+  SUBCASE("loopback is fine, and so is an explicit allow_plain_http, warned") {
+    write_text(config, R"({"cloud_alm":{"service_key_file":"key.json"},
+      "ato":{"feed_url":"http://127.0.0.1:8080/feed/Events","user":"U","password_env":"ATO_PASSWORD"}})");
+    CHECK(load().warnings.empty());
+    write_text(config, R"({"cloud_alm":{"service_key_file":"key.json"}, "tls":{"allow_plain_http":true},
+      "ato":{"feed_url":"http://s4d.example.com/feed/Events","user":"U","password_env":"ATO_PASSWORD"}})");
+    const auto c = load();
+    REQUIRE(c.warnings.size() == 1);
+    CHECK(c.warnings[0].find("tls.allow_plain_http is true and ato.feed_url use(s) plain http") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE_FIXTURE(Fixture, "URLs that parse wrongly are refused with the field named") {
+  write_text(key, R"({"uaa":{"clientid":"c","clientsecret":"s","url":"https://uaa.example.com:443oauth"},
+    "endpoints":{"Api":"https://mytenant.eu10.alm.cloud.sap/api"}})");
+  write_config();
+  CHECK_THROWS_WITH_AS(load(), doctest::Contains("uaa.url: has text right after the port: 'oauth'"), ConfigError);
+  write_text(key, service_key_json("https://mytenant.eu10.alm.cloud.sap:99999/api"));
+  CHECK_THROWS_WITH_AS(load(), doctest::Contains("endpoints.Api: has an invalid port '99999'"), ConfigError);
 }
 
 TEST_CASE_FIXTURE(Fixture, "the effective configuration shows no secret") {
