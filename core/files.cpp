@@ -1,5 +1,7 @@
 #include "core/files.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,16 +20,25 @@ std::string describe_errno(int error) {
 
 }  // namespace
 
-std::string read_text_file(const std::filesystem::path& path) {
+std::string read_text_file(const std::filesystem::path& path, std::size_t max_bytes) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw FileError("cannot read " + path.string() + ": it is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FileError("cannot read " + path.string() + ": " + describe_errno(errno));
-  std::ostringstream content;
-  content << in.rdbuf();
+  // Read at most one byte past the limit: enough to know it is over, never the whole of a huge file.
+  std::string content;
+  char buffer[65536];
+  while (in && content.size() <= max_bytes) {
+    in.read(buffer, static_cast<std::streamsize>(
+                        std::min<std::size_t>(sizeof buffer, max_bytes + 1 - content.size())));
+    content.append(buffer, static_cast<std::size_t>(in.gcount()));
+  }
   if (in.bad()) throw FileError("cannot read " + path.string() + ": read error");
-  return content.str();
+  if (content.size() > max_bytes)
+    throw FileError("cannot read " + path.string() + ": it is larger than " + std::to_string(max_bytes) +
+                    " bytes, the limit for this kind of file (is it the right file?)");
+  return content;
 }
 
 void write_file_atomically(const std::filesystem::path& path, const std::string& content, mode_t mode,

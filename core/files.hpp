@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -15,8 +16,13 @@ class FileError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Whole file as text. Throws FileError("cannot read <path>: <reason>").
-std::string read_text_file(const std::filesystem::path& path);
+// The most read_text_file reads by default: configuration, service keys and certificates are a few
+// kilobytes, and a wrong path (a log, a database) must not be read into memory whole.
+inline constexpr std::size_t kMaxSmallFileBytes = 1024 * 1024;
+
+// Whole file as text. Throws FileError("cannot read <path>: <reason>"), also when the file is larger
+// than `max_bytes` (naming the limit).
+std::string read_text_file(const std::filesystem::path& path, std::size_t max_bytes = kMaxSmallFileBytes);
 
 enum class Overwrite { No, Yes };
 

@@ -83,6 +83,9 @@ std::int64_t read_integer(simdjson::dom::element el, const PathOf& path_of, std:
 }  // namespace
 
 simdjson::dom::element parse_json(simdjson::dom::parser& parser, std::string_view json) {
+  // A UTF-8 byte order mark, as some Windows editors save a downloaded service key: RFC 8259 lets a
+  // parser ignore it, and simdjson would call the document "improper structure".
+  if (json.starts_with("\xEF\xBB\xBF")) json.remove_prefix(3);
   simdjson::dom::element root;
   if (auto error = parser.parse(json.data(), json.size()).get(root))
     throw JsonError("", fmt::format("not valid JSON: {}", simdjson::error_message(error)));
@@ -220,6 +223,14 @@ std::int64_t JsonObjectReader::timestamp(std::string_view key) const {
   auto ms = parse_iso8601_utc(text);
   if (!ms) throw JsonError(path_of(key), "expected ISO-8601 UTC timestamp like 2026-11-22T08:15:00.000Z");
   return *ms;
+}
+
+void JsonObjectReader::unique_keys() const {
+  std::vector<std::string_view> keys;
+  for (auto field : object_) keys.push_back(field.key);
+  std::sort(keys.begin(), keys.end());
+  for (std::size_t i = 1; i < keys.size(); ++i)
+    if (keys[i] == keys[i - 1]) throw JsonError(path_of(keys[i]), "given more than once");
 }
 
 void JsonObjectReader::only_keys(std::span<const std::string_view> allowed) const {

@@ -65,6 +65,9 @@ class JsonObjectReader {
     only_keys(std::span<const std::string_view>(allowed.begin(), allowed.size()));
   }
   void only_keys(std::span<const std::string_view> allowed) const;
+  // For documents whose other fields are allowed (SAP's service keys): no key given twice, so the
+  // value used is never just the first of two.
+  void unique_keys() const;
   simdjson::dom::object raw() const { return object_; }
 
  private:

@@ -19,9 +19,13 @@ std::string read_url(const JsonObjectReader& o, std::string_view key) {
 ServiceKey parse_service_key(std::string_view json) {
   simdjson::dom::parser parser;
   const JsonObjectReader root(parse_json(parser, json), "");
+  root.unique_keys();
   ServiceKey key;
-  key.api_url = read_url(root.object("endpoints"), "Api");
+  const auto endpoints = root.object("endpoints");
+  endpoints.unique_keys();
+  key.api_url = read_url(endpoints, "Api");
   const auto uaa = root.object("uaa");
+  uaa.unique_keys();
   key.uaa_url = read_url(uaa, "url");
   key.client_id = uaa.string("clientid");
   key.client_secret = Secret(std::string(uaa.string("clientsecret")));
@@ -40,11 +44,12 @@ std::string to_json(const ServiceKey& key) {
       .field("tenantmode", "dedicated")
       .field("clientid", key.client_id)
       .field("clientsecret", key.client_secret.reveal())
-      .field("url", key.uaa_url)
-      .field("identityzone", key.identity_zone)
-      .field("tenantid", key.tenant_id)
-      .field("xsappname", key.xsappname)
-      .field("credential-type", "binding-secret")
+      .field("url", key.uaa_url);
+  // Optional fields only when set: the reader refuses an empty string where one is given.
+  if (!key.identity_zone.empty()) json.field("identityzone", key.identity_zone);
+  if (!key.tenant_id.empty()) json.field("tenantid", key.tenant_id);
+  if (!key.xsappname.empty()) json.field("xsappname", key.xsappname);
+  json.field("credential-type", "binding-secret")
       .end_object()
       .key("endpoints")
       .begin_object()

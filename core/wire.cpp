@@ -148,7 +148,8 @@ TokenResponse parse_token_response(std::string_view json) {
   token.token_type = o.string("token_type");
   if (token.token_type != "bearer" && token.token_type != "Bearer")
     throw JsonError("token_type", "expected bearer");
-  token.expires_in = o.integer("expires_in", 0, 10LL * 366 * 86400);
+  // At least a second: a token that expires at once would be fetched again for every push.
+  token.expires_in = o.integer("expires_in", 1, 10LL * 366 * 86400);
   token.scope = o.optional_string("scope").value_or("");
   token.jti = o.optional_string("jti").value_or("");
   return token;
@@ -160,10 +161,11 @@ std::string to_json(const TokenResponse& token) {
   json.begin_object()
       .field("access_token", token.access_token)
       .field("token_type", token.token_type)
-      .field("expires_in", token.expires_in)
-      .field("scope", token.scope)
-      .field("jti", token.jti)
-      .end_object();
+      .field("expires_in", token.expires_in);
+  // Optional fields only when set: the reader refuses an empty string where one is given.
+  if (!token.scope.empty()) json.field("scope", token.scope);
+  if (!token.jti.empty()) json.field("jti", token.jti);
+  json.end_object();
   return out;
 }
 
@@ -269,9 +271,9 @@ namespace {
 constexpr std::int64_t kMaxCount = std::numeric_limits<std::int64_t>::max();
 
 SimCounters read_counters(const JsonObjectReader& o) {
-  return {o.integer("packages_received", 0, kMaxCount), o.integer("events_accepted", 0, kMaxCount),
-          o.integer("events_duplicate", 0, kMaxCount),  o.integer("events_rejected", 0, kMaxCount),
-          o.integer("order_violations", 0, kMaxCount),  o.integer("unknown_transports", 0, kMaxCount),
+  return {o.integer("packages_received", 0, kMaxCount),    o.integer("events_accepted", 0, kMaxCount),
+          o.integer("events_duplicate", 0, kMaxCount),     o.integer("events_rejected", 0, kMaxCount),
+          o.integer("order_violations", 0, kMaxCount),     o.integer("unknown_transports", 0, kMaxCount),
           o.integer("unregistered_systems", 0, kMaxCount), o.integer("auth_failures", 0, kMaxCount),
           o.integer("faults_injected", 0, kMaxCount)};
 }
@@ -282,9 +284,9 @@ SimStats parse_sim_stats(std::string_view json) {
   Document doc(json);
   const auto o = doc.object();
   o.only_keys({"packages_received", "events_accepted", "events_duplicate", "events_rejected",
-               "order_violations", "unknown_transports", "unregistered_systems", "auth_failures", "tokens_issued",
-               "token_requests_rejected", "faults_injected", "transports", "journal_size", "per_service",
-               "faults_by_endpoint"});
+               "order_violations", "unknown_transports", "unregistered_systems", "auth_failures",
+               "tokens_issued", "token_requests_rejected", "faults_injected", "transports", "journal_size",
+               "per_service", "faults_by_endpoint"});
   SimStats stats;
   stats.total = read_counters(o);
   stats.tokens_issued = o.integer("tokens_issued", 0, kMaxCount);

@@ -54,7 +54,8 @@ double probability_or_fail(std::string_view rule, std::string_view text) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size()) bad(rule, "probability must be like 0.2 or 20%");
   if (percent) value /= 100;
-  if (value < 0 || value > 1) bad(rule, "probability must be between 0 and 1 (0% and 100%)");
+  // !(0 <= value <= 1) rather than value < 0 || value > 1: NaN compares false either way.
+  if (!(value >= 0 && value <= 1)) bad(rule, "probability must be between 0 and 1 (0% and 100%)");
   return value;
 }
 

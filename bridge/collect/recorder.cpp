@@ -1,5 +1,7 @@
 #include "bridge/collect/recorder.hpp"
 
+#include <limits>
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -25,7 +27,7 @@ std::runtime_error io_error(const fs::path& file, const char* what) {
 
 Recorder::Recorder(fs::path file, const Outbox& outbox) : file_(std::move(file)), outbox_(outbox) {
   std::string text;
-  if (fs::exists(file_)) text = read_text_file(file_);
+  if (fs::exists(file_)) text = read_text_file(file_, std::numeric_limits<std::size_t>::max() - 1);
   // A line without its newline was torn by a crash: the outbox still has the event, it is redone.
   const auto complete = text.empty() ? std::string::npos : text.rfind('\n');
   const std::size_t keep = complete == std::string::npos ? 0 : complete + 1;

@@ -147,7 +147,7 @@ struct Outbox::Impl {
   void store(const std::vector<NewEvent>& events, std::size_t first, std::size_t rows, std::int64_t first_id,
              EpochMillis now, EnqueueResult& result);
   void end_in_flight(std::int64_t token, const std::vector<std::int64_t>& settled_ids);
-  int rescue(EpochMillis now, EpochMillis expired_by);
+  RescueResult rescue(EpochMillis now, EpochMillis expired_by, const RetryPolicy& policy);
 
   // Says once, while it lasts, that the window is full of events that cannot leave.
   void note_if_blocked(const ClaimRequest& request) {
@@ -249,14 +249,11 @@ void Outbox::Impl::prepare() {
       *db, fmt::format("UPDATE events SET state = ?, attempts = ?, next_attempt_at = ?, settled_at = ?, "
                        "dead_reason = ?, errors = {} WHERE id = ?",
                        kAppendError));
-  // The events of leases that ran out by ?3 (all of them at start-up after a crash).
+  // The open events of leases that ran out by ?1 (all of them at start-up after a crash).
   rescue_events = std::make_unique<Statement>(
       *db,
-      "UPDATE events SET state = 'retryable', attempts = attempts + 1, next_attempt_at = ?1, errors = "
-      "json_insert(errors, '$[#]', json_object('at', ?2, 'attempt', attempts + 1, 'http_status', NULL, "
-      "'message', 'lease expired while in flight (the bridge stopped or hung); it may have been delivered, "
-      "Cloud ALM deduplicates')) WHERE settled_at IS NULL AND id IN (SELECT j.value FROM leases l, "
-      "json_each(l.event_ids) j WHERE l.expires_at <= ?3)");
+      "SELECT e.id, e.attempts, e.enqueued_at, e.service FROM leases l, json_each(l.event_ids) j JOIN events e "
+      "ON e.id = j.value WHERE l.expires_at <= ?1 AND e.settled_at IS NULL");
   rescue_leases = std::make_unique<Statement>(*db, "DELETE FROM leases WHERE expires_at <= ?1");
   retention_scan = std::make_unique<Statement>(*db, queries::kRetentionScan);
   retention_delete =
@@ -588,23 +585,51 @@ void Outbox::Impl::end_in_flight(std::int64_t token, const std::vector<std::int6
     shrink_lease->bind(1, token).bind(2, json_array(still)).run();
 }
 
-int Outbox::Impl::rescue(EpochMillis now, EpochMillis expired_by) {
+RescueResult Outbox::Impl::rescue(EpochMillis now, EpochMillis expired_by, const RetryPolicy& policy) {
+  constexpr std::string_view kLeaseExpired =
+      "lease expired while in flight (the bridge stopped or hung); it may have been delivered, Cloud ALM "
+      "deduplicates";
+  struct Lost {
+    std::int64_t id;
+    int attempts;
+    EpochMillis enqueued_at;
+  };
   Transaction tx(*db);
-  rescue_events->bind(1, now).bind(2, format_iso8601_utc(now)).bind(3, expired_by).run();
-  const int rescued = rescue_events->changes();
+  std::vector<Lost> lost;
+  auto& select = *rescue_events;
+  select.bind(1, expired_by);
+  while (select.step())
+    lost.push_back({select.int64(0), static_cast<int>(select.int64(1)) + 1, select.int64(2)});
+  select.reset();
+  RescueResult result;
+  const std::string now_text = format_iso8601_utc(now);
+  for (const auto& event : lost) {
+    const auto decision = decide_retry(policy, event.attempts, event.enqueued_at, now, std::nullopt, jitter());
+    auto& update = *settle_failure;
+    update.bind(1, state_name(decision.give_up ? EventState::Dead : EventState::Retryable))
+        .bind(2, event.attempts)
+        .bind(3, decision.give_up ? now : decision.next_attempt_at);
+    if (decision.give_up)
+      update.bind(4, now).bind(5, decision.reason + "; last error: " + std::string(kLeaseExpired));
+    else
+      update.bind_null(4).bind_null(5);
+    update.bind(6, now_text).bind(7, event.attempts).bind_null(8).bind_static(9, kLeaseExpired);
+    update.bind(10, event.id).run();
+    ++(decision.give_up ? result.dead : result.retryable);
+  }
   rescue_leases->bind(1, expired_by).run();
   const int leases = rescue_leases->changes();
   tx.commit();
   if (leases > 0) forget();  // rare: a package was lost in flight
-  return rescued;
+  return result;
 }
 
-int Outbox::rescue_expired(EpochMillis now) {
-  return impl_->changing("rescue", [&] { return impl_->rescue(now, now); });
+RescueResult Outbox::rescue_expired(EpochMillis now, const RetryPolicy& policy) {
+  return impl_->changing("rescue", [&] { return impl_->rescue(now, now, policy); });
 }
 
-int Outbox::rescue_all_in_flight(EpochMillis now) {
-  return impl_->changing("rescue", [&] { return impl_->rescue(now, kMaxEpochMillis); });
+RescueResult Outbox::rescue_all_in_flight(EpochMillis now, const RetryPolicy& policy) {
+  return impl_->changing("rescue", [&] { return impl_->rescue(now, kMaxEpochMillis, policy); });
 }
 
 namespace {

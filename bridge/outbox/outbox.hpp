@@ -137,6 +137,12 @@ struct SettleResult {
   int stale = 0;  // the lease was no longer ours (rescued meanwhile): nothing written for these
 };
 
+struct RescueResult {
+  int retryable = 0;
+  int dead = 0;  // the retry policy gave up on them
+  int total() const { return retryable + dead; }
+};
+
 struct DeadLetter {
   std::string event_id;
   Service service = Service::Export;
@@ -189,10 +195,12 @@ class Outbox {
   ClaimedPackage claim(const ClaimRequest& request);
   SettleResult settle(std::int64_t lease_token, const std::vector<Settlement>& settlements, EpochMillis now,
                       const RetryPolicy& policy);
-  // In-flight events whose lease ran out (or all of them, at start-up after a crash) become
-  // retryable with the attempt counted: they may have reached Cloud ALM, which deduplicates.
-  int rescue_expired(EpochMillis now);
-  int rescue_all_in_flight(EpochMillis now);
+  // In-flight events whose lease ran out (or all of them, at start-up after a crash) count the
+  // attempt as failed and go through the retry policy like any failure: retryable after the backoff
+  // (they may have reached Cloud ALM, which deduplicates), or dead once max_attempts or max_age is
+  // reached, so a package that crashes the bridge every time it is pushed is not retried forever.
+  RescueResult rescue_expired(EpochMillis now, const RetryPolicy& policy);
+  RescueResult rescue_all_in_flight(EpochMillis now, const RetryPolicy& policy);
 
   std::vector<DeadLetter> dead_letters(const DeadLetterFilter& filter) const;
   std::optional<DeadLetter> dead_letter(const std::string& event_id) const;

@@ -77,7 +77,8 @@ struct Engine::Impl {
         tokens(alm_http, config.cloud_alm, now_epoch_millis),
         feed(feed_http, config.ato),
         collector(feed, outbox, outbox_thread, config.backfill,
-                  {now_epoch_millis, [this] { stored(); }, [this] { return state.stopping; }}),
+                  {now_epoch_millis, [this] { stored(); }, [this] { return state.stopping; }},
+                  config.max_pages_per_run),
         push_permits(static_cast<std::size_t>(config.push.connections)),
         pusher(alm_http, tokens, config, now_epoch_millis, &push_permits),
         landscape(alm_http, tokens, config) {
@@ -195,6 +196,13 @@ struct Engine::Impl {
         spdlog::info("outbox writable again: collecting and pushing resume");
         state.disk_trouble.reset();
       }
+      if (state.feed_resets.erase(service) > 0)
+        spdlog::info("{}: the ATO feed's head is at or above the cursor again: collecting resumes",
+                     name_of(kJobNames, job));
+    } catch (const FeedResetError& e) {
+      if (!state.feed_resets.count(service)) ++state.feed_resets_seen;
+      state.feed_resets[service] = e.what();
+      fail(counters, job, e.what(), spdlog::level::err);
     } catch (const FeedError& e) {
       fail(counters, job, e.what(), e.retry_soon() ? spdlog::level::warn : spdlog::level::err);
     } catch (const DiskTroubleError& e) {
@@ -271,17 +279,30 @@ struct Engine::Impl {
     state.disk_trouble = why;
   }
 
+  // Rescued events count a failed attempt: retried after the backoff (Cloud ALM deduplicates), or
+  // dead-lettered once the retry policy gives up on them.
+  void log_rescue(const RescueResult& rescued, std::string_view what) {
+    if (rescued.retryable > 0)
+      spdlog::warn("{} events {}; they go again after the retry backoff (Cloud ALM deduplicates)",
+                   rescued.retryable, what);
+    if (rescued.dead > 0)
+      spdlog::error("{} events {} and the retry policy gives up on them (retry_policy.max_attempts or "
+                    "max_age): dead-lettered, see `ato-bridge dead-letters list`",
+                    rescued.dead, what);
+    state.jobs[Job::Retry].retried += rescued.retryable;
+    state.jobs[Job::Retry].dead_lettered += rescued.dead;
+  }
+
   asio::awaitable<void> run_retry(JobCounters& counters) {
     const EpochMillis now = now_epoch_millis();
     try {
       // Alone: retention deletes in small transactions of its own, never one long group.
       const auto rescued_and_removed = co_await outbox_thread.run_alone([&] {
-        return std::pair{outbox.rescue_expired(now),
+        return std::pair{outbox.rescue_expired(now, config.retry_policy),
                          outbox.delete_done_before(now - config.keep_done_for.count())};
       });
       const auto [rescued, removed] = rescued_and_removed;
-      if (rescued > 0)
-        spdlog::warn("retry: {} events were in flight past their lease; they go again", rescued);
+      log_rescue(rescued, "were in flight past their lease");
       if (removed > 0)
         spdlog::debug("retry: deleted {} events delivered more than {} ago", removed,
                       format_duration(config.keep_done_for));
@@ -502,6 +523,11 @@ struct Engine::Impl {
     for (EpochMillis enqueued : outcome.done_enqueued_at)
       state.acceptance_latency.record(std::chrono::milliseconds(now - enqueued));
     state.token_fetches = tokens.fetches();
+    state.token_failures = tokens.failures();
+    if (!outcome.token_problem.empty())
+      state.token_trouble = outcome.token_problem;
+    else if (outcome.requests > 0)
+      state.token_trouble.reset();
     update_breaker(outcome);
     update_pause(outcome, probing);
     for (const auto& system : outcome.unregistered_systems) {
@@ -566,11 +592,8 @@ void Engine::start() {
   auto& s = impl_->state;
   s.started_at = now_epoch_millis();
   s.pid = static_cast<int>(::getpid());
-  const int rescued = impl_->outbox.rescue_all_in_flight(s.started_at);
-  if (rescued > 0)
-    spdlog::warn(
-        "{} events were in flight when the bridge last stopped; they go again (Cloud ALM deduplicates)",
-        rescued);
+  impl_->log_rescue(impl_->outbox.rescue_all_in_flight(s.started_at, impl_->config.retry_policy),
+                    "were in flight when the bridge last stopped");
   for (Job job : {Job::Export, Job::Import, Job::StatusChange, Job::Retry}) {
     auto& counters = s.jobs[job];
     if (!settings_of(impl_->config, job).active) {
@@ -609,6 +632,7 @@ void Engine::stop(milliseconds grace, std::function<void()> done) {
 
 const EngineState& Engine::state() {
   impl_->state.token_fetches = impl_->tokens.fetches();
+  impl_->state.token_failures = impl_->tokens.failures();
   impl_->state.cloud_alm_connections_opened = static_cast<std::int64_t>(impl_->alm_http.connections_opened());
   return impl_->state;
 }

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   policy.base = std::chrono::milliseconds(1);  // retries come due at once: more transitions per second
   policy.cap = std::chrono::milliseconds(5);
   policy.max_attempts = 5;
-  outbox.rescue_all_in_flight(now_epoch_millis());
+  outbox.rescue_all_in_flight(now_epoch_millis(), policy);
   std::int64_t cursor = outbox.cursor(Service::Export).value_or(0);
   std::fprintf(stdout, "started at cursor %lld\n", static_cast<long long>(cursor));
   std::fflush(stdout);
@@ -89,6 +89,6 @@ int main(int argc, char** argv) {
     } else {
       outbox.settle(package.lease_token, settlements, now, policy);
     }
-    if (rng() % 16 == 0) outbox.rescue_expired(now);
+    if (rng() % 16 == 0) outbox.rescue_expired(now, policy);
   }
 }

@@ -146,7 +146,7 @@ TEST_CASE("the outbox survives 50 SIGKILLs at random moments with nothing lost, 
   options.path = db;
   bridge::Outbox outbox(options);
   const auto in_flight = outbox.counts().total(bridge::EventState::InFlight);
-  CHECK(outbox.rescue_all_in_flight(now_epoch_millis()) == in_flight);
+  CHECK(outbox.rescue_all_in_flight(now_epoch_millis(), bridge::RetryPolicy{}).total() == in_flight);
   CHECK(outbox.counts().total(bridge::EventState::InFlight) == 0);
   MESSAGE("kills: " << kills << ", events: " << cursor_before << ", settled: " << settled_before.size()
                     << ", in flight at the kills: " << in_flight_at_kills);

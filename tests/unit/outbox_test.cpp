@@ -415,8 +415,8 @@ TEST_CASE_FIXTURE(Fixture, "the rescuer returns expired leases, and a late settl
   box().enqueue(Service::Export, {event(Service::Export, 1), event(Service::Export, 2, "S4DK900002")}, 2,
                 kT0);
   const auto p = claim(Service::Export);           // lease 2 minutes
-  CHECK(box().rescue_expired(kT0 + 60'000) == 0);  // not expired yet
-  CHECK(box().rescue_expired(kT0 + 120'000) == 2);
+  CHECK(box().rescue_expired(kT0 + 60'000, policy).total() == 0);  // not expired yet
+  CHECK(box().rescue_expired(kT0 + 120'000, policy).retryable == 2);
   CHECK(column(uuid_for(1), "state") == "retryable");
   CHECK(column(uuid_for(1), "attempts") == "1");
   CHECK(column(uuid_for(1), "json_extract(errors, '$[0].message')").find("lease expired") !=
@@ -429,13 +429,46 @@ TEST_CASE_FIXTURE(Fixture, "the rescuer returns expired leases, and a late settl
   CHECK(late.done == 0);
   CHECK(column(uuid_for(1), "state") == "retryable");
   // The retry job claims it under a new lease; the old lease still counts for nothing.
-  const auto again = claim(Service::Export, ClaimFrom::Retryable, kT0 + 130'000);
+  // Rescued like any failure: not due before the retry backoff (base 1 min, jitter 0: 30 s) has passed.
+  CHECK(claim(Service::Export, ClaimFrom::Retryable, kT0 + 149'999).events.empty());
+  const auto again = claim(Service::Export, ClaimFrom::Retryable, kT0 + 150'000);
   REQUIRE(again.events.size() == 2);
   CHECK(box().settle(p.lease_token, {Settlement::done(again.events[0].id)}, kT0, policy).stale == 1);
   CHECK(box().settle(again.lease_token, {Settlement::done(again.events[0].id)}, kT0, policy).done == 1);
   // At start-up every lease belongs to a dead process.
-  CHECK(box().rescue_all_in_flight(kT0) == 1);
+  CHECK(box().rescue_all_in_flight(kT0, policy).retryable == 1);
   CHECK(count(EventState::InFlight) == 0);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a package that crashes the bridge every time is dead-lettered by the retry policy") {
+  policy.max_attempts = 3;
+  box().enqueue(Service::Export, {event(Service::Export, 1)}, 1, kT0);
+  EpochMillis now = kT0;
+  for (int crash = 1; crash <= 2; ++crash) {
+    const auto p = claim(Service::Export, crash == 1 ? ClaimFrom::Pending : ClaimFrom::Retryable, now);
+    REQUIRE(p.events.size() == 1);
+    reopen();  // the bridge died while pushing it
+    const auto rescued = box().rescue_all_in_flight(now + 1, policy);
+    CHECK(rescued.retryable == 1);
+    CHECK(rescued.dead == 0);
+    CHECK(column(uuid_for(1), "attempts") == std::to_string(crash));
+    // The backoff of `crash` failed attempts (jitter 0: half of base * 2^(crash-1)), not at once.
+    const auto due = std::stoll(column(uuid_for(1), "next_attempt_at"));
+    CHECK(due == now + 1 + 30'000 * (1LL << (crash - 1)));
+    now = due;
+  }
+  const auto p = claim(Service::Export, ClaimFrom::Retryable, now);
+  REQUIRE(p.events.size() == 1);
+  reopen();
+  const auto rescued = box().rescue_all_in_flight(now + 1, policy);
+  CHECK(rescued.dead == 1);
+  CHECK(count(EventState::Dead) == 1);
+  CHECK(count(EventState::InFlight) == 0);
+  const auto dead = box().dead_letter(uuid_for(1));
+  REQUIRE(dead.has_value());
+  CHECK(dead->reason.find("gave up after 3 attempts") != std::string::npos);
+  CHECK(dead->reason.find("lease expired") != std::string::npos);
+  CHECK(dead->attempts == 3);
 }
 
 TEST_CASE_FIXTURE(Fixture, "a package settled in parts (a 413 split) stays leased until its last part") {
@@ -460,7 +493,7 @@ TEST_CASE_FIXTURE(Fixture, "a package settled in parts (a 413 split) stays lease
   CHECK(count(EventState::InFlight) == 2);
   CHECK(claim(Service::Export).events.empty());
   CHECK(box().settle(p.lease_token, {Settlement::done(p.events[2].id)}, kT0, policy).done == 1);
-  CHECK(box().rescue_all_in_flight(kT0 + 1) == 1);
+  CHECK(box().rescue_all_in_flight(kT0 + 1, policy).retryable == 1);
   CHECK(column(uuid_for(4), "state") == "retryable");
   CHECK(column(uuid_for(4), "attempts") == "1");
   CHECK(column(uuid_for(2), "attempts") == "1");  // settled before the crash: not counted again
@@ -620,7 +653,7 @@ TEST_CASE_FIXTURE(Fixture, "the counts kept by every transition match a count of
       }
       case 6:
         if (rng() % 3 == 0) {
-          box().rescue_all_in_flight(now);
+          box().rescue_all_in_flight(now, policy);
           held.clear();
           expect_same("rescue");
         } else {
