@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <mutex>
 #include <random>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -67,7 +68,8 @@ struct Outbox::Impl {
   std::unique_ptr<Statement> insert_event, insert_events, insert_payload, insert_payloads, highest_id,
       stored_ids, upsert_cursor, select_cursor, load_window, data_version, read_claimed_pending,
       read_claimed_retryable, insert_lease, shrink_lease, end_lease, select_leases, settle_done,
-      select_for_failure, settle_failure, rescue_events, rescue_leases, retention_scan, retention_delete;
+      select_for_failure, settle_failure, rescue_events, rescue_leases, retention_scan, retention_delete,
+      stored_event_ids, stored_at_sequence, insert_dead;
   std::unique_ptr<ClaimWindow> window;
   InFlight in_flight;  // loaded with the window, kept by claims and settles
   // Events per service and stored state (in flight comes from the leases): counted by a scan when
@@ -146,6 +148,10 @@ struct Outbox::Impl {
   }
   void store(const std::vector<NewEvent>& events, std::size_t first, std::size_t rows, std::int64_t first_id,
              EpochMillis now, EnqueueResult& result);
+  std::vector<std::string> ingestion_problems(const std::vector<NewEvent>& events);
+  void store_dead(const NewEvent& event, const std::string& reason, std::int64_t id, EpochMillis now,
+                  EnqueueResult& result);
+  void check_same_content(const NewEvent& event);
   void end_in_flight(std::int64_t token, const std::vector<std::int64_t>& settled_ids);
   RescueResult rescue(EpochMillis now, EpochMillis expired_by, const RetryPolicy& policy);
 
@@ -250,11 +256,23 @@ void Outbox::Impl::prepare() {
                        "dead_reason = ?, errors = {} WHERE id = ?",
                        kAppendError));
   // The open events of leases that ran out by ?1 (all of them at start-up after a crash).
-  rescue_events = std::make_unique<Statement>(
-      *db,
-      "SELECT e.id, e.attempts, e.enqueued_at, e.service FROM leases l, json_each(l.event_ids) j JOIN events e "
-      "ON e.id = j.value WHERE l.expires_at <= ?1 AND e.settled_at IS NULL");
+  rescue_events =
+      std::make_unique<Statement>(*db,
+                                  "SELECT e.id, e.attempts, e.enqueued_at, e.service FROM leases l, "
+                                  "json_each(l.event_ids) j JOIN events e "
+                                  "ON e.id = j.value WHERE l.expires_at <= ?1 AND e.settled_at IS NULL");
   rescue_leases = std::make_unique<Statement>(*db, "DELETE FROM leases WHERE expires_at <= ?1");
+  stored_event_ids = std::make_unique<Statement>(
+      *db, "SELECT event_id, sequence FROM events WHERE event_id IN (SELECT value FROM json_each(?1))");
+  stored_at_sequence = std::make_unique<Statement>(
+      *db, "SELECT e.event_id, p.payload FROM events e JOIN payloads p ON p.id = e.id WHERE e.sequence = ?1");
+  insert_dead = std::make_unique<Statement>(
+      *db,
+      "INSERT INTO events (id, event_id, service, sequence, transport_id, source_system, state, enqueued_at, "
+      "next_attempt_at, settled_at, dead_reason, errors) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'dead', ?7, ?7, ?7, "
+      "?8, "
+      "json_array(json_object('at', ?9, 'attempt', 0, 'http_status', NULL, 'message', ?8))) "
+      "ON CONFLICT (sequence) DO NOTHING");
   retention_scan = std::make_unique<Statement>(*db, queries::kRetentionScan);
   retention_delete =
       std::make_unique<Statement>(*db, "DELETE FROM events WHERE id IN (SELECT value FROM json_each(?1))");
@@ -339,10 +357,19 @@ EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& even
   return impl_->changing("enqueue", [&] {
     EnqueueResult result;
     Transaction tx(*impl_->db);
+    const std::vector<std::string> problems = impl_->ingestion_problems(events);
     std::int64_t next_id = impl_->highest_stored_id() + 1;
     for (std::size_t first = 0; first < events.size();) {
+      if (!problems[first].empty()) {
+        impl_->store_dead(events[first], problems[first], next_id++, now, result);
+        ++first;
+        continue;
+      }
+      std::size_t clean = first;  // the run of events without a problem
+      while (clean < events.size() && problems[clean].empty() && clean - first < queries::kStoreChunk)
+        ++clean;
       const std::size_t rows =
-          events.size() - first >= static_cast<std::size_t>(queries::kStoreChunk) ? queries::kStoreChunk : 1;
+          clean - first == static_cast<std::size_t>(queries::kStoreChunk) ? queries::kStoreChunk : 1;
       impl_->store(events, first, rows, next_id, now, result);
       first += rows;
       next_id += static_cast<std::int64_t>(rows);
@@ -396,6 +423,7 @@ void Outbox::Impl::store(const std::vector<NewEvent>& events, std::size_t first,
   for (std::size_t r = 0; r < rows; ++r) {
     const NewEvent& e = events[first + r];
     if (!stored[r]) {
+      check_same_content(e);
       ++result.duplicates;
       continue;
     }
@@ -406,6 +434,87 @@ void Outbox::Impl::store(const std::vector<NewEvent>& events, std::size_t first,
   }
 }
 
+// Why each event must not be pushed (empty: it may): over the size limit, or an eventId already
+// stored (or earlier in the batch) with another sequence. Cloud ALM deduplicates by eventId, so it
+// would answer "duplicate" for the second and the bridge would count it delivered.
+std::vector<std::string> Outbox::Impl::ingestion_problems(const std::vector<NewEvent>& events) {
+  std::vector<std::string> problems(events.size());
+  std::unordered_map<std::string_view, std::int64_t> first_in_batch;
+  std::unordered_map<std::string, std::vector<std::int64_t>> stored;  // eventId -> stored sequences
+  constexpr std::size_t kProbe = 500;
+  for (std::size_t first = 0; first < events.size(); first += kProbe) {
+    std::string ids;
+    JsonWriter json(ids);
+    json.begin_array();
+    for (std::size_t i = first; i < std::min(events.size(), first + kProbe); ++i)
+      json.value(events[i].event_id);
+    json.end_array();
+    auto& probe = *stored_event_ids;
+    probe.bind_static(1, ids);
+    while (probe.step()) stored[std::string(probe.text(0))].push_back(probe.int64(1));
+    probe.reset();
+  }
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const NewEvent& e = events[i];
+    if (e.payload.size() > options.max_event_bytes) {
+      problems[i] = fmt::format("{}: the event is {} bytes, over the limit of {} bytes per event",
+                                kEventTooLarge, e.payload.size(), options.max_event_bytes);
+      continue;
+    }
+    auto [earlier, inserted] = first_in_batch.emplace(e.event_id, e.sequence);
+    if (!inserted && earlier->second != e.sequence) {
+      problems[i] = fmt::format(
+          "{}: eventId {} came with sequence {} in the same page, and now with sequence {} and "
+          "other content; not pushed (Cloud ALM would take it for the first)",
+          kEventIdConflict, e.event_id, earlier->second, e.sequence);
+      continue;
+    }
+    const auto it = stored.find(e.event_id);
+    if (it == stored.end() || std::find(it->second.begin(), it->second.end(), e.sequence) != it->second.end())
+      continue;  // new, or a re-read of the same sequence (checked for its content when stored)
+    problems[i] = fmt::format(
+        "{}: eventId {} is stored with sequence {}; the feed now sends it with sequence {} "
+        "and other content; not pushed (Cloud ALM would answer duplicate and it would be "
+        "counted as delivered)",
+        kEventIdConflict, e.event_id, it->second.front(), e.sequence);
+  }
+  return problems;
+}
+
+void Outbox::Impl::store_dead(const NewEvent& e, const std::string& reason, std::int64_t id, EpochMillis now,
+                              EnqueueResult& result) {
+  auto& insert = *insert_dead;
+  insert.bind(1, id).bind_static(2, e.event_id).bind_static(3, to_string(e.service)).bind(4, e.sequence);
+  insert.bind_static(5, e.transport_id).bind_static(6, e.source_system).bind(7, now).bind_static(8, reason);
+  insert.bind(9, format_iso8601_utc(now)).run();
+  if (insert.changes() == 0) {  // its sequence is stored: a re-read of the same dead letter, or other content
+    check_same_content(e);
+    ++result.duplicates;
+    return;
+  }
+  insert_payload->bind(1, id).bind_static(2, e.payload).run();
+  count(e.service, EventState::Dead, +1);
+  ++result.dead;
+  result.dead_reasons.push_back(reason);
+}
+
+// A sequence stored already must hold the same event: other content means the feed was reset or
+// replaced, and storing nothing (the cursor stays) is the only safe answer.
+void Outbox::Impl::check_same_content(const NewEvent& e) {
+  auto& stmt = *stored_at_sequence;
+  stmt.bind(1, e.sequence);
+  std::string problem;
+  if (stmt.step() && (stmt.text(0) != e.event_id || stmt.text(1) != e.payload))
+    problem = fmt::format(
+        "sequence {} is stored as eventId {}; the feed now serves {} under it{}: the feed was reset or "
+        "replaced "
+        "(nothing of this page was stored and the cursor stays; see `ato-bridge cursor`)",
+        e.sequence, stmt.text(0), e.event_id, stmt.text(0) == e.event_id ? " with other content" : "");
+  stmt.reset();
+  if (!problem.empty())
+    throw SequenceConflictError(fmt::format("outbox {}: {}", options.path.string(), problem));
+}
+
 std::optional<std::int64_t> Outbox::cursor(Service service) const {
   return impl_->guarded("read cursor", [&]() -> std::optional<std::int64_t> {
     auto& stmt = *impl_->select_cursor;
@@ -414,6 +523,19 @@ std::optional<std::int64_t> Outbox::cursor(Service service) const {
     if (stmt.step()) value = stmt.int64(0);
     stmt.reset();
     return value;
+  });
+}
+
+void Outbox::set_cursor(Service service, std::int64_t sequence, EpochMillis now) {
+  if (sequence < 0 || sequence > kMaxSequence)
+    throw std::invalid_argument(
+        fmt::format("cursor {} is not a feed sequence (0 to {})", sequence, kMaxSequence));
+  impl_->changing("set cursor", [&] {
+    ato::sqlite::Statement set(*impl_->db,
+                               "INSERT INTO cursors (service, sequence, updated_at) VALUES (?1, ?2, ?3) "
+                               "ON CONFLICT (service) DO UPDATE SET sequence = excluded.sequence, "
+                               "updated_at = excluded.updated_at");
+    set.bind(1, to_string(service)).bind(2, sequence).bind(3, now).run();
   });
 }
 
@@ -604,7 +726,8 @@ RescueResult Outbox::Impl::rescue(EpochMillis now, EpochMillis expired_by, const
   RescueResult result;
   const std::string now_text = format_iso8601_utc(now);
   for (const auto& event : lost) {
-    const auto decision = decide_retry(policy, event.attempts, event.enqueued_at, now, std::nullopt, jitter());
+    const auto decision =
+        decide_retry(policy, event.attempts, event.enqueued_at, now, std::nullopt, jitter());
     auto& update = *settle_failure;
     update.bind(1, state_name(decision.give_up ? EventState::Dead : EventState::Retryable))
         .bind(2, event.attempts)

@@ -59,6 +59,9 @@ struct OutboxOptions {
   // How many of the lowest open events the claim window holds in memory (bridge/outbox/
   // claim_window.hpp): ~200 bytes each. Claims choose among them; tests make it small.
   std::size_t window_capacity = 50'000;
+  // An event whose JSON is larger is stored as a dead letter (EVENT_TOO_LARGE), never pushed: one
+  // event an ATO tenant sends is well under a kilobyte.
+  std::size_t max_event_bytes = 256 * 1024;
 };
 
 // An event as it enters the outbox.
@@ -73,8 +76,21 @@ struct NewEvent {
 NewEvent to_new_event(const AtoEvent& event);
 
 struct EnqueueResult {
-  int inserted = 0;
-  int duplicates = 0;  // already stored (same eventId): ignored
+  int inserted = 0;    // stored to be pushed
+  int duplicates = 0;  // already stored (the same sequence, eventId and content): ignored
+  int dead = 0;        // stored as dead letters at once (EVENT_ID_CONFLICT, EVENT_TOO_LARGE): never pushed
+  std::vector<std::string> dead_reasons;  // one per dead letter, in the order stored
+};
+
+// Dead-letter reasons given at ingestion; a dead letter's reason starts with its code.
+inline constexpr std::string_view kEventIdConflict = "EVENT_ID_CONFLICT";
+inline constexpr std::string_view kEventTooLarge = "EVENT_TOO_LARGE";
+
+// The feed served other content under a sequence already stored (another eventId, or the same with
+// other fields): it was reset or replaced. Nothing of the batch was stored; the cursor did not move.
+class SequenceConflictError : public OutboxError {
+ public:
+  using OutboxError::OutboxError;
 };
 
 struct ClaimedEvent {
@@ -182,12 +198,18 @@ class Outbox {
   static int latest_schema_version();
 
   // Stores `events` (all of `service`) and moves the service's cursor to `cursor` in one
-  // transaction. Events already stored (same feed sequence) are ignored. The cursor must cover the
-  // batch and never goes backwards.
+  // transaction. Events already stored (same feed sequence, eventId and content) are ignored. An
+  // event whose eventId is stored with another sequence (or appears twice in the batch), or whose
+  // JSON is over max_event_bytes, is stored as a dead letter with its reason, never pushed. Other
+  // content under a stored sequence throws SequenceConflictError (nothing stored). The cursor must
+  // cover the batch and never goes backwards.
   EnqueueResult enqueue(Service service, const std::vector<NewEvent>& events, std::int64_t cursor,
                         EpochMillis now);
 
   std::optional<std::int64_t> cursor(Service service) const;
+  // An operator's correction (`ato-bridge cursor set`, only while no bridge runs): the cursor becomes
+  // `sequence`, lower or higher. Lower: events above it are read again (stored ones are skipped).
+  void set_cursor(Service service, std::int64_t sequence, EpochMillis now);
   // The lowest cursor among the active event services (0 when one has none yet): nothing above it
   // may leave, so an event never overtakes an earlier one that a slower service has yet to collect.
   std::int64_t low_watermark(const std::vector<Service>& active_services) const;

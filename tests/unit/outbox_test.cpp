@@ -126,6 +126,72 @@ TEST_CASE_FIXTURE(Fixture, "enqueue is idempotent and moves the cursor with its 
   CHECK(count(EventState::Pending) == 3);
 }
 
+TEST_CASE_FIXTURE(Fixture,
+                  "one eventId with other content is a dead letter EVENT_ID_CONFLICT, never delivered") {
+  box().enqueue(Service::Export, {event(Service::Export, 1)}, 1, kT0);
+  // The feed serves the same eventId again under sequence 2, with other content.
+  NewEvent again = event(Service::Export, 2);
+  again.event_id = uuid_for(1);
+  auto r = box().enqueue(Service::Export, {again, event(Service::Export, 3, "S4DK900003")}, 3, kT0);
+  CHECK(r.inserted == 1);
+  CHECK(r.dead == 1);
+  REQUIRE(r.dead_reasons.size() == 1);
+  CHECK(r.dead_reasons[0].starts_with("EVENT_ID_CONFLICT: eventId " + uuid_for(1) +
+                                      " is stored with sequence 1"));
+  CHECK(count(EventState::Dead) == 1);
+  CHECK(box().cursor(Service::Export) == 3);
+  // Only the two real events are ever claimed; the conflict never reaches Cloud ALM.
+  const auto p = claim(Service::Export);
+  REQUIRE(p.events.size() == 2);
+  CHECK(p.events[0].sequence == 1);
+  CHECK(p.events[1].sequence == 3);
+  const auto dead = box().dead_letters({});
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].sequence == 2);
+  CHECK(dead[0].reason.starts_with("EVENT_ID_CONFLICT"));
+  // A re-read of the same page changes nothing.
+  r = box().enqueue(Service::Export, {again, event(Service::Export, 3, "S4DK900003")}, 3, kT0);
+  CHECK(r.duplicates == 2);
+  CHECK(r.dead == 0);
+  // Twice in one page: the second is the conflict.
+  NewEvent twin = event(Service::Export, 5);
+  twin.event_id = uuid_for(4);
+  r = box().enqueue(Service::Export, {event(Service::Export, 4), twin}, 5, kT0);
+  CHECK(r.inserted == 1);
+  CHECK(r.dead == 1);
+  CHECK(r.dead_reasons[0].find("in the same page") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "other content under a stored sequence stores nothing and keeps the cursor") {
+  box().enqueue(Service::Export, {event(Service::Export, 1), event(Service::Export, 2)}, 2, kT0);
+  NewEvent reset = event(Service::Export, 2);
+  reset.event_id = "9f0e7d2c-3c1e-4f55-9f1a-5d2b8c6e4a10";  // a reset feed numbers anew
+  CHECK_THROWS_WITH_AS(box().enqueue(Service::Export, {event(Service::Export, 3), reset}, 4, kT0),
+                       doctest::Contains(("sequence 2 is stored as eventId " + uuid_for(2)).c_str()),
+                       SequenceConflictError);
+  NewEvent changed = event(Service::Export, 2);
+  changed.payload = "{\"sequence\":2,\"title\":\"other\"}";
+  CHECK_THROWS_WITH_AS(box().enqueue(Service::Export, {changed}, 4, kT0),
+                       doctest::Contains("with other content"), SequenceConflictError);
+  CHECK(box().cursor(Service::Export) == 2);
+  CHECK(count(EventState::Pending) == 2);  // event 3 of the refused page was not stored either
+  CHECK(box().enqueue(Service::Export, {event(Service::Export, 3)}, 3, kT0).inserted == 1);
+}
+
+TEST_CASE_FIXTURE(Fixture,
+                  "an event over the size limit is a dead letter EVENT_TOO_LARGE, not a retry loop") {
+  NewEvent huge = event(Service::Export, 1);
+  huge.payload = "{\"title\":\"" + std::string(300 * 1024, 'x') + "\"}";
+  const auto r = box().enqueue(Service::Export, {huge, event(Service::Export, 2)}, 2, kT0);
+  CHECK(r.inserted == 1);
+  CHECK(r.dead == 1);
+  CHECK(
+      r.dead_reasons[0].starts_with("EVENT_TOO_LARGE: the event is 307212 bytes, over the limit of 262144"));
+  CHECK(claim(Service::Export).events.size() == 1);
+  CHECK(column(uuid_for(1), "attempts") == "0");
+  CHECK(column(uuid_for(1), "json_extract(errors, '$[0].message')").starts_with("EVENT_TOO_LARGE"));
+}
+
 TEST_CASE_FIXTURE(Fixture, "a large batch is stored in chunks: duplicates skipped, payloads and order kept") {
   // 1..60 stored first; then 130 events in one call: 40..169 with 55 given twice. That is two
   // chunks of 50 (the first holds the 21 already stored, and 55 twice) and 30 one by one.
@@ -414,7 +480,7 @@ TEST_CASE_FIXTURE(Fixture,
 TEST_CASE_FIXTURE(Fixture, "the rescuer returns expired leases, and a late settle cannot overwrite it") {
   box().enqueue(Service::Export, {event(Service::Export, 1), event(Service::Export, 2, "S4DK900002")}, 2,
                 kT0);
-  const auto p = claim(Service::Export);           // lease 2 minutes
+  const auto p = claim(Service::Export);                           // lease 2 minutes
   CHECK(box().rescue_expired(kT0 + 60'000, policy).total() == 0);  // not expired yet
   CHECK(box().rescue_expired(kT0 + 120'000, policy).retryable == 2);
   CHECK(column(uuid_for(1), "state") == "retryable");
@@ -440,7 +506,8 @@ TEST_CASE_FIXTURE(Fixture, "the rescuer returns expired leases, and a late settl
   CHECK(count(EventState::InFlight) == 0);
 }
 
-TEST_CASE_FIXTURE(Fixture, "a package that crashes the bridge every time is dead-lettered by the retry policy") {
+TEST_CASE_FIXTURE(Fixture,
+                  "a package that crashes the bridge every time is dead-lettered by the retry policy") {
   policy.max_attempts = 3;
   box().enqueue(Service::Export, {event(Service::Export, 1)}, 1, kT0);
   EpochMillis now = kT0;
