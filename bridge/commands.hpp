@@ -2,6 +2,7 @@
 // process exit code (config_commands.hpp) and writes to the given streams.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -65,5 +66,16 @@ struct DeadLettersCommand {
   bool json = false;
 };
 int run_dead_letters(const DeadLettersCommand& command, std::ostream& out, std::ostream& err);
+
+struct CursorCommand {
+  std::string config_file;
+  bool set = false;     // false: show
+  bool json = false;    // show as JSON
+  std::string service;  // set: export, import or status_change
+  std::int64_t sequence = 0;
+};
+// `cursor show` prints every event service's cursor; `cursor set SERVICE N` changes one, refused
+// while a bridge runs on the outbox.
+int run_cursor(const CursorCommand& command, std::ostream& out, std::ostream& err);
 
 }  // namespace ato::bridge

@@ -51,6 +51,9 @@ struct Cli {
   CLI::App* dead_list = nullptr;
   CLI::App* dead_show = nullptr;
   CLI::App* dead_requeue = nullptr;
+  CursorCommand cursor;
+  CLI::App* cursor_show = nullptr;
+  CLI::App* cursor_set = nullptr;
 
   Cli() {
     app.set_version_flag("--version", ATO_VERSION);
@@ -231,6 +234,23 @@ struct Cli {
     dead_requeue->callback([this] {
       if (!dead.event_id && !dead.all) throw CLI::ValidationError("requeue", "give an EVENT_ID or --all");
     });
+
+    auto* cursor_cmd = app.add_subcommand(
+        "cursor", "Show each event service's cursor (collected up to this feed sequence), or set one");
+    cursor_cmd->require_subcommand(1);
+    cursor_show = cursor_cmd->add_subcommand("show", "Print the cursors (works while a bridge runs)");
+    cursor_show->add_option("--config", cursor.config_file, "Bridge configuration file")->required();
+    cursor_show->add_flag("--json", cursor.json, "Print JSON");
+    cursor_set = cursor_cmd->add_subcommand(
+        "set", "Set a service's cursor after a feed reset; refused while a bridge runs on the outbox");
+    cursor_set->add_option("--config", cursor.config_file, "Bridge configuration file")->required();
+    cursor_set->add_option("SERVICE", cursor.service, "export, import or status_change")
+        ->required()
+        ->check(CLI::IsMember({"export", "import", "status_change"}));
+    cursor_set
+        ->add_option("SEQUENCE", cursor.sequence, "The feed sequence collected up to (0: from the start)")
+        ->required()
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{9007199254740991}));
   }
 
   int dispatch() {
@@ -264,6 +284,10 @@ struct Cli {
       return run_loadtest(load, std::cout, std::cerr);
     }
     if (*unregister_cmd) return run_register(unreg, std::cout, std::cerr);
+    if (*cursor_show || *cursor_set) {
+      cursor.set = cursor_set->parsed();
+      return run_cursor(cursor, std::cout, std::cerr);
+    }
     if (*dead_list || *dead_show || *dead_requeue) {
       dead.action = *dead_list   ? DeadLettersCommand::Action::List
                     : *dead_show ? DeadLettersCommand::Action::Show

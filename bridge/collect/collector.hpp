@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <functional>
+#include <unordered_set>
 
 #include "bridge/collect/feed_client.hpp"
 #include "bridge/outbox/outbox.hpp"
@@ -19,9 +20,15 @@ struct CollectReport {
   int pages = 0;
   std::int64_t collected = 0;   // newly stored
   std::int64_t duplicates = 0;  // already stored (a re-read after a crash)
+  std::int64_t dead = 0;        // stored as dead letters at ingestion (EVENT_ID_CONFLICT, EVENT_TOO_LARGE)
+  std::vector<std::string> dead_reasons;
   std::int64_t cursor = 0;
   bool started_at_head = false;  // first run without backfill: history skipped
 };
+
+// Pages one run may follow before it stops with an error: a feed whose nextLinks never end (or loop
+// through ever new URLs) cannot keep a run busy forever. 10,000 pages of 1,000 events is ten million.
+inline constexpr int kDefaultMaxPagesPerRun = 10'000;
 
 struct CollectorHooks {
   std::function<EpochMillis()> clock;
@@ -33,14 +40,18 @@ class Collector {
  public:
   // Stores through `outbox_thread`, so the feed's reads never wait behind SQLite.
   Collector(FeedClient& feed, Outbox& outbox, OutboxThread& outbox_thread, bool backfill,
-            CollectorHooks hooks)
+            CollectorHooks hooks, int max_pages_per_run = kDefaultMaxPagesPerRun)
       : feed_(feed),
         outbox_(outbox),
         outbox_thread_(outbox_thread),
         backfill_(backfill),
+        max_pages_(max_pages_per_run),
         hooks_(std::move(hooks)) {}
 
-  // Throws FeedError (the feed) or OutboxError / DiskTroubleError (storing); what was stored stays.
+  // Throws FeedError (the feed; FeedResetError when its head is below the stored cursor) or
+  // OutboxError / DiskTroubleError (storing); what was stored stays, with the cursor it reached.
+  // The cursor moves to a page's head only once the feed served an event with that sequence; a
+  // nextLink seen before in the run, or more than max_pages_per_run pages, end the run with an error.
   // `up_to` bounds a catch-up: events above it are left for the next run, and the cursor stops
   // there. A catch-up of a service that has no cursor yet, or one at `up_to` already, does nothing.
   boost::asio::awaitable<CollectReport> collect(Service service, std::int64_t up_to = kMaxSequence);
@@ -54,7 +65,12 @@ class Collector {
   FeedClient& feed_;
   Outbox& outbox_;
   OutboxThread& outbox_thread_;
+  // The next page's URL, refused when the run saw it before or has read too many pages.
+  std::string next_link(Service service, const FeedPage& page, int pages_read,
+                        std::unordered_set<std::string>& seen) const;
+
   bool backfill_;
+  int max_pages_;
   CollectorHooks hooks_;
 };
 

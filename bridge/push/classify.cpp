@@ -81,6 +81,13 @@ PushVerdict settle_per_event(int status, std::string_view body, const std::vecto
       verdict.settlements.push_back(Settlement::done(e.id));
     }
   }
+  // The log line of a package names what went wrong: the first failure, and how many more.
+  int failed = 0;
+  for (const auto& s : verdict.settlements)
+    if (s.kind == Settlement::Kind::Retry || s.kind == Settlement::Kind::Dead) {
+      if (failed++ == 0) verdict.reason = s.message;
+    }
+  if (failed > 1) verdict.reason += fmt::format(" (and {} more)", failed - 1);
   return verdict;
 }
 
@@ -94,11 +101,22 @@ std::string body_excerpt(std::string_view body, std::size_t limit) {
 }
 
 PushVerdict classify_answer(int status, std::string_view body, std::string_view retry_after,
-                            const std::vector<ClaimedEvent>& events, EpochMillis now) {
+                            const std::vector<ClaimedEvent>& events, EpochMillis now,
+                            std::string_view location) {
   if (status >= 200 && status < 300) return settle_per_event(status, body, events);
   PushVerdict verdict;
   const std::string text = fmt::format("HTTP {}: {}", status, error_text(body));
   verdict.reason = text;
+  if (status >= 300 && status < 400) {
+    verdict.action = PushVerdict::Action::Pause;
+    verdict.reason = fmt::format(
+        "Cloud ALM answered a push with HTTP {} (a redirect to '{}'); redirects are not followed, the token "
+        "stays with the configured host: check the service key's endpoints.Api (or cloud_alm.host) and the "
+        "service paths; the bridge probes again on every retry run",
+        status, location.empty() ? std::string("no Location header") : body_excerpt(location, 300));
+    verdict.settlements = all_released(events);
+    return verdict;
+  }
   if (status == 401) {
     verdict.action = PushVerdict::Action::RefreshToken;
     verdict.settlements = all_released(events);

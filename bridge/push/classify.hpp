@@ -31,9 +31,11 @@ struct PushVerdict {
   std::set<std::string> unregistered_systems;
 };
 
-// An HTTP answer. `retry_after` is the raw header value (may be empty).
+// An HTTP answer. `retry_after` and `location` are the raw header values (may be empty). A redirect
+// is never followed (the bearer token would go with it): it pauses pushing as a configuration problem.
 PushVerdict classify_answer(int status, std::string_view body, std::string_view retry_after,
-                            const std::vector<ClaimedEvent>& events, EpochMillis now);
+                            const std::vector<ClaimedEvent>& events, EpochMillis now,
+                            std::string_view location = {});
 
 // No HTTP answer: timeout, refused, reset, TLS failure. Every event is retried.
 PushVerdict classify_no_answer(std::string_view problem, const std::vector<ClaimedEvent>& events);

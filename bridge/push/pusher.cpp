@@ -91,8 +91,11 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, cons
       authorization = co_await tokens_.authorization();
     } catch (const TokenError& e) {
       outcome.problem = e.what();
+      outcome.token_problem = e.what();
       outcome.paused = e.kind() == TokenError::Kind::BadCredentials;
-      outcome.cloud_alm_trouble = e.kind() == TokenError::Kind::Unreachable;
+      // Any other failure counts against the breaker: workers wait instead of claiming and
+      // releasing packages in a loop while no token can be had.
+      outcome.cloud_alm_trouble = !outcome.paused;
       no_token = true;
     }
     if (no_token) {  // nothing was sent: the events go back without spending an attempt
@@ -120,8 +123,8 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, cons
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
       outcome.last_status = response.status;
       outcome.answered = true;
-      verdict =
-          classify_answer(response.status, response.body, response.header("Retry-After"), events, clock_());
+      verdict = classify_answer(response.status, response.body, response.header("Retry-After"), events,
+                                clock_(), response.header("Location"));
     } catch (const net::HttpClientError& e) {
       outcome.last_status = 0;
       cancelled = e.kind() == net::HttpClientError::Kind::Cancelled;

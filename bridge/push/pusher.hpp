@@ -32,6 +32,7 @@ struct PushOutcome {
   bool cloud_alm_trouble = false;
   bool answered = false;  // Cloud ALM answered at least once (the breaker's probe got through)
   bool token_refreshed = false;
+  std::string token_problem;  // no token could be had (the package went back untouched)
   std::vector<std::chrono::microseconds> request_latencies;
   std::vector<EpochMillis> done_enqueued_at;   // for collection-to-acceptance latency
   std::set<std::string> unregistered_systems;  // MSG_SLIS_NOT_FOUND_IN_LMS: pause pushing for these

@@ -50,6 +50,33 @@ asio::awaitable<TokenInfo> TokenCache::fetch() {
 }
 
 asio::awaitable<void> TokenCache::refresh() {
+  if (last_error_ && clock_() < next_try_at_) throw *last_error_;  // in backoff: no request
+  try {
+    co_await request_token();
+  } catch (const TokenError& e) {
+    failed(e);
+    throw;
+  }
+  if (consecutive_failures_ > 0)
+    spdlog::info("token endpoint {} gives tokens again after {} failed request(s)", system_.token_endpoint,
+                 consecutive_failures_);
+  consecutive_failures_ = 0;
+  last_error_.reset();
+}
+
+void TokenCache::failed(const TokenError& error) {
+  ++failures_;
+  ++consecutive_failures_;
+  const auto backoff = std::chrono::milliseconds(1000) * (1LL << std::min(consecutive_failures_ - 1, 6));
+  const auto wait = std::min<std::chrono::milliseconds>(backoff, std::chrono::minutes(1));
+  last_error_ = error;
+  next_try_at_ = clock_() + wait.count();
+  spdlog::log(error.kind() == TokenError::Kind::BadCredentials ? spdlog::level::err : spdlog::level::warn,
+              "no token ({} failed request(s) in a row; next try in {} s): {}", consecutive_failures_,
+              wait.count() / 1000, error.what());
+}
+
+asio::awaitable<void> TokenCache::request_token() {
   waiters_->fetching = true;
   waiters_->done = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
                                                         asio::steady_timer::time_point::max());

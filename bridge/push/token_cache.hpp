@@ -1,12 +1,16 @@
 // The OAuth 2.0 client-credentials token for Cloud ALM: fetched from the service key's token
 // endpoint on first need, refreshed shortly before it expires, shared by every push (one fetch at a
 // time however many pushes wait), and never logged: every token is registered with the redactor.
+// A failed fetch is remembered: until its backoff has passed (1 s, doubling to at most a minute)
+// every caller gets the same error without a request, so a broken token endpoint is asked at most
+// once a minute however many pushes want a token.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -47,10 +51,15 @@ class TokenCache {
   boost::asio::awaitable<TokenInfo> fetch();
 
   int fetches() const { return fetches_; }
+  // Fetches that gave no usable token, and the current run of them (0 once a token came).
+  int failures() const { return failures_; }
+  int consecutive_failures() const { return consecutive_failures_; }
   const TokenInfo& current() const { return info_; }
 
  private:
   boost::asio::awaitable<void> refresh();
+  boost::asio::awaitable<void> request_token();
+  void failed(const TokenError& error);
 
   net::HttpClient& client_;
   const CommunicationSystem& system_;
@@ -59,6 +68,9 @@ class TokenCache {
   TokenInfo info_;
   EpochMillis refresh_at_ = 0;
   int fetches_ = 0;
+  int failures_ = 0, consecutive_failures_ = 0;
+  std::optional<TokenError> last_error_;  // while in backoff
+  EpochMillis next_try_at_ = 0;
   struct Waiters;
   std::unique_ptr<Waiters> waiters_;  // pushes waiting for a fetch in progress
 };

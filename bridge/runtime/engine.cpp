@@ -183,6 +183,7 @@ struct Engine::Impl {
     try {
       const CollectReport report = co_await collector.collect(service);
       counters.collected += report.collected;
+      dead_at_ingestion(counters, job, report);
       counters.last_poll_ok_at = now_epoch_millis();
       counters.last_result =
           report.started_at_head
@@ -252,6 +253,7 @@ struct Engine::Impl {
       const CollectReport report = co_await collector.collect(service, up_to);
       JobCounters& counters = state.jobs[job_of(service)];
       counters.collected += report.collected;
+      dead_at_ingestion(counters, job_of(service), report);
       if (report.pages > 0) ++counters.catch_up_polls;
       caught_up = true;
       if (report.collected > 0)
@@ -262,6 +264,17 @@ struct Engine::Impl {
     collecting.erase(service);
     if (caught_up) co_await catch_up_lagging();  // a scheduled poll may have raised the highest meanwhile
     work.notify();
+  }
+
+  // Events the outbox refused to push (a conflicting eventId, an oversized event): said and counted.
+  void dead_at_ingestion(JobCounters& counters, Job job, const CollectReport& report) {
+    if (report.dead == 0) return;
+    counters.dead_lettered += report.dead;
+    for (const auto& reason : report.dead_reasons) ++state.ingestion_dead[reason.substr(0, reason.find(':'))];
+    spdlog::error(
+        "{}: {} event(s) stored as dead letters, never pushed: {}{} (see `ato-bridge dead-letters list`)",
+        name_of(kJobNames, job), report.dead, report.dead_reasons.front(),
+        report.dead > 1 ? fmt::format(" (and {} more)", report.dead - 1) : "");
   }
 
   void fail(JobCounters& counters, Job job, const std::string& why, spdlog::level::level_enum level) {
@@ -286,9 +299,10 @@ struct Engine::Impl {
       spdlog::warn("{} events {}; they go again after the retry backoff (Cloud ALM deduplicates)",
                    rescued.retryable, what);
     if (rescued.dead > 0)
-      spdlog::error("{} events {} and the retry policy gives up on them (retry_policy.max_attempts or "
-                    "max_age): dead-lettered, see `ato-bridge dead-letters list`",
-                    rescued.dead, what);
+      spdlog::error(
+          "{} events {} and the retry policy gives up on them (retry_policy.max_attempts or "
+          "max_age): dead-lettered, see `ato-bridge dead-letters list`",
+          rescued.dead, what);
     state.jobs[Job::Retry].retried += rescued.retryable;
     state.jobs[Job::Retry].dead_lettered += rescued.dead;
   }

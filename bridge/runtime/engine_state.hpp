@@ -61,9 +61,17 @@ struct EngineState {
   std::map<Job, JobCounters> jobs;
   std::map<int, std::int64_t> requests_by_status;  // 0: no answer
   std::int64_t token_fetches = 0;
+  std::int64_t token_failures = 0;                // token requests that gave no usable token
+  std::optional<std::string> token_trouble;       // why no token can be had now (cleared by the next token)
   std::int64_t cloud_alm_connections_opened = 0;  // pushes, tokens and Landscape Management calls
   std::optional<std::string> paused;              // why pushing is paused (403, refused credentials)
   std::optional<std::string> disk_trouble;        // the outbox cannot write
+  // Services whose feed head went below their cursor (FeedResetError): not ready until it is back or
+  // an operator set the cursor. feed_resets_seen counts each new one.
+  std::map<Service, std::string> feed_resets;
+  std::int64_t feed_resets_seen = 0;
+  // Events stored as dead letters at ingestion, by reason code (EVENT_ID_CONFLICT, EVENT_TOO_LARGE).
+  std::map<std::string, std::int64_t> ingestion_dead;
   // Systems Cloud ALM's Landscape Management does not know: their events wait, nothing else does.
   std::map<std::string, std::string> paused_systems;  // SID~client -> reason
   CircuitBreaker breaker;

@@ -127,6 +127,23 @@ std::string prometheus_metrics(const Outbox& outbox, const EngineState& s, Epoch
   x.sample(n("systems_paused"), "", static_cast<double>(s.paused_systems.size()));
   x.family(n("disk_trouble"), "gauge", "1 while the outbox cannot write (disk full, I/O error).");
   x.sample(n("disk_trouble"), "", s.disk_trouble ? 1.0 : 0.0);
+  x.family(n("feed_reset"), "gauge",
+           "1 while the ATO feed's head is below the service's cursor (the feed was reset or replaced).");
+  for (Service service : {Service::Export, Service::Import, Service::StatusChange})
+    x.sample(n("feed_reset"), fmt::format("service=\"{}\"", name_of(kJobNames, job_of(service))),
+             s.feed_resets.count(service) ? 1.0 : 0.0);
+  x.family(n("feed_resets_total"), "counter", "Times a service found the feed's head below its cursor.");
+  x.sample(n("feed_resets_total"), "", static_cast<double>(s.feed_resets_seen));
+  x.family(n("ingestion_dead_letters_total"), "counter",
+           "Events stored as dead letters when collected, never pushed, by reason.");
+  for (std::string_view reason : {kEventIdConflict, kEventTooLarge}) {
+    const auto it = s.ingestion_dead.find(std::string(reason));
+    x.sample(n("ingestion_dead_letters_total"), fmt::format("reason=\"{}\"", reason),
+             it == s.ingestion_dead.end() ? 0.0 : static_cast<double>(it->second));
+  }
+  x.family(n("token_failures_total"), "counter",
+           "Token requests that gave no usable token (refused, unreachable, unusable answer).");
+  x.sample(n("token_failures_total"), "", static_cast<double>(s.token_failures));
   return out;
 }
 

@@ -253,6 +253,10 @@ struct HttpClient::Impl {
         throw HttpClientError(
             kind, "no answer from " + where + " within " + std::to_string(options.timeout.count()) + " ms");
       if (kind == Kind::Cancelled) throw HttpClientError(kind, "request to " + where + " cancelled");
+      if (failure == http::error::body_limit)
+        throw HttpClientError(Kind::TooLarge, "the answer from " + where + " is larger than the limit of " +
+                                                  std::to_string(options.max_response_bytes) +
+                                                  " bytes; the rest was not read");
       throw HttpClientError(kind, "connection to " + where + " broke: " + failure.message());
     }
     if (keep_alive) give_back(std::move(connection));

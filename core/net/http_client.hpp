@@ -56,6 +56,7 @@ class HttpClientError : public std::runtime_error {
     Timeout,    // an operation took longer than the timeout
     Transport,  // the connection broke (reset, closed without an answer, malformed answer)
     Cancelled,  // cancel_all() ended it
+    TooLarge,   // the answer's body is over ClientOptions::max_response_bytes (read no further)
     BadUrl,
   };
   HttpClientError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}

@@ -48,6 +48,21 @@ TEST_CASE("2xx: each event is settled by its own result; a missing result is ret
   CHECK(v.accepted == 1);
   CHECK(v.rejected == 1);
   CHECK_FALSE(v.cloud_alm_trouble);
+  // The package's log line names what went wrong, never an empty reason.
+  CHECK(v.reason == "rejected by Cloud ALM: OUT_OF_ORDER: older (and 1 more)");
+}
+
+TEST_CASE("a redirect pauses pushing and names its Location; nothing is dead-lettered") {
+  for (int status : {301, 302, 307, 308}) {
+    CAPTURE(status);
+    const auto v =
+        classify_answer(status, "<html>moved</html>", "", package(), 0, "https://elsewhere.example/api");
+    CHECK(v.action == PushVerdict::Action::Pause);
+    CHECK(v.reason.find("HTTP " + std::to_string(status)) != std::string::npos);
+    CHECK(v.reason.find("https://elsewhere.example/api") != std::string::npos);
+    for (const auto& s : v.settlements) CHECK(s.kind == Kind::Release);
+  }
+  CHECK(classify_answer(302, "", "", package(), 0).reason.find("no Location header") != std::string::npos);
 }
 
 TEST_CASE("a duplicate is as good as accepted") {

@@ -34,7 +34,8 @@ TEST_CASE("a URL is split into what a request needs") {
 
 TEST_CASE("URLs that parse wrongly are refused") {
   // Boost.URL reads this as host:443 with the rootless path "oauth/token".
-  CHECK(refusal("https://uaa.example.com:443oauth/token").find("text right after the port") != std::string::npos);
+  CHECK(refusal("https://uaa.example.com:443oauth/token").find("text right after the port") !=
+        std::string::npos);
   // Boost.URL wraps 99999 around to 34463.
   CHECK(refusal("https://h.example.com:99999/x").find("invalid port '99999'") != std::string::npos);
   CHECK(refusal("https://h.example.com:/x").find("no port after it") != std::string::npos);
