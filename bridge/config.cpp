@@ -448,15 +448,19 @@ std::optional<std::string> process_env(const std::string& name) {
 }
 
 BridgeConfig load_config(const fs::path& file, const EnvLookup& env) {
-  BridgeConfig c;
-  c.config_file = fs::absolute(file).lexically_normal();
-  const auto base_dir = c.config_file.parent_path();
   std::string text;
   try {
     text = read_text_file(file);
   } catch (const FileError& e) {
     throw ConfigError(e.what());
   }
+  return parse_config(text, file, env);
+}
+
+BridgeConfig parse_config(std::string_view text, const fs::path& file, const EnvLookup& env) {
+  BridgeConfig c;
+  c.config_file = fs::absolute(file).lexically_normal();
+  const auto base_dir = c.config_file.parent_path();
   simdjson::dom::parser parser;
   try {
     const JsonObjectReader root(parse_json(parser, text), "");

@@ -108,6 +108,10 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 std::optional<std::string> process_env(const std::string& name);
 
 BridgeConfig load_config(const std::filesystem::path& file, const EnvLookup& env = process_env);
+// The configuration in `text`, as if read from `file` (relative paths in it are relative to its
+// directory; the service key and secret files it names are read).
+BridgeConfig parse_config(std::string_view text, const std::filesystem::path& file,
+                          const EnvLookup& env = process_env);
 
 // The effective configuration with every secret shown as ****.
 std::string effective_config_json(const BridgeConfig& config);
