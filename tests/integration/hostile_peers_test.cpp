@@ -460,3 +460,31 @@ TEST_CASE("a feed that redirects is named with its Location and not followed") {
                   bridge.log());
   CHECK(elsewhere.requests().empty());
 }
+
+TEST_CASE("sizes: an oversized event is a dead letter, an oversized page an error that names the limit") {
+  Peers peers;
+  std::atomic<int> pushed{0};
+  peers.push(counting_accept_all(pushed));
+  peers.feed([](const net::HttpRequest& request) {
+    std::vector<std::string> events;
+    for (std::int64_t s = after_of(request) + 1; s <= 3; ++s) {
+      auto e = event_json(s);
+      if (s == 2) e.replace(e.find("change 2"), 8, std::string(300 * 1024, 'x'));
+      events.push_back(e);
+    }
+    return net::HttpResponse::json(200, page_json(events, 3));
+  });
+  Bridge bridge(peers);
+  bridge.start();
+  REQUIRE_MESSAGE(bridge.logged("EVENT_TOO_LARGE: the event is"), bridge.log());
+  CHECK(eventually([&] { return pushed == 2; }, 10s));
+  CHECK(bridge.cli({"dead-letters", "list", "--json"}).out.find("EVENT_TOO_LARGE") != std::string::npos);
+  // A page larger than the client reads (64 MiB): the error says so, not "unreachable".
+  peers.feed([](const net::HttpRequest&) {
+    return net::HttpResponse::json(200,
+                                   page_json({event_json(4, "1c7e7d2c") + std::string(65 << 20, ' ')}, 4));
+  });
+  REQUIRE_MESSAGE(bridge.logged("is larger than the limit of 67108864 bytes", 20s), bridge.log());
+  CHECK(bridge.log().find("ATO feed unreachable") == std::string::npos);
+  CHECK(bridge.export_cursor() == "3");
+}
