@@ -72,9 +72,19 @@ int run_bridge(const RunCommand& command) {
         false);
     remove_run_file(config.outbox_path);
     const auto counts = outbox.counts();
-    spdlog::info("stopped: outbox holds {} pending, {} retryable, {} dead letters; nothing in flight is lost",
-                 counts.total(EventState::Pending), counts.total(EventState::Retryable),
-                 counts.total(EventState::Dead));
+    const auto in_flight = counts.total(EventState::InFlight);
+    if (in_flight > 0)  // a second signal stopped it before every push was settled
+      spdlog::warn(
+          "stopped at once: outbox holds {} pending, {} retryable, {} dead letters, and {} events that were "
+          "in "
+          "flight: their answers were not waited for, so the next start sends them again (Cloud ALM "
+          "deduplicates); nothing is lost",
+          counts.total(EventState::Pending), counts.total(EventState::Retryable),
+          counts.total(EventState::Dead), in_flight);
+    else
+      spdlog::info("stopped: outbox holds {} pending, {} retryable, {} dead letters; nothing was in flight",
+                   counts.total(EventState::Pending), counts.total(EventState::Retryable),
+                   counts.total(EventState::Dead));
     return kExitOk;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

@@ -43,8 +43,13 @@ std::vector<Settlement> release_all(const std::vector<ClaimedEvent>& events) {
 }  // namespace
 
 Pusher::Pusher(net::HttpClient& client, TokenCache& tokens, const BridgeConfig& config,
-               std::function<EpochMillis()> clock, Permits* permits)
-    : client_(client), tokens_(tokens), config_(config), clock_(std::move(clock)), permits_(permits) {}
+               std::function<EpochMillis()> clock, Permits* permits, std::function<bool()> stopping)
+    : client_(client),
+      tokens_(tokens),
+      config_(config),
+      clock_(std::move(clock)),
+      permits_(permits),
+      stopping_(std::move(stopping)) {}
 
 asio::awaitable<PushOutcome> Pusher::push(ClaimedPackage package, Outbox& outbox,
                                           OutboxThread& outbox_thread) {
@@ -115,6 +120,13 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, cons
     bool cancelled = false;
     Permits::Held on_the_wire;  // given back before the settle: another worker sends meanwhile
     if (permits_) on_the_wire = co_await permits_->acquire();
+    if (stopping_ && stopping_()) {  // stopping: only what is on the wire already may finish
+      on_the_wire.reset();
+      PushVerdict released;
+      released.settlements = release_all(events);
+      co_await settle(events, released, outcome);
+      co_return;
+    }
     const auto started = std::chrono::steady_clock::now();
     ++outcome.requests;
     try {

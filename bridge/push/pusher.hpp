@@ -47,8 +47,10 @@ class Pusher {
  public:
   // With `permits`, a package is on the wire only while it holds one (the bridge's push workers
   // outnumber its connections); without, every call sends at once.
+  // With `stopping`, no package goes on the wire once it says true: what was not sent yet (waiting
+  // for a permit, the second half of a 413 split) goes back to the outbox without spending an attempt.
   Pusher(net::HttpClient& client, TokenCache& tokens, const BridgeConfig& config,
-         std::function<EpochMillis()> clock, Permits* permits = nullptr);
+         std::function<EpochMillis()> clock, Permits* permits = nullptr, std::function<bool()> stopping = {});
 
   // Sends the package and settles its events in `outbox` (on `outbox_thread`). Throws OutboxError
   // when settling fails
@@ -71,6 +73,7 @@ class Pusher {
   const BridgeConfig& config_;
   std::function<EpochMillis()> clock_;
   Permits* permits_;
+  std::function<bool()> stopping_;
 };
 
 }  // namespace ato::bridge

@@ -80,7 +80,7 @@ struct Engine::Impl {
                   {now_epoch_millis, [this] { stored(); }, [this] { return state.stopping; }},
                   config.max_pages_per_run),
         push_permits(static_cast<std::size_t>(config.push.connections)),
-        pusher(alm_http, tokens, config, now_epoch_millis, &push_permits),
+        pusher(alm_http, tokens, config, now_epoch_millis, &push_permits, [this] { return state.stopping; }),
         landscape(alm_http, tokens, config) {
     for (Job job : {Job::Export, Job::Import, Job::StatusChange})
       if (settings_of(config, job).active) active_services.push_back(service_of(job));

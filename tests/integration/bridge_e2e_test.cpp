@@ -353,6 +353,44 @@ TEST_CASE("SIGTERM while packages are in flight: they go back to the outbox with
   CHECK(states.at("pending") > 0);
 }
 
+TEST_CASE("SIGTERM with slow pushes: only what is on the wire finishes, the stop keeps its 3 s bound") {
+  // Every push takes 5 s; four workers share two connections, so two packages wait for a connection
+  // while two are on the wire. No package may go on the wire once the bridge stops: those waiting
+  // went out as the cancelled ones gave their connections back, and took 5 s more (exit: 8.2 s).
+  SimProcess sim(landscape(40, "3000000", {"--faults", "push.*:latency=5s"}));
+  BridgeProcess bridge(sim, {.package_size = 5, .connections = 2, .timeout = "30s"});
+  bridge.start();
+  REQUIRE_MESSAGE(eventually([&] { return outbox_states(bridge).at("in_flight") >= 10; }, 20s), bridge.log());
+  const auto started = std::chrono::steady_clock::now();
+  bridge.kill(SIGTERM);
+  CHECK(bridge.wait(15s).exit_code == 0);
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK_MESSAGE(took < 4s, "stopping took "
+                               << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                               << " ms");
+  const auto states = outbox_states(bridge);
+  CHECK(states.at("in_flight") == 0);
+  CHECK(states.at("retryable") == 0);
+  CHECK(states.at("dead") == 0);
+  CHECK(bridge.log().find("nothing was in flight") != std::string::npos);
+}
+
+TEST_CASE("a second SIGTERM stops at once and says what was still in flight") {
+  SimProcess sim(landscape(6, "3000000", {"--faults", "push.*:latency=20s"}));
+  BridgeProcess bridge(sim, {.timeout = "60s"});
+  bridge.start();
+  REQUIRE_MESSAGE(eventually([&] { return outbox_states(bridge).at("in_flight") > 0; }, 20s), bridge.log());
+  bridge.kill(SIGTERM);
+  std::this_thread::sleep_for(300ms);
+  bridge.kill(SIGTERM);
+  CHECK(bridge.wait(10s).exit_code == 0);
+  const auto in_flight = outbox_states(bridge).at("in_flight");
+  CHECK(in_flight > 0);
+  CHECK(bridge.log().find("nothing was in flight") == std::string::npos);
+  CHECK(bridge.log().find("and " + std::to_string(in_flight) + " events that were in flight") !=
+        std::string::npos);
+}
+
 TEST_CASE("413: a package larger than Cloud ALM takes is split, and everything arrives") {
   SimProcess sim(landscape(12, "3000000", {"--max-package-size", "3"}));
   BridgeProcess bridge(sim, {.package_size = 20});
