@@ -18,6 +18,7 @@ struct RunCommand {
   bool backfill = false;              // overrides collect.backfill
   std::string log_level;              // overrides log.level when set
   std::optional<std::string> record;  // append every collected event to this NDJSON file
+  bool new_outbox = false;            // accept a missing, empty or replaced outbox as a new start
 };
 // Foreground until SIGINT/SIGTERM; logs to stderr.
 int run_bridge(const RunCommand& command);
@@ -53,7 +54,8 @@ int run_replay(const ReplayCommand& command, std::ostream& out, std::ostream& er
 // requiring the ATO password or client secret in the environment.
 BridgeConfig load_config_without_secrets(const std::string& file);
 // The outbox as the configuration describes it.
-OutboxOptions outbox_options(const BridgeConfig& config);
+// Read: for commands that only look (never creates or migrates; see OutboxAccess).
+OutboxOptions outbox_options(const BridgeConfig& config, OutboxAccess access = OutboxAccess::Write);
 
 struct DeadLettersCommand {
   enum class Action { List, Show, Requeue } action = Action::List;
@@ -77,5 +79,12 @@ struct CursorCommand {
 // `cursor show` prints every event service's cursor; `cursor set SERVICE N` changes one, refused
 // while a bridge runs on the outbox.
 int run_cursor(const CursorCommand& command, std::ostream& out, std::ostream& err);
+
+struct OutboxCommand {
+  std::string config_file;
+  std::optional<std::string> salvage_to;  // salvage into this new file; none: check
+};
+// `outbox check` (exit 1 when damaged) and `outbox salvage --to FILE`.
+int run_outbox_command(const OutboxCommand& command, std::ostream& out, std::ostream& err);
 
 }  // namespace ato::bridge

@@ -52,19 +52,21 @@ void require_tls(const BridgeConfig& c, std::string_view field, const std::strin
 }
 
 void check_plain_http(BridgeConfig& c) {
-  const auto fields = {std::pair<std::string_view, const std::string*>{"ato.feed_url", &c.ato.feed_url},
-                       {"the Cloud ALM host (endpoints.Api or cloud_alm.host)", &c.cloud_alm.host},
-                       {"the token endpoint (uaa.url or cloud_alm.token_endpoint)", &c.cloud_alm.token_endpoint}};
+  const auto fields = {
+      std::pair<std::string_view, const std::string*>{"ato.feed_url", &c.ato.feed_url},
+      {"the Cloud ALM host (endpoints.Api or cloud_alm.host)", &c.cloud_alm.host},
+      {"the token endpoint (uaa.url or cloud_alm.token_endpoint)", &c.cloud_alm.token_endpoint}};
   for (const auto& [field, url] : fields) require_tls(c, field, *url);
   if (!c.allow_plain_http) return;
   std::vector<std::string> plain;
   for (const auto& [field, url] : fields)
-    if (auto parsed = parse_http_url(*url); std::holds_alternative<HttpUrl>(parsed) &&
-                                            !std::get<HttpUrl>(parsed).tls())
+    if (auto parsed = parse_http_url(*url);
+        std::holds_alternative<HttpUrl>(parsed) && !std::get<HttpUrl>(parsed).tls())
       plain.emplace_back(field);
   c.warnings.push_back(fmt::format(
       "tls.allow_plain_http is true{}: passwords, the client secret and tokens may travel in clear",
-      plain.empty() ? " (no URL uses it now)" : fmt::format(" and {} use(s) plain http", fmt::join(plain, ", "))));
+      plain.empty() ? " (no URL uses it now)"
+                    : fmt::format(" and {} use(s) plain http", fmt::join(plain, ", "))));
 }
 
 std::string read_path(const JsonObjectReader& o, std::string_view key, std::string_view fallback) {

@@ -94,7 +94,7 @@ struct BridgeConfig {
   std::string admin_listen{kDefaultAdminListen};
   LogOptions log;
   bool backfill = false;
-  int max_pages_per_run = 10'000;  // collect.max_pages_per_run: a feed's nextLinks cannot run forever
+  int max_pages_per_run = 10'000;     // collect.max_pages_per_run: a feed's nextLinks cannot run forever
   std::vector<std::string> warnings;  // worth telling the user, not fatal
 };
 

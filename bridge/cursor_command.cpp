@@ -44,13 +44,8 @@ void show(Outbox& outbox, bool json, std::ostream& out) {
 int run_cursor(const CursorCommand& c, std::ostream& out, std::ostream& err) {
   try {
     const BridgeConfig config = load_config_without_secrets(c.config_file);
-    if (!std::filesystem::exists(config.outbox_path)) {
-      err << "ato-bridge cursor: no outbox at " << config.outbox_path.string()
-          << " (a bridge that has never run has no cursors)\n";
-      return kExitFailure;
-    }
     if (!c.set) {
-      Outbox outbox(outbox_options(config));
+      Outbox outbox(outbox_options(config, OutboxAccess::Read));
       show(outbox, c.json, out);
       return kExitOk;
     }
@@ -68,7 +63,10 @@ int run_cursor(const CursorCommand& c, std::ostream& out, std::ostream& err) {
           << "; stop the bridge first (it would overwrite the cursor)\n";
       return kExitFailure;
     }
-    Outbox outbox(outbox_options(config));
+    auto options = outbox_options(config);
+    options.create = false;
+    options.used_before = lock->existed_before() || options.used_before;
+    Outbox outbox(options);
     const auto before = outbox.cursor(*service);
     outbox.set_cursor(*service, c.sequence, now_epoch_millis());
     out << fmt::format(

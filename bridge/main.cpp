@@ -54,6 +54,9 @@ struct Cli {
   CursorCommand cursor;
   CLI::App* cursor_show = nullptr;
   CLI::App* cursor_set = nullptr;
+  OutboxCommand outbox_cmd;
+  CLI::App* outbox_check = nullptr;
+  CLI::App* outbox_salvage = nullptr;
 
   Cli() {
     app.set_version_flag("--version", ATO_VERSION);
@@ -102,6 +105,10 @@ struct Cli {
         "Logs to stderr. SIGINT/SIGTERM: collecting stops, pushes in flight finish or go back to the outbox\n"
         "(no attempt spent), exit 0 within a few seconds.");
     run_cmd->add_option("--config", run.config_file, "Bridge configuration file")->required();
+    run_cmd->add_flag(
+        "--new-outbox", run.new_outbox,
+        "Start with the outbox file as it is, though it is missing, empty or another outbox than "
+        "the one that lived there (what that one held is not sent)");
     run_cmd->add_flag("--backfill", run.backfill,
                       "A service's first run collects the feed from the beginning (test landscapes)");
     run_cmd->add_option(
@@ -251,6 +258,17 @@ struct Cli {
         ->add_option("SEQUENCE", cursor.sequence, "The feed sequence collected up to (0: from the start)")
         ->required()
         ->check(CLI::Range(std::int64_t{0}, std::int64_t{9007199254740991}));
+
+    auto* outbox = app.add_subcommand("outbox", "Check a damaged outbox, or salvage its readable events");
+    outbox->require_subcommand(1);
+    outbox_check = outbox->add_subcommand(
+        "check", "SQLite's integrity check and the outbox's invariants; exit 1 when damaged (reads only)");
+    outbox_check->add_option("--config", outbox_cmd.config_file, "Bridge configuration file")->required();
+    outbox_salvage = outbox->add_subcommand(
+        "salvage", "Copy every readable event of the outbox into a new file (the damaged one is only read)");
+    outbox_salvage->add_option("--config", outbox_cmd.config_file, "Bridge configuration file")->required();
+    outbox_salvage->add_option("--to", outbox_cmd.salvage_to, "The new outbox file (must not exist)")
+        ->required();
   }
 
   int dispatch() {
@@ -284,6 +302,10 @@ struct Cli {
       return run_loadtest(load, std::cout, std::cerr);
     }
     if (*unregister_cmd) return run_register(unreg, std::cout, std::cerr);
+    if (outbox_check->parsed() || outbox_salvage->parsed()) {
+      if (!outbox_salvage->parsed()) outbox_cmd.salvage_to.reset();
+      return run_outbox_command(outbox_cmd, std::cout, std::cerr);
+    }
     if (*cursor_show || *cursor_set) {
       cursor.set = cursor_set->parsed();
       return run_cursor(cursor, std::cout, std::cerr);

@@ -10,6 +10,7 @@
 
 #include "bridge/collect/feed_client.hpp"
 #include "bridge/commands.hpp"
+#include "bridge/outbox/outbox_file.hpp"
 #include "bridge/push/token_cache.hpp"
 #include "bridge/registration/landscape_client.hpp"
 #include "bridge/runtime/run_file.hpp"
@@ -150,10 +151,13 @@ BridgeConfig load_config_without_secrets(const std::string& file) {
   });
 }
 
-OutboxOptions outbox_options(const BridgeConfig& config) {
+OutboxOptions outbox_options(const BridgeConfig& config, OutboxAccess access) {
   OutboxOptions options;
   options.path = config.outbox_path;
+  options.access = access;
   options.durability_full = config.durability == Durability::Full;
+  std::error_code ec;
+  options.used_before = std::filesystem::exists(lock_file_path(config.outbox_path), ec);
   return options;
 }
 
@@ -201,8 +205,22 @@ int run_check(const std::string& config_file, std::ostream& out, std::ostream& e
     co_return 0;
   });
   try {
-    Outbox outbox(outbox_options(config));
-    out << "OK    outbox " << config.outbox_path.string() << " (schema " << outbox.schema_version() << ")\n";
+    const auto options = outbox_options(config, OutboxAccess::Read);
+    if (!std::filesystem::exists(config.outbox_path) &&
+        !outbox_lived_here(config.outbox_path, options.used_before)) {
+      out << "OK    outbox " << config.outbox_path.string()
+          << ": none yet, the first `ato-bridge run` creates it\n";
+    } else {
+      Outbox outbox(options);
+      const auto problems = outbox.check_integrity();
+      if (problems.empty())
+        out << "OK    outbox " << config.outbox_path.string() << " (schema " << outbox.schema_version()
+            << ", integrity checked)\n";
+      for (const auto& problem : problems)
+        out << "FAIL  outbox " << config.outbox_path.string() << ": " << problem << "\n";
+      if (!problems.empty()) out << "      " << damaged_outbox_advice(config.outbox_path) << "\n";
+      ok = ok && problems.empty();
+    }
   } catch (const std::exception& e) {
     out << "FAIL  outbox: " << redact(e.what()) << "\n";
     ok = false;
@@ -220,7 +238,7 @@ int run_status(const std::string& config_file, bool json, std::ostream& out, std
       if (response && response->status == 200) document = response->body;
     }
     if (document.empty()) {
-      Outbox outbox(outbox_options(config));
+      Outbox outbox(outbox_options(config, OutboxAccess::Read));
       document = status_json(config, outbox, nullptr, now_epoch_millis());
     }
     out << (json ? document + "\n" : status_text(document));
@@ -347,7 +365,10 @@ DeadLetterFilter filter_of(const DeadLettersCommand& c) {
 int run_dead_letters(const DeadLettersCommand& c, std::ostream& out, std::ostream& err) {
   try {
     const BridgeConfig config = load_config_without_secrets(c.config_file);
-    Outbox outbox(outbox_options(config));
+    auto options = outbox_options(
+        config, c.action == DeadLettersCommand::Action::Requeue ? OutboxAccess::Write : OutboxAccess::Read);
+    options.create = false;
+    Outbox outbox(options);
     switch (c.action) {
       case DeadLettersCommand::Action::List: {
         const auto letters = outbox.dead_letters(filter_of(c));

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <memory>
 
 #include "bridge/commands.hpp"
 #include "bridge/runtime/admin.hpp"
@@ -46,11 +47,18 @@ int run_bridge(const RunCommand& command) {
   for (const auto& warning : config.warnings) spdlog::warn("configuration: {}", warning);
   try {
     InstanceLock lock(config.outbox_path);
-    Outbox outbox(outbox_options(config));
+    auto options = outbox_options(config);
+    options.used_before = lock.existed_before();
+    options.accept_new = command.new_outbox;
+    Outbox outbox(options);
+    // Declared before the io_context (in `servers`) so it outlives it: coroutines a second signal left
+    // suspended are destroyed with the io_context, and give back what they hold to the engine then.
+    std::unique_ptr<Engine> engine_owner;
     net::HttpServers servers(1);
     std::optional<std::filesystem::path> record;
     if (command.record) record = *command.record;
-    Engine engine(servers.context(), config, outbox, record);
+    engine_owner = std::make_unique<Engine>(servers.context(), config, outbox, record);
+    Engine& engine = *engine_owner;
     const auto admin = admin_listen_options(config.admin_listen);
     const auto port = servers.listen(admin, [&](const net::HttpRequest& request) {
       return handle_admin(request, config, outbox, engine);
@@ -71,6 +79,13 @@ int run_bridge(const RunCommand& command) {
         },
         false);
     remove_run_file(config.outbox_path);
+    if (const auto& damaged = engine.state().outbox_damaged) {
+      spdlog::error(
+          "stopped: the outbox is damaged ({}); what was in flight is sent again once a sound outbox is "
+          "in place",
+          *damaged);
+      return kExitFailure;
+    }
     const auto counts = outbox.counts();
     const auto in_flight = counts.total(EventState::InFlight);
     if (in_flight > 0)  // a second signal stopped it before every push was settled

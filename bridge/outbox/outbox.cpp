@@ -14,6 +14,7 @@
 #include "bridge/outbox/checkpointer.hpp"
 #include "bridge/outbox/claim_window.hpp"
 #include "bridge/outbox/in_flight.hpp"
+#include "bridge/outbox/outbox_file.hpp"
 #include "bridge/outbox/queries.hpp"
 #include "core/json_writer.hpp"
 #include "core/sqlite.hpp"
@@ -78,6 +79,9 @@ struct Outbox::Impl {
   std::optional<StateCounts> tally;
   std::int64_t seen_data_version = -1;
   bool warned_blocked = false;
+  bool created_file = false;          // open() made the file: an empty database is expected
+  std::optional<FileId> opened_file;  // the file the path named when opened (verify_file)
+  std::string identity;               // schema/outbox/009
 
   // One operation at a time, whichever thread asks (the bridge writes from its outbox thread and
   // reads for /status and /metrics from the network thread). Recursive: a group (together()) holds
@@ -94,6 +98,8 @@ struct Outbox::Impl {
       const std::string message =
           fmt::format("outbox {}: {}: {}", options.path.string(), operation, e.what());
       if (e.is_disk_trouble()) throw DiskTroubleError(message);
+      if (e.primary_code() == SQLITE_CORRUPT || e.primary_code() == SQLITE_NOTADB)
+        throw OutboxDamagedError(message + "; " + damaged_outbox_advice(options.path));
       throw OutboxError(message);
     }
   }
@@ -133,6 +139,10 @@ struct Outbox::Impl {
   }
 
   void open();
+  void refuse_missing_or_empty(bool missing) const;
+  void finish_read_only_open();
+  void check_identity();
+  bool created_now() const { return created_file; }
   void migrate();
   void prepare();
   void refresh_window();
@@ -167,17 +177,50 @@ struct Outbox::Impl {
   }
 };
 
+// Refuses a file that is missing or empty where an outbox lived (see schema/outbox/009), and a
+// missing one that this access may not create.
+void Outbox::Impl::refuse_missing_or_empty(bool missing) const {
+  const bool read = options.access == OutboxAccess::Read;
+  const std::string what = missing ? "does not exist" : "is empty";
+  if (outbox_lived_here(options.path, options.used_before) && !options.accept_new)
+    throw OutboxError(fmt::format(
+        "outbox {0} {1}, but an outbox lived there ({2} or the bridge's lock or run file says so): it was "
+        "deleted or emptied, and the events it held are not here. Restore it from a backup; a fresh start "
+        "would begin at the feed's head and never send them. To start anew on purpose: ato-bridge run "
+        "--new-outbox (or remove {2})",
+        options.path.string(), what, identity_file(options.path).string()));
+  if (read || !options.create)
+    throw OutboxError(fmt::format("outbox {} {}: no bridge has run with it yet ({} creates it)",
+                                  options.path.string(), what, "`ato-bridge run`"));
+}
+
 void Outbox::Impl::open() {
-  // Create the file ourselves so it is private from its first byte (SQLite would use the umask).
-  const int fd = ::open(options.path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0)
-    throw OutboxError(
-        fmt::format("outbox {}: cannot create or open: {}", options.path.string(), std::strerror(errno)));
-  ::close(fd);
-  db = std::make_unique<ato::sqlite::Database>(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  const bool read = options.access == OutboxAccess::Read;
+  std::error_code ec;
+  if (!std::filesystem::exists(options.path, ec)) {
+    refuse_missing_or_empty(true);
+    // Create the file ourselves so it is private from its first byte (SQLite would use the umask).
+    const int fd = ::open(options.path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+      throw OutboxError(
+          fmt::format("outbox {}: cannot create or open: {}", options.path.string(), std::strerror(errno)));
+    ::close(fd);
+    created_file = true;
+  }
+  db = std::make_unique<ato::sqlite::Database>(options.path, SQLITE_OPEN_READWRITE);
+  opened_file = file_id(options.path);
   db->exec(fmt::format("PRAGMA busy_timeout = {}", options.busy_timeout.count()));
-  // Incremental vacuum must be chosen before the first table exists.
-  if (db->query_int("PRAGMA page_count") == 0) db->exec("PRAGMA auto_vacuum = INCREMENTAL");
+  if (db->query_int("PRAGMA page_count") == 0) {
+    if (std::filesystem::file_size(options.path, ec) > 0 || ec)
+      throw OutboxError(fmt::format("outbox {}: not a database", options.path.string()));
+    if (!created_now()) refuse_missing_or_empty(false);
+    // Incremental vacuum must be chosen before the first table exists.
+    db->exec("PRAGMA auto_vacuum = INCREMENTAL");
+  }
+  if (read) {
+    finish_read_only_open();
+    return;
+  }
   if (db->query_text("PRAGMA journal_mode = WAL") != "wal")
     throw OutboxError(fmt::format("outbox {}: cannot switch to WAL mode (is it on a network filesystem?)",
                                   options.path.string()));
@@ -202,8 +245,41 @@ void Outbox::Impl::open() {
                          std::max<std::int64_t>(1, options.max_size_bytes / page_size)));
   }
   migrate();
+  check_identity();
   prepare();
   checkpointer = std::make_unique<Checkpointer>(options.path, db->handle(), options.durability_full);
+}
+
+// Read access (status, check, listings): the outbox as it is, never migrated or checkpointed.
+void Outbox::Impl::finish_read_only_open() {
+  db->exec("PRAGMA mmap_size = 268435456");
+  const int version = static_cast<int>(db->query_int("PRAGMA user_version"));
+  if (version != latest_schema_version())
+    throw OutboxError(fmt::format("outbox {} has schema version {}, this ato-bridge reads version {}: {}",
+                                  options.path.string(), version, latest_schema_version(),
+                                  version < latest_schema_version()
+                                      ? "`ato-bridge run` migrates it (read-only commands never do)"
+                                      : "use the newer ato-bridge that wrote it"));
+  check_identity();
+  prepare();
+}
+
+// The identity in the file against `<outbox>.id`: another outbox at this path (a swapped or
+// restored-from-elsewhere file) is refused unless the operator accepts it; a missing record is written.
+void Outbox::Impl::check_identity() {
+  identity = db->query_text("SELECT id FROM outbox_identity");
+  const auto recorded = recorded_identity(options.path);
+  if (recorded && *recorded != identity && !options.accept_new)
+    throw OutboxError(fmt::format(
+        "outbox {} is not the outbox that lived there: its identity is {}, {} says {}. It was replaced by "
+        "another file, and the events of the one that lived there are not here. Put that one back; to use "
+        "this file as it is: ato-bridge run --new-outbox",
+        options.path.string(), identity, identity_file(options.path).string(), *recorded));
+  if (options.access == OutboxAccess::Write && recorded != identity) {
+    record_identity(options.path, identity);
+    if (recorded)
+      spdlog::warn("outbox {}: taken as the outbox from now on (--new-outbox)", options.path.string());
+  }
 }
 
 void Outbox::Impl::migrate() {
@@ -337,6 +413,48 @@ Outbox::~Outbox() = default;
 int Outbox::schema_version() const {
   return impl_->guarded("schema version",
                         [&] { return static_cast<int>(impl_->db->query_int("PRAGMA user_version")); });
+}
+
+std::string Outbox::identity() const {
+  return impl_->identity;
+}
+
+void Outbox::verify_file() const {
+  const auto now = file_id(impl_->options.path);
+  if (now && impl_->opened_file && *now == *impl_->opened_file) return;
+  throw OutboxDamagedError(
+      fmt::format("outbox {} was {} while the bridge ran: what it stores goes to a file no path names any "
+                  "more. Collecting "
+                  "stops. Before stopping the bridge, copy the open file out of /proc/{}/fd/ (the link to "
+                  "'{} (deleted)') "
+                  "and put it back at {}",
+                  impl_->options.path.string(), now ? "replaced by another file" : "deleted", ::getpid(),
+                  impl_->options.path.string(), impl_->options.path.string()));
+}
+
+std::vector<std::string> Outbox::check_integrity() const {
+  return impl_->guarded("integrity check", [&] {
+    std::vector<std::string> problems;
+    try {
+      ato::sqlite::Statement integrity(*impl_->db, "PRAGMA integrity_check(20)");
+      while (integrity.step())
+        if (integrity.text(0) != "ok") problems.push_back("SQLite: " + std::string(integrity.text(0)));
+    } catch (const ato::sqlite::Error& e) {  // too damaged for the check itself to finish
+      problems.push_back(std::string("SQLite: ") + e.what());
+    }
+    if (!problems.empty()) return problems;
+    const auto count = [&](const char* sql) { return impl_->db->query_int(sql); };
+    if (auto n = count(
+            "SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM payloads p WHERE p.id = e.id)"))
+      problems.push_back(fmt::format("{} events have no payload", n));
+    if (auto n = count("SELECT count(*) FROM leases l, json_each(l.event_ids) j LEFT JOIN events e ON e.id = "
+                       "j.value WHERE e.id IS NULL OR e.settled_at IS NOT NULL"))
+      problems.push_back(fmt::format("{} leased events are missing or settled already", n));
+    if (auto n = count("SELECT count(*) FROM events e LEFT JOIN cursors c ON c.service = e.service WHERE "
+                       "c.sequence IS NULL OR e.sequence > c.sequence"))
+      problems.push_back(fmt::format("{} events lie above their service's cursor", n));
+    return problems;
+  });
 }
 
 int Outbox::latest_schema_version() {

@@ -42,6 +42,9 @@ class OutboxError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The outbox file is damaged (SQLite finds it malformed, or it is not a database), or the path no
+// longer names the file this process writes (deleted or replaced while running). Nothing recovers
+// it by itself: stop, keep a copy, check it (`ato-bridge outbox check`), restore or salvage.
 // The disk is full (or the outbox reached its size limit) or cannot be read or written. What was
 // stored is intact; the operation did not happen. Stop collecting, report unhealthy, try later.
 class DiskTroubleError : public OutboxError {
@@ -49,8 +52,27 @@ class DiskTroubleError : public OutboxError {
   using OutboxError::OutboxError;
 };
 
+// The outbox file is damaged (SQLite finds it malformed, or it is not a database), or the path no
+// longer names the file this process writes (deleted or replaced while running). Nothing recovers
+// it by itself: stop, keep a copy, check it (`ato-bridge outbox check`), restore or salvage.
+class OutboxDamagedError : public OutboxError {
+ public:
+  using OutboxError::OutboxError;
+};
+
+// How a command uses the outbox. Read: an existing outbox as it is (status, check, listings):
+// never created, migrated or checkpointed. Write: the bridge and the commands that change it.
+enum class OutboxAccess { Write, Read };
+
 struct OutboxOptions {
   std::filesystem::path path;
+  OutboxAccess access = OutboxAccess::Write;
+  bool create = true;  // Write: a missing file may be created (when nothing says an outbox lived there)
+  // The operator said so (`run --new-outbox`): a missing, empty or replaced file is taken as the
+  // outbox from now on, and its identity recorded in `<outbox>.id`.
+  bool accept_new = false;
+  // An earlier bridge used this path (its `<outbox>.lock` existed before this process made one).
+  bool used_before = false;
   bool durability_full = false;  // synchronous=FULL instead of NORMAL (see README, "Durability")
   std::chrono::milliseconds busy_timeout{5000};
   std::int64_t max_size_bytes = 0;  // 0: no limit; reaching it behaves like a full disk
@@ -196,6 +218,15 @@ class Outbox {
 
   int schema_version() const;
   static int latest_schema_version();
+  // The random identity kept in the file and in `<outbox>.id` beside it.
+  std::string identity() const;
+  // Throws OutboxDamagedError when the path no longer names the file this outbox opened (deleted or
+  // replaced while running): every write would go to a file nobody can find again.
+  void verify_file() const;
+
+  // `ato-bridge outbox check`: SQLite's integrity check and the outbox's own invariants. Each
+  // problem found, in words; empty when all is well.
+  std::vector<std::string> check_integrity() const;
 
   // Stores `events` (all of `service`) and moves the service's cursor to `cursor` in one
   // transaction. Events already stored (same feed sequence, eventId and content) are ignored. An

@@ -179,6 +179,10 @@ struct Engine::Impl {
 
   asio::awaitable<void> run_collect(Job job, JobCounters& counters) {
     const Service service = service_of(job);
+    if (!outbox_usable()) {
+      counters.last_result = "not collecting: the outbox is damaged (" + *state.outbox_damaged + ")";
+      co_return;
+    }
     collecting.insert(service);
     try {
       const CollectReport report = co_await collector.collect(service);
@@ -206,6 +210,9 @@ struct Engine::Impl {
       fail(counters, job, e.what(), spdlog::level::err);
     } catch (const FeedError& e) {
       fail(counters, job, e.what(), e.retry_soon() ? spdlog::level::warn : spdlog::level::err);
+    } catch (const OutboxDamagedError& e) {
+      outbox_damaged(e.what());
+      fail(counters, job, e.what(), spdlog::level::err);
     } catch (const DiskTroubleError& e) {
       disk_trouble(e.what());
       fail(counters, job, e.what(), spdlog::level::err);
@@ -258,6 +265,8 @@ struct Engine::Impl {
       caught_up = true;
       if (report.collected > 0)
         spdlog::debug("{}: caught up to sequence {}: {} events", to_string(service), up_to, report.collected);
+    } catch (const OutboxDamagedError& e) {
+      outbox_damaged(e.what());
     } catch (const std::exception& e) {  // the next scheduled poll collects them
       spdlog::debug("{}: catching up to sequence {} failed: {}", to_string(service), up_to, e.what());
     }
@@ -281,6 +290,29 @@ struct Engine::Impl {
     ++counters.failed_runs;
     counters.last_result = "failed: " + why;
     if (!state.stopping) spdlog::log(level, "{}: run failed: {}", name_of(kJobNames, job), why);
+  }
+
+  // Damage does not heal by itself: collecting and pushing stop for good, the bridge says not ready
+  // and what to do, once.
+  void outbox_damaged(const std::string& why) {
+    if (!state.outbox_damaged)
+      spdlog::critical(
+          "the outbox is damaged: {}. Collecting and pushing stop (the feed's cursor stays where it "
+          "was) and the bridge reports not ready until it is restarted with a sound outbox",
+          why);
+    state.outbox_damaged = why;
+  }
+
+  // False once the outbox is damaged, or its path no longer names the file this bridge writes.
+  bool outbox_usable() {
+    if (state.outbox_damaged) return false;
+    try {
+      outbox.verify_file();
+    } catch (const OutboxDamagedError& e) {
+      outbox_damaged(e.what());
+      return false;
+    }
+    return true;
   }
 
   void disk_trouble(const std::string& why) {
@@ -309,6 +341,10 @@ struct Engine::Impl {
 
   asio::awaitable<void> run_retry(JobCounters& counters) {
     const EpochMillis now = now_epoch_millis();
+    if (!outbox_usable()) {
+      counters.last_result = "not running: the outbox is damaged";
+      co_return;
+    }
     try {
       // Alone: retention deletes in small transactions of its own, never one long group.
       const auto rescued_and_removed = co_await outbox_thread.run_alone([&] {
@@ -324,6 +360,8 @@ struct Engine::Impl {
         state.disk_trouble.reset();
         spdlog::info("outbox writable again: collecting and pushing resume");
       }
+    } catch (const OutboxDamagedError& e) {
+      outbox_damaged(e.what());
     } catch (const DiskTroubleError& e) {
       disk_trouble(e.what());
     } catch (const OutboxError& e) {
@@ -424,6 +462,8 @@ struct Engine::Impl {
     std::optional<ClaimedPackage> claimed;
     try {
       claimed = co_await claim_next(now);  // (GCC 12 mishandles `co_return co_await` inside a try)
+    } catch (const OutboxDamagedError& e) {
+      outbox_damaged(e.what());
     } catch (const DiskTroubleError& e) {
       disk_trouble(e.what());
     } catch (const OutboxError& e) {
@@ -471,6 +511,11 @@ struct Engine::Impl {
     while (!state.stopping) {
       const auto seen = work.generation();
       const EpochMillis now = now_epoch_millis();
+      if (state.outbox_damaged) {  // nothing can be claimed or settled; a lease claimed ahead expires
+        ahead.reset();
+        co_await work.wait(seen, kIdlePoll);
+        continue;
+      }
       if (state.paused && !probe_allowed) {
         co_await give_back(&ahead);
         co_await work.wait(seen, kIdlePoll);
@@ -509,6 +554,9 @@ struct Engine::Impl {
     PushOutcome outcome;
     try {
       outcome = co_await pusher.push(std::move(package), outbox, outbox_thread);
+    } catch (const OutboxDamagedError& e) {
+      outbox_damaged(e.what());  // the events stay leased; a restart with a sound outbox rescues them
+      co_return;
     } catch (const DiskTroubleError& e) {
       disk_trouble(e.what());  // the events stay leased; the retry job rescues them
       co_return;

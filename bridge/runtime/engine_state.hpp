@@ -66,6 +66,7 @@ struct EngineState {
   std::int64_t cloud_alm_connections_opened = 0;  // pushes, tokens and Landscape Management calls
   std::optional<std::string> paused;              // why pushing is paused (403, refused credentials)
   std::optional<std::string> disk_trouble;        // the outbox cannot write
+  std::optional<std::string> outbox_damaged;      // malformed, or deleted/replaced while running: for good
   // Services whose feed head went below their cursor (FeedResetError): not ready until it is back or
   // an operator set the cursor. feed_resets_seen counts each new one.
   std::map<Service, std::string> feed_resets;

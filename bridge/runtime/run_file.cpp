@@ -23,8 +23,14 @@ fs::path with_suffix(const fs::path& p, const char* suffix) {
 }
 }  // namespace
 
+fs::path lock_file_path(const fs::path& outbox_path) {
+  return with_suffix(outbox_path, ".lock");
+}
+
 InstanceLock::InstanceLock(const fs::path& outbox_path) {
-  const auto path = with_suffix(outbox_path, ".lock");
+  const auto path = lock_file_path(outbox_path);
+  std::error_code ec;
+  existed_before_ = fs::exists(path, ec);
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0)
     throw std::runtime_error(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));

@@ -14,12 +14,17 @@ class InstanceLock {
   // Throws std::runtime_error naming the other process when the outbox is already in use.
   explicit InstanceLock(const std::filesystem::path& outbox_path);
   ~InstanceLock();
+  // Whether the lock file was there before: a bridge used this outbox path before.
+  bool existed_before() const { return existed_before_; }
   InstanceLock(const InstanceLock&) = delete;
   InstanceLock& operator=(const InstanceLock&) = delete;
 
  private:
   int fd_ = -1;
+  bool existed_before_ = false;
 };
+
+std::filesystem::path lock_file_path(const std::filesystem::path& outbox_path);
 
 struct RunInfo {
   int pid = 0;

@@ -66,6 +66,7 @@ void write_job(JsonWriter& json, const BridgeConfig& config, const Outbox& outbo
 std::vector<std::string> not_ready_reasons(const EngineState& state) {
   std::vector<std::string> reasons;
   if (state.paused) reasons.push_back("pushing paused: " + *state.paused);
+  if (state.outbox_damaged) reasons.push_back("outbox damaged: " + *state.outbox_damaged);
   if (state.disk_trouble) reasons.push_back("outbox disk trouble: " + *state.disk_trouble);
   for (const auto& [service, why] : state.feed_resets) reasons.push_back("ATO feed reset: " + why);
   if (state.token_trouble) reasons.push_back("no OAuth token for Cloud ALM: " + *state.token_trouble);

@@ -1,0 +1,177 @@
+#include "bridge/outbox/salvage.hpp"
+
+#include <fmt/format.h>
+
+#include <optional>
+#include <stdexcept>
+
+#include "bridge/outbox/outbox.hpp"
+#include "bridge/outbox/outbox_file.hpp"
+#include "core/sqlite.hpp"
+
+namespace ato::bridge {
+namespace fs = std::filesystem;
+using sqlite::Database;
+using sqlite::Statement;
+
+namespace {
+
+constexpr std::int64_t kRange = 500;
+
+constexpr const char* kReadEvents =
+    "SELECT e.id, e.event_id, e.service, e.sequence, e.transport_id, e.source_system, e.state, e.attempts, "
+    "e.enqueued_at, e.next_attempt_at, e.settled_at, e.dead_reason, e.errors, p.payload FROM events e LEFT "
+    "JOIN "
+    "payloads p ON p.id = e.id WHERE e.id BETWEEN ?1 AND ?2 ORDER BY e.id";
+
+// Copies rows from the damaged file into the new one; reads that fail are narrowed down to rows.
+class Copier {
+ public:
+  Copier(Database& from, Database& to, SalvageReport& report)
+      : from_(from),
+        to_(to),
+        report_(report),
+        insert_event_(
+            to,
+            "INSERT INTO events (id, event_id, service, sequence, transport_id, source_system, state, "
+            "attempts, enqueued_at, next_attempt_at, settled_at, dead_reason, errors) VALUES (?1, ?2, "
+            "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING"),
+        insert_payload_(to, "INSERT INTO payloads (id, payload) VALUES (?1, ?2) ON CONFLICT DO NOTHING") {}
+
+  void copy(std::int64_t first, std::int64_t last) {
+    for (std::int64_t low = first; low <= last; low += kRange) {
+      const std::int64_t high = std::min(last, low + kRange - 1);
+      if (copy_range(low, high)) continue;
+      for (std::int64_t id = low; id <= high; ++id)
+        if (!copy_range(id, id)) ++report_.unreadable_rows;
+    }
+  }
+
+ private:
+  // True when the range could be read (its rows, if any, are copied).
+  bool copy_range(std::int64_t low, std::int64_t high) {
+    struct Row {
+      std::int64_t id, sequence, attempts, enqueued_at, next_attempt_at;
+      std::string event_id, service, transport_id, source_system, state, errors;
+      std::optional<std::int64_t> settled_at;
+      std::optional<std::string> dead_reason, payload;
+    };
+    std::vector<Row> rows;
+    try {
+      Statement read(from_, kReadEvents);
+      read.bind(1, low).bind(2, high);
+      while (read.step()) {
+        Row r{read.int64(0),
+              read.int64(3),
+              read.int64(7),
+              read.int64(8),
+              read.int64(9),
+              std::string(read.text(1)),
+              std::string(read.text(2)),
+              std::string(read.text(4)),
+              std::string(read.text(5)),
+              std::string(read.text(6)),
+              std::string(read.text(12)),
+              {},
+              {},
+              {}};
+        if (!read.is_null(10)) r.settled_at = read.int64(10);
+        if (!read.is_null(11)) r.dead_reason = std::string(read.text(11));
+        if (!read.is_null(13)) r.payload = std::string(read.text(13));
+        rows.push_back(std::move(r));
+      }
+    } catch (const sqlite::Error&) {
+      return false;
+    }
+    for (const auto& r : rows) {
+      if (!r.payload) {  // nothing to push: say which event is lost
+        ++report_.without_payload;
+        if (report_.lost_events.size() < 100) report_.lost_events.push_back(r.event_id);
+        continue;
+      }
+      insert_event_.bind(1, r.id).bind(2, r.event_id).bind(3, r.service).bind(4, r.sequence);
+      insert_event_.bind(5, r.transport_id).bind(6, r.source_system).bind(7, r.state).bind(8, r.attempts);
+      insert_event_.bind(9, r.enqueued_at).bind(10, r.next_attempt_at);
+      r.settled_at ? insert_event_.bind(11, *r.settled_at) : insert_event_.bind_null(11);
+      r.dead_reason ? insert_event_.bind(12, *r.dead_reason) : insert_event_.bind_null(12);
+      insert_event_.bind(13, r.errors).run();
+      insert_payload_.bind(1, r.id).bind(2, *r.payload).run();
+      ++report_.events;
+    }
+    return true;
+  }
+
+  Database& from_;
+  Database& to_;
+  SalvageReport& report_;
+  Statement insert_event_, insert_payload_;
+};
+
+template <typename F>
+auto try_read(F&& f) -> std::optional<decltype(f())> {
+  try {
+    return f();
+  } catch (const sqlite::Error&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+SalvageReport salvage_outbox(const fs::path& damaged, const fs::path& target) {
+  if (fs::exists(target)) throw std::runtime_error(target.string() + " exists: salvage writes a new outbox");
+  SalvageReport report;
+  Database from(damaged, SQLITE_OPEN_READONLY);
+  const auto highest =
+      try_read([&] {
+        return from.query_int("SELECT max(id) FROM events");
+      }).value_or(try_read([&] { return from.query_int("SELECT max(id) FROM payloads"); }).value_or(0));
+  const auto identity = try_read([&] { return from.query_text("SELECT id FROM outbox_identity"); });
+  {
+    OutboxOptions options;
+    options.path = target;
+    Outbox created(options);  // the latest schema, a new identity
+  }
+  Database to(target, SQLITE_OPEN_READWRITE);
+  to.exec("PRAGMA busy_timeout = 5000");
+  sqlite::Transaction tx(to);
+  Copier(from, to, report).copy(1, highest);
+  if (identity && identity->size() == 32) {
+    Statement keep(to, "UPDATE outbox_identity SET id = ?1");
+    keep.bind(1, *identity).run();
+    report.identity_kept = true;
+  } else {
+    report.notes.push_back(
+        "the damaged outbox's identity could not be read: start the bridge with --new-outbox");
+  }
+  for (const char* service : {"EXPORT", "IMPORT", "STATUS_CHANGE"}) {
+    const auto stored = try_read([&] {
+      Statement read(from, "SELECT sequence FROM cursors WHERE service = ?1");
+      read.bind(1, std::string_view(service));
+      return read.step() ? std::optional<std::int64_t>(read.int64(0)) : std::nullopt;
+    });
+    std::optional<std::int64_t> cursor = stored ? *stored : std::nullopt;
+    if (!stored) {  // rebuilt from what was salvaged: events beyond it are not known here
+      Statement highest_of(to, "SELECT max(sequence) FROM events WHERE service = ?1");
+      highest_of.bind(1, std::string_view(service));
+      if (highest_of.step() && !highest_of.is_null(0)) cursor = highest_of.int64(0);
+      report.notes.push_back(fmt::format(
+          "the {} cursor could not be read{}", service,
+          cursor
+              ? fmt::format(": set to its highest salvaged event, {}; check it with `ato-bridge cursor show`",
+                            *cursor)
+              : "; the service's first run starts at the feed's head"));
+    }
+    if (!cursor) continue;
+    Statement write(to, "INSERT INTO cursors (service, sequence, updated_at) VALUES (?1, ?2, 0)");
+    write.bind(1, std::string_view(service)).bind(2, *cursor).run();
+    report.cursors[service] = *cursor;
+  }
+  if (report.events == 0 && report.cursors.empty())
+    throw std::runtime_error(fmt::format("nothing could be read from {}", damaged.string()));
+  tx.commit();
+  if (report.identity_kept) record_identity(target, *identity);
+  return report;
+}
+
+}  // namespace ato::bridge

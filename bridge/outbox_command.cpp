@@ -1,0 +1,95 @@
+// `ato-bridge outbox check|salvage`: an operator's tools for a damaged outbox. check reads only
+// (SQLite's integrity check and the outbox's invariants); salvage copies the readable events into a
+// new file, never touching the damaged one (bridge/outbox/salvage.hpp).
+#include <fmt/format.h>
+
+#include <optional>
+#include <ostream>
+
+#include "bridge/commands.hpp"
+#include "bridge/outbox/outbox_file.hpp"
+#include "bridge/outbox/salvage.hpp"
+#include "core/log.hpp"
+#include "core/sqlite.hpp"
+
+namespace ato::bridge {
+namespace {
+
+// SQLite's own integrity check on a file too damaged for the outbox to open.
+std::vector<std::string> integrity_of(const std::filesystem::path& path, const std::string& why_not_opened) {
+  std::vector<std::string> problems;
+  try {
+    sqlite::Database db(path, SQLITE_OPEN_READONLY);
+    sqlite::Statement integrity(db, "PRAGMA integrity_check(20)");
+    while (integrity.step())
+      if (integrity.text(0) != "ok") problems.push_back("SQLite: " + std::string(integrity.text(0)));
+  } catch (const sqlite::Error& e) {
+    problems.push_back(std::string("SQLite: ") + e.what());
+  }
+  if (problems.empty()) problems.push_back(why_not_opened);
+  return problems;
+}
+
+int check(const BridgeConfig& config, std::ostream& out) {
+  std::optional<Outbox> outbox;
+  std::vector<std::string> problems;
+  try {
+    outbox.emplace(outbox_options(config, OutboxAccess::Read));
+    problems = outbox->check_integrity();
+  } catch (const OutboxDamagedError& e) {
+    problems = integrity_of(config.outbox_path, e.what());
+  }
+  for (const auto& problem : problems) out << "FAIL  " << problem << "\n";
+  if (!problems.empty()) {
+    out << fmt::format(
+        "The outbox {0} is damaged. With the bridge stopped, keep a copy of it (with {0}-wal if present); "
+        "restore it from a backup, or copy its readable events into a new file: ato-bridge outbox salvage "
+        "--to NEW_FILE --config {1}\n",
+        config.outbox_path.string(), config.config_file.string());
+    return kExitFailure;
+  }
+  const auto counts = outbox->counts();
+  out << fmt::format(
+      "OK    {} (identity {}, schema {}): integrity and invariants hold; {} pending, {} retryable, "
+      "{} in flight, {} delivered, {} dead letters\n",
+      config.outbox_path.string(), outbox->identity(), outbox->schema_version(),
+      counts.total(EventState::Pending), counts.total(EventState::Retryable),
+      counts.total(EventState::InFlight), counts.total(EventState::Done), counts.total(EventState::Dead));
+  return kExitOk;
+}
+
+int salvage(const BridgeConfig& config, const std::string& to, std::ostream& out) {
+  const auto report = salvage_outbox(config.outbox_path, to);
+  out << fmt::format("salvaged {} events from {} into {}\n", report.events, config.outbox_path.string(), to);
+  if (report.unreadable_rows > 0)
+    out << fmt::format("  {} rows could not be read at all (their events are lost here)\n",
+                       report.unreadable_rows);
+  if (report.without_payload > 0) {
+    out << fmt::format("  {} events had no readable payload and were left out:", report.without_payload);
+    for (const auto& id : report.lost_events) out << " " << id;
+    out << "\n";
+  }
+  for (const auto& [service, cursor] : report.cursors)
+    out << fmt::format("  cursor {}: {}\n", service, cursor);
+  for (const auto& note : report.notes) out << "  note: " << note << "\n";
+  out << fmt::format(
+      "Next: with the bridge stopped, keep the damaged file, move {} to {}{}, then run `ato-bridge outbox "
+      "check` "
+      "and start the bridge.\n",
+      to, config.outbox_path.string(), report.identity_kept ? "" : " (and start it with --new-outbox)");
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_outbox_command(const OutboxCommand& c, std::ostream& out, std::ostream& err) {
+  try {
+    const BridgeConfig config = load_config_without_secrets(c.config_file);
+    return c.salvage_to ? salvage(config, *c.salvage_to, out) : check(config, out);
+  } catch (const std::exception& e) {
+    err << "ato-bridge outbox: " << redact(e.what()) << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace ato::bridge
