@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <memory>
+#include <cstdlib>
 
 #include "bridge/commands.hpp"
 #include "bridge/runtime/admin.hpp"
@@ -30,6 +30,22 @@ net::ListenOptions admin_listen_options(const std::string& listen) {
   return options;
 }
 
+// A second signal ends run() with the engine's coroutines still suspended. Destroyed with the
+// io_context they would touch the engine after it is gone, so they are cancelled and run to their
+// end first (what was on the wire goes back to the outbox). Should that take more than two seconds,
+// the process leaves without tearing anything down: what is stored is durable, and the leases of
+// what was in flight make the next start send it again.
+void unwind(net::HttpServers& servers, Engine& engine) {
+  if (!engine.busy()) return;
+  engine.abort();
+  if (servers.drain([&] { return !engine.busy(); }, std::chrono::seconds(2))) return;
+  spdlog::warn(
+      "stopped at once: some work did not end within 2 s; events still in flight are sent again at the "
+      "next start (Cloud ALM deduplicates)");
+  spdlog::shutdown();
+  std::_Exit(kExitOk);
+}
+
 }  // namespace
 
 int run_bridge(const RunCommand& command) {
@@ -51,14 +67,10 @@ int run_bridge(const RunCommand& command) {
     options.used_before = lock.existed_before();
     options.accept_new = command.new_outbox;
     Outbox outbox(options);
-    // Declared before the io_context (in `servers`) so it outlives it: coroutines a second signal left
-    // suspended are destroyed with the io_context, and give back what they hold to the engine then.
-    std::unique_ptr<Engine> engine_owner;
     net::HttpServers servers(1);
     std::optional<std::filesystem::path> record;
     if (command.record) record = *command.record;
-    engine_owner = std::make_unique<Engine>(servers.context(), config, outbox, record);
-    Engine& engine = *engine_owner;
+    Engine engine(servers.context(), config, outbox, record);
     const auto admin = admin_listen_options(config.admin_listen);
     const auto port = servers.listen(admin, [&](const net::HttpRequest& request) {
       return handle_admin(request, config, outbox, engine);
@@ -78,6 +90,7 @@ int run_bridge(const RunCommand& command) {
           engine.stop(kShutdownGrace, [&] { servers.stop(); });
         },
         false);
+    unwind(servers, engine);
     remove_run_file(config.outbox_path);
     if (const auto& damaged = engine.state().outbox_damaged) {
       spdlog::error(
@@ -88,12 +101,12 @@ int run_bridge(const RunCommand& command) {
     }
     const auto counts = outbox.counts();
     const auto in_flight = counts.total(EventState::InFlight);
-    if (in_flight > 0)  // a second signal stopped it before every push was settled
+    if (in_flight > 0)  // a second signal, or a full disk, kept answers from being settled
       spdlog::warn(
-          "stopped at once: outbox holds {} pending, {} retryable, {} dead letters, and {} events that were "
-          "in "
-          "flight: their answers were not waited for, so the next start sends them again (Cloud ALM "
-          "deduplicates); nothing is lost",
+          "stopped: outbox holds {} pending, {} retryable, {} dead letters, and {} events that were in "
+          "flight "
+          "whose answers were not stored (a second signal, or a full disk): the next start sends them again "
+          "(Cloud ALM deduplicates); nothing is lost",
           counts.total(EventState::Pending), counts.total(EventState::Retryable),
           counts.total(EventState::Dead), in_flight);
     else

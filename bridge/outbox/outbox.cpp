@@ -1094,6 +1094,31 @@ bool Outbox::together(const std::vector<std::function<void()>>& steps) {
   }
 }
 
+void Outbox::probe_write() {
+  impl_->changing("write probe", [&] {
+    Transaction tx(*impl_->db);
+    impl_->db->exec("UPDATE outbox_identity SET created_at = created_at + 1");
+    impl_->db->exec("UPDATE outbox_identity SET created_at = created_at - 1");
+    tx.commit();
+  });
+}
+
+int Outbox::release_leases(const std::vector<std::int64_t>& lease_tokens) {
+  if (lease_tokens.empty()) return 0;
+  return impl_->changing("release leases", [&] {
+    Transaction tx(*impl_->db);
+    const auto events = impl_->db->query_int(
+        fmt::format("SELECT coalesce(sum(json_array_length(event_ids)), 0) FROM leases WHERE token IN "
+                    "(SELECT value FROM json_each('{}'))",
+                    json_array(lease_tokens)));
+    impl_->db->exec(fmt::format("DELETE FROM leases WHERE token IN (SELECT value FROM json_each('{}'))",
+                                json_array(lease_tokens)));
+    tx.commit();
+    impl_->forget();  // the window and the in-flight list load again, with these events waiting
+    return static_cast<int>(events);
+  });
+}
+
 void Outbox::set_max_size_bytes(std::int64_t bytes) {
   impl_->guarded("size limit", [&] {
     const auto page_size = impl_->db->query_int("PRAGMA page_size");

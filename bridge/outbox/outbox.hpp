@@ -271,6 +271,13 @@ class Outbox {
 
   void set_max_size_bytes(std::int64_t bytes);
 
+  // A small write (a row of the identity table rewritten): throws DiskTroubleError while the outbox
+  // cannot write. How the bridge learns that a full disk has room again.
+  void probe_write();
+  // The packages of these leases go back to the outbox as they were claimed, no attempt spent: their
+  // settle failed (a full disk), and nobody holds them any more. Returns how many events went back.
+  int release_leases(const std::vector<std::int64_t>& lease_tokens);
+
   // Runs `steps` (outbox operations) in one transaction and has the outbox to itself meanwhile:
   // their own transactions nest as savepoints, so a step that throws undoes only its part. True
   // when it committed. False when it could not (SQLite rolls everything back by itself on a full

@@ -118,6 +118,7 @@ struct Engine::Impl {
   std::size_t next_service = 0;  // round robin among the services
   int running = 0;               // coroutines alive; stop() completes at zero
   std::function<void()> on_stopped;
+  std::vector<std::int64_t> stranded_leases;  // packages whose settle failed on a full disk
 
   // Counts a coroutine as alive for the graceful stop.
   struct Alive {
@@ -183,6 +184,10 @@ struct Engine::Impl {
       counters.last_result = "not collecting: the outbox is damaged (" + *state.outbox_damaged + ")";
       co_return;
     }
+    if (state.disk_trouble) {  // the disk watch says when writes work again
+      counters.last_result = "not collecting: the outbox cannot write (" + *state.disk_trouble + ")";
+      co_return;
+    }
     collecting.insert(service);
     try {
       const CollectReport report = co_await collector.collect(service);
@@ -197,10 +202,6 @@ struct Engine::Impl {
       if (report.collected > 0)
         spdlog::info("{}: collected {} events (cursor {})", name_of(kJobNames, job), report.collected,
                      report.cursor);
-      if (state.disk_trouble) {
-        spdlog::info("outbox writable again: collecting and pushing resume");
-        state.disk_trouble.reset();
-      }
       if (state.feed_resets.erase(service) > 0)
         spdlog::info("{}: the ATO feed's head is at or above the cursor again: collecting resumes",
                      name_of(kJobNames, job));
@@ -316,12 +317,48 @@ struct Engine::Impl {
   }
 
   void disk_trouble(const std::string& why) {
-    if (!state.disk_trouble)
-      spdlog::error(
-          "outbox cannot write ({}): collecting stops and the bridge reports not ready; what is "
-          "stored is kept, and work resumes once the outbox can write again",
-          why);
-    state.disk_trouble = why;
+    const bool first = !state.disk_trouble;
+    state.disk_trouble = why;  // before the watch starts: co_spawn may run it at once, right here
+    if (!first) return;
+    spdlog::error(
+        "outbox cannot write ({}): collecting and pushing stop and the bridge reports not ready; what is "
+        "stored is kept, and work resumes as soon as a write succeeds again (tried every second)",
+        why);
+    spawn(disk_watch(), "the disk watch");
+  }
+
+  // While the outbox cannot write: a small write every second. The first that succeeds ends the
+  // trouble, and the packages whose answers could not be settled go back to the outbox at once
+  // (no attempt spent; Cloud ALM deduplicates what it has already).
+  asio::awaitable<void> disk_watch() {
+    Alive alive(*this);
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (!state.stopping && state.disk_trouble) {
+      timer.expires_after(std::chrono::seconds(1));
+      boost::system::error_code ignored;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      if (state.stopping) break;
+      int released = 0;
+      try {
+        released = co_await outbox_thread.run([&] {
+          outbox.probe_write();
+          return outbox.release_leases(stranded_leases);
+        });
+      } catch (const DiskTroubleError& e) {
+        spdlog::debug("outbox write probe: {}", e.what());
+        continue;
+      } catch (const OutboxError& e) {
+        spdlog::error("outbox write probe: {}", e.what());
+        continue;
+      }
+      stranded_leases.clear();
+      state.disk_trouble.reset();
+      spdlog::info("outbox writable again (a write succeeded): collecting and pushing resume{}",
+                   released > 0
+                       ? fmt::format("; {} events whose answers could not be stored go again", released)
+                       : std::string());
+      work.notify();
+    }
   }
 
   // Rescued events count a failed attempt: retried after the backoff (Cloud ALM deduplicates), or
@@ -356,10 +393,6 @@ struct Engine::Impl {
       if (removed > 0)
         spdlog::debug("retry: deleted {} events delivered more than {} ago", removed,
                       format_duration(config.keep_done_for));
-      if (state.disk_trouble) {
-        state.disk_trouble.reset();
-        spdlog::info("outbox writable again: collecting and pushing resume");
-      }
     } catch (const OutboxDamagedError& e) {
       outbox_damaged(e.what());
     } catch (const DiskTroubleError& e) {
@@ -484,6 +517,9 @@ struct Engine::Impl {
       co_await outbox_thread.run([&] {
         return outbox.settle(std::abs(package.lease_token), back, now_epoch_millis(), config.retry_policy);
       });
+    } catch (const DiskTroubleError& e) {  // released by the disk watch once writes work again
+      stranded_leases.push_back(std::abs(package.lease_token));
+      disk_trouble(e.what());
     } catch (const OutboxError& e) {  // the lease runs out and the retry job rescues the events
       spdlog::error("push: could not return a package to the outbox: {}", e.what());
     }
@@ -513,6 +549,10 @@ struct Engine::Impl {
       const EpochMillis now = now_epoch_millis();
       if (state.outbox_damaged) {  // nothing can be claimed or settled; a lease claimed ahead expires
         ahead.reset();
+        co_await work.wait(seen, kIdlePoll);
+        continue;
+      }
+      if (state.disk_trouble) {  // a package claimed ahead waits with its worker; the disk watch wakes it
         co_await work.wait(seen, kIdlePoll);
         continue;
       }
@@ -551,6 +591,7 @@ struct Engine::Impl {
   asio::awaitable<void> push(ClaimedPackage package, bool from_retry, bool probing) {
     const Service service = package.events.front().service;
     const std::size_t size = package.events.size();
+    const std::int64_t lease_token = package.lease_token;
     PushOutcome outcome;
     try {
       outcome = co_await pusher.push(std::move(package), outbox, outbox_thread);
@@ -558,7 +599,8 @@ struct Engine::Impl {
       outbox_damaged(e.what());  // the events stay leased; a restart with a sound outbox rescues them
       co_return;
     } catch (const DiskTroubleError& e) {
-      disk_trouble(e.what());  // the events stay leased; the retry job rescues them
+      stranded_leases.push_back(lease_token);  // released by the disk watch once writes work again
+      disk_trouble(e.what());
       co_return;
     } catch (const OutboxError& e) {
       spdlog::error("push: {}", e.what());
@@ -690,6 +732,20 @@ void Engine::stop(milliseconds grace, std::function<void()> done) {
   auto timer = std::make_shared<asio::steady_timer>(impl.context, grace);
   timer->async_wait([&impl, timer](const boost::system::error_code&) { impl.alm_http.cancel_all(); });
   if (impl.running == 0 && impl.on_stopped) asio::post(impl.context, std::exchange(impl.on_stopped, nullptr));
+}
+
+void Engine::abort() {
+  auto& impl = *impl_;
+  impl.state.stopping = true;
+  impl.on_stopped = nullptr;
+  impl.feed_http.cancel_all();
+  impl.alm_http.cancel_all();
+  for (auto& [job, signal] : impl.job_wakeups) signal.notify();
+  impl.work.notify();
+}
+
+bool Engine::busy() const {
+  return impl_->running > 0;
 }
 
 const EngineState& Engine::state() {

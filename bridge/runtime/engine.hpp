@@ -41,6 +41,11 @@ class Engine {
   // cancelled and their events released without spending an attempt. `done` runs when all is quiet.
   void stop(std::chrono::milliseconds grace, std::function<void()> done);
 
+  // Stop now: like stop(), but nothing gets time to finish; requests in progress are cancelled.
+  void abort();
+  // Whether any of the engine's coroutines is still alive.
+  bool busy() const;
+
   const EngineState& state();
 
  private:

@@ -55,6 +55,7 @@ struct Connection {
   std::variant<std::unique_ptr<PlainStream>, std::unique_ptr<TlsStream>> stream;
   beast::flat_buffer buffer;
   bool reused = false;
+  std::chrono::steady_clock::time_point idle_since;
 
   beast::tcp_stream& tcp() {
     if (auto* plain = std::get_if<std::unique_ptr<PlainStream>>(&stream)) return **plain;
@@ -183,15 +184,21 @@ struct HttpClient::Impl {
 
   std::unique_ptr<Connection> take_idle(const std::string& origin) {
     auto it = idle.find(origin);
-    if (it == idle.end() || it->second.empty()) return nullptr;
-    auto connection = std::move(it->second.back());
-    it->second.pop_back();
-    connection->reused = true;
-    return connection;
+    if (it == idle.end()) return nullptr;
+    const auto now = std::chrono::steady_clock::now();
+    while (!it->second.empty()) {
+      auto connection = std::move(it->second.back());
+      it->second.pop_back();
+      if (now - connection->idle_since > options.max_idle_time) continue;  // likely closed by the server
+      connection->reused = true;
+      return connection;
+    }
+    return nullptr;
   }
 
   void give_back(std::unique_ptr<Connection> connection) {
     auto& list = idle[connection->origin];
+    connection->idle_since = std::chrono::steady_clock::now();
     if (list.size() < options.max_idle_per_origin) list.push_back(std::move(connection));
   }
 
@@ -201,6 +208,9 @@ struct HttpClient::Impl {
                                            bool& got_nothing) {
     auto& tcp = connection.tcp();
     tcp.expires_after(options.timeout);
+    // A reused connection the server closed fails here (broken pipe) or at the read: either way
+    // nothing reached the server's application, and the request may go again on a fresh one.
+    got_nothing = true;
     co_await http::async_write(stream, request, use_awaitable);
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_response_bytes);
@@ -208,7 +218,6 @@ struct HttpClient::Impl {
     // of hundreds of KB came in ~1 KB reads. 64 KB is the most Beast asks for in one read.
     if (connection.buffer.capacity() < kReadBufferBytes) connection.buffer.reserve(kReadBufferBytes);
     tcp.expires_after(options.timeout);
-    got_nothing = true;
     co_await http::async_read_header(stream, connection.buffer, parser, use_awaitable);
     got_nothing = false;
     if (!parser.is_done()) {

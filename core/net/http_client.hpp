@@ -29,6 +29,10 @@ struct ClientOptions {
   bool verify = true;                                           // false: no certificate or host-name check
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // per operation
   std::size_t max_idle_per_origin = 8;                          // kept-alive connections to reuse
+  // A kept-alive connection idle longer is closed instead of reused: servers close idle ones
+  // (ato-sim after 30 s), and a request on one the server has closed may fail (after a long pause
+  // such as a full disk, the first push failed that way and spent an attempt).
+  std::chrono::milliseconds max_idle_time{std::chrono::seconds(15)};
   std::size_t max_response_bytes = 64 * 1024 * 1024;
 };
 

@@ -336,6 +336,15 @@ void HttpServers::run(std::function<void(int)> on_signal, bool stop_on_signal) {
   for (auto& t : threads) t.join();
 }
 
+bool HttpServers::drain(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  auto& context = impl_->context;
+  context.restart();
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!done() && std::chrono::steady_clock::now() < until)
+    context.run_one_for(std::chrono::milliseconds(50));
+  return done();
+}
+
 asio::io_context& HttpServers::context() {
   return impl_->context;
 }

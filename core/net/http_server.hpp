@@ -53,6 +53,9 @@ class HttpServers {
   // shutdown that finishes work first); a second signal stops at once.
   void run(std::function<void(int)> on_signal = {}, bool stop_on_signal = true);
   void stop();  // thread-safe
+  // After run() returned: runs the io_context's handlers again, on this thread, until `done()` says
+  // so or `limit` passed; true when done. Lets work that run() left suspended end before teardown.
+  bool drain(const std::function<bool()>& done, std::chrono::milliseconds limit);
 
   // The io_context the servers run on, for other work of the same process (one io_context).
   boost::asio::io_context& context();

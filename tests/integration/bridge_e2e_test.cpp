@@ -382,13 +382,18 @@ TEST_CASE("a second SIGTERM stops at once and says what was still in flight") {
   REQUIRE_MESSAGE(eventually([&] { return outbox_states(bridge).at("in_flight") > 0; }, 20s), bridge.log());
   bridge.kill(SIGTERM);
   std::this_thread::sleep_for(300ms);
+  const auto second = std::chrono::steady_clock::now();
   bridge.kill(SIGTERM);
   CHECK(bridge.wait(10s).exit_code == 0);
+  CHECK(std::chrono::steady_clock::now() - second < 2500ms);  // not the 3 s grace, not the 20 s pushes
+  // The last line tells the truth about what is left in flight (here: the cancelled pushes went back).
   const auto in_flight = outbox_states(bridge).at("in_flight");
-  CHECK(in_flight > 0);
-  CHECK(bridge.log().find("nothing was in flight") == std::string::npos);
-  CHECK(bridge.log().find("and " + std::to_string(in_flight) + " events that were in flight") !=
-        std::string::npos);
+  if (in_flight == 0)
+    CHECK(bridge.log().find("nothing was in flight") != std::string::npos);
+  else
+    CHECK(bridge.log().find("and " + std::to_string(in_flight) +
+                            " events that were in flight whose answers") != std::string::npos);
+  CHECK(outbox_states(bridge).at("retryable") == 0);  // no attempt spent
 }
 
 TEST_CASE("413: a package larger than Cloud ALM takes is split, and everything arrives") {

@@ -4,8 +4,12 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <csignal>
+
 #include <fstream>
+#include <map>
 
 #include "tests/support/bridge_process.hpp"
 #include "tests/support/sim_queries.hpp"
@@ -125,4 +129,78 @@ TEST_CASE("damaged pages under a running bridge: it stops collecting, says so on
   CHECK(check.exit_code == 1);
   CHECK(check.out.find("FAIL  SQLite:") != std::string::npos);
   CHECK(check.out.find("ato-bridge outbox salvage --to NEW_FILE") != std::string::npos);
+}
+
+namespace {
+
+// A small tmpfs of our own, so a test can fill a disk without touching the machine's. Needs root
+// (CAP_SYS_ADMIN); mounted() says whether it could.
+class SmallDisk {
+ public:
+  SmallDisk(const fs::path& at, const std::string& size) : at_(at) {
+    fs::create_directories(at);
+    mounted_ = run_process({"/usr/bin/mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", at.string()})
+                   .exit_code == 0;
+  }
+  ~SmallDisk() {
+    if (mounted_) run_process({"/usr/bin/umount", "-l", at_.string()});
+  }
+  bool mounted() const { return mounted_; }
+  // Writes a file until the disk is full.
+  void fill() {
+    const int fd = ::open((at_ / "filler").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    REQUIRE(fd >= 0);
+    const std::string block(64 * 1024, 'f');
+    while (::write(fd, block.data(), block.size()) > 0) {
+    }
+    ::close(fd);
+  }
+  void make_room() { fs::remove(at_ / "filler"); }
+
+ private:
+  fs::path at_;
+  bool mounted_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("a full disk: not ready, no false all-clear, and what was in flight goes again once writes work") {
+  SimProcess sim({"--generate-count", "80", "--time-scale", "20000", "--seed", "7", "--start-time",
+                  "2026-11-20T08:00:00Z", "--faults", "push.*:latency=100ms"});
+  SmallDisk disk(sim.path("disk"), "24m");
+  if (!disk.mounted()) {
+    MESSAGE("skipped: cannot mount a small tmpfs here (needs root)");
+    return;
+  }
+  BridgeProcess bridge(sim, {.package_size = 5, .outbox_path = (sim.path("disk") / "outbox.db").string()});
+  bridge.start();
+  REQUIRE_MESSAGE(eventually([&] { return sim_stats(sim).total.events_accepted > 50; }, 20s), bridge.log());
+  disk.fill();
+  REQUIRE_MESSAGE(
+      eventually(
+          [&] { return bridge.admin("/readyz").body.find("outbox disk trouble") != std::string::npos; }, 20s),
+      bridge.log());
+  std::this_thread::sleep_for(3s);
+  CHECK(occurrences(bridge.log(), "outbox writable again") == 0);  // no all-clear while it is full
+  disk.make_room();
+  const auto room_at = std::chrono::steady_clock::now();
+  REQUIRE_MESSAGE(eventually([&] { return ready(bridge); }, 10s), bridge.log());
+  CHECK(std::chrono::steady_clock::now() - room_at < 5s);
+  CHECK(occurrences(bridge.log(), "outbox writable again") == 1);
+  CHECK(bridge.log().find("whose answers could not be stored go again") != std::string::npos);
+  // Everything arrives long before a lease would have expired (two minutes), exactly once.
+  REQUIRE_MESSAGE(eventually(
+                      [&] {
+                        return generator_done(sim) &&
+                               sim_stats(sim).total.events_accepted ==
+                                   static_cast<std::int64_t>(landscape_history(sim).size());
+                      },
+                      40s),
+                  bridge.log());
+  CHECK(sim_stats(sim).total.order_violations == 0);
+  std::map<std::string, int> seen;
+  for (const auto& e : accepted_journal(sim)) ++seen[e.event_id];
+  for (const auto& [id, n] : seen) CHECK_MESSAGE(n == 1, id << " accepted " << n << " times");
+  bridge.kill(SIGTERM);
+  CHECK(bridge.wait(10s).exit_code == 0);
 }

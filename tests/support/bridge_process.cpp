@@ -26,6 +26,7 @@ std::string service_json(const BridgeOptions& o, const std::string& name) {
 
 BridgeProcess::BridgeProcess(SimProcess& sim, BridgeOptions o, std::string name)
     : sim_(sim), register_first_(o.register_first) {
+  if (o.outbox_path) outbox_path_ = *o.outbox_path;
   dir_ = sim.path(name);
   std::filesystem::create_directories(dir_);
   config_ = dir_ / "bridge.json";
@@ -46,7 +47,9 @@ BridgeProcess::BridgeProcess(SimProcess& sim, BridgeOptions o, std::string name)
       ", \"status_change\": " + service_json(o, "status_change") +
       ", \"retry\": " + service_json(o, "retry") +
       "},\n"
-      "  \"outbox\": {\"path\": \"outbox.db\"},\n"
+      "  \"outbox\": {\"path\": " +
+      json_text(o.outbox_path.value_or("outbox.db")) +
+      "},\n"
       "  \"retry_policy\": {\"base\": " +
       json_text(o.retry_base) + ", \"cap\": " + json_text(o.retry_cap) +
       ", \"max_attempts\": " + std::to_string(o.max_attempts) +
@@ -85,7 +88,7 @@ void BridgeProcess::start(std::vector<std::string> extra_args) {
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<ChildProcess>(
       argv, dir_ / "bridge.log", ProcessOptions{.env = {{"ATO_TEST_PASSWORD", sim_.ato_password()}}});
-  const auto run_file = dir_ / "outbox.db.run.json";
+  const auto run_file = outbox_file().string() + ".run.json";
   const bool up = eventually(
       [&] {
         if (!process_->running()) throw std::runtime_error("ato-bridge exited at start:\n" + log());

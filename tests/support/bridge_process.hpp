@@ -32,6 +32,7 @@ struct BridgeOptions {
   std::optional<std::string> client_secret;   // override the key's secret (cloud_alm.client_secret)
   std::string log_level = "info";
   bool register_first = true;  // `ato-bridge register` (every system the feed lists) before the first start
+  std::optional<std::string> outbox_path;  // default: outbox.db in the bridge's directory
 };
 
 class BridgeProcess {
@@ -52,7 +53,7 @@ class BridgeProcess {
   ProcessResult cli(std::vector<std::string> args);
 
   const std::filesystem::path& config_file() const { return config_; }
-  std::filesystem::path outbox_file() const { return dir_ / "outbox.db"; }
+  std::filesystem::path outbox_file() const { return outbox_path_ ? *outbox_path_ : dir_ / "outbox.db"; }
   std::string log() const;
 
  private:
@@ -61,6 +62,7 @@ class BridgeProcess {
   std::unique_ptr<ChildProcess> process_;
   std::string admin_url_;
   bool register_first_ = true;
+  std::optional<std::filesystem::path> outbox_path_;
 };
 
 // Polls `done` every 50 ms until it is true or `limit` passes; returns whether it became true.
