@@ -237,8 +237,24 @@ int run_status(const std::string& config_file, bool json, std::ostream& out, std
       auto response = call_admin(*bridge, "GET", "/status");
       if (response && response->status == 200) document = response->body;
     }
+    const auto options = outbox_options(config, OutboxAccess::Read);
+    if (document.empty() && !std::filesystem::exists(config.outbox_path) &&
+        !outbox_lived_here(config.outbox_path, options.used_before)) {  // read-only: nothing is created
+      const std::string note = fmt::format(
+          "no outbox yet at {}: no bridge has run with this configuration (`ato-bridge run` creates it)",
+          config.outbox_path.string());
+      if (json) {
+        std::string text;
+        JsonWriter writer(text);
+        writer.begin_object().key("outbox").null().field("note", note).end_object();
+        out << text << "\n";
+      } else {
+        out << note << "\n";
+      }
+      return kExitOk;
+    }
     if (document.empty()) {
-      Outbox outbox(outbox_options(config, OutboxAccess::Read));
+      Outbox outbox(options);
       document = status_json(config, outbox, nullptr, now_epoch_millis());
     }
     out << (json ? document + "\n" : status_text(document));
