@@ -45,7 +45,7 @@ double seconds_since(Clock::time_point start) {
 }
 
 fs::path fresh(const fs::path& dir, const std::string& name) {
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(dir / (name + suffix));
+  for (const char* suffix : {"", "-wal", "-shm", ".id"}) fs::remove(dir / (name + suffix));
   return dir / name;
 }
 

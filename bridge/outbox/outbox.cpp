@@ -13,6 +13,7 @@
 
 #include "bridge/outbox/checkpointer.hpp"
 #include "bridge/outbox/claim_window.hpp"
+#include "bridge/outbox/event_ids.hpp"
 #include "bridge/outbox/in_flight.hpp"
 #include "bridge/outbox/outbox_file.hpp"
 #include "bridge/outbox/queries.hpp"
@@ -70,7 +71,7 @@ struct Outbox::Impl {
       stored_ids, upsert_cursor, select_cursor, load_window, data_version, read_claimed_pending,
       read_claimed_retryable, insert_lease, shrink_lease, end_lease, select_leases, settle_done,
       select_for_failure, settle_failure, rescue_events, rescue_leases, retention_scan, retention_delete,
-      stored_event_ids, stored_at_sequence, insert_dead;
+      all_event_ids, event_id_at_sequence, stored_at_sequence, insert_dead;
   std::unique_ptr<ClaimWindow> window;
   InFlight in_flight;  // loaded with the window, kept by claims and settles
   // Events per service and stored state (in flight comes from the leases): counted by a scan when
@@ -81,7 +82,10 @@ struct Outbox::Impl {
   bool warned_blocked = false;
   bool created_file = false;          // open() made the file: an empty database is expected
   std::optional<FileId> opened_file;  // the file the path named when opened (verify_file)
-  std::string identity;               // schema/outbox/009
+  std::string identity;               // schema/outbox/008
+  EventIdIndex event_ids;             // stored eventIds, for conflicts at ingestion (event_ids.hpp)
+  bool event_ids_loaded = false;
+  std::int64_t deleted_since_load = 0;
 
   // One operation at a time, whichever thread asks (the bridge writes from its outbox thread and
   // reads for /status and /metrics from the network thread). Recursive: a group (together()) holds
@@ -159,6 +163,8 @@ struct Outbox::Impl {
   void store(const std::vector<NewEvent>& events, std::size_t first, std::size_t rows, std::int64_t first_id,
              EpochMillis now, EnqueueResult& result);
   std::vector<std::string> ingestion_problems(const std::vector<NewEvent>& events);
+  void load_event_ids();
+  bool stored_at(std::int64_t sequence, std::string_view event_id);
   void store_dead(const NewEvent& event, const std::string& reason, std::int64_t id, EpochMillis now,
                   EnqueueResult& result);
   void check_same_content(const NewEvent& event);
@@ -177,7 +183,7 @@ struct Outbox::Impl {
   }
 };
 
-// Refuses a file that is missing or empty where an outbox lived (see schema/outbox/009), and a
+// Refuses a file that is missing or empty where an outbox lived (see schema/outbox/008), and a
 // missing one that this access may not create.
 void Outbox::Impl::refuse_missing_or_empty(bool missing) const {
   const bool read = options.access == OutboxAccess::Read;
@@ -338,8 +344,8 @@ void Outbox::Impl::prepare() {
                                   "json_each(l.event_ids) j JOIN events e "
                                   "ON e.id = j.value WHERE l.expires_at <= ?1 AND e.settled_at IS NULL");
   rescue_leases = std::make_unique<Statement>(*db, "DELETE FROM leases WHERE expires_at <= ?1");
-  stored_event_ids = std::make_unique<Statement>(
-      *db, "SELECT event_id, sequence FROM events WHERE event_id IN (SELECT value FROM json_each(?1))");
+  all_event_ids = std::make_unique<Statement>(*db, "SELECT event_id, sequence FROM events");
+  event_id_at_sequence = std::make_unique<Statement>(*db, "SELECT event_id FROM events WHERE sequence = ?1");
   stored_at_sequence = std::make_unique<Statement>(
       *db, "SELECT e.event_id, p.payload FROM events e JOIN payloads p ON p.id = e.id WHERE e.sequence = ?1");
   insert_dead = std::make_unique<Statement>(
@@ -373,7 +379,10 @@ void Outbox::Impl::notice_other_writers() {
   data_version->step();
   const std::int64_t version = data_version->int64(0);
   data_version->reset();
-  if (version != seen_data_version) forget();
+  if (version != seen_data_version) {
+    forget();
+    event_ids_loaded = false;  // another process may have stored events
+  }
   seen_data_version = version;
 }
 
@@ -545,6 +554,7 @@ void Outbox::Impl::store(const std::vector<NewEvent>& events, std::size_t first,
       ++result.duplicates;
       continue;
     }
+    event_ids.add(e.event_id, e.sequence);
     window->stored(WindowEvent{first_id + static_cast<std::int64_t>(r), e.sequence, e.service, e.transport_id,
                                e.source_system, EventState::Pending, now, now});
     count(e.service, EventState::Pending, +1);
@@ -556,22 +566,9 @@ void Outbox::Impl::store(const std::vector<NewEvent>& events, std::size_t first,
 // stored (or earlier in the batch) with another sequence. Cloud ALM deduplicates by eventId, so it
 // would answer "duplicate" for the second and the bridge would count it delivered.
 std::vector<std::string> Outbox::Impl::ingestion_problems(const std::vector<NewEvent>& events) {
+  load_event_ids();
   std::vector<std::string> problems(events.size());
   std::unordered_map<std::string_view, std::int64_t> first_in_batch;
-  std::unordered_map<std::string, std::vector<std::int64_t>> stored;  // eventId -> stored sequences
-  constexpr std::size_t kProbe = 500;
-  for (std::size_t first = 0; first < events.size(); first += kProbe) {
-    std::string ids;
-    JsonWriter json(ids);
-    json.begin_array();
-    for (std::size_t i = first; i < std::min(events.size(), first + kProbe); ++i)
-      json.value(events[i].event_id);
-    json.end_array();
-    auto& probe = *stored_event_ids;
-    probe.bind_static(1, ids);
-    while (probe.step()) stored[std::string(probe.text(0))].push_back(probe.int64(1));
-    probe.reset();
-  }
   for (std::size_t i = 0; i < events.size(); ++i) {
     const NewEvent& e = events[i];
     if (e.payload.size() > options.max_event_bytes) {
@@ -587,16 +584,37 @@ std::vector<std::string> Outbox::Impl::ingestion_problems(const std::vector<NewE
           kEventIdConflict, e.event_id, earlier->second, e.sequence);
       continue;
     }
-    const auto it = stored.find(e.event_id);
-    if (it == stored.end() || std::find(it->second.begin(), it->second.end(), e.sequence) != it->second.end())
+    const auto stored_under = event_ids.find(e.event_id);
+    if (!stored_under || *stored_under == e.sequence || !stored_at(*stored_under, e.event_id))
       continue;  // new, or a re-read of the same sequence (checked for its content when stored)
     problems[i] = fmt::format(
         "{}: eventId {} is stored with sequence {}; the feed now sends it with sequence {} "
         "and other content; not pushed (Cloud ALM would answer duplicate and it would be "
         "counted as delivered)",
-        kEventIdConflict, e.event_id, it->second.front(), e.sequence);
+        kEventIdConflict, e.event_id, *stored_under, e.sequence);
   }
   return problems;
+}
+
+// Every stored eventId, read once (and again after another process wrote, or retention deleted as
+// many as are left): a scan of the events table.
+void Outbox::Impl::load_event_ids() {
+  if (event_ids_loaded) return;
+  event_ids.clear();
+  auto& scan = *all_event_ids;
+  while (scan.step()) event_ids.add(scan.text(0), scan.int64(1));
+  scan.reset();
+  event_ids_loaded = true;
+  deleted_since_load = 0;
+}
+
+// Whether the event stored under `sequence` carries `event_id` (confirms a fingerprint's candidate).
+bool Outbox::Impl::stored_at(std::int64_t sequence, std::string_view event_id) {
+  auto& stmt = *event_id_at_sequence;
+  stmt.bind(1, sequence);
+  const bool same = stmt.step() && stmt.text(0) == event_id;
+  stmt.reset();
+  return same;
 }
 
 void Outbox::Impl::store_dead(const NewEvent& e, const std::string& reason, std::int64_t id, EpochMillis now,
@@ -611,6 +629,7 @@ void Outbox::Impl::store_dead(const NewEvent& e, const std::string& reason, std:
     return;
   }
   insert_payload->bind(1, id).bind_static(2, e.payload).run();
+  event_ids.add(e.event_id, e.sequence);
   count(e.service, EventState::Dead, +1);
   ++result.dead;
   result.dead_reasons.push_back(reason);
@@ -1043,6 +1062,11 @@ std::int64_t Outbox::delete_done_before(EpochMillis before, int batch) {
     });
   }
   if (deleted > 0) impl_->guarded("retention", [&] { impl_->db->exec("PRAGMA incremental_vacuum"); });
+  // The deleted events' eventIds stay in memory (harmless: a candidate is confirmed by its row) until
+  // as many were deleted as are left; then they are read again, so memory follows what is stored.
+  impl_->deleted_since_load += deleted;
+  if (impl_->deleted_since_load * 2 > static_cast<std::int64_t>(impl_->event_ids.size()))
+    impl_->event_ids_loaded = false;
   return deleted;
 }
 

@@ -1,6 +1,6 @@
 // The outbox's file as the filesystem sees it: the identity recorded beside it (`<outbox>.id`), the
 // traces an earlier bridge leaves at a path, and which file (device and inode) a path names. With
-// these an outbox that was deleted, emptied or swapped is told from a fresh start (schema/outbox/009).
+// these an outbox that was deleted, emptied or swapped is told from a fresh start (schema/outbox/008).
 #pragma once
 
 #include <sys/types.h>

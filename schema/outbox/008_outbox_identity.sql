@@ -1,4 +1,4 @@
--- ato-bridge outbox, migration 009: the outbox knows which outbox it is. A random identity is kept
+-- ato-bridge outbox, migration 008: the outbox knows which outbox it is. A random identity is kept
 -- here and in `<outbox>.id` beside the file. A bridge that finds the file missing, empty or holding
 -- another identity while `<outbox>.id` (or a run file) says an outbox lived there refuses to start:
 -- a deleted, truncated or swapped outbox must never look like a fresh start, which would begin at
