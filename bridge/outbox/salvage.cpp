@@ -29,7 +29,6 @@ class Copier {
  public:
   Copier(Database& from, Database& to, SalvageReport& report)
       : from_(from),
-        to_(to),
         report_(report),
         insert_event_(
             to,
@@ -102,7 +101,6 @@ class Copier {
   }
 
   Database& from_;
-  Database& to_;
   SalvageReport& report_;
   Statement insert_event_, insert_payload_;
 };

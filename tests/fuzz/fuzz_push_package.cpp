@@ -3,14 +3,9 @@
 #include "tests/fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  ato::PushPackage package;
-  try {
-    package = ato::parse_push_package(ato::fuzz::text(data, size));
-  } catch (const ato::JsonError&) {
-    return 0;
-  }
-  ato::fuzz::round_trip(
-      package, [](const ato::PushPackage& p) { return ato::to_json(p); }, ato::parse_push_package,
+  ato::fuzz::parse_and_round_trip(
+      ato::fuzz::text(data, size), [](std::string_view json) { return ato::parse_push_package(json); },
+      [](const ato::PushPackage& x) { return ato::to_json(x); },
       [](const ato::PushPackage& a, const ato::PushPackage& b) {
         return a.package_id == b.package_id && a.service == b.service && a.sent_at == b.sent_at &&
                a.events == b.events;

@@ -1,17 +1,11 @@
 // The Cloud ALM service key as downloaded (the bridge reads it; the simulator writes one), and back.
-#include "core/json_reader.hpp"
 #include "core/service_key.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  ato::ServiceKey key;
-  try {
-    key = ato::parse_service_key(ato::fuzz::text(data, size));
-  } catch (const ato::JsonError&) {
-    return 0;
-  }
-  ato::fuzz::round_trip(
-      key, [](const ato::ServiceKey& k) { return ato::to_json(k); }, ato::parse_service_key,
+  ato::fuzz::parse_and_round_trip(
+      ato::fuzz::text(data, size), [](std::string_view json) { return ato::parse_service_key(json); },
+      [](const ato::ServiceKey& x) { return ato::to_json(x); },
       [](const ato::ServiceKey& a, const ato::ServiceKey& b) {
         return a.api_url == b.api_url && a.uaa_url == b.uaa_url && a.client_id == b.client_id &&
                a.client_secret.reveal() == b.client_secret.reveal() && a.identity_zone == b.identity_zone &&
