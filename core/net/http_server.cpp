@@ -121,7 +121,9 @@ http::response<http::string_body> to_beast(HttpResponse& res, unsigned version, 
 // every write: 13% of ato-sim's user-space instructions per push request (callgrind). A response
 // here is small, always complete, and never chunked, so it is assembled once instead. (The slow-drip
 // fault still goes through Beast: it writes the head and the body apart.)
-std::string serialize(const HttpResponse& res, unsigned version, bool keep_alive) {
+// A HEAD request's answer has the head a GET would have, Content-Length included, and no body
+// (RFC 9110, 9.3.2): body bytes after it would be read as the start of the next response.
+std::string serialize(const HttpResponse& res, unsigned version, bool keep_alive, bool head_only) {
   const bool bodiless = res.status < 200 || res.status == 204 || res.status == 304;  // RFC 9110, 6.4.1
   if (bodiless && !res.body.empty())
     throw std::logic_error("HTTP " + std::to_string(res.status) + " response with a body");
@@ -139,7 +141,8 @@ std::string serialize(const HttpResponse& res, unsigned version, bool keep_alive
   if (!bodiless) out.append("Content-Length: ").append(std::to_string(res.body.size())).append("\r\n");
   if (version == 10 && keep_alive) out.append("Connection: keep-alive\r\n");
   if (version != 10 && !keep_alive) out.append("Connection: close\r\n");
-  out.append("\r\n").append(res.body);
+  out.append("\r\n");
+  if (!head_only) out.append(res.body);
   return out;
 }
 
@@ -204,12 +207,13 @@ asio::awaitable<void> serve_requests(Stream& stream, Listener& listener, const s
       co_return;
     }
     const bool keep_alive = parser.keep_alive() && !res.close;
-    if (res.drip_interval.count() > 0) {
+    const bool head_only = request.method == "HEAD";
+    if (res.drip_interval.count() > 0 && !head_only) {
       const auto drip_interval = res.drip_interval;
       auto out = to_beast(res, parser.version(), keep_alive);
       co_await drip(stream, out, drip_interval, listener.options.write_timeout);
     } else {
-      const std::string out = serialize(res, parser.version(), keep_alive);
+      const std::string out = serialize(res, parser.version(), keep_alive, head_only);
       beast::get_lowest_layer(stream).expires_after(listener.options.write_timeout);
       co_await asio::async_write(stream, asio::buffer(out), use_awaitable);
     }

@@ -53,6 +53,13 @@ class RawClient {
     }
     return head;
   }
+  // What arrives up to the blank line, and whatever came with it (nothing more is waited for).
+  std::string head_only() {
+    std::string head;
+    while (head.find("\r\n\r\n") == std::string::npos)
+      if (!read_some(head)) break;
+    return head;
+  }
   bool closed_by_server() {
     char byte;
     return ::recv(fd_, &byte, 1, 0) == 0;
@@ -118,6 +125,18 @@ TEST_CASE("a response goes out whole: status line, headers, Content-Length, body
         R"({"path":"/first"})");
   client.send("GET /second HTTP/1.1\r\nHost: x\r\n\r\n");  // the same connection
   CHECK(client.response().ends_with(R"({"path":"/second"})"));
+}
+
+TEST_CASE("HEAD gets the head a GET would get and no body, so the next response on the connection is whole") {
+  Server server;
+  RawClient client(server.port);
+  client.send("HEAD /first HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto head = client.head_only();
+  CHECK(head == "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n");
+  client.send("GET /second HTTP/1.1\r\nHost: x\r\n\r\n");  // the same connection
+  const auto next = client.response();
+  CHECK(next.starts_with("HTTP/1.1 201 Created\r\n"));  // no leftover body bytes in front of it
+  CHECK(next.ends_with(R"({"path":"/second"})"));
 }
 
 TEST_CASE("Connection: close is said and done, as the client or the handler asked") {
