@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bridge/commands.hpp"
+#include "bridge/cli/commands.hpp"
 
 namespace ato::bridge {
 

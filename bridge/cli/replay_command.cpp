@@ -11,7 +11,7 @@
 #include <ostream>
 #include <thread>
 
-#include "bridge/commands.hpp"
+#include "bridge/cli/commands.hpp"
 #include "bridge/outbox/outbox.hpp"
 #include "bridge/runtime/run_file.hpp"
 #include "core/log.hpp"

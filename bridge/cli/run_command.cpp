@@ -5,7 +5,7 @@
 #include <csignal>
 #include <cstdlib>
 
-#include "bridge/commands.hpp"
+#include "bridge/cli/commands.hpp"
 #include "bridge/runtime/admin.hpp"
 #include "bridge/runtime/engine.hpp"
 #include "bridge/runtime/run_file.hpp"

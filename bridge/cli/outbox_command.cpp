@@ -6,7 +6,7 @@
 #include <optional>
 #include <ostream>
 
-#include "bridge/commands.hpp"
+#include "bridge/cli/commands.hpp"
 #include "bridge/outbox/outbox_file.hpp"
 #include "bridge/outbox/salvage.hpp"
 #include "core/log.hpp"

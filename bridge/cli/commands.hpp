@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bridge/config_commands.hpp"
+#include "bridge/cli/config_commands.hpp"
 #include "bridge/outbox/outbox.hpp"
 
 namespace ato::bridge {

@@ -5,7 +5,7 @@
 
 #include <ostream>
 
-#include "bridge/commands.hpp"
+#include "bridge/cli/commands.hpp"
 #include "bridge/runtime/run_file.hpp"
 #include "core/json_writer.hpp"
 #include "core/log.hpp"

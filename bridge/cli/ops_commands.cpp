@@ -9,7 +9,7 @@
 #include <ostream>
 
 #include "bridge/collect/feed_client.hpp"
-#include "bridge/commands.hpp"
+#include "bridge/cli/commands.hpp"
 #include "bridge/outbox/outbox_file.hpp"
 #include "bridge/push/token_cache.hpp"
 #include "bridge/registration/landscape_client.hpp"

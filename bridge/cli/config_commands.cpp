@@ -1,4 +1,4 @@
-#include "bridge/config_commands.hpp"
+#include "bridge/cli/config_commands.hpp"
 
 #include <ostream>
 

@@ -1,3 +1,5 @@
+// Reading the bridge's configuration: every field checked, the communication system derived from
+// the service key as SAP's guide says, plain http and strange URLs refused (README "Configuration").
 #include "bridge/config.hpp"
 
 #include <fmt/format.h>
@@ -7,7 +9,6 @@
 
 #include "core/files.hpp"
 #include "core/json_reader.hpp"
-#include "core/json_writer.hpp"
 #include "core/time.hpp"
 #include "core/url.hpp"
 
@@ -369,78 +370,6 @@ void read_collect(BridgeConfig& c, const JsonObjectReader& root) {
       static_cast<int>(o->optional_integer("max_pages_per_run", 1, 1'000'000).value_or(c.max_pages_per_run));
 }
 
-void write_service(JsonWriter& json, std::string_view name, const OutboundService& s) {
-  json.key(name).begin_object().field("active", s.active).field("run_every", format_duration(s.run_every));
-  json.field("package_size", s.package_size);
-  if (!s.path.empty()) json.field("path", s.path);
-  json.end_object();
-}
-
-void write_common_sections(JsonWriter& json, const BridgeConfig& c, const std::string& outbox_path,
-                           const std::optional<std::string>& ca_file) {
-  json.key("services").begin_object();
-  write_service(json, "export", c.export_service);
-  write_service(json, "import", c.import_service);
-  write_service(json, "status_change", c.status_change_service);
-  write_service(json, "retry", c.retry_service);
-  json.end_object();
-  json.key("outbox")
-      .begin_object()
-      .field("path", outbox_path)
-      .field("durability", c.durability == Durability::Full ? "full" : "normal")
-      .field("keep_done_for", format_duration(c.keep_done_for))
-      .end_object();
-  const auto& p = c.retry_policy;
-  json.key("retry_policy")
-      .begin_object()
-      .field("base", format_duration(p.base))
-      .field("multiplier", p.multiplier)
-      .field("cap", format_duration(p.cap))
-      .field("max_attempts", p.max_attempts)
-      .field("max_age", format_duration(p.max_age))
-      .end_object();
-  json.key("tls").begin_object().key("ca_file");
-  if (ca_file)
-    json.value(*ca_file);
-  else
-    json.null();
-  json.field("verify", c.verify_tls).field("allow_plain_http", c.allow_plain_http).end_object();
-  json.key("push")
-      .begin_object()
-      .field("connections", c.push.connections)
-      .field("timeout", format_duration(c.push.timeout))
-      .end_object();
-  json.key("registration").begin_object().key("systems").begin_array();
-  for (const auto& [system, role] : c.registration.systems)
-    json.begin_object()
-        .field("system", system.key())
-        .field("role", name_of(kSystemRoleNames, role))
-        .end_object();
-  json.end_array().key("suffix");
-  c.registration.suffix ? json.value(*c.registration.suffix) : json.null();
-  json.end_object();
-  json.key("admin").begin_object().field("listen", c.admin_listen).end_object();
-  json.key("log")
-      .begin_object()
-      .field("level", c.log.level)
-      .field("format", c.log.format == LogFormat::Json ? "json" : "text")
-      .end_object();
-  json.key("collect")
-      .begin_object()
-      .field("backfill", c.backfill)
-      .field("max_pages_per_run", c.max_pages_per_run)
-      .end_object();
-}
-
-// A path as the configuration file at `config_dir` should name it: relative when it lies beside or
-// below that directory, absolute otherwise.
-std::string path_for_config(const fs::path& target, const fs::path& config_dir) {
-  const auto absolute = fs::absolute(target).lexically_normal();
-  const auto relative = absolute.lexically_relative(config_dir);
-  if (!relative.empty() && *relative.begin() != "..") return relative.string();
-  return absolute.string();
-}
-
 }  // namespace
 
 std::optional<std::string> process_env(const std::string& name) {
@@ -484,161 +413,6 @@ BridgeConfig parse_config(std::string_view text, const fs::path& file, const Env
     throw ConfigError(fmt::format("{}: {}", file.string(), e.what()));
   }
   return c;
-}
-
-std::string effective_config_json(const BridgeConfig& c) {
-  std::string out;
-  JsonWriter json(out);
-  const auto& cs = c.cloud_alm;
-  json.begin_object().field("config_file", c.config_file.string());
-  json.key("communication_system")
-      .begin_object()
-      .field("host", cs.host)
-      .field("port", static_cast<std::int64_t>(cs.port))
-      .field("token_endpoint", cs.token_endpoint)
-      .field("client_id", cs.client_id)
-      .field("client_secret", cs.client_secret.redacted())
-      .key("derived_from")
-      .begin_object()
-      .field("service_key_file", c.service_key_file.string())
-      .field("host", cs.provenance.host)
-      .field("port", cs.provenance.port)
-      .field("token_endpoint", cs.provenance.token_endpoint)
-      .field("client_id", cs.provenance.client_id)
-      .field("client_secret", cs.provenance.client_secret)
-      .end_object()
-      .end_object();
-  json.key("ato")
-      .begin_object()
-      .field("feed_url", c.ato.feed_url)
-      .field("user", c.ato.user)
-      .field("password", c.ato.password.redacted())
-      .field("password_source", c.ato.password_source)
-      .end_object();
-  write_common_sections(json, c, c.outbox_path.string(),
-                        c.ca_file ? std::optional<std::string>(c.ca_file->string()) : std::nullopt);
-  json.key("warnings").begin_array();
-  for (const auto& w : c.warnings) json.value(w);
-  json.end_array().end_object();
-  return pretty_json(out);
-}
-
-std::string effective_config_text(const BridgeConfig& c) {
-  const auto& cs = c.cloud_alm;
-  std::string out;
-  auto line = [&](std::string_view label, std::string_view value, std::string_view note = {}) {
-    out += fmt::format("  {:<16}{}{}\n", label, value, note.empty() ? "" : fmt::format("   ({})", note));
-  };
-  out += fmt::format("configuration {} is valid\n\n", c.config_file.string());
-  out +=
-      fmt::format("Communication system (SAP_COM_0690), from service key {}:\n", c.service_key_file.string());
-  line("host", cs.host, cs.provenance.host);
-  line("port", std::to_string(cs.port), cs.provenance.port);
-  line("token endpoint", cs.token_endpoint, cs.provenance.token_endpoint);
-  line("client id", cs.client_id, cs.provenance.client_id);
-  line("client secret", cs.client_secret.redacted(), cs.provenance.client_secret);
-  out += "\nATO feed:\n";
-  line("feed url", c.ato.feed_url);
-  line("user", c.ato.user);
-  line("password", c.ato.password.redacted(), "from " + c.ato.password_source);
-  out += "\nOutbound services:\n";
-  out +=
-      fmt::format("  {:<16}{:<8}{:<11}{:<14}{}\n", "service", "active", "run every", "package size", "path");
-  auto service = [&](std::string_view name, const OutboundService& s) {
-    out += fmt::format("  {:<16}{:<8}{:<11}{:<14}{}\n", name, s.active ? "yes" : "no",
-                       format_duration(s.run_every), s.package_size,
-                       s.path.empty() ? "(each event's own service path)" : s.path);
-  };
-  service("export", c.export_service);
-  service("import", c.import_service);
-  service("status_change", c.status_change_service);
-  service("retry", c.retry_service);
-  const auto& p = c.retry_policy;
-  out += "\nOutbox and delivery:\n";
-  line("outbox", c.outbox_path.string());
-  line("durability", c.durability == Durability::Full ? "full" : "normal");
-  line("keep done for", format_duration(c.keep_done_for));
-  line("retry",
-       fmt::format("base {}, x{}, cap {}, at most {} attempts or {}", format_duration(p.base), p.multiplier,
-                   format_duration(p.cap), p.max_attempts, format_duration(p.max_age)));
-  line("history", c.backfill ? "backfill: first run collects the feed from the beginning"
-                             : "none: first run starts at the feed's head, as SAP documents");
-  line("tls", fmt::format("verify {}, CA {}", c.verify_tls ? "on" : "OFF",
-                          c.ca_file ? c.ca_file->string() : "system store"));
-  line("push", fmt::format("{} connection(s), {} timeout per operation", c.push.connections,
-                           format_duration(c.push.timeout)));
-  line("admin", c.admin_listen);
-  line("log", fmt::format("{}, {}", c.log.level, c.log.format == LogFormat::Json ? "json" : "text"));
-  if (!c.warnings.empty()) {
-    out += "\nWarnings:\n";
-    for (const auto& w : c.warnings) out += "  - " + w + "\n";
-  }
-  return out;
-}
-
-std::string init_config_json(const InitOptions& options) {
-  const fs::path config_dir =
-      options.out ? fs::absolute(*options.out).lexically_normal().parent_path() : fs::current_path();
-  std::string key_text;
-  try {
-    key_text = read_text_file(options.service_key_file);
-    parse_service_key(key_text);
-  } catch (const FileError& e) {
-    throw ConfigError(e.what());
-  } catch (const JsonError& e) {
-    throw ConfigError(
-        fmt::format("{}: {} (the Cloud ALM service key)", options.service_key_file.string(), e.what()));
-  }
-  if (auto parsed = parse_http_url(options.ato_url); std::holds_alternative<std::string>(parsed))
-    throw ConfigError("--ato-url: " + std::get<std::string>(parsed));
-  if (options.ato_user.empty()) throw ConfigError("--ato-user: must not be empty");
-  if (options.ato_password_env.empty()) throw ConfigError("--ato-password-env: must not be empty");
-  if (options.run_every < std::chrono::seconds(1)) throw ConfigError("--run-every: must be at least 1s");
-  if (options.ca_file) {
-    try {
-      read_text_file(*options.ca_file);
-    } catch (const FileError& e) {
-      throw ConfigError(std::string("--ca-file: ") + e.what());
-    }
-  }
-
-  BridgeConfig defaults;
-  defaults.export_service.path = kDefaultExportPath;
-  defaults.import_service.path = kDefaultImportPath;
-  defaults.status_change_service.path = kDefaultStatusChangePath;
-  for (auto* s : {&defaults.export_service, &defaults.import_service, &defaults.status_change_service,
-                  &defaults.retry_service})
-    s->run_every = options.run_every;
-
-  std::string out;
-  JsonWriter json(out);
-  json.begin_object()
-      .key("cloud_alm")
-      .begin_object()
-      .field("service_key_file", path_for_config(options.service_key_file, config_dir))
-      .key("host")
-      .null()
-      .key("port")
-      .null()
-      .key("token_endpoint")
-      .null()
-      .key("client_id")
-      .null()
-      .key("client_secret_env")
-      .null()
-      .end_object();
-  json.key("ato")
-      .begin_object()
-      .field("feed_url", options.ato_url)
-      .field("user", options.ato_user)
-      .field("password_env", options.ato_password_env)
-      .end_object();
-  write_common_sections(json, defaults, "ato-bridge-outbox.db",
-                        options.ca_file
-                            ? std::optional<std::string>(path_for_config(*options.ca_file, config_dir))
-                            : std::nullopt);
-  json.end_object();
-  return pretty_json(out);
 }
 
 }  // namespace ato::bridge

@@ -3,7 +3,7 @@
 
 #include <iostream>
 
-#include "bridge/commands.hpp"
+#include "bridge/cli/commands.hpp"
 #include "bridge/loadtest/loadtest.hpp"
 #include "core/time.hpp"
 

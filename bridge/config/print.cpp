@@ -1,0 +1,103 @@
+// The effective configuration as `config check` prints it (text or JSON), every secret as ****.
+#include <fmt/format.h>
+
+#include "bridge/config.hpp"
+#include "bridge/config/sections.hpp"
+#include "core/json_writer.hpp"
+#include "core/time.hpp"
+
+namespace ato::bridge {
+
+using config_file::write_common_sections;
+
+std::string effective_config_json(const BridgeConfig& c) {
+  std::string out;
+  JsonWriter json(out);
+  const auto& cs = c.cloud_alm;
+  json.begin_object().field("config_file", c.config_file.string());
+  json.key("communication_system")
+      .begin_object()
+      .field("host", cs.host)
+      .field("port", static_cast<std::int64_t>(cs.port))
+      .field("token_endpoint", cs.token_endpoint)
+      .field("client_id", cs.client_id)
+      .field("client_secret", cs.client_secret.redacted())
+      .key("derived_from")
+      .begin_object()
+      .field("service_key_file", c.service_key_file.string())
+      .field("host", cs.provenance.host)
+      .field("port", cs.provenance.port)
+      .field("token_endpoint", cs.provenance.token_endpoint)
+      .field("client_id", cs.provenance.client_id)
+      .field("client_secret", cs.provenance.client_secret)
+      .end_object()
+      .end_object();
+  json.key("ato")
+      .begin_object()
+      .field("feed_url", c.ato.feed_url)
+      .field("user", c.ato.user)
+      .field("password", c.ato.password.redacted())
+      .field("password_source", c.ato.password_source)
+      .end_object();
+  write_common_sections(json, c, c.outbox_path.string(),
+                        c.ca_file ? std::optional<std::string>(c.ca_file->string()) : std::nullopt);
+  json.key("warnings").begin_array();
+  for (const auto& w : c.warnings) json.value(w);
+  json.end_array().end_object();
+  return pretty_json(out);
+}
+
+std::string effective_config_text(const BridgeConfig& c) {
+  const auto& cs = c.cloud_alm;
+  std::string out;
+  auto line = [&](std::string_view label, std::string_view value, std::string_view note = {}) {
+    out += fmt::format("  {:<16}{}{}\n", label, value, note.empty() ? "" : fmt::format("   ({})", note));
+  };
+  out += fmt::format("configuration {} is valid\n\n", c.config_file.string());
+  out +=
+      fmt::format("Communication system (SAP_COM_0690), from service key {}:\n", c.service_key_file.string());
+  line("host", cs.host, cs.provenance.host);
+  line("port", std::to_string(cs.port), cs.provenance.port);
+  line("token endpoint", cs.token_endpoint, cs.provenance.token_endpoint);
+  line("client id", cs.client_id, cs.provenance.client_id);
+  line("client secret", cs.client_secret.redacted(), cs.provenance.client_secret);
+  out += "\nATO feed:\n";
+  line("feed url", c.ato.feed_url);
+  line("user", c.ato.user);
+  line("password", c.ato.password.redacted(), "from " + c.ato.password_source);
+  out += "\nOutbound services:\n";
+  out +=
+      fmt::format("  {:<16}{:<8}{:<11}{:<14}{}\n", "service", "active", "run every", "package size", "path");
+  auto service = [&](std::string_view name, const OutboundService& s) {
+    out += fmt::format("  {:<16}{:<8}{:<11}{:<14}{}\n", name, s.active ? "yes" : "no",
+                       format_duration(s.run_every), s.package_size,
+                       s.path.empty() ? "(each event's own service path)" : s.path);
+  };
+  service("export", c.export_service);
+  service("import", c.import_service);
+  service("status_change", c.status_change_service);
+  service("retry", c.retry_service);
+  const auto& p = c.retry_policy;
+  out += "\nOutbox and delivery:\n";
+  line("outbox", c.outbox_path.string());
+  line("durability", c.durability == Durability::Full ? "full" : "normal");
+  line("keep done for", format_duration(c.keep_done_for));
+  line("retry",
+       fmt::format("base {}, x{}, cap {}, at most {} attempts or {}", format_duration(p.base), p.multiplier,
+                   format_duration(p.cap), p.max_attempts, format_duration(p.max_age)));
+  line("history", c.backfill ? "backfill: first run collects the feed from the beginning"
+                             : "none: first run starts at the feed's head, as SAP documents");
+  line("tls", fmt::format("verify {}, CA {}", c.verify_tls ? "on" : "OFF",
+                          c.ca_file ? c.ca_file->string() : "system store"));
+  line("push", fmt::format("{} connection(s), {} timeout per operation", c.push.connections,
+                           format_duration(c.push.timeout)));
+  line("admin", c.admin_listen);
+  line("log", fmt::format("{}, {}", c.log.level, c.log.format == LogFormat::Json ? "json" : "text"));
+  if (!c.warnings.empty()) {
+    out += "\nWarnings:\n";
+    for (const auto& w : c.warnings) out += "  - " + w + "\n";
+  }
+  return out;
+}
+
+}  // namespace ato::bridge

@@ -1,0 +1,22 @@
+// Writing a configuration's common sections (services, outbox, retry, TLS, push, registration,
+// admin, log, collect) as JSON: shared by `config check --json` (bridge/config/print.cpp) and
+// `config init` (bridge/config/init.cpp), so both spell the file the reader reads.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "bridge/config.hpp"
+#include "core/json_writer.hpp"
+
+namespace ato::bridge::config_file {
+
+void write_common_sections(JsonWriter& json, const BridgeConfig& c, const std::string& outbox_path,
+                           const std::optional<std::string>& ca_file);
+
+// A path as the configuration file at `config_dir` should name it: relative when it lies beside or
+// below that directory, absolute otherwise.
+std::string path_for_config(const std::filesystem::path& target, const std::filesystem::path& config_dir);
+
+}  // namespace ato::bridge::config_file
