@@ -1,0 +1,229 @@
+// The running engine's state and its parts, shared by the files that implement them (internal to
+// bridge/runtime): engine.cpp (jobs: schedules, collection, catch-up, retry), push_workers.cpp
+// (claim, push, settle, accounting) and engine_health.cpp (pause, circuit breaker, disk trouble,
+// a damaged outbox). Everything runs on the engine's one io_context thread.
+#pragma once
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "bridge/collect/collector.hpp"
+#include "bridge/collect/recorder.hpp"
+#include "bridge/push/pusher.hpp"
+#include "bridge/registration/landscape_client.hpp"
+#include "bridge/runtime/engine.hpp"
+
+namespace ato::bridge {
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+// Wakes coroutines waiting for work. A waiter passes the generation it saw before it last looked
+// for work, so a notification that came meanwhile is never lost; every wait is bounded.
+class Signal {
+ public:
+  std::uint64_t generation() const { return generation_; }
+
+  asio::awaitable<void> wait(std::uint64_t seen, milliseconds timeout) {
+    if (seen != generation_ || timeout.count() <= 0) co_return;
+    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+    waiting_.insert(&timer);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    waiting_.erase(&timer);
+  }
+
+  void notify() {
+    ++generation_;
+    for (auto* timer : waiting_) timer->cancel();
+  }
+
+ private:
+  std::uint64_t generation_ = 0;
+  std::set<asio::steady_timer*> waiting_;
+};
+
+inline net::ClientOptions client_options(const BridgeConfig& c) {
+  net::ClientOptions options;
+  options.ca_file = c.ca_file;
+  options.verify = c.verify_tls;
+  options.timeout = c.push.timeout;
+  options.max_idle_per_origin = static_cast<std::size_t>(c.push.connections) + 1;
+  return options;
+}
+
+inline constexpr milliseconds kIdlePoll{1000};  // how often idle workers look again without a wake-up
+
+struct Engine::Impl {
+  Impl(asio::io_context& context, const BridgeConfig& config, Outbox& outbox,
+       const std::optional<std::filesystem::path>& record)
+      : context(context),
+        config(config),
+        outbox(outbox),
+        outbox_thread([&outbox](const auto& steps) { return outbox.together(steps); }),
+        feed_http(context, client_options(config)),
+        alm_http(context, client_options(config)),
+        tokens(alm_http, config.cloud_alm, now_epoch_millis),
+        feed(feed_http, config.ato),
+        collector(feed, outbox, outbox_thread, config.backfill,
+                  {now_epoch_millis, [this] { stored(); }, [this] { return state.stopping; }},
+                  config.max_pages_per_run),
+        push_permits(static_cast<std::size_t>(config.push.connections)),
+        pusher(alm_http, tokens, config, now_epoch_millis, &push_permits, [this] { return state.stopping; }),
+        landscape(alm_http, tokens, config) {
+    for (Job job : {Job::Export, Job::Import, Job::StatusChange})
+      if (settings_of(config, job).active) active_services.push_back(service_of(job));
+    if (record) recorder.emplace(*record, outbox);
+  }
+
+  // A page of events is committed to the outbox: record it, then wake the pushers.
+  void stored() {
+    if (recorder) recorder->catch_up();
+    work.notify();
+  }
+
+  asio::io_context& context;
+  const BridgeConfig& config;
+  Outbox& outbox;
+  OutboxThread outbox_thread;  // every write of the running bridge goes through it, in groups
+  net::HttpClient feed_http;   // separate clients: shutdown cancels the feed at once, pushes later
+  net::HttpClient alm_http;
+  TokenCache tokens;
+  FeedClient feed;
+  Collector collector;
+  Permits push_permits;  // one per connection: a package holds it while on the wire
+  Pusher pusher;
+  LandscapeClient landscape;
+  std::optional<Recorder> recorder;
+  EngineState state;
+  std::vector<Service> active_services;
+  std::set<Service> collecting;       // a poll or catch-up of these services is running
+  Signal work;                        // new claimable events, a settled package, a lifted pause
+  std::map<Job, Signal> job_wakeups;  // ticks and stop
+  std::map<Job, bool> tick_requested;
+  bool retry_round = false;      // the retry job said: due retryable events may go
+  std::uint64_t retry_runs = 0;  // retry job runs so far
+  bool probe_allowed = false;    // while paused: one package may test whether the cause is gone
+  std::size_t next_service = 0;  // round robin among the services
+  int running = 0;               // coroutines alive; stop() completes at zero
+  std::function<void()> on_stopped;
+  std::vector<std::int64_t> stranded_leases;  // packages whose settle failed on a full disk
+
+  // Counts a coroutine as alive for the graceful stop.
+  struct Alive {
+    Impl& impl;
+    explicit Alive(Impl& i) : impl(i) { ++impl.running; }
+    ~Alive() {
+      if (--impl.running == 0 && impl.state.stopping && impl.on_stopped)
+        asio::post(impl.context, std::exchange(impl.on_stopped, nullptr));
+    }
+  };
+
+  void spawn(asio::awaitable<void> task, const char* what) {
+    asio::co_spawn(context, std::move(task), [what](std::exception_ptr error) {
+      if (!error) return;
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        spdlog::critical("{} ended unexpectedly: {}", what, e.what());
+      }
+    });
+  }
+
+  milliseconds lease() const {
+    return std::max<milliseconds>(std::chrono::minutes(2), config.push.timeout * 6);
+  }
+
+  // ---- jobs -------------------------------------------------------------------------------------
+
+  asio::awaitable<void> job_loop(Job job);
+
+  asio::awaitable<void> run_collect(Job job, JobCounters& counters);
+
+  // The services poll at about the same time, yet each reads the feed up to the head it saw, and
+  // the low watermark is the lowest of their cursors: events between the lowest and the highest
+  // cursor would wait for the lagging service's next poll (measured: 0.6% of the events waited
+  // ~1 s at 1,000 events/s with a 1 s schedule; five minutes with SAP's). So a service behind the
+  // highest cursor collects up to it now. A catch-up never goes past that cursor, so it raises
+  // nothing: catch-ups follow a scheduled poll, at most one per lagging service.
+  asio::awaitable<void> catch_up_lagging();
+
+  asio::awaitable<void> catch_up(Service service, std::int64_t up_to);
+
+  // Events the outbox refused to push (a conflicting eventId, an oversized event): said and counted.
+  void dead_at_ingestion(JobCounters& counters, Job job, const CollectReport& report);
+
+  void fail(JobCounters& counters, Job job, const std::string& why, spdlog::level::level_enum level);
+
+  // Damage does not heal by itself: collecting and pushing stop for good, the bridge says not ready
+  // and what to do, once.
+  void outbox_damaged(const std::string& why);
+
+  // False once the outbox is damaged, or its path no longer names the file this bridge writes.
+  bool outbox_usable();
+
+  void disk_trouble(const std::string& why);
+
+  // While the outbox cannot write: a small write every second. The first that succeeds ends the
+  // trouble, and the packages whose answers could not be settled go back to the outbox at once
+  // (no attempt spent; Cloud ALM deduplicates what it has already).
+  asio::awaitable<void> disk_watch();
+
+  // Rescued events count a failed attempt: retried after the backoff (Cloud ALM deduplicates), or
+  // dead-lettered once the retry policy gives up on them.
+  void log_rescue(const RescueResult& rescued, std::string_view what);
+
+  asio::awaitable<void> run_retry(JobCounters& counters);
+
+  // Systems paused because Cloud ALM did not know them: registered meanwhile? Then their events go.
+  asio::awaitable<void> probe_paused_systems();
+
+  std::vector<std::string> excluded_systems() const;
+
+  // ---- push workers -----------------------------------------------------------------------------
+
+  // The claims to try, in order: each service's pending events (round robin), then, in a retry
+  // round, due retryable ones. Built here; the outbox thread runs them and never sees engine state.
+  std::vector<ClaimRequest> claim_requests(EpochMillis now) const;
+
+  // On the outbox thread: the first request that leases events wins (its index and package).
+  static std::pair<std::size_t, ClaimedPackage> claim_first(Outbox& outbox,
+                                                            std::vector<ClaimRequest>& requests,
+                                                            const std::vector<Service>& active);
+
+  asio::awaitable<std::optional<ClaimedPackage>> claim_next(EpochMillis now);
+
+  // Claims the next package, or nothing (nothing due, or the outbox failed: said in the log).
+  asio::awaitable<std::optional<ClaimedPackage>> claim_or_nothing(EpochMillis now);
+
+  // A package claimed ahead that will not go now returns to the outbox as it was: no attempt spent.
+  asio::awaitable<void> give_back(std::optional<ClaimedPackage>* ahead);
+
+  // Pushes `package` and meanwhile claims the worker's next one into `ahead`: the outbox thread
+  // prepares the next package during the round trip instead of idling through it (bench/e2e.sh).
+  asio::awaitable<void> push_and_claim_ahead(ClaimedPackage* package, bool from_retry,
+                                             std::optional<ClaimedPackage>* ahead);
+
+  asio::awaitable<void> worker();
+
+  asio::awaitable<void> push(ClaimedPackage package, bool from_retry, bool probing);
+
+  void account(Service service, std::size_t size, const PushOutcome& outcome, bool from_retry, bool probing);
+
+  void update_breaker(const PushOutcome& outcome);
+
+  void update_pause(const PushOutcome& outcome, bool probing);
+};
+
+}  // namespace ato::bridge

@@ -1,0 +1,228 @@
+// The push workers: claim a package (and the next one while it is on the wire), push it, settle
+// every event by its answer, account for it. State in engine_impl.hpp.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+
+#include "bridge/runtime/engine_impl.hpp"
+
+namespace ato::bridge {
+
+std::vector<std::string> Engine::Impl::excluded_systems() const {
+  std::vector<std::string> out;
+  for (const auto& [system, why] : state.paused_systems) out.push_back(system);
+  return out;
+}
+
+std::vector<ClaimRequest> Engine::Impl::claim_requests(EpochMillis now) const {
+  std::vector<ClaimRequest> requests;
+  const std::size_t n = active_services.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Service service = active_services[(next_service + i) % n];
+    requests.push_back({service, ClaimFrom::Pending, settings_of(config, job_of(service)).package_size, now,
+                        lease(), kMaxSequence, excluded_systems()});
+  }
+  if (retry_round && config.retry_service.active)
+    for (Service service : active_services)
+      requests.push_back({service, ClaimFrom::Retryable, config.retry_service.package_size, now, lease(),
+                          kMaxSequence, excluded_systems()});
+  return requests;
+}
+
+std::pair<std::size_t, ClaimedPackage> Engine::Impl::claim_first(Outbox& outbox,
+                                                                 std::vector<ClaimRequest>& requests,
+                                                                 const std::vector<Service>& active) {
+  const std::int64_t watermark = outbox.low_watermark(active);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    requests[i].watermark = watermark;
+    ClaimedPackage package = outbox.claim(requests[i]);
+    if (!package.events.empty()) return {i, std::move(package)};
+  }
+  return {requests.size(), {}};
+}
+
+asio::awaitable<std::optional<ClaimedPackage>> Engine::Impl::claim_next(EpochMillis now) {
+  if (active_services.empty()) co_return std::nullopt;
+  std::vector<ClaimRequest> requests = claim_requests(now);
+  const auto retry_runs_before = retry_runs;
+  auto claimed = co_await outbox_thread.run([&] { return claim_first(outbox, requests, active_services); });
+  const std::size_t index = claimed.first;
+  const std::size_t n = active_services.size();
+  if (index < n) {
+    next_service = (next_service + index + 1) % n;
+    co_return std::move(claimed.second);
+  }
+  if (index < requests.size()) {
+    claimed.second.lease_token = -claimed.second.lease_token;  // marks a retry-job package for accounting
+    co_return std::move(claimed.second);
+  }
+  // Nothing due: no retry round until the retry job's next run (unless it ran meanwhile).
+  if (requests.size() > n && retry_runs == retry_runs_before) retry_round = false;
+  co_return std::nullopt;
+}
+
+asio::awaitable<std::optional<ClaimedPackage>> Engine::Impl::claim_or_nothing(EpochMillis now) {
+  std::optional<ClaimedPackage> claimed;
+  try {
+    claimed = co_await claim_next(now);  // (GCC 12 mishandles `co_return co_await` inside a try)
+  } catch (const OutboxDamagedError& e) {
+    outbox_damaged(e.what());
+  } catch (const DiskTroubleError& e) {
+    disk_trouble(e.what());
+  } catch (const OutboxError& e) {
+    spdlog::error("push: {}", e.what());
+  }
+  co_return claimed;
+}
+
+asio::awaitable<void> Engine::Impl::give_back(std::optional<ClaimedPackage>* ahead) {
+  if (!*ahead) co_return;
+  const ClaimedPackage package = std::move(**ahead);
+  ahead->reset();
+  std::vector<Settlement> back;
+  back.reserve(package.events.size());
+  for (const auto& e : package.events) back.push_back(Settlement::release(e.id));
+  try {
+    co_await outbox_thread.run([&] {
+      return outbox.settle(std::abs(package.lease_token), back, now_epoch_millis(), config.retry_policy);
+    });
+  } catch (const DiskTroubleError& e) {  // released by the disk watch once writes work again
+    stranded_leases.push_back(std::abs(package.lease_token));
+    disk_trouble(e.what());
+  } catch (const OutboxError& e) {  // the lease runs out and the retry job rescues the events
+    spdlog::error("push: could not return a package to the outbox: {}", e.what());
+  }
+  work.notify();
+}
+
+asio::awaitable<void> Engine::Impl::push_and_claim_ahead(ClaimedPackage* package, bool from_retry,
+                                                         std::optional<ClaimedPackage>* ahead) {
+  const auto executor = co_await asio::this_coro::executor;
+  auto [order, push_error, claim_error, claimed] =
+      co_await asio::experimental::make_parallel_group(
+          asio::co_spawn(executor, push(std::move(*package), from_retry, false), asio::deferred),
+          asio::co_spawn(executor, claim_or_nothing(now_epoch_millis()), asio::deferred))
+          .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+  *ahead = std::move(claimed);
+  if (push_error) std::rethrow_exception(push_error);
+  if (claim_error) std::rethrow_exception(claim_error);
+}
+
+asio::awaitable<void> Engine::Impl::worker() {
+  Alive alive(*this);
+  std::optional<ClaimedPackage> ahead;  // claimed while the previous package was on the wire
+  while (!state.stopping) {
+    const auto seen = work.generation();
+    const EpochMillis now = now_epoch_millis();
+    if (state.outbox_damaged) {  // nothing can be claimed or settled; a lease claimed ahead expires
+      ahead.reset();
+      co_await work.wait(seen, kIdlePoll);
+      continue;
+    }
+    if (state.disk_trouble) {  // a package claimed ahead waits with its worker; the disk watch wakes it
+      co_await work.wait(seen, kIdlePoll);
+      continue;
+    }
+    if (state.paused && !probe_allowed) {
+      co_await give_back(&ahead);
+      co_await work.wait(seen, kIdlePoll);
+      continue;
+    }
+    if (!state.breaker.would_allow(now)) {
+      co_await give_back(&ahead);
+      const auto until = state.breaker.state() == CircuitBreaker::State::Open
+                             ? milliseconds(state.breaker.reopens_at() - now)
+                             : kIdlePoll;
+      co_await work.wait(seen, std::min(until, kIdlePoll));
+      continue;
+    }
+    std::optional<ClaimedPackage> package = std::exchange(ahead, std::nullopt);
+    if (!package) package = co_await claim_or_nothing(now);
+    if (!package) {
+      co_await work.wait(seen, kIdlePoll);
+      continue;
+    }
+    const bool from_retry = package->lease_token < 0;
+    package->lease_token = std::abs(package->lease_token);
+    const bool probing = state.paused.has_value();
+    probe_allowed = false;
+    state.breaker.allow(now_epoch_millis());
+    if (probing)  // a probe goes alone: nothing is claimed behind it
+      co_await push(std::move(*package), from_retry, probing);
+    else
+      co_await push_and_claim_ahead(&*package, from_retry, &ahead);
+  }
+  co_await give_back(&ahead);  // stopping: what was claimed ahead goes back untouched
+}
+
+asio::awaitable<void> Engine::Impl::push(ClaimedPackage package, bool from_retry, bool probing) {
+  const Service service = package.events.front().service;
+  const std::size_t size = package.events.size();
+  const std::int64_t lease_token = package.lease_token;
+  PushOutcome outcome;
+  try {
+    outcome = co_await pusher.push(std::move(package), outbox, outbox_thread);
+  } catch (const OutboxDamagedError& e) {
+    outbox_damaged(e.what());  // the events stay leased; a restart with a sound outbox rescues them
+    co_return;
+  } catch (const DiskTroubleError& e) {
+    stranded_leases.push_back(lease_token);  // released by the disk watch once writes work again
+    disk_trouble(e.what());
+    co_return;
+  } catch (const OutboxError& e) {
+    spdlog::error("push: {}", e.what());
+    co_return;
+  }
+  account(service, size, outcome, from_retry, probing);
+}
+
+void Engine::Impl::account(Service service, std::size_t size, const PushOutcome& outcome, bool from_retry,
+                           bool probing) {
+  const EpochMillis now = now_epoch_millis();
+  for (JobCounters* c : {&state.jobs[job_of(service)], from_retry ? &state.jobs[Job::Retry] : nullptr}) {
+    if (!c) continue;
+    ++c->packages;
+    c->accepted += outcome.accepted;
+    c->duplicates += outcome.duplicates;
+    c->rejected += outcome.rejected;
+    c->retried += outcome.settled.retryable;
+    c->dead_lettered += outcome.settled.dead;
+    c->released += outcome.settled.released;
+    if (outcome.settled.done > 0) c->last_push_ok_at = now;
+  }
+  state.requests_by_status[outcome.last_status] += outcome.requests;
+  for (auto latency : outcome.request_latencies) state.push_latency.record(latency);
+  for (EpochMillis enqueued : outcome.done_enqueued_at)
+    state.acceptance_latency.record(std::chrono::milliseconds(now - enqueued));
+  state.token_fetches = tokens.fetches();
+  state.token_failures = tokens.failures();
+  if (!outcome.token_problem.empty())
+    state.token_trouble = outcome.token_problem;
+  else if (outcome.requests > 0)
+    state.token_trouble.reset();
+  update_breaker(outcome);
+  update_pause(outcome, probing);
+  for (const auto& system : outcome.unregistered_systems) {
+    if (state.paused_systems.count(system)) continue;
+    const std::string why = fmt::format(
+        "Cloud ALM's Landscape Management does not know {} ({}); its events stay "
+        "queued: register it (ato-bridge register --system {}) and pushing "
+        "resumes by itself",
+        system, kNotInLmsCode, system);
+    spdlog::error("pushing paused for {}: {}", system, why);
+    state.paused_systems[system] = why;
+  }
+  const auto what = fmt::format("{} package of {} events", to_string(service), size);
+  if (outcome.settled.dead > 0)
+    spdlog::warn("{}: {} events dead-lettered: {} (see `ato-bridge dead-letters list`)", what,
+                 outcome.settled.dead, outcome.problem);
+  if (outcome.settled.retryable > 0)
+    spdlog::warn("{}: {} events will be retried by the retry job: {}", what, outcome.settled.retryable,
+                 outcome.problem);
+  spdlog::debug("{}: HTTP {}, {} accepted, {} duplicates, {} rejected", what, outcome.last_status,
+                outcome.accepted, outcome.duplicates, outcome.rejected);
+  if (outcome.settled.done + outcome.settled.dead + outcome.settled.released > 0) work.notify();
+}
+
+}  // namespace ato::bridge
