@@ -24,6 +24,9 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "core/recording.hpp"
+
+#include <algorithm>
+#include <map>
 #include "core/url.hpp"
 
 namespace ato::bridge {
@@ -53,7 +56,10 @@ bool is_loopback(const std::string& host_url) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
-// Events to push: a recording's, or synthetic exports of fresh transports from S4D~080.
+// Events to push: a recording's, or synthetic exports of fresh transports from S4D~080. A package
+// holds events of one service (it goes to that service's path): a recording is read in its order,
+// and a package ends where the service changes, so a transport's events keep their order (within
+// what parallel connections allow).
 class EventSupply {
  public:
   explicit EventSupply(const std::optional<std::string>& from) {
@@ -66,11 +72,28 @@ class EventSupply {
   bool synthetic() const { return recorded_.empty(); }
   std::size_t available() const { return recorded_.size(); }
 
-  ClaimedEvent next(std::int64_t index) {
+  // `n` events of one service, numbered from `first_index`.
+  std::vector<ClaimedEvent> next_package(std::int64_t first_index, std::int64_t n) {
+    std::vector<ClaimedEvent> out;
+    if (synthetic()) {
+      for (std::int64_t i = 0; i < n; ++i) out.push_back(synthetic_event(first_index + i));
+      return out;
+    }
+    const Service service = recorded_[position_ % recorded_.size()].service;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const NewEvent& e = recorded_[position_ % recorded_.size()];
+      if (e.service != service) break;
+      out.push_back(recorded_event(e, first_index + i));
+      ++position_;
+    }
+    return out;
+  }
+
+ private:
+  static ClaimedEvent recorded_event(const NewEvent& e, std::int64_t index) {
     ClaimedEvent out;
     out.id = index;
-    if (!synthetic()) {
-      const auto& e = recorded_[static_cast<std::size_t>(index) % recorded_.size()];
+    {
       out.event_id = e.event_id;
       out.service = e.service;
       out.sequence = e.sequence;
@@ -79,6 +102,11 @@ class EventSupply {
       out.payload = e.payload;
       return out;
     }
+  }
+
+  ClaimedEvent synthetic_event(std::int64_t index) {
+    ClaimedEvent out;
+    out.id = index;
     AtoEvent e;
     e.event_id = boost::uuids::to_string(generate_());
     e.service = Service::Export;
@@ -99,6 +127,7 @@ class EventSupply {
 
  private:
   std::vector<NewEvent> recorded_;
+  std::size_t position_ = 0;  // the next event of the recording (it wraps around)
   std::int64_t base_sequence_ = 0;
   boost::uuids::random_generator generate_;
 };
@@ -172,7 +201,8 @@ class Runner {
     const std::int64_t n = total_events_ >= 0
                                ? std::min<std::int64_t>(options_.package_size, total_events_ - dispatched_)
                                : options_.package_size;
-    for (std::int64_t i = 0; i < n; ++i) p.events.push_back(supply_.next(dispatched_++));
+    p.events = supply_.next_package(dispatched_, n);  // fewer where the recording's service changes
+    dispatched_ += static_cast<std::int64_t>(p.events.size());
     return p;
   }
 
@@ -239,15 +269,19 @@ class Runner {
     std::int64_t accepted = 0, failed = 0;
     SettleFn settle = [&](const std::vector<ClaimedEvent>& events, const PushVerdict& verdict,
                           PushOutcome&) -> asio::awaitable<void> {
+      std::int64_t dead = 0;
       for (std::size_t i = 0; i < verdict.settlements.size() && i < events.size(); ++i) {
         const auto kind = verdict.settlements[i].kind;
         if (kind == Settlement::Kind::Done)
           ++accepted;
         else if (kind == Settlement::Kind::Retry && package.attempt < kMaxRetries)
           retry.push_back(events[i]);
-        else if (kind != Settlement::Kind::Dead)
-          ++failed;  // released (401 twice, 403) or retries used up
+        else if (kind == Settlement::Kind::Dead)
+          ++dead;
+        else
+          ++failed;  // released (401 twice, 403, a redirect) or retries used up
       }
+      failed += dead - verdict.rejected;  // a whole package refused (400, 422, ...); rejections count apart
       return counted_in_memory();
     };
     std::vector<ClaimedEvent> events = package.events;
@@ -292,6 +326,10 @@ class Runner {
     report_.duplicates += outcome.duplicates;
     report_.rejected += outcome.rejected;
     report_.failed += failed;
+    if ((failed > 0 || outcome.rejected > 0) && !outcome.problem.empty() && report_.first_errors.size() < 5 &&
+        std::find(report_.first_errors.begin(), report_.first_errors.end(), outcome.problem) ==
+            report_.first_errors.end())
+      report_.first_errors.push_back(outcome.problem);
     report_.status_codes[outcome.last_status ? std::to_string(outcome.last_status) : "none"] +=
         outcome.requests;
   }
@@ -344,6 +382,12 @@ int run_loadtest(LoadtestOptions o, std::ostream& out, std::ostream& err) {
       err << "ato-bridge loadtest: WARNING: pushing synthetic events into the Cloud ALM tenant "
           << config.cloud_alm.host << " (--allow-remote)\n";
     }
+    for (const auto& path : o.reports)
+      if (!path.ends_with(".json") && !path.ends_with(".html") && !path.ends_with(".htm")) {
+        err << "ato-bridge loadtest: --report " << path
+            << ": unknown kind of report; name it FILE.json (every figure) or FILE.html (charts)\n";
+        return kExitUsage;
+      }
     if (o.package_size <= 0) o.package_size = config.export_service.package_size;
     if (o.connections <= 0) o.connections = config.push.connections;
     Runner runner(o, config, err);
@@ -355,7 +399,19 @@ int run_loadtest(LoadtestOptions o, std::ostream& out, std::ostream& err) {
                             Overwrite::Yes);
       out << "  report        " << path << "\n";
     }
-    return kExitOk;
+    // The exit code tells the truth too: every event accepted, and the target rate held.
+    bool ok = true;
+    if (const auto not_accepted = report.rejected + report.failed; not_accepted > 0) {
+      out << fmt::format("FAILED: {} of {} events were not accepted ({} rejected, {} failed)\n", not_accepted,
+                         report.events, report.rejected, report.failed);
+      ok = false;
+    }
+    if (report.rate_held() == false) {
+      out << fmt::format("FAILED: the target rate of {:.0f} events/s was not held ({:.0f} achieved)\n",
+                         *report.target_rate, report.events_per_s());
+      ok = false;
+    }
+    return ok ? kExitOk : kExitFailure;
   } catch (const std::exception& e) {
     err << "ato-bridge loadtest: error: " << redact(e.what()) << "\n";
     return kExitFailure;

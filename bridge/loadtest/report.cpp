@@ -72,6 +72,7 @@ std::string summary_text(const LoadtestReport& r) {
   out += "  HTTP          ";
   for (const auto& [status, n] : r.status_codes) out += fmt::format("{}: {}  ", status, n);
   out += "\n";
+  for (const auto& error : r.first_errors) out += "  error         " + error + "\n";
   return out;
 }
 

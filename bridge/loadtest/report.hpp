@@ -31,6 +31,7 @@ struct LoadtestReport {
   std::int64_t events = 0, packages = 0, requests = 0, retries = 0;
   std::int64_t accepted = 0, duplicates = 0, rejected = 0, failed = 0;
   std::map<std::string, std::int64_t> status_codes;  // "200", "503", "none"
+  std::vector<std::string> first_errors;             // why events were not accepted: the first 5 reasons
   LatencyHistogram latency;
   std::vector<LoadtestSecond> timeline;
 

@@ -35,10 +35,11 @@ std::size_t lines_of(const std::filesystem::path& file) {
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
-bridge::LoadtestFigures loadtest(BridgeProcess& bridge, std::vector<std::string> args) {
+bridge::LoadtestFigures loadtest(BridgeProcess& bridge, std::vector<std::string> args,
+                                 int expected_exit = 0) {
   args.insert(args.begin(), "loadtest");
   const auto r = bridge.cli(args);
-  REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
+  REQUIRE_MESSAGE(r.exit_code == expected_exit, r.out << r.err);
   for (std::size_t i = 0; i + 1 < args.size(); ++i)
     if (args[i] == "--report" && args[i + 1].ends_with(".json"))
       return bridge::parse_loadtest_report(read_text(args[i + 1]));
@@ -162,9 +163,10 @@ TEST_CASE("with latency injected, the open model shows it; the HTML report rende
   SimProcess sim({"--generate-count", "1", "--faults", "push.*:latency=150ms"});
   BridgeProcess bridge(sim, {.register_first = false});
   const auto json = sim.path("slow.json"), html = sim.path("slow.html");
-  const auto f =
-      loadtest(bridge, {"--rate", "200", "--events", "400", "--package-size", "10", "--connections", "1",
-                        "--report", json.string(), "--report", html.string()});
+  const auto f = loadtest(bridge,
+                          {"--rate", "200", "--events", "400", "--package-size", "10", "--connections", "1",
+                           "--report", json.string(), "--report", html.string()},
+                          1);  // the target rate was not held: the exit code says so
   CHECK(f.p50_ms >= 150);
   // Packages wait for the connection from their scheduled time on: a closed loop would report ~150 ms.
   CHECK(f.p99_ms > 1000);
@@ -192,4 +194,29 @@ TEST_CASE("loadtest refuses a Cloud ALM outside this machine unless --allow-remo
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("refusing to load-test https://calm.example.com") != std::string::npos);
   CHECK(r.err.find("--allow-remote") != std::string::npos);
+}
+
+TEST_CASE("loadtest --from a recording: one service per package, every event counted, the exit code true") {
+  SimProcess sim(landscape(1));
+  BridgeProcess bridge(sim, {.register_first = false});
+  const auto recording = std::string(ATO_SOURCE_DIR) + "/simulator/recordings/sample-landscape.ndjson";
+  auto r = bridge.cli({"loadtest", "--from", recording, "--events", "200", "--package-size", "10"});
+  CHECK(r.out.find("HTTP          200:") != std::string::npos);  // no 400 for a package of mixed services
+  CHECK(r.out.find("400") == std::string::npos);
+
+  // Every push refused: nothing accepted, the reason shown, and a failing exit code.
+  SimProcess refusing(landscape(1), "refusing");
+  BridgeProcess refused(refusing, {.register_first = false});
+  refusing.call({.method = "POST", .path = "/sim/faults", .body = "push.*:status=400"});
+  r = refused.cli({"loadtest", "--events", "50", "--package-size", "10"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("0 accepted") != std::string::npos);
+  CHECK(r.out.find("FAILED: 50 of 50 events were not accepted") != std::string::npos);
+  CHECK(r.out.find("error         HTTP 400") != std::string::npos);
+
+  // A report of a kind it cannot write is refused before anything is sent.
+  r = bridge.cli({"loadtest", "--events", "10", "--report", sim.path("out.txt").string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--report") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(sim.path("out.txt")));
 }
