@@ -7,7 +7,10 @@
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -23,18 +26,28 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A progress bar on a terminal; plain lines every few seconds otherwise (logs, CI).
+// SIGINT/SIGTERM while replaying: stop between batches (a batch is stored whole or not at all).
+std::atomic<bool> interrupted{false};
+extern "C" void on_interrupt(int) {
+  interrupted = true;
+}
+
+// A progress bar on a terminal; plain lines every few seconds otherwise (logs, CI). At --speed N
+// the time left follows the recording's own clock (what remains of it, divided by N); at max, the
+// rate so far.
 class Progress {
  public:
   Progress(std::ostream& out, std::int64_t total) : out_(out), total_(total), tty_(::isatty(STDERR_FILENO)) {}
 
-  void update(std::int64_t done, bool final = false) {
+  void update(std::int64_t done, std::optional<double> seconds_left_by_recording, bool final = false) {
     const auto now = Clock::now();
     if (!final && now - last_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::seconds(2))) return;
     last_ = now;
     const double seconds = std::chrono::duration<double>(now - start_).count();
     const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-    const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0;
+    const double eta = seconds_left_by_recording ? *seconds_left_by_recording
+                       : rate > 0                ? static_cast<double>(total_ - done) / rate
+                                                 : 0;
     if (tty_) {
       const int width = 30;
       const int filled = total_ ? static_cast<int>(width * done / total_) : width;
@@ -99,13 +112,27 @@ int run_replay(const ReplayCommand& c, std::ostream& out, std::ostream& err) {
     Progress progress(err, static_cast<std::int64_t>(events.size()));
     const auto start = Clock::now();
     const EpochMillis first = events.empty() ? 0 : events.front().occurred_at;
+    const EpochMillis last = events.empty() ? 0 : events.back().occurred_at;
+    const auto seconds_left = [&](std::size_t next) -> std::optional<double> {
+      if (*speed == 0 || next >= events.size()) return std::nullopt;
+      const auto due = start + std::chrono::milliseconds(
+                                   static_cast<std::int64_t>(static_cast<double>(last - first) / *speed));
+      return std::max(0.0, std::chrono::duration<double>(due - Clock::now()).count());
+    };
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
     EnqueueResult total;
     std::size_t i = 0;
-    while (i < events.size()) {
-      if (*speed > 0) {  // wait for this event's moment, scaled
+    while (i < events.size() && !interrupted) {
+      if (*speed > 0) {  // wait for this event's moment, scaled; a signal ends the wait
         const auto due = start + std::chrono::milliseconds(static_cast<std::int64_t>(
                                      static_cast<double>(events[i].occurred_at - first) / *speed));
-        std::this_thread::sleep_until(due);
+        while (!interrupted && Clock::now() < due)
+          std::this_thread::sleep_for(
+              std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(100)));
+        if (interrupted) break;
       }
       // One batch: consecutive events of one service that are due, at most 1000.
       const Service service = events[i].service;
@@ -123,7 +150,23 @@ int run_replay(const ReplayCommand& c, std::ostream& out, std::ostream& err) {
       const auto stored = outbox.enqueue(service, batch, cursor, now_epoch_millis());
       total.inserted += stored.inserted;
       total.duplicates += stored.duplicates;
-      progress.update(static_cast<std::int64_t>(i));
+      progress.update(static_cast<std::int64_t>(i), seconds_left(i));
+    }
+    if (interrupted) {
+      progress.update(static_cast<std::int64_t>(i), std::nullopt, true);
+      out << fmt::format(
+          "interrupted: {} of {} events enqueued ({} new, {} already there); the rest were not.\n", i,
+          events.size(), total.inserted, total.duplicates);
+      if (c.fresh_ids)
+        out << fmt::format(
+            "To go on: replay a copy of the recording without its first {} events; running it all again with "
+            "--fresh-ids would enqueue those a second time, under new ids.\n",
+            i);
+      else
+        out << "To go on: run the same command again; what is enqueued already is recognised by its eventId "
+               "and "
+               "skipped.\n";
+      return 130;  // as a shell reports SIGINT
     }
     // As if every active service had collected up to the recording's end: the low watermark lets
     // the replayed events leave.
@@ -134,7 +177,7 @@ int run_replay(const ReplayCommand& c, std::ostream& out, std::ostream& err) {
                                      std::pair{Service::StatusChange, &config.status_change_service}})
       if (settings->active && outbox.cursor(service).value_or(0) < end)
         outbox.enqueue(service, {}, end, now_epoch_millis());
-    progress.update(static_cast<std::int64_t>(events.size()), true);
+    progress.update(static_cast<std::int64_t>(events.size()), std::nullopt, true);
     out << fmt::format(
         "replayed {} events from {}: {} new in the outbox, {} already there (same eventId){}\n",
         events.size(), c.file, total.inserted, total.duplicates,
@@ -144,6 +187,10 @@ int run_replay(const ReplayCommand& c, std::ostream& out, std::ostream& err) {
     else
       out << "start the bridge (ato-bridge run --config " << c.config_file << ") to push them\n";
     return kExitOk;
+  } catch (const SequenceConflictError& e) {
+    err << "ato-bridge replay: the recording has other events under sequences the outbox holds already ("
+        << redact(e.what()) << "); replay it with --fresh-ids to give its events new ids and sequences\n";
+    return kExitFailure;
   } catch (const RecordingError& e) {
     err << "ato-bridge replay: error: " << e.what() << "; nothing was enqueued\n";
     return kExitFailure;

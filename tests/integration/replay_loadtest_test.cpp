@@ -220,3 +220,32 @@ TEST_CASE("loadtest --from a recording: one service per package, every event cou
   CHECK(r.err.find("--report") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(sim.path("out.txt")));
 }
+
+TEST_CASE("replay interrupted: says how many of how many were enqueued and how to go on") {
+  SimProcess sim(landscape(1));
+  BridgeProcess bridge(sim, {.register_first = false});
+  const auto recording = std::string(ATO_SOURCE_DIR) + "/simulator/recordings/sample-landscape.ndjson";
+  // 34 hours of recording at 20,000x: about 6 s; interrupted after 1.5 s.
+  const auto log = sim.path("replay.log");
+  ChildProcess replay(
+      {ATO_BRIDGE_BIN, "replay", recording, "--speed", "20000", "--config", bridge.config_file().string()},
+      log);
+  std::this_thread::sleep_for(1500ms);
+  replay.kill(SIGINT);
+  const auto result = replay.wait(10s);
+  CHECK(result.exit_code == 130);
+  const auto text = read_text(log);
+  CHECK(text.find("interrupted: ") != std::string::npos);
+  CHECK(text.find(" of 117 events enqueued") != std::string::npos);
+  CHECK(text.find("run the same command again") != std::string::npos);
+  // Going on as it says: what was enqueued is recognised, the rest is added.
+  const auto again = bridge.cli({"replay", recording});
+  CHECK(again.exit_code == 0);
+  const auto at = text.find("interrupted: ");
+  REQUIRE(at != std::string::npos);
+  const auto enqueued = std::stoi(text.substr(at + 13));
+  CHECK(enqueued > 0);
+  CHECK(enqueued < 117);
+  CHECK(again.out.find(std::to_string(117 - enqueued) + " new in the outbox, " + std::to_string(enqueued) +
+                       " already there") != std::string::npos);
+}
