@@ -171,12 +171,8 @@ asio::awaitable<void> Engine::Impl::run_retry(JobCounters& counters) {
     if (removed > 0)
       spdlog::debug("retry: deleted {} events delivered more than {} ago", removed,
                     format_duration(config.keep_done_for));
-  } catch (const OutboxDamagedError& e) {
-    outbox_damaged(e.what());
-  } catch (const DiskTroubleError& e) {
-    disk_trouble(e.what());
   } catch (const OutboxError& e) {
-    spdlog::error("retry: {}", e.what());
+    outbox_failed(e, "retry");
   }
   if (state.paused) {
     spdlog::info("retry: pushing is paused ({}); one package tests whether the cause is gone", *state.paused);

@@ -9,6 +9,15 @@
 
 namespace ato::bridge {
 
+void Engine::Impl::outbox_failed(const OutboxError& e, std::string_view where) {
+  if (dynamic_cast<const OutboxDamagedError*>(&e))
+    outbox_damaged(e.what());
+  else if (dynamic_cast<const DiskTroubleError*>(&e))
+    disk_trouble(e.what());
+  else
+    spdlog::error("{}: {}", where, e.what());
+}
+
 void Engine::Impl::outbox_damaged(const std::string& why) {
   if (!state.outbox_damaged)
     spdlog::critical(

@@ -166,6 +166,10 @@ struct Engine::Impl {
 
   void fail(JobCounters& counters, Job job, const std::string& why, spdlog::level::level_enum level);
 
+  // An outbox failure with nothing else to undo: damage and disk trouble change the engine's state
+  // (and say so once), anything else is logged with `where`.
+  void outbox_failed(const OutboxError& e, std::string_view where);
+
   // Damage does not heal by itself: collecting and pushing stop for good, the bridge says not ready
   // and what to do, once.
   void outbox_damaged(const std::string& why);

@@ -66,12 +66,8 @@ asio::awaitable<std::optional<ClaimedPackage>> Engine::Impl::claim_or_nothing(Ep
   std::optional<ClaimedPackage> claimed;
   try {
     claimed = co_await claim_next(now);  // (GCC 12 mishandles `co_return co_await` inside a try)
-  } catch (const OutboxDamagedError& e) {
-    outbox_damaged(e.what());
-  } catch (const DiskTroubleError& e) {
-    disk_trouble(e.what());
   } catch (const OutboxError& e) {
-    spdlog::error("push: {}", e.what());
+    outbox_failed(e, "push");
   }
   co_return claimed;
 }
