@@ -26,6 +26,8 @@ using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
 namespace {
+// The tenant every event of this file belongs to (schema/outbox/009).
+const std::string kTenant = "default";
 
 const std::string kPayload(600, 'p');
 
@@ -254,7 +256,7 @@ double outbox_enqueue(Outbox& box, std::int64_t first, std::int64_t total, int b
   for (std::int64_t n = first; n < first + total;) {
     events.clear();
     for (int i = 0; i < batch && n < first + total; ++i, ++n) events.push_back(numbered(n));
-    box.enqueue(Service::Export, events, n - 1, 1);
+    box.enqueue(kTenant, Service::Export, events, n - 1, 1);
   }
   return total / seconds_since(start);
 }
@@ -296,7 +298,7 @@ std::unique_ptr<Outbox> open_outbox(const fs::path& path) {
 int floor_only(std::int64_t total, const fs::path& dir) {
   Raw plain(fresh(dir, "floor.db"));
   const auto start = Clock::now();
-  plain.enqueue(total, 1000);
+  plain.enqueue(kTenant, total, 1000);
   plain.claim_delete(100);
   std::printf("floor_events_per_s %.0f\n", static_cast<double>(total) / seconds_since(start));
   fresh(dir, "floor.db");
@@ -350,9 +352,9 @@ int main(int argc, char** argv) {
   for (int batch : {1, 100, 1000}) {
     const std::int64_t total = batch == 1 ? 20'000 : 200'000;
     SameStatements same(fresh(dir, "raw.db"));
-    const double r = same.enqueue(total, batch);
+    const double r = same.enqueue(kTenant, total, batch);
     Raw plain(fresh(dir, "plain.db"));
-    const double q = plain.enqueue(total, batch);
+    const double q = plain.enqueue(kTenant, total, batch);
     auto box = open_outbox(fresh(dir, "outbox.db"));
     const double o = outbox_enqueue(*box, 1, total, batch);
     std::printf("%-26s %16.0f %12.0f %8.3f %14.0f\n", ("batches of " + std::to_string(batch)).c_str(), r, o,
@@ -365,10 +367,10 @@ int main(int argc, char** argv) {
               "plain c+delete");
   {
     SameStatements same(fresh(dir, "raw.db"));
-    same.enqueue(200'000, 1000);
+    same.enqueue(kTenant, 200'000, 1000);
     const double r = same.claim_settle(100);
     Raw plain(fresh(dir, "plain.db"));
-    plain.enqueue(200'000, 1000);
+    plain.enqueue(kTenant, 200'000, 1000);
     const double q = plain.claim_delete(100);
     auto box = open_outbox(fresh(dir, "outbox.db"));
     outbox_enqueue(*box, 1, 200'000, 1000);

@@ -1,6 +1,7 @@
 // The bridge's configuration: one JSON file (documented in README.md) naming the Cloud ALM service
-// key, the ATO feed, the four outbound services of SAP_COM_0690, the outbox, retry, TLS, admin and
-// logging. Loading checks everything and derives the communication system as SAP's guide does.
+// key, the tenants (one SAP_COM_0690 arrangement each: its ATO feed, communication user and outbound
+// services), the outbox, retry, TLS, admin and logging. Loading checks everything and derives the
+// communication system as SAP's guide does.
 #pragma once
 
 #include <chrono>
@@ -61,6 +62,19 @@ struct AtoConnection {
   std::string password_source;  // "the configuration file", "environment variable X", "file F"
 };
 
+// A tenant name: what the outbox, status and metrics call it (e.g. S4D~080 or dev-080).
+bool is_valid_tenant_name(std::string_view name);
+
+// One tenant's SAP_COM_0690 arrangement, as SAP's guide sets one up per tenant: its own feed,
+// communication user, event numbering and outbound services. The retry job is the bridge's one
+// (BridgeConfig::retry_service): it re-sends any tenant's failed events, each to its tenant's path.
+struct TenantConfig {
+  std::string name;
+  AtoConnection ato;
+  OutboundService export_service, import_service, status_change_service;
+  std::string config_path;  // where it is in the file ("tenants[1]" or "ato"), for messages
+};
+
 // How packages go to Cloud ALM: parallel keep-alive connections and the timeout of each network
 // operation (connect, TLS handshake, write, read).
 struct PushSettings {
@@ -80,8 +94,9 @@ struct BridgeConfig {
   std::filesystem::path service_key_file;
   ServiceKey service_key;
   CommunicationSystem cloud_alm;
-  AtoConnection ato;
-  OutboundService export_service, import_service, status_change_service, retry_service;
+  // At least one. A file with one `ato` section (and no `tenants`) has one tenant named "default".
+  std::vector<TenantConfig> tenants;
+  OutboundService retry_service;
   std::filesystem::path outbox_path;
   Durability durability = Durability::Normal;
   milliseconds keep_done_for = std::chrono::hours(24 * 7);
@@ -96,6 +111,9 @@ struct BridgeConfig {
   bool backfill = false;
   int max_pages_per_run = 10'000;     // collect.max_pages_per_run: a feed's nextLinks cannot run forever
   std::vector<std::string> warnings;  // worth telling the user, not fatal
+
+  const TenantConfig* tenant(std::string_view name) const;
+  bool single_tenant_form = false;  // written as one `ato` section, not a `tenants` list
 };
 
 // A configuration that cannot be used. what() names the file, the field and what is expected.
@@ -117,11 +135,18 @@ BridgeConfig parse_config(std::string_view text, const std::filesystem::path& fi
 std::string effective_config_json(const BridgeConfig& config);
 std::string effective_config_text(const BridgeConfig& config);
 
+// A tenant for `config init`: its name, feed and communication user, the password by environment
+// variable (the generated file holds no secret).
+struct InitTenant {
+  std::string name;
+  std::string feed_url;
+  std::string user;
+  std::string password_env;
+};
+
 struct InitOptions {
   std::filesystem::path service_key_file;
-  std::string ato_url;
-  std::string ato_user;
-  std::string ato_password_env;
+  std::vector<InitTenant> tenants;  // one: written as the single `ato` section when named "default"
   std::optional<std::filesystem::path> ca_file;
   milliseconds run_every = std::chrono::minutes(5);
   std::optional<std::filesystem::path> out;  // where the file will live (relative paths are made for it)

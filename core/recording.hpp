@@ -25,8 +25,10 @@ struct Recording {
 };
 
 // Reads an NDJSON recording (schema/json/recording-line.schema.json) and returns its events in
-// sequence (feed) order. A malformed line, or one repeating a sequence, is reported with its line
+// feed order: each tenant's (source system's) in its sequence order, the tenants' merged by
+// occurredAt. A malformed line, or one repeating a sequence of its tenant, is reported with its line
 // number and skipped, or aborts.
 Recording read_recording(const std::filesystem::path& file, OnBadLine on_bad_line);
+std::vector<AtoEvent> in_feed_order(std::vector<AtoEvent> events);
 
 }  // namespace ato

@@ -246,19 +246,23 @@ TransportsPage parse_transports_page(std::string_view json) {
     return status;
   };
   o.array("value").for_each_object([&](const JsonObjectReader& t, std::size_t) {
-    t.only_keys({"id", "status", "lastSequence", "history"});
+    t.only_keys({"id", "status", "history"});
     TransportView view;
     view.id = t.string("id");
     if (!is_valid_transport_id(view.id))
       throw JsonError(t.path_of("id"), "expected a transport ID like S4HK901598");
     view.status = read_status(t);
-    view.last_sequence = t.integer("lastSequence", 1, kMaxSequence);
     const auto history = t.array("history");
     if (history.size() == 0) throw JsonError(history.path(), "must hold at least one step");
     history.for_each_object([&](const JsonObjectReader& h, std::size_t) {
-      h.only_keys({"sequence", "eventId", "service", "status", "occurredAt"});
-      view.history.push_back({h.integer("sequence", 1, kMaxSequence), read_uuid(h, "eventId"),
-                              read_enum(h, "service", kServiceNames), read_status(h),
+      h.only_keys({"source", "sequence", "eventId", "service", "status", "occurredAt"});
+      const auto source = parse_system_ref(h.string("source"));
+      if (!source) throw JsonError(h.path_of("source"), "expected SID~client, like S4T~100");
+      // A step that arrived before its transport's export may leave no status yet.
+      std::string status(h.string("status"));
+      if (!status.empty()) status = read_status(h);
+      view.history.push_back({source->key(), h.integer("sequence", 1, kMaxSequence), read_uuid(h, "eventId"),
+                              read_enum(h, "service", kServiceNames), std::move(status),
                               h.timestamp("occurredAt")});
     });
     page.transports.push_back(std::move(view));

@@ -92,6 +92,7 @@ std::string to_json(const ODataError& error);
 
 // A transport as the (fake) Cloud ALM shows it: schema/json/transports-page.schema.json.
 struct TransportStep {
+  std::string source;  // the tenant that sent it, SID~client
   std::int64_t sequence = 0;
   std::string event_id;
   Service service = Service::Export;
@@ -101,7 +102,6 @@ struct TransportStep {
 struct TransportView {
   std::string id;
   std::string status;  // Released, Scheduled In X, Running in X, Deployed in X, Failed in X
-  std::int64_t last_sequence = 0;
   std::vector<TransportStep> history;
 };
 struct TransportsPage {

@@ -55,8 +55,9 @@ int main(int argc, char** argv) {
   std::string seed = "1";
   auto* serve_cmd = app.add_subcommand(
       "serve",
-      "Run the fake S/4HANA ATO (a 3-system landscape whose transports produce events, served as an\n"
-      "OData feed with Basic auth; or a recording replayed) and the fake SAP Cloud ALM: the XSUAA\n"
+      "Run the fake S/4HANA ATO (a 3-system landscape whose transports produce events, or a recording\n"
+      "replayed; one OData feed per tenant, as SAP_COM_0690 is set up per tenant, each with its own\n"
+      "communication user, Basic auth and sequence numbering) and the fake SAP Cloud ALM: the XSUAA\n"
       "token endpoint (/oauth/token), the deployment-management\n"
       "push API (one path per outbound service, see schema/README.md), the transport view\n"
       "(/api/calm-features/v1/Transports) and the simulator's /sim/stats, /sim/journal, /sim/faults,\n"
@@ -67,7 +68,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option(
       "--ready-file", serve.ready_file,
-      "Written once listening: JSON with alm_url, token_url, push_urls, ca_file, service_key_file");
+      "Written once listening (mode 0600): JSON with alm_url, token_url, push_urls, ca_file,\n"
+      "service_key_file, ato_url and tenants (name, role, feed_url, user, password, active)");
   serve_cmd->add_option("--state-dir", serve.state_dir,
                         "Where the CA and service key go (default: the ready file's directory, else .)");
   serve_cmd->add_option("--seed", seed, "Seed of every random choice (faults): same seed, same faults")
@@ -145,10 +147,17 @@ int main(int argc, char** argv) {
   serve_cmd->add_option(
       "--start-time", start_time,
       "Landscape clock at start, ISO-8601 UTC (default: now). Same seed + start time: same history");
-  serve_cmd->add_option("--ato-user", serve.ato_user, "Communication user of the feed (Basic auth)")
+  serve_cmd
+      ->add_option("--ato-user", serve.ato_user,
+                   "Communication users of the tenants' feeds (Basic auth): this name + _SIDclient")
       ->capture_default_str();
   serve_cmd->add_option("--ato-password", serve.ato_password,
-                        "Its password (default: random, in the ready file)");
+                        "Their password (default: random per tenant, in the ready file)");
+  serve_cmd->add_option(
+      "--activate", serve.activations,
+      "TENANT=WHEN: the tenant's arrangement is activated late; what happens before never reaches Cloud\n"
+      "ALM. WHEN: +DURATION after the landscape's start (S4P~100=+2h), an ISO-8601 UTC time, or later\n"
+      "(only by POST /sim/ato/tenants/TENANT/activate). Repeatable; other tenants are active from the start");
   serve_cmd
       ->add_option("--replay", serve.replay,
                    "Serve this NDJSON recording as the feed instead of the generator")

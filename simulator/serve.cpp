@@ -108,6 +108,47 @@ std::unique_ptr<EventSource> make_source(const ServeOptions& o) {
   return std::make_unique<GeneratedSource>(settings, o.time_scale, now);
 }
 
+// --activate TENANT=WHEN, checked against the tenants the source has.
+Activation parse_activation(std::string_view when, EpochMillis source_start) {
+  if (when == "later") return {Activation::Kind::OnRequest, 0};
+  if (!when.empty() && when.front() == '+') {
+    if (const auto offset = parse_duration(when.substr(1)))
+      return {Activation::Kind::At, source_start + offset->count()};
+  } else if (const auto at = parse_iso8601_utc(when)) {
+    return {Activation::Kind::At, *at};
+  }
+  throw std::invalid_argument(
+      fmt::format("--activate: '{}': expected +DURATION (after the landscape's start, e.g. +2h), an ISO-8601 "
+                  "UTC time, or "
+                  "later (only by POST /sim/ato/tenants/NAME/activate)",
+                  when));
+}
+
+// One tenant per system of the landscape (SAP_COM_0690 is set up per tenant), each with its own
+// communication user and password.
+std::vector<TenantSettings> tenant_settings(const EventSource& source, const ServeOptions& o) {
+  std::vector<TenantSettings> tenants;
+  for (const auto& system : source.systems())
+    tenants.push_back({system,
+                       fmt::format("{}_{}{}", o.ato_user, system.sid, system.client),
+                       Secret(o.ato_password.value_or(random_secret())),
+                       {}});
+  for (const auto& spec : o.activations) {
+    const auto eq = spec.find('=');
+    const std::string name = spec.substr(0, eq);
+    auto tenant = std::find_if(tenants.begin(), tenants.end(),
+                               [&](const TenantSettings& t) { return t.system.key() == name; });
+    if (eq == std::string::npos || tenant == tenants.end()) {
+      std::string known;
+      for (const auto& t : tenants) known += (known.empty() ? "" : ", ") + t.system.key();
+      throw std::invalid_argument(fmt::format(
+          "--activate: '{}': expected TENANT=WHEN with a tenant of this landscape ({})", spec, known));
+    }
+    tenant->activation = parse_activation(std::string_view(spec).substr(eq + 1), source.start_time());
+  }
+  return tenants;
+}
+
 }  // namespace
 
 int serve(const ServeOptions& o) {
@@ -194,17 +235,25 @@ int serve(const ServeOptions& o) {
     std::string ato_url;
     if (o.only != "alm") {
       ato_url = listen_on(o.ato_port, [&ato](const net::HttpRequest& r) { return ato->handle(r); });
-      const Secret password(o.ato_password.value_or(random_secret()));
       auto source = make_source(o);
       auto systems = landscape_systems(*source, o);
-      feed = std::make_unique<AtoFeed>(
-          FeedSettings{ato_url, o.ato_user, password, 500, 5000, std::move(systems)}, std::move(source),
-          faults);
+      FeedSettings settings{ato_url, tenant_settings(*source, o), 500, 5000, std::move(systems)};
+      json.field("ato_url", ato_url).key("tenants").begin_array();
+      for (const auto& t : settings.tenants) {
+        const auto role = std::find_if(settings.systems.begin(), settings.systems.end(),
+                                       [&](const AtoSystem& s) { return s.system == t.system; });
+        json.begin_object()
+            .field("name", t.system.key())
+            .field("role", role == settings.systems.end() ? "test" : name_of(kSystemRoleNames, role->role))
+            .field("feed_url", ato_url + tenant_prefix(t.system.key()) + std::string(kFeedPath))
+            .field("user", t.user)
+            .field("password", t.password.reveal())  // the ready file is private (0600), like the key
+            .field("active", t.activation.kind == Activation::Kind::FromStart)
+            .end_object();
+      }
+      json.end_array();
+      feed = std::make_unique<AtoFeed>(std::move(settings), std::move(source), faults);
       ato = feed.get();
-      json.field("ato_url", ato_url)
-          .field("ato_feed_url", ato_url + std::string(kFeedPath))
-          .field("ato_user", o.ato_user)
-          .field("ato_password", password.reveal());  // the ready file is private (0600), like the key
     }
     json.key("ca_file");
     if (ca_file)
@@ -215,7 +264,8 @@ int serve(const ServeOptions& o) {
     if (o.ready_file) write_file_atomically(*o.ready_file, pretty_json(ready), 0600, Overwrite::Yes);
     if (!alm_url.empty()) spdlog::info("fake Cloud ALM on {}; service key {}", alm_url, key_file->string());
     if (!ato_url.empty())
-      spdlog::info("fake ATO feed on {}{}: {}", ato_url, kFeedPath, ato->describe_source());
+      spdlog::info("fake ATO on {}: a feed per tenant under {}{}: {}", ato_url, tenant_prefix("<SID~client>"),
+                   kFeedPath, ato->describe_source());
     spdlog::info("{}{}", o.plain ? "plain HTTP" : "TLS, CA " + ca_file->string(),
                  faults.rules().empty() ? "" : fmt::format("; {} fault rule(s)", faults.rules().size()));
     servers.run([](int signal) { spdlog::info("signal {}: stopping", signal); });

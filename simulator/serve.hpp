@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/time.hpp"
 
@@ -41,8 +42,12 @@ struct ServeOptions {
   double time_scale = 60;  // landscape seconds per real second
   double import_failure_rate = 0.1, import_warning_rate = 0.2, approval_rate = 0.7, rejection_rate = 0.1;
   std::optional<EpochMillis> start_time;  // landscape clock at start (default: now)
+  // Each tenant's communication user is this name with the tenant's SID and client appended.
   std::string ato_user = "CALM_COMM_USER";
-  std::optional<std::string> ato_password;  // default: a fresh random one
+  std::optional<std::string> ato_password;  // default: a fresh random one per tenant
+  // --activate TENANT=WHEN: +DURATION after the source's start, an ISO-8601 time, or "later" (only by
+  // POST /sim/ato/tenants/TENANT/activate). Tenants not named are active from the start.
+  std::vector<std::string> activations;
   std::optional<std::filesystem::path> replay;
   double speed = 1;  // replay speed; 0 = as fast as possible
   bool abort_on_bad_line = false;

@@ -47,6 +47,7 @@ struct ReplayCommand {
   std::string speed = "max";  // a factor (1 = original pace) or max
   bool fresh_ids = false;
   bool abort_on_bad_line = false;
+  std::string tenant;  // every event to this tenant (default: the tenant named after its source system)
 };
 int run_replay(const ReplayCommand& command, std::ostream& out, std::ostream& err);
 
@@ -74,11 +75,20 @@ struct CursorCommand {
   bool set = false;     // false: show
   bool json = false;    // show as JSON
   std::string service;  // set: export, import or status_change
+  std::string tenant;   // set: which tenant (may be left out when the configuration has one)
   std::int64_t sequence = 0;
 };
-// `cursor show` prints every event service's cursor; `cursor set SERVICE N` changes one, refused
-// while a bridge runs on the outbox.
+// `cursor show` prints every tenant's event service cursors; `cursor set [--tenant T] SERVICE N`
+// changes one, refused while a bridge runs on the outbox.
 int run_cursor(const CursorCommand& command, std::ostream& out, std::ostream& err);
+
+struct TenantRenameCommand {
+  std::string config_file;
+  std::string from, to;
+};
+// `tenant rename OLD NEW`: the outbox's events and cursors of OLD belong to NEW (e.g. 'default' of an
+// outbox written before tenants), refused while a bridge runs on the outbox.
+int run_tenant_rename(const TenantRenameCommand& command, std::ostream& out, std::ostream& err);
 
 struct OutboxCommand {
   std::string config_file;

@@ -20,6 +20,10 @@ struct InitCommand {
 };
 int run_config_init(const InitCommand& command, std::ostream& out, std::ostream& err);
 
+// `config init --from-sim`: the tenants an ato-sim ready file lists, each password from the
+// environment variable ATO_PASSWORD_<name, non-alphanumerics as _>.
+std::vector<InitTenant> tenants_from_sim_ready_file(const std::filesystem::path& file);
+
 struct CheckCommand {
   std::string config_file;
   bool json = false;

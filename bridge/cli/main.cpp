@@ -54,6 +54,11 @@ struct Cli {
   CursorCommand cursor;
   CLI::App* cursor_show = nullptr;
   CLI::App* cursor_set = nullptr;
+  std::vector<std::string> init_tenants;
+  std::string init_from_sim;
+  InitTenant init_single{std::string(kDefaultTenant), "", "", ""};
+  TenantRenameCommand rename;
+  CLI::App* tenant_rename = nullptr;
   OutboxCommand outbox_cmd;
   CLI::App* outbox_check = nullptr;
   CLI::App* outbox_salvage = nullptr;
@@ -68,17 +73,27 @@ struct Cli {
     init_cmd = config->add_subcommand(
         "init",
         "Write a complete bridge configuration, every default spelled out, from a Cloud ALM service key\n"
-        "(the JSON downloaded from the SAP BTP cockpit) and the ATO feed's address and user.");
+        "(the JSON downloaded from the SAP BTP cockpit) and the tenants: SAP's guide sets up SAP_COM_0690\n"
+        "per tenant, so name each with --tenant (or all of a simulated landscape with --from-sim), or a\n"
+        "single feed with --ato-url, --ato-user and --ato-password-env.");
     init_cmd->add_option("--service-key", init_key, "Cloud ALM API service key JSON, as downloaded")
         ->required()
         ->check(CLI::ExistingFile);
-    init_cmd->add_option("--ato-url", init.options.ato_url, "URL of the ATO event feed (OData entity set)")
-        ->required();
-    init_cmd->add_option("--ato-user", init.options.ato_user, "ATO communication user")->required();
+    init_cmd->add_option(
+        "--tenant", init_tenants,
+        "NAME,FEED_URL,USER,PASSWORD_ENV: one tenant's SAP_COM_0690 arrangement (its ATO feed,\n"
+        "communication user, and the environment variable that will hold its password).\n"
+        "Repeat it for every tenant of the landscape (development, test, production)");
     init_cmd
-        ->add_option("--ato-password-env", init.options.ato_password_env,
-                     "Name of the environment variable that will hold that user's password")
-        ->required();
+        ->add_option("--from-sim", init_from_sim,
+                     "An ato-sim ready file: one tenant per simulated tenant, passwords from\n"
+                     "ATO_PASSWORD_<NAME> (e.g. ATO_PASSWORD_S4D_080)")
+        ->check(CLI::ExistingFile);
+    init_cmd->add_option("--ato-url", init_single.feed_url,
+                         "A single feed (one tenant named 'default'): URL of the ATO event feed");
+    init_cmd->add_option("--ato-user", init_single.user, "With --ato-url: its communication user");
+    init_cmd->add_option("--ato-password-env", init_single.password_env,
+                         "With --ato-url: the environment variable that will hold that user's password");
     init_cmd->add_option("--ca-file", init_ca, "PEM file of CAs to trust (default: the system's CA store)")
         ->check(CLI::ExistingFile);
     init_cmd->add_option("--run-every", run_every, "Schedule of every outbound service's job (SAP: 5m)")
@@ -171,6 +186,10 @@ struct Cli {
         ->required()
         ->check(CLI::ExistingFile);
     replay_cmd->add_option("--config", replay.config_file, "Bridge configuration file")->required();
+    replay_cmd->add_option(
+        "--tenant", replay.tenant,
+        "Enqueue every event for this tenant (default: the tenant named after the event's\n"
+        "source system, SID~client, or the only tenant configured)");
     replay_cmd->add_option("--speed", replay.speed, "Original spacing of occurredAt divided by this, or max")
         ->capture_default_str();
     replay_cmd->add_flag("--fresh-ids", replay.fresh_ids,
@@ -243,7 +262,9 @@ struct Cli {
     });
 
     auto* cursor_cmd = app.add_subcommand(
-        "cursor", "Show each event service's cursor (collected up to this feed sequence), or set one");
+        "cursor",
+        "Show each tenant's event service cursors (collected up to this sequence of the tenant's feed), or\n"
+        "set one");
     cursor_cmd->require_subcommand(1);
     cursor_show = cursor_cmd->add_subcommand("show", "Print the cursors (works while a bridge runs)");
     cursor_show->add_option("--config", cursor.config_file, "Bridge configuration file")->required();
@@ -251,6 +272,8 @@ struct Cli {
     cursor_set = cursor_cmd->add_subcommand(
         "set", "Set a service's cursor after a feed reset; refused while a bridge runs on the outbox");
     cursor_set->add_option("--config", cursor.config_file, "Bridge configuration file")->required();
+    cursor_set->add_option("--tenant", cursor.tenant,
+                           "The tenant whose cursor it is (may be left out when the configuration has one)");
     cursor_set->add_option("SERVICE", cursor.service, "export, import or status_change")
         ->required()
         ->check(CLI::IsMember({"export", "import", "status_change"}));
@@ -258,6 +281,17 @@ struct Cli {
         ->add_option("SEQUENCE", cursor.sequence, "The feed sequence collected up to (0: from the start)")
         ->required()
         ->check(CLI::Range(std::int64_t{0}, std::int64_t{9007199254740991}));
+
+    auto* tenant_cmd = app.add_subcommand("tenant", "The outbox's tenants");
+    tenant_cmd->require_subcommand(1);
+    tenant_rename = tenant_cmd->add_subcommand(
+        "rename",
+        "Hand a tenant's stored events and cursors to another name (e.g. 'default', the tenant of an outbox\n"
+        "written before tenants, to the name the configuration gives that feed's tenant). Refused while a\n"
+        "bridge runs on the outbox.");
+    tenant_rename->add_option("--config", rename.config_file, "Bridge configuration file")->required();
+    tenant_rename->add_option("OLD", rename.from, "The tenant's name in the outbox")->required();
+    tenant_rename->add_option("NEW", rename.to, "Its new name")->required();
 
     auto* outbox = app.add_subcommand("outbox", "Check a damaged outbox, or salvage its readable events");
     outbox->require_subcommand(1);
@@ -271,12 +305,51 @@ struct Cli {
         ->required();
   }
 
+  // The tenants of `config init`, from --tenant, --from-sim or the single-feed options; a problem in words.
+  std::string init_tenants_from_options() {
+    const bool single =
+        !init_single.feed_url.empty() || !init_single.user.empty() || !init_single.password_env.empty();
+    if (single + !init_tenants.empty() + !init_from_sim.empty() != 1)
+      return "name the tenants one way: --tenant (repeated), --from-sim READY_FILE, or --ato-url with "
+             "--ato-user and --ato-password-env";
+    if (single) {
+      if (init_single.feed_url.empty() || init_single.user.empty() || init_single.password_env.empty())
+        return "--ato-url, --ato-user and --ato-password-env go together";
+      init.options.tenants.push_back(init_single);
+      return "";
+    }
+    for (const auto& spec : init_tenants) {
+      std::vector<std::string> parts;
+      std::string_view rest = spec;
+      while (true) {
+        const auto comma = rest.find(',');
+        parts.emplace_back(rest.substr(0, comma));
+        if (comma == std::string_view::npos) break;
+        rest = rest.substr(comma + 1);
+      }
+      if (parts.size() != 4) return "--tenant '" + spec + "': expected NAME,FEED_URL,USER,PASSWORD_ENV";
+      init.options.tenants.push_back({parts[0], parts[1], parts[2], parts[3]});
+    }
+    if (!init_from_sim.empty()) {
+      try {
+        init.options.tenants = ato::bridge::tenants_from_sim_ready_file(init_from_sim);
+      } catch (const std::exception& e) {
+        return std::string("--from-sim: ") + e.what();
+      }
+    }
+    return "";
+  }
+
   int dispatch() {
     if (*init_cmd) {
       init.options.service_key_file = init_key;
       if (!init_ca.empty()) init.options.ca_file = init_ca;
       if (!init_out.empty()) init.options.out = init_out;
       init.options.run_every = *ato::parse_duration(run_every);
+      if (const auto problem = init_tenants_from_options(); !problem.empty()) {
+        std::cerr << "ato-bridge config init: " << problem << "\n";
+        return kExitUsage;
+      }
       return run_config_init(init, std::cout, std::cerr);
     }
     if (*check_cmd) return run_config_check(check, std::cout, std::cerr);
@@ -306,6 +379,7 @@ struct Cli {
       if (!outbox_salvage->parsed()) outbox_cmd.salvage_to.reset();
       return run_outbox_command(outbox_cmd, std::cout, std::cerr);
     }
+    if (*tenant_rename) return run_tenant_rename(rename, std::cout, std::cerr);
     if (*cursor_show || *cursor_set) {
       cursor.set = cursor_set->parsed();
       return run_cursor(cursor, std::cout, std::cerr);

@@ -8,8 +8,8 @@
 
 #include <ostream>
 
-#include "bridge/collect/feed_client.hpp"
 #include "bridge/cli/commands.hpp"
+#include "bridge/collect/feed_client.hpp"
 #include "bridge/outbox/outbox_file.hpp"
 #include "bridge/push/token_cache.hpp"
 #include "bridge/registration/landscape_client.hpp"
@@ -193,14 +193,16 @@ int run_check(const std::string& config_file, std::ostream& out, std::ostream& e
       ok = false;
     }
     co_await check_registration(config, *client, tokens, out, ok);
-    FeedClient feed(*client, config.ato);
-    try {
-      const auto head = co_await feed.head(Service::Export);
-      out << "OK    ATO feed " << config.ato.feed_url << " as user '" << config.ato.user
-          << "': head sequence " << head << "\n";
-    } catch (const std::exception& e) {
-      out << "FAIL  ATO feed: " << redact(e.what()) << "\n";
-      ok = false;
+    for (const auto& tenant : config.tenants) {  // each tenant's arrangement on its own
+      FeedClient feed(*client, tenant.ato);
+      try {
+        const auto head = co_await feed.head(Service::Export);
+        out << "OK    tenant " << tenant.name << ": ATO feed " << tenant.ato.feed_url << " as user '"
+            << tenant.ato.user << "': head sequence " << head << "\n";
+      } catch (const std::exception& e) {
+        out << "FAIL  tenant " << tenant.name << ": ATO feed: " << redact(e.what()) << "\n";
+        ok = false;
+      }
     }
     co_return 0;
   });

@@ -3,9 +3,11 @@
 // sequence after everything the outbox has seen. The original spacing of occurredAt is kept,
 // scaled by --speed (or none: max).
 #include <fmt/format.h>
+
 #include <unistd.h>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
+#include <map>
 
 #include <atomic>
 #include <chrono>
@@ -78,12 +80,39 @@ std::optional<double> parse_speed(const std::string& text) {
   return std::nullopt;
 }
 
-void renumber(std::vector<AtoEvent>& events, std::int64_t after) {
+// New eventIds, and sequences after each tenant's highest cursor.
+void renumber(std::vector<AtoEvent>& events, const std::vector<std::string>& tenant_of,
+              std::map<std::string, std::int64_t> after) {
   boost::uuids::random_generator generate;
-  for (auto& e : events) {
-    e.event_id = boost::uuids::to_string(generate());
-    e.sequence = ++after;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    events[i].event_id = boost::uuids::to_string(generate());
+    events[i].sequence = ++after[tenant_of[i]];
   }
+}
+
+// The tenant each event goes to: --tenant, else the tenant named after its source system
+// (SID~client), else the only tenant configured. Throws naming an event no tenant takes.
+std::vector<std::string> tenants_of(const BridgeConfig& config, const std::vector<AtoEvent>& events,
+                                    const std::string& forced) {
+  if (!forced.empty() && !config.tenant(forced))
+    throw std::invalid_argument("--tenant " + forced + ": the configuration names no such tenant");
+  std::vector<std::string> out;
+  out.reserve(events.size());
+  for (const auto& e : events) {
+    const std::string source = e.source.key();
+    if (!forced.empty())
+      out.push_back(forced);
+    else if (config.tenant(source))
+      out.push_back(source);
+    else if (config.tenants.size() == 1)
+      out.push_back(config.tenants.front().name);
+    else
+      throw std::invalid_argument(fmt::format(
+          "event {} comes from {}, and no tenant of the configuration is named so: name the tenant with "
+          "--tenant, or name the configuration's tenants after their systems (SID~client)",
+          e.event_id, source));
+  }
+  return out;
 }
 
 }  // namespace
@@ -101,13 +130,15 @@ int run_replay(const ReplayCommand& c, std::ostream& out, std::ostream& err) {
     const BridgeConfig config = load_config_without_secrets(c.config_file);
     Recording recording = read_recording(c.file, c.abort_on_bad_line ? OnBadLine::Abort : OnBadLine::Skip);
     for (const auto& problem : recording.problems) err << "skipped " << problem << "\n";
-    Outbox outbox(outbox_options(config));
     auto& events = recording.events;
+    const std::vector<std::string> tenant_of = tenants_of(config, events, c.tenant);
+    Outbox outbox(outbox_options(config));
     if (c.fresh_ids) {
-      std::int64_t highest = 0;
-      for (Service s : {Service::Export, Service::Import, Service::StatusChange})
-        highest = std::max(highest, outbox.cursor(s).value_or(0));
-      renumber(events, highest);
+      std::map<std::string, std::int64_t> highest;
+      for (const auto& t : config.tenants)
+        for (Service s : {Service::Export, Service::Import, Service::StatusChange})
+          highest[t.name] = std::max(highest[t.name], outbox.cursor(t.name, s).value_or(0));
+      renumber(events, tenant_of, highest);
     }
     Progress progress(err, static_cast<std::int64_t>(events.size()));
     const auto start = Clock::now();
@@ -134,20 +165,22 @@ int run_replay(const ReplayCommand& c, std::ostream& out, std::ostream& err) {
               std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(100)));
         if (interrupted) break;
       }
-      // One batch: consecutive events of one service that are due, at most 1000.
+      // One batch: consecutive events of one tenant and service that are due, at most 1000.
       const Service service = events[i].service;
+      const std::string tenant = tenant_of[i];
       std::vector<NewEvent> batch;
       std::int64_t highest = 0;
       const auto now = Clock::now();
-      while (i < events.size() && events[i].service == service && batch.size() < 1000 &&
+      while (i < events.size() && events[i].service == service && tenant_of[i] == tenant &&
+             batch.size() < 1000 &&
              (*speed == 0 || start + std::chrono::milliseconds(static_cast<std::int64_t>(
                                          static_cast<double>(events[i].occurred_at - first) / *speed)) <=
                                  now)) {
         highest = std::max(highest, events[i].sequence);
         batch.push_back(to_new_event(events[i++]));
       }
-      const std::int64_t cursor = std::max(outbox.cursor(service).value_or(0), highest);
-      const auto stored = outbox.enqueue(service, batch, cursor, now_epoch_millis());
+      const std::int64_t cursor = std::max(outbox.cursor(tenant, service).value_or(0), highest);
+      const auto stored = outbox.enqueue(tenant, service, batch, cursor, now_epoch_millis());
       total.inserted += stored.inserted;
       total.duplicates += stored.duplicates;
       progress.update(static_cast<std::int64_t>(i), seconds_left(i));
@@ -170,13 +203,17 @@ int run_replay(const ReplayCommand& c, std::ostream& out, std::ostream& err) {
     }
     // As if every active service had collected up to the recording's end: the low watermark lets
     // the replayed events leave.
-    std::int64_t end = 0;
-    for (const auto& e : events) end = std::max(end, e.sequence);
-    for (auto [service, settings] : {std::pair{Service::Export, &config.export_service},
-                                     std::pair{Service::Import, &config.import_service},
-                                     std::pair{Service::StatusChange, &config.status_change_service}})
-      if (settings->active && outbox.cursor(service).value_or(0) < end)
-        outbox.enqueue(service, {}, end, now_epoch_millis());
+    std::map<std::string, std::int64_t> end;
+    for (std::size_t e = 0; e < events.size(); ++e)
+      end[tenant_of[e]] = std::max(end[tenant_of[e]], events[e].sequence);
+    for (const auto& [tenant_name, last] : end) {
+      const TenantConfig& t = *config.tenant(tenant_name);
+      for (auto [service, settings] :
+           {std::pair{Service::Export, &t.export_service}, std::pair{Service::Import, &t.import_service},
+            std::pair{Service::StatusChange, &t.status_change_service}})
+        if (settings->active && outbox.cursor(tenant_name, service).value_or(0) < last)
+          outbox.enqueue(tenant_name, service, {}, last, now_epoch_millis());
+    }
     progress.update(static_cast<std::int64_t>(events.size()), std::nullopt, true);
     out << fmt::format(
         "replayed {} events from {}: {} new in the outbox, {} already there (same eventId){}\n",

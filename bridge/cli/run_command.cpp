@@ -76,9 +76,11 @@ int run_bridge(const RunCommand& command) {
       return handle_admin(request, config, outbox, engine);
     });
     const std::string admin_url = "http://" + admin.address + ":" + std::to_string(port);
-    spdlog::info("ato-bridge {} starting: outbox {}, Cloud ALM {}, ATO feed {}, admin {}{}", ATO_VERSION,
-                 config.outbox_path.string(), config.cloud_alm.host, config.ato.feed_url, admin_url,
-                 config.backfill ? ", backfill (history is collected)" : "");
+    std::string tenants;
+    for (const auto& t : config.tenants) tenants += (tenants.empty() ? "" : ", ") + t.name;
+    spdlog::info("ato-bridge {} starting: outbox {}, Cloud ALM {}, {} tenant(s) ({}), admin {}{}",
+                 ATO_VERSION, config.outbox_path.string(), config.cloud_alm.host, config.tenants.size(),
+                 tenants, admin_url, config.backfill ? ", backfill (history is collected)" : "");
     engine.start();
     write_run_file(config.outbox_path, {static_cast<int>(::getpid()), admin_url});
     servers.run(

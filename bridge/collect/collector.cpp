@@ -51,12 +51,16 @@ asio::awaitable<EnqueueResult> Collector::store(Service service, const std::vect
                                                 std::int64_t cursor) {
   EnqueueResult stored;
   try {
-    stored =
-        co_await outbox_thread_.run([&] { return outbox_.enqueue(service, *batch, cursor, hooks_.clock()); });
+    stored = co_await outbox_thread_.run(
+        [&] { return outbox_.enqueue(tenant_, service, *batch, cursor, hooks_.clock()); });
   } catch (const SequenceConflictError& e) {
-    throw FeedResetError(fmt::format("{}: {}", to_string(service), e.what()));
+    throw FeedResetError(fmt::format("{}: {}", label(service), e.what()));
   }
   co_return stored;
+}
+
+std::string Collector::label(Service service) const {
+  return fmt::format("{} {}", tenant_, to_string(service));
 }
 
 void Collector::record(CollectReport& report, const EnqueueResult& stored, std::int64_t cursor) const {
@@ -76,37 +80,37 @@ std::string Collector::next_link(Service service, const FeedPage& page, int page
     throw FeedError(
         fmt::format("{}: the ATO feed at {} sent an @odata.nextLink it had sent before in this run "
                     "({}): a loop; the run stops, what was stored stays",
-                    to_string(service), feed_.origin(), url.substr(0, 300)),
+                    label(service), feed_.origin(), url.substr(0, 300)),
         false);
   if (pages_read >= max_pages_)
     throw FeedError(fmt::format("{}: read {} pages of the ATO feed at {} in one run and it still sends "
                                 "@odata.nextLink; the run stops here (collect.max_pages_per_run), what was "
                                 "stored stays and the next run goes on from there",
-                                to_string(service), pages_read, feed_.origin()),
+                                label(service), pages_read, feed_.origin()),
                     false);
   return url;
 }
 
 asio::awaitable<CollectReport> Collector::collect(Service service, std::int64_t up_to) {
   CollectReport report;
-  const auto cursor = co_await outbox_thread_.run([&] { return outbox_.cursor(service); });
+  const auto cursor = co_await outbox_thread_.run([&] { return outbox_.cursor(tenant_, service); });
   if (up_to < kMaxSequence && (!cursor || *cursor >= up_to)) {  // a catch-up with nothing to do
     report.cursor = cursor.value_or(0);
     co_return report;
   }
   if (!cursor && !backfill_) {
     const std::int64_t head = co_await feed_.head(service);  // verified: an event carries it
-    co_await outbox_thread_.run([&] { return outbox_.enqueue(service, {}, head, hooks_.clock()); });
+    co_await outbox_thread_.run([&] { return outbox_.enqueue(tenant_, service, {}, head, hooks_.clock()); });
     spdlog::info(
         "{}: first run: starting at the feed's head, sequence {} (no historic data is sent, as SAP "
         "documents; collect.backfill or --backfill collects from the beginning)",
-        to_string(service), head);
+        label(service), head);
     report.cursor = head;
     report.started_at_head = true;
     co_return report;
   }
   if (!cursor)
-    spdlog::info("{}: first run with backfill: collecting the feed from the beginning", to_string(service));
+    spdlog::info("{}: first run with backfill: collecting the feed from the beginning", label(service));
   report.cursor = cursor.value_or(0);
 
   FeedPage page = co_await feed_.first_page(service, report.cursor);
@@ -117,10 +121,12 @@ asio::awaitable<CollectReport> Collector::collect(Service service, std::int64_t 
     if (page.head_sequence < report.cursor)
       throw FeedResetError(fmt::format(
           "{}: the ATO feed at {} says its head is sequence {}, below this service's cursor {}: the feed was "
-          "reset or replaced, or another system answers at ato.feed_url. Nothing is skipped or collected "
-          "twice on a guess: check the feed, then set the cursor with `ato-bridge cursor set {} N` (with the "
-          "bridge stopped)",
-          to_string(service), feed_.origin(), page.head_sequence, report.cursor, command_name(service)));
+          "reset or replaced, or another system answers at the tenant's feed_url. Nothing is skipped or "
+          "collected "
+          "twice on a guess: check the feed, then set the cursor with `ato-bridge cursor set --tenant {} {} "
+          "N` "
+          "(with the bridge stopped)",
+          label(service), feed_.origin(), page.head_sequence, report.cursor, tenant_, command_name(service)));
     const PageBatch reached = to_batch(page, report.cursor, up_to, batch);
     // A head beyond every event seen would skip whatever lies between: believed only when verified.
     // Unverified, the page's events are still stored, with the cursor at the last of them.

@@ -38,10 +38,12 @@ struct CollectorHooks {
 
 class Collector {
  public:
-  // Stores through `outbox_thread`, so the feed's reads never wait behind SQLite.
-  Collector(FeedClient& feed, Outbox& outbox, OutboxThread& outbox_thread, bool backfill,
+  // Collects tenant `tenant`'s feed. Stores through `outbox_thread`, so the feed's reads never wait
+  // behind SQLite.
+  Collector(std::string tenant, FeedClient& feed, Outbox& outbox, OutboxThread& outbox_thread, bool backfill,
             CollectorHooks hooks, int max_pages_per_run = kDefaultMaxPagesPerRun)
-      : feed_(feed),
+      : tenant_(std::move(tenant)),
+        feed_(feed),
         outbox_(outbox),
         outbox_thread_(outbox_thread),
         backfill_(backfill),
@@ -61,7 +63,9 @@ class Collector {
   boost::asio::awaitable<EnqueueResult> store(Service service, const std::vector<NewEvent>* batch,
                                               std::int64_t cursor);
   void record(CollectReport& report, const EnqueueResult& stored, std::int64_t cursor) const;
+  std::string label(Service service) const;  // "S4D~080 EXPORT", for messages
 
+  std::string tenant_;
   FeedClient& feed_;
   Outbox& outbox_;
   OutboxThread& outbox_thread_;

@@ -45,7 +45,8 @@ Recorder::Recorder(fs::path file, const Outbox& outbox) : file_(std::move(file))
   const std::string last_line(previous == std::string_view::npos ? kept : kept.substr(previous + 1));
   std::optional<std::int64_t> id;
   try {
-    id = outbox_.id_of_sequence(parse_recording_line(last_line).sequence);
+    const auto last = parse_recording_line(last_line);
+    id = outbox_.id_of_event(last.event_id, last.sequence);
   } catch (const std::exception&) {
   }
   if (!id) {

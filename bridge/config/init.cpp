@@ -4,6 +4,7 @@
 
 #include "bridge/config.hpp"
 #include "bridge/config/sections.hpp"
+#include "bridge/outbox/outbox.hpp"
 #include "core/files.hpp"
 #include "core/json_reader.hpp"
 #include "core/json_writer.hpp"
@@ -28,10 +29,19 @@ std::string init_config_json(const InitOptions& options) {
     throw ConfigError(
         fmt::format("{}: {} (the Cloud ALM service key)", options.service_key_file.string(), e.what()));
   }
-  if (auto parsed = parse_http_url(options.ato_url); std::holds_alternative<std::string>(parsed))
-    throw ConfigError("--ato-url: " + std::get<std::string>(parsed));
-  if (options.ato_user.empty()) throw ConfigError("--ato-user: must not be empty");
-  if (options.ato_password_env.empty()) throw ConfigError("--ato-password-env: must not be empty");
+  if (options.tenants.empty())
+    throw ConfigError("name at least one tenant (--tenant, or --ato-url with --ato-user)");
+  for (const auto& t : options.tenants) {
+    if (!is_valid_tenant_name(t.name))
+      throw ConfigError(
+          fmt::format("tenant name '{}': expected 1 to 64 letters, digits and ~ . _ -", t.name));
+    if (auto parsed = parse_http_url(t.feed_url); std::holds_alternative<std::string>(parsed))
+      throw ConfigError(fmt::format("tenant {}: feed URL: {}", t.name, std::get<std::string>(parsed)));
+    if (t.user.empty()) throw ConfigError(fmt::format("tenant {}: the user must not be empty", t.name));
+    if (t.password_env.empty())
+      throw ConfigError(
+          fmt::format("tenant {}: the password environment variable must not be empty", t.name));
+  }
   if (options.run_every < std::chrono::seconds(1)) throw ConfigError("--run-every: must be at least 1s");
   if (options.ca_file) {
     try {
@@ -42,10 +52,11 @@ std::string init_config_json(const InitOptions& options) {
   }
 
   BridgeConfig defaults;
-  defaults.export_service.path = kDefaultExportPath;
-  defaults.import_service.path = kDefaultImportPath;
-  defaults.status_change_service.path = kDefaultStatusChangePath;
-  for (auto* s : {&defaults.export_service, &defaults.import_service, &defaults.status_change_service,
+  TenantConfig services;
+  services.export_service.path = kDefaultExportPath;
+  services.import_service.path = kDefaultImportPath;
+  services.status_change_service.path = kDefaultStatusChangePath;
+  for (auto* s : {&services.export_service, &services.import_service, &services.status_change_service,
                   &defaults.retry_service})
     s->run_every = options.run_every;
 
@@ -66,19 +77,29 @@ std::string init_config_json(const InitOptions& options) {
       .key("client_secret_env")
       .null()
       .end_object();
-  json.key("ato")
-      .begin_object()
-      .field("feed_url", options.ato_url)
-      .field("user", options.ato_user)
-      .field("password_env", options.ato_password_env)
-      .end_object();
-  write_common_sections(json, defaults, "ato-bridge-outbox.db",
+  // One tenant named "default": the single `ato` form; otherwise the list, one entry per arrangement.
+  const auto connection = [&](const InitTenant& t) {
+    json.field("feed_url", t.feed_url).field("user", t.user).field("password_env", t.password_env);
+  };
+  if (options.tenants.size() == 1 && options.tenants.front().name == kDefaultTenant) {
+    json.key("ato").begin_object();
+    connection(options.tenants.front());
+    json.end_object();
+  } else {
+    json.key("tenants").begin_array();
+    for (const auto& t : options.tenants) {
+      json.begin_object().field("name", t.name);
+      connection(t);
+      json.end_object();
+    }
+    json.end_array();
+  }
+  write_common_sections(json, defaults, &services, "ato-bridge-outbox.db",
                         options.ca_file
                             ? std::optional<std::string>(path_for_config(*options.ca_file, config_dir))
                             : std::nullopt);
   json.end_object();
   return pretty_json(out);
 }
-
 
 }  // namespace ato::bridge

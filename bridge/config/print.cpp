@@ -32,14 +32,19 @@ std::string effective_config_json(const BridgeConfig& c) {
       .field("client_secret", cs.provenance.client_secret)
       .end_object()
       .end_object();
-  json.key("ato")
-      .begin_object()
-      .field("feed_url", c.ato.feed_url)
-      .field("user", c.ato.user)
-      .field("password", c.ato.password.redacted())
-      .field("password_source", c.ato.password_source)
-      .end_object();
-  write_common_sections(json, c, c.outbox_path.string(),
+  json.key("tenants").begin_array();
+  for (const auto& t : c.tenants) {
+    json.begin_object()
+        .field("name", t.name)
+        .field("feed_url", t.ato.feed_url)
+        .field("user", t.ato.user)
+        .field("password", t.ato.password.redacted())
+        .field("password_source", t.ato.password_source);
+    config_file::write_event_services(json, t);
+    json.end_object();
+  }
+  json.end_array();
+  write_common_sections(json, c, nullptr, c.outbox_path.string(),
                         c.ca_file ? std::optional<std::string>(c.ca_file->string()) : std::nullopt);
   json.key("warnings").begin_array();
   for (const auto& w : c.warnings) json.value(w);
@@ -61,21 +66,25 @@ std::string effective_config_text(const BridgeConfig& c) {
   line("token endpoint", cs.token_endpoint, cs.provenance.token_endpoint);
   line("client id", cs.client_id, cs.provenance.client_id);
   line("client secret", cs.client_secret.redacted(), cs.provenance.client_secret);
-  out += "\nATO feed:\n";
-  line("feed url", c.ato.feed_url);
-  line("user", c.ato.user);
-  line("password", c.ato.password.redacted(), "from " + c.ato.password_source);
-  out += "\nOutbound services:\n";
-  out +=
-      fmt::format("  {:<16}{:<8}{:<11}{:<14}{}\n", "service", "active", "run every", "package size", "path");
   auto service = [&](std::string_view name, const OutboundService& s) {
-    out += fmt::format("  {:<16}{:<8}{:<11}{:<14}{}\n", name, s.active ? "yes" : "no",
+    out += fmt::format("    {:<16}{:<8}{:<11}{:<14}{}\n", name, s.active ? "yes" : "no",
                        format_duration(s.run_every), s.package_size,
-                       s.path.empty() ? "(each event's own service path)" : s.path);
+                       s.path.empty() ? "(each event's own tenant and service path)" : s.path);
   };
-  service("export", c.export_service);
-  service("import", c.import_service);
-  service("status_change", c.status_change_service);
+  out += fmt::format("\nTenants ({}; one SAP_COM_0690 arrangement each):\n", c.tenants.size());
+  for (const auto& t : c.tenants) {
+    out += fmt::format("  {}{}\n", t.name, c.single_tenant_form ? " (the `ato` section)" : "");
+    out += fmt::format("    {:<16}{}\n", "feed url", t.ato.feed_url);
+    out += fmt::format("    {:<16}{}\n", "user", t.ato.user);
+    out += fmt::format("    {:<16}{}   (from {})\n", "password", t.ato.password.redacted(),
+                       t.ato.password_source);
+    out += fmt::format("    {:<16}{:<8}{:<11}{:<14}{}\n", "service", "active", "run every", "package size",
+                       "path");
+    service("export", t.export_service);
+    service("import", t.import_service);
+    service("status_change", t.status_change_service);
+  }
+  out += "\nThe bridge's retry job (re-sends any tenant's failed events):\n";
   service("retry", c.retry_service);
   const auto& p = c.retry_policy;
   out += "\nOutbox and delivery:\n";

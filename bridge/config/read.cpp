@@ -5,8 +5,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
+#include "bridge/outbox/outbox.hpp"
 #include "core/files.hpp"
 #include "core/json_reader.hpp"
 #include "core/time.hpp"
@@ -53,10 +56,13 @@ void require_tls(const BridgeConfig& c, std::string_view field, const std::strin
 }
 
 void check_plain_http(BridgeConfig& c) {
-  const auto fields = {
-      std::pair<std::string_view, const std::string*>{"ato.feed_url", &c.ato.feed_url},
+  std::vector<std::string> feed_fields;
+  for (const auto& t : c.tenants) feed_fields.push_back(t.config_path + ".feed_url");
+  std::vector<std::pair<std::string_view, const std::string*>> fields = {
       {"the Cloud ALM host (endpoints.Api or cloud_alm.host)", &c.cloud_alm.host},
       {"the token endpoint (uaa.url or cloud_alm.token_endpoint)", &c.cloud_alm.token_endpoint}};
+  for (std::size_t i = 0; i < c.tenants.size(); ++i)
+    fields.emplace_back(feed_fields[i], &c.tenants[i].ato.feed_url);
   for (const auto& [field, url] : fields) require_tls(c, field, *url);
   if (!c.allow_plain_http) return;
   std::vector<std::string> plain;
@@ -217,39 +223,106 @@ void read_cloud_alm(BridgeConfig& c, const JsonObjectReader& root, const fs::pat
   derive_communication_system(c, alm, base_dir, env);
 }
 
-void read_ato(BridgeConfig& c, const JsonObjectReader& root, const fs::path& base_dir, const EnvLookup& env) {
-  const auto ato = root.object("ato");
-  ato.only_keys({"feed_url", "user", "password", "password_env", "password_file"});
-  read_url(ato, "feed_url");
-  c.ato.feed_url = std::string(ato.string("feed_url"));
-  c.ato.user = ato.string("user");
-  c.ato.password = read_secret_source(ato, "password", "password_env", "password_file", base_dir, env,
-                                      c.ato.password_source, c.warnings);
-  if (c.ato.password.empty())
-    throw JsonError(ato.path(),
+// A tenant's feed and communication user: the `ato` section, or an element of `tenants`.
+void read_connection(BridgeConfig& c, const JsonObjectReader& o, const fs::path& base_dir,
+                     const EnvLookup& env, AtoConnection& ato) {
+  read_url(o, "feed_url");
+  ato.feed_url = std::string(o.string("feed_url"));
+  ato.user = o.string("user");
+  ato.password = read_secret_source(o, "password", "password_env", "password_file", base_dir, env,
+                                    ato.password_source, c.warnings);
+  if (ato.password.empty())
+    throw JsonError(o.path(),
                     "missing the communication user's password: give password_env (recommended), "
                     "password_file or password");
-  if (c.ato.password_source == "the configuration file" && readable_by_others(c.config_file))
+  if (ato.password_source == "the configuration file" && readable_by_others(c.config_file))
     c.warnings.push_back(
-        fmt::format("{} holds ato.password and is readable by other users; chmod 600 it, or "
-                    "use ato.password_env",
-                    c.config_file.string()));
+        fmt::format("{} holds {}.password and is readable by other users; chmod 600 it, or "
+                    "use password_env",
+                    c.config_file.string(), o.path()));
 }
 
-void read_services(BridgeConfig& c, const JsonObjectReader& root) {
+// The event services: each tenant's own, with the top-level `services` as their defaults.
+struct ServiceDefaults {
+  OutboundService export_service, import_service, status_change_service;
+};
+
+ServiceDefaults read_services(BridgeConfig& c, const JsonObjectReader& root) {
+  ServiceDefaults d;
+  d.export_service.path = kDefaultExportPath;
+  d.import_service.path = kDefaultImportPath;
+  d.status_change_service.path = kDefaultStatusChangePath;
+  c.retry_service.path.clear();
   auto services = root.optional_object("services");
-  if (!services) {
-    c.export_service.path = kDefaultExportPath;
-    c.import_service.path = kDefaultImportPath;
-    c.status_change_service.path = kDefaultStatusChangePath;
-    c.retry_service.path.clear();
+  if (!services) return d;
+  services->only_keys({"export", "import", "status_change", "retry"});
+  d.export_service = read_service(*services, "export", kDefaultExportPath);
+  d.import_service = read_service(*services, "import", kDefaultImportPath);
+  d.status_change_service = read_service(*services, "status_change", kDefaultStatusChangePath);
+  c.retry_service = read_service(*services, "retry", "");
+  return d;
+}
+
+// A tenant's own `services` replace the defaults service by service.
+void read_tenant_services(const JsonObjectReader& o, const ServiceDefaults& defaults, TenantConfig& t) {
+  t.export_service = defaults.export_service;
+  t.import_service = defaults.import_service;
+  t.status_change_service = defaults.status_change_service;
+  auto services = o.optional_object("services");
+  if (!services) return;
+  services->only_keys({"export", "import", "status_change"});
+  if (services->has("export")) t.export_service = read_service(*services, "export", kDefaultExportPath);
+  if (services->has("import")) t.import_service = read_service(*services, "import", kDefaultImportPath);
+  if (services->has("status_change"))
+    t.status_change_service = read_service(*services, "status_change", kDefaultStatusChangePath);
+}
+
+TenantConfig read_tenant(BridgeConfig& c, const JsonObjectReader& o, const fs::path& base_dir,
+                         const EnvLookup& env, const ServiceDefaults& defaults) {
+  o.only_keys({"name", "feed_url", "user", "password", "password_env", "password_file", "services"});
+  TenantConfig t;
+  t.config_path = o.path();
+  t.name = o.string("name");
+  if (!is_valid_tenant_name(t.name))
+    throw JsonError(o.path_of("name"),
+                    "expected 1 to 64 letters, digits and ~ . _ - (e.g. S4D~080, after the tenant's system)");
+  for (const auto& other : c.tenants)
+    if (other.name == t.name)
+      throw JsonError(o.path_of("name"), fmt::format("tenant {} is named twice", t.name));
+  read_connection(c, o, base_dir, env, t.ato);
+  for (const auto& other : c.tenants)
+    if (other.ato.feed_url == t.ato.feed_url && other.ato.user == t.ato.user)
+      throw JsonError(
+          o.path_of("feed_url"),
+          fmt::format("tenant {} reads the same feed with the same user as tenant {}: each tenant "
+                      "has a feed of its own",
+                      t.name, other.name));
+  read_tenant_services(o, defaults, t);
+  return t;
+}
+
+void read_tenants(BridgeConfig& c, const JsonObjectReader& root, const fs::path& base_dir,
+                  const EnvLookup& env, const ServiceDefaults& defaults) {
+  if (root.has("ato") == root.has("tenants"))
+    throw JsonError(
+        root.path(),
+        "give either `tenants` (a list: one entry per tenant's SAP_COM_0690 arrangement) or `ato` "
+        "(a single feed), not both and not neither");
+  if (root.has("ato")) {
+    const auto ato = root.object("ato");
+    ato.only_keys({"feed_url", "user", "password", "password_env", "password_file"});
+    TenantConfig t{std::string(kDefaultTenant),    {},   defaults.export_service, defaults.import_service,
+                   defaults.status_change_service, "ato"};
+    read_connection(c, ato, base_dir, env, t.ato);
+    c.tenants.push_back(std::move(t));
+    c.single_tenant_form = true;
     return;
   }
-  services->only_keys({"export", "import", "status_change", "retry"});
-  c.export_service = read_service(*services, "export", kDefaultExportPath);
-  c.import_service = read_service(*services, "import", kDefaultImportPath);
-  c.status_change_service = read_service(*services, "status_change", kDefaultStatusChangePath);
-  c.retry_service = read_service(*services, "retry", "");
+  const auto list = root.array("tenants");
+  list.for_each_object([&](const JsonObjectReader& o, std::size_t) {
+    c.tenants.push_back(read_tenant(c, o, base_dir, env, defaults));
+  });
+  if (c.tenants.empty()) throw JsonError(list.path(), "lists no tenant: name at least one");
 }
 
 void read_outbox(BridgeConfig& c, const JsonObjectReader& root, const fs::path& base_dir) {
@@ -372,6 +445,19 @@ void read_collect(BridgeConfig& c, const JsonObjectReader& root) {
 
 }  // namespace
 
+bool is_valid_tenant_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char ch) {
+    return std::isalnum(ch) || ch == '~' || ch == '.' || ch == '_' || ch == '-';
+  });
+}
+
+const TenantConfig* BridgeConfig::tenant(std::string_view name) const {
+  for (const auto& t : tenants)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
 std::optional<std::string> process_env(const std::string& name) {
   const char* value = std::getenv(name.c_str());
   if (!value) return std::nullopt;
@@ -395,12 +481,12 @@ BridgeConfig parse_config(std::string_view text, const fs::path& file, const Env
   simdjson::dom::parser parser;
   try {
     const JsonObjectReader root(parse_json(parser, text), "");
-    root.only_keys({"cloud_alm", "ato", "services", "outbox", "retry_policy", "tls", "push", "registration",
-                    "admin", "log", "collect"});
+    root.only_keys({"cloud_alm", "ato", "tenants", "services", "outbox", "retry_policy", "tls", "push",
+                    "registration", "admin", "log", "collect"});
     read_tls(c, root, base_dir);  // first: allow_plain_http decides whether the URLs below may be used
     read_cloud_alm(c, root, base_dir, env);
-    read_ato(c, root, base_dir, env);
-    read_services(c, root);
+    const ServiceDefaults defaults = read_services(c, root);
+    read_tenants(c, root, base_dir, env, defaults);
     read_outbox(c, root, base_dir);
     read_retry_policy(c, root);
     read_push(c, root);

@@ -16,12 +16,22 @@ void write_service(JsonWriter& json, std::string_view name, const OutboundServic
 
 }  // namespace
 
-void write_common_sections(JsonWriter& json, const BridgeConfig& c, const std::string& outbox_path,
-                           const std::optional<std::string>& ca_file) {
+void write_event_services(JsonWriter& json, const TenantConfig& t) {
   json.key("services").begin_object();
-  write_service(json, "export", c.export_service);
-  write_service(json, "import", c.import_service);
-  write_service(json, "status_change", c.status_change_service);
+  write_service(json, "export", t.export_service);
+  write_service(json, "import", t.import_service);
+  write_service(json, "status_change", t.status_change_service);
+  json.end_object();
+}
+
+void write_common_sections(JsonWriter& json, const BridgeConfig& c, const TenantConfig* event_services,
+                           const std::string& outbox_path, const std::optional<std::string>& ca_file) {
+  json.key("services").begin_object();
+  if (event_services) {
+    write_service(json, "export", event_services->export_service);
+    write_service(json, "import", event_services->import_service);
+    write_service(json, "status_change", event_services->status_change_service);
+  }
   write_service(json, "retry", c.retry_service);
   json.end_object();
   json.key("outbox")
@@ -78,6 +88,5 @@ std::string path_for_config(const fs::path& target, const fs::path& config_dir) 
   if (!relative.empty() && *relative.begin() != "..") return relative.string();
   return absolute.string();
 }
-
 
 }  // namespace ato::bridge::config_file

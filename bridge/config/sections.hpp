@@ -12,8 +12,13 @@
 
 namespace ato::bridge::config_file {
 
-void write_common_sections(JsonWriter& json, const BridgeConfig& c, const std::string& outbox_path,
-                           const std::optional<std::string>& ca_file);
+// `services` holds `event_services` (the defaults every tenant starts from; none: only retry) and
+// the bridge's retry job.
+void write_common_sections(JsonWriter& json, const BridgeConfig& c, const TenantConfig* event_services,
+                           const std::string& outbox_path, const std::optional<std::string>& ca_file);
+
+// A tenant's event services, as a `services` object.
+void write_event_services(JsonWriter& json, const TenantConfig& t);
 
 // A path as the configuration file at `config_dir` should name it: relative when it lies beside or
 // below that directory, absolute otherwise.

@@ -285,7 +285,7 @@ class Runner {
       return counted_in_memory();
     };
     std::vector<ClaimedEvent> events = package.events;
-    const PushOutcome outcome = co_await pusher_.send(std::move(events), std::move(settle));
+    const PushOutcome outcome = co_await pusher_.send("", std::move(events), std::move(settle));
     const auto now = Clock::now();
     account(package, outcome, accepted, failed, now);
     if (!retry.empty()) {
@@ -388,7 +388,7 @@ int run_loadtest(LoadtestOptions o, std::ostream& out, std::ostream& err) {
             << ": unknown kind of report; name it FILE.json (every figure) or FILE.html (charts)\n";
         return kExitUsage;
       }
-    if (o.package_size <= 0) o.package_size = config.export_service.package_size;
+    if (o.package_size <= 0) o.package_size = config.tenants.front().export_service.package_size;
     if (o.connections <= 0) o.connections = config.push.connections;
     Runner runner(o, config, err);
     const LoadtestReport report = runner.run();

@@ -22,6 +22,7 @@ class InFlight {
     Service service = Service::Export;
     EventState state{};  // the state it was claimed from, which its row still has
     EpochMillis next_attempt_at = 0;
+    int tenant = 0;  // the outbox's number of its tenant
   };
 
   bool loaded() const { return loaded_; }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <mutex>
 #include <random>
+#include <set>
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
@@ -71,15 +72,24 @@ struct Outbox::Impl {
       stored_ids, upsert_cursor, select_cursor, load_window, data_version, read_claimed_pending,
       read_claimed_retryable, insert_lease, shrink_lease, end_lease, select_leases, settle_done,
       select_for_failure, settle_failure, rescue_events, rescue_leases, retention_scan, retention_delete,
-      all_event_ids, event_id_at_sequence, stored_at_sequence, insert_dead;
-  std::unique_ptr<ClaimWindow> window;
-  InFlight in_flight;  // loaded with the window, kept by claims and settles
-  // Events per service and stored state (in flight comes from the leases): counted by a scan when
-  // first asked for, then kept by every transition, so /status and /metrics cost next to nothing
-  // however large the outbox. Dropped whenever the window is, and counted again.
-  std::optional<StateCounts> tally;
+      all_event_ids, event_at_row, stored_at_sequence, insert_dead;
+  // Tenants by name and number (schema/outbox/009): read at open, added as they first store.
+  std::map<std::string, int, std::less<>> tenant_numbers;
+  std::map<int, std::string> tenant_names;
+  bool tenants_loaded = false;
+  // One claim window per tenant (per-transport order is per tenant), and whose turn it is next.
+  std::map<int, std::unique_ptr<ClaimWindow>> windows;
+  std::map<Service, int> last_served_tenant;
+  InFlight in_flight;  // loaded with the windows, kept by claims and settles
+  // Events per tenant, service and stored state (in flight comes from the leases): counted by a scan
+  // when first asked for, then kept by every transition, so /status and /metrics cost next to
+  // nothing however large the outbox. Dropped whenever the windows are, and counted again.
+  using Tally = std::map<int, StateCounts::ByService>;
+  std::optional<Tally> tally;
+  // The cursors, read once and kept by every write (the claim asks for the low watermarks often).
+  std::optional<std::map<std::pair<int, Service>, std::int64_t>> cursor_cache;
   std::int64_t seen_data_version = -1;
-  bool warned_blocked = false;
+  std::set<int> warned_blocked;       // tenants whose window was said to be blocked
   bool created_file = false;          // open() made the file: an empty database is expected
   std::optional<FileId> opened_file;  // the file the path named when opened (verify_file)
   std::string identity;               // schema/outbox/008
@@ -124,18 +134,26 @@ struct Outbox::Impl {
   // Drops what memory knows of the open events (the window, the leases, the counts): SQLite has
   // the truth, and the next claim, settle or count loads them again.
   void forget() {
-    window->clear();
+    for (auto& [tenant, window] : windows) window->clear();
     in_flight.forget();
     tally.reset();
+    cursor_cache.reset();
+    tenants_loaded = false;  // a rolled-back store may have named a tenant
   }
 
-  void count(Service service, EventState state, std::int64_t n) {
-    if (tally) tally->by_service[service][state] += n;
+  void count(int tenant, Service service, EventState state, std::int64_t n) {
+    if (tally) (*tally)[tenant][service][state] += n;
   }
-  void count_move(Service service, EventState from, EventState to) {
-    count(service, from, -1);
-    count(service, to, +1);
+  void count_move(int tenant, Service service, EventState from, EventState to) {
+    count(tenant, service, from, -1);
+    count(tenant, service, to, +1);
   }
+
+  void load_tenants();
+  int tenant_number(std::string_view name, bool create);  // 0: unknown (and not created)
+  const std::string& tenant_name(int tenant) const;
+  ClaimWindow& window_of(int tenant);
+  std::int64_t cursor_of(int tenant, Service service);
 
   double jitter() {
     if (options.jitter) return options.jitter();
@@ -149,10 +167,11 @@ struct Outbox::Impl {
   bool created_now() const { return created_file; }
   void migrate();
   void prepare();
-  void refresh_window();
-  void load_window_rows();
+  void refresh_window(int tenant);
+  void load_window_rows(int tenant);
   void notice_other_writers();
-  StateCounts count_stored();
+  Tally count_stored();
+  ClaimedPackage claim_from(int tenant, const ClaimRequest& request, std::int64_t watermark);
   void load_leases();
   std::int64_t highest_stored_id() {  // 0 when empty
     highest_id->step();
@@ -160,26 +179,35 @@ struct Outbox::Impl {
     highest_id->reset();
     return id;
   }
-  void store(const std::vector<NewEvent>& events, std::size_t first, std::size_t rows, std::int64_t first_id,
-             EpochMillis now, EnqueueResult& result);
-  std::vector<std::string> ingestion_problems(const std::vector<NewEvent>& events);
+  void store(int tenant, const std::vector<NewEvent>& events, std::size_t first, std::size_t rows,
+             std::int64_t first_id, EpochMillis now, EnqueueResult& result);
+  std::vector<std::string> ingestion_problems(int tenant, const std::vector<NewEvent>& events);
   void load_event_ids();
-  bool stored_at(std::int64_t sequence, std::string_view event_id);
-  void store_dead(const NewEvent& event, const std::string& reason, std::int64_t id, EpochMillis now,
-                  EnqueueResult& result);
-  void check_same_content(const NewEvent& event);
+  struct StoredRow {
+    int tenant = 0;
+    std::int64_t sequence = 0;
+  };
+  std::optional<StoredRow> stored_row(std::int64_t id, std::string_view event_id);
+  void store_dead(int tenant, const NewEvent& event, const std::string& reason, std::int64_t id,
+                  EpochMillis now, EnqueueResult& result);
+  void check_same_content(int tenant, const NewEvent& event);
   void end_in_flight(std::int64_t token, const std::vector<std::int64_t>& settled_ids);
   RescueResult rescue(EpochMillis now, EpochMillis expired_by, const RetryPolicy& policy);
 
-  // Says once, while it lasts, that the window is full of events that cannot leave.
-  void note_if_blocked(const ClaimRequest& request) {
-    const bool blocked = window->blocked(request.now, request.watermark, request.excluded_systems);
-    if (blocked && !warned_blocked)
+  // Says once, while it lasts, that a tenant's window is full of events that cannot leave.
+  void note_if_blocked(int tenant, const ClaimRequest& request, std::int64_t watermark) {
+    const ClaimWindow& window = window_of(tenant);
+    const bool blocked = window.blocked(request.now, watermark, request.excluded_systems);
+    if (blocked && !warned_blocked.contains(tenant))
       spdlog::warn(
-          "outbox {}: none of the first {} waiting events can leave now (backoff, paused systems, or "
-          "earlier events of their transports in flight); later events wait until these move",
-          options.path.string(), window->size());
-    warned_blocked = blocked;
+          "outbox {}: none of the first {} waiting events of tenant {} can leave now (backoff, paused "
+          "systems, or earlier events of their transports in flight); its later events wait until these "
+          "move",
+          options.path.string(), window.size(), tenant_name(tenant));
+    if (blocked)
+      warned_blocked.insert(tenant);
+    else
+      warned_blocked.erase(tenant);
   }
 };
 
@@ -318,7 +346,7 @@ void Outbox::Impl::prepare() {
   highest_id = std::make_unique<Statement>(*db, queries::kHighestId);
   stored_ids = std::make_unique<Statement>(*db, queries::kStoredIds);
   upsert_cursor = std::make_unique<Statement>(*db, queries::kUpsertCursor);
-  select_cursor = std::make_unique<Statement>(*db, "SELECT sequence FROM cursors WHERE service = ?");
+  select_cursor = std::make_unique<Statement>(*db, "SELECT tenant, service, sequence FROM cursors");
   load_window = std::make_unique<Statement>(*db, queries::kLoadWindow);
   data_version = std::make_unique<Statement>(*db, "PRAGMA data_version");
   // The claim reads the events the window chose, then records one lease for the package.
@@ -344,35 +372,96 @@ void Outbox::Impl::prepare() {
                                   "json_each(l.event_ids) j JOIN events e "
                                   "ON e.id = j.value WHERE l.expires_at <= ?1 AND e.settled_at IS NULL");
   rescue_leases = std::make_unique<Statement>(*db, "DELETE FROM leases WHERE expires_at <= ?1");
-  all_event_ids = std::make_unique<Statement>(*db, "SELECT event_id, sequence FROM events");
-  event_id_at_sequence = std::make_unique<Statement>(*db, "SELECT event_id FROM events WHERE sequence = ?1");
+  all_event_ids = std::make_unique<Statement>(*db, "SELECT event_id, id FROM events");
+  event_at_row =
+      std::make_unique<Statement>(*db, "SELECT event_id, tenant, sequence FROM events WHERE id = ?1");
   stored_at_sequence = std::make_unique<Statement>(
-      *db, "SELECT e.event_id, p.payload FROM events e JOIN payloads p ON p.id = e.id WHERE e.sequence = ?1");
+      *db,
+      "SELECT e.event_id, p.payload FROM events e JOIN payloads p ON p.id = e.id WHERE e.tenant = ?1 AND "
+      "e.sequence = ?2");
   insert_dead = std::make_unique<Statement>(
       *db,
-      "INSERT INTO events (id, event_id, service, sequence, transport_id, source_system, state, enqueued_at, "
-      "next_attempt_at, settled_at, dead_reason, errors) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'dead', ?7, ?7, ?7, "
-      "?8, "
+      "INSERT INTO events (id, tenant, event_id, service, sequence, transport_id, source_system, state, "
+      "enqueued_at, next_attempt_at, settled_at, dead_reason, errors) VALUES (?1, ?10, ?2, ?3, ?4, ?5, ?6, "
+      "'dead', ?7, ?7, ?7, ?8, "
       "json_array(json_object('at', ?9, 'attempt', 0, 'http_status', NULL, 'message', ?8))) "
-      "ON CONFLICT (sequence) DO NOTHING");
+      "ON CONFLICT (tenant, sequence) DO NOTHING");
   retention_scan = std::make_unique<Statement>(*db, queries::kRetentionScan);
   retention_delete =
       std::make_unique<Statement>(*db, "DELETE FROM events WHERE id IN (SELECT value FROM json_each(?1))");
+  load_tenants();
+}
+
+void Outbox::Impl::load_tenants() {
+  tenants_loaded = true;
+  tenant_numbers.clear();
+  tenant_names.clear();
+  Statement stmt(*db, "SELECT id, name FROM tenants");
+  while (stmt.step()) {
+    const int number = static_cast<int>(stmt.int64(0));
+    tenant_numbers.emplace(std::string(stmt.text(1)), number);
+    tenant_names.emplace(number, std::string(stmt.text(1)));
+  }
+}
+
+// The tenant's number; a new name gets the next one (in the caller's transaction).
+int Outbox::Impl::tenant_number(std::string_view name, bool create) {
+  if (!tenants_loaded) load_tenants();
+  if (auto found = tenant_numbers.find(name); found != tenant_numbers.end()) return found->second;
+  if (!create) return 0;
+  if (name.empty() || name.size() > 64)
+    throw std::invalid_argument(fmt::format("tenant name '{}': expected 1 to 64 characters", name));
+  const int number = tenant_names.empty() ? 1 : tenant_names.rbegin()->first + 1;
+  Statement insert(*db, "INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, ?3)");
+  insert.bind(1, number).bind(2, std::string(name)).bind(3, now_epoch_millis()).run();
+  tenant_numbers.emplace(std::string(name), number);
+  tenant_names.emplace(number, std::string(name));
+  return number;
+}
+
+const std::string& Outbox::Impl::tenant_name(int tenant) const {
+  static const std::string unknown = "?";
+  if (!tenants_loaded) const_cast<Impl*>(this)->load_tenants();
+  const auto found = tenant_names.find(tenant);
+  return found == tenant_names.end() ? unknown : found->second;
+}
+
+// A tenant's window holds its share of the capacity, never less than kMinWindowPerTenant (unless
+// the whole capacity is smaller: tests).
+ClaimWindow& Outbox::Impl::window_of(int tenant) {
+  auto& window = windows[tenant];
+  if (!window) {
+    const std::size_t tenants = std::max<std::size_t>(1, tenant_names.size());
+    window = std::make_unique<ClaimWindow>(
+        std::max(std::min(kMinWindowPerTenant, options.window_capacity), options.window_capacity / tenants));
+  }
+  return *window;
+}
+
+std::int64_t Outbox::Impl::cursor_of(int tenant, Service service) {
+  if (!cursor_cache) {
+    cursor_cache.emplace();
+    auto& stmt = *select_cursor;
+    while (stmt.step())
+      (*cursor_cache)[{static_cast<int>(stmt.int64(0)), service_from(stmt.text(1))}] = stmt.int64(2);
+    stmt.reset();
+  }
+  const auto found = cursor_cache->find({tenant, service});
+  return found == cursor_cache->end() ? -1 : found->second;
 }
 
 Outbox::Outbox(OutboxOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  impl_->window = std::make_unique<ClaimWindow>(impl_->options.window_capacity);
   impl_->guarded("open", [&] { impl_->open(); });
 }
 
 // Another process (`ato-bridge dead-letters requeue`) may have changed rows the window holds: SQLite
 // counts commits by other connections in data_version. Then, or when the window has room for many
 // more open events than it holds, it loads.
-void Outbox::Impl::refresh_window() {
+void Outbox::Impl::refresh_window(int tenant) {
   notice_other_writers();
   load_leases();
-  if (window->wants_more()) load_window_rows();
+  if (window_of(tenant).wants_more()) load_window_rows(tenant);
 }
 
 void Outbox::Impl::notice_other_writers() {
@@ -381,7 +470,7 @@ void Outbox::Impl::notice_other_writers() {
   data_version->reset();
   if (version != seen_data_version) {
     forget();
-    event_ids_loaded = false;  // another process may have stored events
+    event_ids_loaded = false;  // another process may have stored events (or renamed a tenant)
   }
   seen_data_version = version;
 }
@@ -393,16 +482,17 @@ void Outbox::Impl::load_leases() {
     in_flight.add(load.int64(1),
                   InFlight::Event{load.int64(0), service_from(load.text(4)),
                                   value_of(kEventStateNames, load.text(2)).value_or(EventState::Pending),
-                                  load.int64(3)});
+                                  load.int64(3), static_cast<int>(load.int64(5))});
   load.reset();
   in_flight.mark_loaded();
 }
 
-void Outbox::Impl::load_window_rows() {
-  const std::int64_t wanted = static_cast<std::int64_t>(window->room());
+void Outbox::Impl::load_window_rows(int tenant) {
+  ClaimWindow& window = window_of(tenant);
+  const std::int64_t wanted = static_cast<std::int64_t>(window.room());
   auto& load = *load_window;
-  load.bind(1, window->loaded() ? window->horizon() : std::int64_t{0}).bind(2, wanted);
-  std::int64_t rows = 0, last = window->horizon();
+  load.bind(1, window.loaded() ? window.horizon() : std::int64_t{0}).bind(2, wanted).bind(3, tenant);
+  std::int64_t rows = 0, last = window.horizon();
   while (load.step()) {
     ++rows;
     last = load.int64(1);
@@ -410,11 +500,11 @@ void Outbox::Impl::load_window_rows() {
     const EventState state = in_flight.find(id)
                                  ? EventState::InFlight
                                  : value_of(kEventStateNames, load.text(5)).value_or(EventState::Pending);
-    window->add_loaded(WindowEvent{id, last, service_from(load.text(2)), std::string(load.text(3)),
-                                   std::string(load.text(4)), state, load.int64(6), load.int64(7)});
+    window.add_loaded(WindowEvent{id, last, service_from(load.text(2)), std::string(load.text(3)),
+                                  std::string(load.text(4)), state, load.int64(6), load.int64(7)});
   }
   load.reset();
-  window->finish_load(last, rows < wanted);
+  window.finish_load(last, rows < wanted);
 }
 
 Outbox::~Outbox() = default;
@@ -459,8 +549,9 @@ std::vector<std::string> Outbox::check_integrity() const {
     if (auto n = count("SELECT count(*) FROM leases l, json_each(l.event_ids) j LEFT JOIN events e ON e.id = "
                        "j.value WHERE e.id IS NULL OR e.settled_at IS NOT NULL"))
       problems.push_back(fmt::format("{} leased events are missing or settled already", n));
-    if (auto n = count("SELECT count(*) FROM events e LEFT JOIN cursors c ON c.service = e.service WHERE "
-                       "c.sequence IS NULL OR e.sequence > c.sequence"))
+    if (auto n =
+            count("SELECT count(*) FROM events e LEFT JOIN cursors c ON c.tenant = e.tenant AND c.service = "
+                  "e.service WHERE c.sequence IS NULL OR e.sequence > c.sequence"))
       problems.push_back(fmt::format("{} events lie above their service's cursor", n));
     return problems;
   });
@@ -470,8 +561,8 @@ int Outbox::latest_schema_version() {
   return std::size(schema::kOutboxMigrations) == 0 ? 0 : std::end(schema::kOutboxMigrations)[-1].version;
 }
 
-EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& events, std::int64_t cursor,
-                              EpochMillis now) {
+EnqueueResult Outbox::enqueue(const std::string& tenant_name, Service service,
+                              const std::vector<NewEvent>& events, std::int64_t cursor, EpochMillis now) {
   for (const auto& e : events) {
     if (e.service != service)
       throw std::invalid_argument(fmt::format("enqueue for {}: event {} is of service {}", to_string(service),
@@ -484,11 +575,12 @@ EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& even
   return impl_->changing("enqueue", [&] {
     EnqueueResult result;
     Transaction tx(*impl_->db);
-    const std::vector<std::string> problems = impl_->ingestion_problems(events);
+    const int tenant = impl_->tenant_number(tenant_name, true);
+    const std::vector<std::string> problems = impl_->ingestion_problems(tenant, events);
     std::int64_t next_id = impl_->highest_stored_id() + 1;
     for (std::size_t first = 0; first < events.size();) {
       if (!problems[first].empty()) {
-        impl_->store_dead(events[first], problems[first], next_id++, now, result);
+        impl_->store_dead(tenant, events[first], problems[first], next_id++, now, result);
         ++first;
         continue;
       }
@@ -497,19 +589,23 @@ EnqueueResult Outbox::enqueue(Service service, const std::vector<NewEvent>& even
         ++clean;
       const std::size_t rows =
           clean - first == static_cast<std::size_t>(queries::kStoreChunk) ? queries::kStoreChunk : 1;
-      impl_->store(events, first, rows, next_id, now, result);
+      impl_->store(tenant, events, first, rows, next_id, now, result);
       first += rows;
       next_id += static_cast<std::int64_t>(rows);
     }
-    impl_->upsert_cursor->bind(1, to_string(service)).bind(2, cursor).bind(3, now).run();
+    impl_->upsert_cursor->bind(1, to_string(service)).bind(2, cursor).bind(3, now).bind(4, tenant).run();
     tx.commit();
+    if (impl_->cursor_cache) {
+      auto& cached = (*impl_->cursor_cache)[{tenant, service}];
+      cached = std::max(cached, cursor);
+    }
     return result;
   });
 }
 
 // Stores events[first, first + rows) as rows first_id, first_id + 1, ... in one statement (their
 // payloads in another); a duplicate leaves its id unused.
-void Outbox::Impl::store(const std::vector<NewEvent>& events, std::size_t first, std::size_t rows,
+void Outbox::Impl::store(int tenant, const std::vector<NewEvent>& events, std::size_t first, std::size_t rows,
                          std::int64_t first_id, EpochMillis now, EnqueueResult& result) {
   auto& insert = rows == 1 ? *insert_event : *insert_events;
   for (std::size_t r = 0; r < rows; ++r) {
@@ -519,7 +615,7 @@ void Outbox::Impl::store(const std::vector<NewEvent>& events, std::size_t first,
     insert.bind(at + 1, first_id + static_cast<std::int64_t>(r)).bind_static(at + 2, e.event_id);
     insert.bind_static(at + 3, to_string(e.service)).bind(at + 4, e.sequence);
     insert.bind_static(at + 5, e.transport_id).bind_static(at + 6, e.source_system);
-    insert.bind(at + 7, now).bind(at + 8, now);
+    insert.bind(at + 7, now).bind(at + 8, now).bind(at + 9, tenant);
   }
   insert.run();
   std::vector<bool> stored(rows, true);
@@ -550,14 +646,15 @@ void Outbox::Impl::store(const std::vector<NewEvent>& events, std::size_t first,
   for (std::size_t r = 0; r < rows; ++r) {
     const NewEvent& e = events[first + r];
     if (!stored[r]) {
-      check_same_content(e);
+      check_same_content(tenant, e);
       ++result.duplicates;
       continue;
     }
-    event_ids.add(e.event_id, e.sequence);
-    window->stored(WindowEvent{first_id + static_cast<std::int64_t>(r), e.sequence, e.service, e.transport_id,
-                               e.source_system, EventState::Pending, now, now});
-    count(e.service, EventState::Pending, +1);
+    const std::int64_t id = first_id + static_cast<std::int64_t>(r);
+    event_ids.add(e.event_id, id);
+    window_of(tenant).stored(WindowEvent{id, e.sequence, e.service, e.transport_id, e.source_system,
+                                         EventState::Pending, now, now});
+    count(tenant, e.service, EventState::Pending, +1);
     ++result.inserted;
   }
 }
@@ -565,7 +662,7 @@ void Outbox::Impl::store(const std::vector<NewEvent>& events, std::size_t first,
 // Why each event must not be pushed (empty: it may): over the size limit, or an eventId already
 // stored (or earlier in the batch) with another sequence. Cloud ALM deduplicates by eventId, so it
 // would answer "duplicate" for the second and the bridge would count it delivered.
-std::vector<std::string> Outbox::Impl::ingestion_problems(const std::vector<NewEvent>& events) {
+std::vector<std::string> Outbox::Impl::ingestion_problems(int tenant, const std::vector<NewEvent>& events) {
   load_event_ids();
   std::vector<std::string> problems(events.size());
   std::unordered_map<std::string_view, std::int64_t> first_in_batch;
@@ -584,14 +681,16 @@ std::vector<std::string> Outbox::Impl::ingestion_problems(const std::vector<NewE
           kEventIdConflict, e.event_id, earlier->second, e.sequence);
       continue;
     }
-    const auto stored_under = event_ids.find(e.event_id);
-    if (!stored_under || *stored_under == e.sequence || !stored_at(*stored_under, e.event_id))
+    const auto candidate = event_ids.find(e.event_id);
+    const auto stored = candidate ? stored_row(*candidate, e.event_id) : std::nullopt;
+    if (!stored || (stored->tenant == tenant && stored->sequence == e.sequence))
       continue;  // new, or a re-read of the same sequence (checked for its content when stored)
     problems[i] = fmt::format(
-        "{}: eventId {} is stored with sequence {}; the feed now sends it with sequence {} "
+        "{}: eventId {} is stored with sequence {}{}; the feed now sends it with sequence {} "
         "and other content; not pushed (Cloud ALM would answer duplicate and it would be "
         "counted as delivered)",
-        kEventIdConflict, e.event_id, *stored_under, e.sequence);
+        kEventIdConflict, e.event_id, stored->sequence,
+        stored->tenant == tenant ? "" : " of tenant " + tenant_name(stored->tenant), e.sequence);
   }
   return problems;
 }
@@ -602,137 +701,214 @@ void Outbox::Impl::load_event_ids() {
   if (event_ids_loaded) return;
   event_ids.clear();
   auto& scan = *all_event_ids;
-  while (scan.step()) event_ids.add(scan.text(0), scan.int64(1));
+  while (scan.step()) event_ids.add(scan.text(0), scan.int64(1));  // eventId, row
   scan.reset();
   event_ids_loaded = true;
   deleted_since_load = 0;
 }
 
-// Whether the event stored under `sequence` carries `event_id` (confirms a fingerprint's candidate).
-bool Outbox::Impl::stored_at(std::int64_t sequence, std::string_view event_id) {
-  auto& stmt = *event_id_at_sequence;
-  stmt.bind(1, sequence);
-  const bool same = stmt.step() && stmt.text(0) == event_id;
+// Where the row a fingerprint named is stored, when it carries `event_id` (confirms the candidate).
+std::optional<Outbox::Impl::StoredRow> Outbox::Impl::stored_row(std::int64_t id, std::string_view event_id) {
+  auto& stmt = *event_at_row;
+  stmt.bind(1, id);
+  std::optional<StoredRow> row;
+  if (stmt.step() && stmt.text(0) == event_id)
+    row = StoredRow{static_cast<int>(stmt.int64(1)), stmt.int64(2)};
   stmt.reset();
-  return same;
+  return row;
 }
 
-void Outbox::Impl::store_dead(const NewEvent& e, const std::string& reason, std::int64_t id, EpochMillis now,
-                              EnqueueResult& result) {
+void Outbox::Impl::store_dead(int tenant, const NewEvent& e, const std::string& reason, std::int64_t id,
+                              EpochMillis now, EnqueueResult& result) {
   auto& insert = *insert_dead;
   insert.bind(1, id).bind_static(2, e.event_id).bind_static(3, to_string(e.service)).bind(4, e.sequence);
   insert.bind_static(5, e.transport_id).bind_static(6, e.source_system).bind(7, now).bind_static(8, reason);
-  insert.bind(9, format_iso8601_utc(now)).run();
+  insert.bind(9, format_iso8601_utc(now)).bind(10, tenant).run();
   if (insert.changes() == 0) {  // its sequence is stored: a re-read of the same dead letter, or other content
-    check_same_content(e);
+    check_same_content(tenant, e);
     ++result.duplicates;
     return;
   }
   insert_payload->bind(1, id).bind_static(2, e.payload).run();
-  event_ids.add(e.event_id, e.sequence);
-  count(e.service, EventState::Dead, +1);
+  event_ids.add(e.event_id, id);
+  count(tenant, e.service, EventState::Dead, +1);
   ++result.dead;
   result.dead_reasons.push_back(reason);
 }
 
 // A sequence stored already must hold the same event: other content means the feed was reset or
 // replaced, and storing nothing (the cursor stays) is the only safe answer.
-void Outbox::Impl::check_same_content(const NewEvent& e) {
+void Outbox::Impl::check_same_content(int tenant, const NewEvent& e) {
   auto& stmt = *stored_at_sequence;
-  stmt.bind(1, e.sequence);
+  stmt.bind(1, tenant).bind(2, e.sequence);
   std::string problem;
   if (stmt.step() && (stmt.text(0) != e.event_id || stmt.text(1) != e.payload))
     problem = fmt::format(
-        "sequence {} is stored as eventId {}; the feed now serves {} under it{}: the feed was reset or "
-        "replaced "
-        "(nothing of this page was stored and the cursor stays; see `ato-bridge cursor`)",
-        e.sequence, stmt.text(0), e.event_id, stmt.text(0) == e.event_id ? " with other content" : "");
+        "sequence {} of tenant {} is stored as eventId {}; the feed now serves {} under it{}: the feed was "
+        "reset or replaced (nothing of this page was stored and the cursor stays; see `ato-bridge cursor`)",
+        e.sequence, tenant_name(tenant), stmt.text(0), e.event_id,
+        stmt.text(0) == e.event_id ? " with other content" : "");
   stmt.reset();
   if (!problem.empty())
     throw SequenceConflictError(fmt::format("outbox {}: {}", options.path.string(), problem));
 }
 
-std::optional<std::int64_t> Outbox::cursor(Service service) const {
+std::optional<std::int64_t> Outbox::cursor(const std::string& tenant, Service service) const {
   return impl_->guarded("read cursor", [&]() -> std::optional<std::int64_t> {
-    auto& stmt = *impl_->select_cursor;
-    stmt.bind(1, to_string(service));
-    std::optional<std::int64_t> value;
-    if (stmt.step()) value = stmt.int64(0);
-    stmt.reset();
+    impl_->notice_other_writers();
+    const int number = impl_->tenant_number(tenant, false);
+    const std::int64_t value = number ? impl_->cursor_of(number, service) : -1;
+    if (value < 0) return std::nullopt;
     return value;
   });
 }
 
-void Outbox::set_cursor(Service service, std::int64_t sequence, EpochMillis now) {
+void Outbox::set_cursor(const std::string& tenant, Service service, std::int64_t sequence, EpochMillis now) {
   if (sequence < 0 || sequence > kMaxSequence)
     throw std::invalid_argument(
         fmt::format("cursor {} is not a feed sequence (0 to {})", sequence, kMaxSequence));
   impl_->changing("set cursor", [&] {
-    ato::sqlite::Statement set(*impl_->db,
-                               "INSERT INTO cursors (service, sequence, updated_at) VALUES (?1, ?2, ?3) "
-                               "ON CONFLICT (service) DO UPDATE SET sequence = excluded.sequence, "
-                               "updated_at = excluded.updated_at");
-    set.bind(1, to_string(service)).bind(2, sequence).bind(3, now).run();
+    Transaction tx(*impl_->db);
+    const int number = impl_->tenant_number(tenant, true);
+    ato::sqlite::Statement set(
+        *impl_->db,
+        "INSERT INTO cursors (tenant, service, sequence, updated_at) VALUES (?4, ?1, ?2, ?3) "
+        "ON CONFLICT (tenant, service) DO UPDATE SET sequence = excluded.sequence, "
+        "updated_at = excluded.updated_at");
+    set.bind(1, to_string(service)).bind(2, sequence).bind(3, now).bind(4, number).run();
+    tx.commit();
+    impl_->cursor_cache.reset();
   });
 }
 
-std::int64_t Outbox::low_watermark(const std::vector<Service>& active_services) const {
-  std::int64_t lowest = kMaxSequence;
-  for (Service s : active_services) lowest = std::min(lowest, cursor(s).value_or(0));
-  return lowest;
+std::int64_t Outbox::low_watermark(const std::string& tenant,
+                                   const std::vector<Service>& active_services) const {
+  return impl_->guarded("read cursors", [&] {
+    const int number = impl_->tenant_number(tenant, false);
+    std::int64_t lowest = kMaxSequence;
+    for (Service s : active_services)
+      lowest = std::min(lowest, number ? std::max<std::int64_t>(0, impl_->cursor_of(number, s)) : 0);
+    return lowest;
+  });
 }
 
+std::vector<Outbox::CursorRow> Outbox::cursors() const {
+  return impl_->guarded("read cursors", [&] {
+    Statement stmt(
+        *impl_->db,
+        "SELECT t.name, c.service, c.sequence, c.updated_at FROM cursors c JOIN tenants t ON t.id = "
+        "c.tenant ORDER BY t.name, c.service");
+    std::vector<CursorRow> rows;
+    while (stmt.step())
+      rows.push_back({std::string(stmt.text(0)), service_from(stmt.text(1)), stmt.int64(2), stmt.int64(3)});
+    return rows;
+  });
+}
+
+std::vector<std::string> Outbox::tenants() const {
+  return impl_->guarded("read tenants", [&] {
+    impl_->notice_other_writers();
+    if (!impl_->tenants_loaded) impl_->load_tenants();
+    std::vector<std::string> names;
+    for (const auto& [name, number] : impl_->tenant_numbers) names.push_back(name);
+    return names;
+  });
+}
+
+void Outbox::rename_tenant(const std::string& from, const std::string& to) {
+  if (to.empty() || to.size() > 64)
+    throw std::invalid_argument(fmt::format("tenant name '{}': expected 1 to 64 characters", to));
+  impl_->changing("rename tenant", [&] {
+    impl_->load_tenants();
+    if (!impl_->tenant_number(from, false))
+      throw OutboxError(fmt::format("outbox {}: no tenant named '{}' (it knows: {})",
+                                    impl_->options.path.string(), from, fmt::join(tenants(), ", ")));
+    if (impl_->tenant_number(to, false))
+      throw OutboxError(
+          fmt::format("outbox {}: a tenant named '{}' exists already", impl_->options.path.string(), to));
+    Statement rename(*impl_->db, "UPDATE tenants SET name = ?2 WHERE name = ?1");
+    rename.bind(1, from).bind(2, to).run();
+    impl_->load_tenants();
+  });
+}
+
+// Tenants take turns: the claim starts with the tenant after the one served last for this service
+// and takes the first whose window has events that may leave now. A package is one tenant's.
 ClaimedPackage Outbox::claim(const ClaimRequest& request) {
-  ClaimedPackage package;
-  package.lease_token = static_cast<std::int64_t>(impl_->random() >> 2) + 1;
-  package.lease_expires_at = request.now + request.lease.count();
-  impl_->changing("claim", [&] {
-    const EventState from = request.from == ClaimFrom::Pending ? EventState::Pending : EventState::Retryable;
-    impl_->refresh_window();
-    const WindowQuery query{
-        request.service, from, request.now, request.watermark, &request.excluded_systems, request.max_events};
-    const std::vector<std::int64_t> chosen = impl_->window->claimable(query);
-    if (chosen.empty()) {
-      impl_->note_if_blocked(request);
-      return;
+  return impl_->changing("claim", [&] {
+    impl_->notice_other_writers();
+    std::vector<int> order;
+    if (!request.tenant.empty()) {
+      if (const int only = impl_->tenant_number(request.tenant, false)) order.push_back(only);
+    } else {
+      const int last = impl_->last_served_tenant[request.service];
+      if (!impl_->tenants_loaded) impl_->load_tenants();
+      for (const auto& [number, name] : impl_->tenant_names)
+        if (number > last) order.push_back(number);
+      for (const auto& [number, name] : impl_->tenant_names)
+        if (number <= last) order.push_back(number);
     }
-    std::string ids = json_array(chosen);
-    std::vector<std::int64_t> read_ids;
-    std::vector<EpochMillis> due;
-    auto& stmt = from == EventState::Pending ? *impl_->read_claimed_pending : *impl_->read_claimed_retryable;
-    stmt.bind_static(1, ids);
-    while (stmt.step()) {
-      if (stmt.is_null(8)) {
-        const std::string event_id(stmt.text(1));
-        stmt.reset();
-        throw OutboxError(
-            fmt::format("outbox {}: event {} has no payload", impl_->options.path.string(), event_id));
+    for (int tenant : order) {
+      const std::int64_t watermark =
+          request.watermark_of ? request.watermark_of(impl_->tenant_name(tenant)) : request.watermark;
+      ClaimedPackage package = impl_->claim_from(tenant, request, watermark);
+      if (!package.events.empty()) {
+        impl_->last_served_tenant[request.service] = tenant;
+        return package;
       }
-      package.events.push_back(ClaimedEvent{stmt.int64(0), std::string(stmt.text(1)), request.service,
-                                            stmt.int64(2), std::string(stmt.text(3)),
-                                            std::string(stmt.text(4)), std::string(stmt.text(8)),
-                                            static_cast<int>(stmt.int64(5)), stmt.int64(6)});
-      read_ids.push_back(stmt.int64(0));
-      due.push_back(stmt.int64(7));
     }
-    stmt.reset();
-    // A chosen row was no longer in the state the window saw: it is stale, load it again.
-    const bool stale = read_ids.size() != chosen.size();
-    if (read_ids.empty()) {
-      impl_->forget();
-      return;
-    }
-    if (stale) ids = json_array(read_ids);
-    impl_->insert_lease->bind(1, package.lease_token)
-        .bind(2, package.lease_expires_at)
-        .bind_static(3, ids)
-        .run();
-    for (std::size_t i = 0; i < read_ids.size(); ++i) {
-      impl_->in_flight.add(read_ids[i], InFlight::Event{package.lease_token, request.service, from, due[i]});
-      impl_->window->claimed(read_ids[i]);
-    }
-    if (stale) impl_->forget();
+    return ClaimedPackage{};
   });
+}
+
+ClaimedPackage Outbox::Impl::claim_from(int tenant, const ClaimRequest& request, std::int64_t watermark) {
+  ClaimedPackage package;
+  const EventState from = request.from == ClaimFrom::Pending ? EventState::Pending : EventState::Retryable;
+  refresh_window(tenant);
+  ClaimWindow& window = window_of(tenant);
+  const WindowQuery query{request.service,   from, request.now, watermark, &request.excluded_systems,
+                          request.max_events};
+  const std::vector<std::int64_t> chosen = window.claimable(query);
+  if (chosen.empty()) {
+    note_if_blocked(tenant, request, watermark);
+    return package;
+  }
+  package.tenant = tenant_name(tenant);
+  package.lease_token = static_cast<std::int64_t>(random() >> 2) + 1;
+  package.lease_expires_at = request.now + request.lease.count();
+  std::string ids = json_array(chosen);
+  std::vector<std::int64_t> read_ids;
+  std::vector<EpochMillis> due;
+  auto& stmt = from == EventState::Pending ? *read_claimed_pending : *read_claimed_retryable;
+  stmt.bind_static(1, ids);
+  while (stmt.step()) {
+    if (stmt.is_null(8)) {
+      const std::string event_id(stmt.text(1));
+      stmt.reset();
+      throw OutboxError(fmt::format("outbox {}: event {} has no payload", options.path.string(), event_id));
+    }
+    package.events.push_back(ClaimedEvent{stmt.int64(0), std::string(stmt.text(1)), request.service,
+                                          stmt.int64(2), std::string(stmt.text(3)), std::string(stmt.text(4)),
+                                          std::string(stmt.text(8)), static_cast<int>(stmt.int64(5)),
+                                          stmt.int64(6)});
+    read_ids.push_back(stmt.int64(0));
+    due.push_back(stmt.int64(7));
+  }
+  stmt.reset();
+  // A chosen row was no longer in the state the window saw: it is stale, load it again.
+  const bool stale = read_ids.size() != chosen.size();
+  if (read_ids.empty()) {
+    forget();
+    package.events.clear();
+    return package;
+  }
+  if (stale) ids = json_array(read_ids);
+  insert_lease->bind(1, package.lease_token).bind(2, package.lease_expires_at).bind_static(3, ids).run();
+  for (std::size_t i = 0; i < read_ids.size(); ++i) {
+    in_flight.add(read_ids[i], InFlight::Event{package.lease_token, request.service, from, due[i], tenant});
+    window.claimed(read_ids[i]);
+  }
+  if (stale) forget();
   std::sort(package.events.begin(), package.events.end(),
             [](const ClaimedEvent& a, const ClaimedEvent& b) { return a.sequence < b.sequence; });
   return package;
@@ -766,9 +942,9 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
                                       done_ids.size()));
       result.done = stmt.changes();
       for (std::int64_t id : done_ids) {
-        impl_->window->settled(id);
         const auto& was = *impl_->in_flight.find(id);
-        impl_->count_move(was.service, was.state, EventState::Done);
+        impl_->window_of(was.tenant).settled(id);
+        impl_->count_move(was.tenant, was.service, was.state, EventState::Done);
       }
       settled_ids = std::move(done_ids);
     }
@@ -781,7 +957,7 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
       settled_ids.push_back(s.id);
       if (s.kind == Settlement::Kind::Release) {  // back as it was claimed: its row never changed
         const auto& was = *impl_->in_flight.find(s.id);
-        impl_->window->waiting(s.id, was.state, was.next_attempt_at);
+        impl_->window_of(was.tenant).waiting(s.id, was.state, was.next_attempt_at);
         ++result.released;
         continue;
       }
@@ -821,11 +997,11 @@ SettleResult Outbox::settle(std::int64_t lease_token, const std::vector<Settleme
         update.bind_null(8);
       update.bind(9, s.message).bind(10, s.id).run();
       const auto& was = *impl_->in_flight.find(s.id);
-      impl_->count_move(was.service, was.state, state);
+      impl_->count_move(was.tenant, was.service, was.state, state);
       if (state == EventState::Dead)
-        impl_->window->settled(s.id);
+        impl_->window_of(was.tenant).settled(s.id);
       else
-        impl_->window->waiting(s.id, state, next_attempt_at);
+        impl_->window_of(was.tenant).waiting(s.id, state, next_attempt_at);
       ++(state == EventState::Dead ? result.dead : result.retryable);
     }
     impl_->end_in_flight(lease_token, settled_ids);
@@ -896,7 +1072,8 @@ namespace {
 
 constexpr std::string_view kDeadFilter =
     "state = 'dead' AND (?1 IS NULL OR service = ?1) AND (?2 IS NULL OR transport_id = ?2) "
-    "AND (?3 IS NULL OR instr(dead_reason, ?3) > 0)";
+    "AND (?3 IS NULL OR instr(dead_reason, ?3) > 0) "
+    "AND (?5 IS NULL OR tenant = (SELECT id FROM tenants WHERE name = ?5))";
 
 void bind_filter(Statement& stmt, const DeadLetterFilter& filter) {
   if (filter.service)
@@ -911,11 +1088,16 @@ void bind_filter(Statement& stmt, const DeadLetterFilter& filter) {
     stmt.bind(3, *filter.reason_contains);
   else
     stmt.bind_null(3);
+  if (filter.tenant)
+    stmt.bind(5, *filter.tenant);
+  else
+    stmt.bind_null(5);
 }
 
 constexpr std::string_view kDeadColumns =
     "event_id, service, sequence, transport_id, source_system, attempts, enqueued_at, settled_at, "
-    "dead_reason, errors, (SELECT payload FROM payloads WHERE payloads.id = events.id)";
+    "dead_reason, errors, (SELECT payload FROM payloads WHERE payloads.id = events.id), "
+    "(SELECT name FROM tenants WHERE tenants.id = events.tenant)";
 
 DeadLetter read_dead_letter(const Statement& stmt, bool with_payload) {
   DeadLetter d;
@@ -930,6 +1112,7 @@ DeadLetter read_dead_letter(const Statement& stmt, bool with_payload) {
   d.reason = stmt.text(8);
   d.errors = stmt.text(9);
   if (with_payload) d.payload = stmt.text(10);
+  d.tenant = stmt.text(11);
   return d;
 }
 
@@ -992,24 +1175,30 @@ StateCounts Outbox::counts() const {
     impl_->notice_other_writers();
     impl_->load_leases();
     if (!impl_->tally) impl_->tally = impl_->count_stored();
-    StateCounts counts = *impl_->tally;
+    Impl::Tally tally = *impl_->tally;
     // In flight is not a state of the row but a lease listing it (schema/outbox/006): move those.
     for (const auto& [id, leased] : impl_->in_flight.events()) {
-      auto& states = counts.by_service[leased.service];
+      auto& states = tally[leased.tenant][leased.service];
       --states[leased.state];
       ++states[EventState::InFlight];
+    }
+    StateCounts counts;
+    for (const auto& [tenant, by_service] : tally) {
+      counts.by_tenant[impl_->tenant_name(tenant)] = by_service;
+      for (const auto& [service, states] : by_service)
+        for (const auto& [state, n] : states) counts.by_service[service][state] += n;
     }
     return counts;
   });
 }
 
 // The full scan the tally starts from.
-StateCounts Outbox::Impl::count_stored() {
-  StateCounts counts;
-  Statement stmt(*db, "SELECT service, state, count(*) FROM events GROUP BY service, state");
+Outbox::Impl::Tally Outbox::Impl::count_stored() {
+  Tally counts;
+  Statement stmt(*db, "SELECT tenant, service, state, count(*) FROM events GROUP BY tenant, service, state");
   while (stmt.step()) {
-    const auto state = value_of(kEventStateNames, stmt.text(1));
-    if (state) counts.by_service[service_from(stmt.text(0))][*state] = stmt.int64(2);
+    const auto state = value_of(kEventStateNames, stmt.text(2));
+    if (state) counts[static_cast<int>(stmt.int64(0))][service_from(stmt.text(1))][*state] = stmt.int64(3);
   }
   return counts;
 }
@@ -1018,8 +1207,16 @@ std::optional<std::chrono::milliseconds> Outbox::oldest_waiting_age(EpochMillis 
   return impl_->guarded("oldest waiting", [&]() -> std::optional<std::chrono::milliseconds> {
     // From the claim window: a walk of every open row held the outbox for ~0.1 s per /metrics
     // scrape with a 1,000,000-event backlog.
-    impl_->refresh_window();
-    const auto oldest = impl_->window->oldest_enqueued_at();
+    std::optional<EpochMillis> oldest;
+    impl_->notice_other_writers();
+    if (!impl_->tenants_loaded) impl_->load_tenants();
+    std::vector<int> numbers;
+    for (const auto& [tenant, name] : impl_->tenant_names) numbers.push_back(tenant);
+    for (int tenant : numbers) {
+      impl_->refresh_window(tenant);
+      const auto of_tenant = impl_->window_of(tenant).oldest_enqueued_at();
+      if (of_tenant && (!oldest || *of_tenant < *oldest)) oldest = of_tenant;
+    }
     if (!oldest) return std::nullopt;
     return std::chrono::milliseconds(std::max<std::int64_t>(0, now - *oldest));
   });
@@ -1036,7 +1233,7 @@ std::int64_t Outbox::delete_done_before(EpochMillis before, int batch) {
       auto& scan = *impl_->retention_scan;
       scan.bind(1, after).bind(2, batch);
       std::vector<std::int64_t> old;
-      std::map<Service, std::int64_t> old_per_service;
+      std::map<std::pair<int, Service>, std::int64_t> old_per_service;
       int rows = 0;
       bool reached_recent = false;
       while (!reached_recent && scan.step()) {
@@ -1045,7 +1242,7 @@ std::int64_t Outbox::delete_done_before(EpochMillis before, int batch) {
         if (scan.is_null(1)) continue;  // open or dead
         if (scan.int64(1) < before) {
           old.push_back(after);
-          ++old_per_service[service_from(scan.text(2))];
+          ++old_per_service[{static_cast<int>(scan.int64(3)), service_from(scan.text(2))}];
         } else {
           reached_recent = true;
         }
@@ -1057,7 +1254,7 @@ std::int64_t Outbox::delete_done_before(EpochMillis before, int batch) {
         deleted += impl_->retention_delete->changes();
       }
       tx.commit();
-      for (const auto& [service, n] : old_per_service) impl_->count(service, EventState::Done, -n);
+      for (const auto& [of, n] : old_per_service) impl_->count(of.first, of.second, EventState::Done, -n);
       return !reached_recent && rows == batch;
     });
   }
@@ -1080,10 +1277,10 @@ std::vector<Outbox::StoredEvent> Outbox::stored_after(std::int64_t id, int limit
   });
 }
 
-std::optional<std::int64_t> Outbox::id_of_sequence(std::int64_t sequence) const {
+std::optional<std::int64_t> Outbox::id_of_event(const std::string& event_id, std::int64_t sequence) const {
   return impl_->guarded("find event", [&]() -> std::optional<std::int64_t> {
-    Statement stmt(*impl_->db, "SELECT id FROM events WHERE sequence = ?1");
-    stmt.bind(1, sequence);
+    Statement stmt(*impl_->db, "SELECT id FROM events WHERE sequence = ?1 AND event_id = ?2");
+    stmt.bind(1, sequence).bind(2, event_id);
     if (!stmt.step()) return std::nullopt;
     return stmt.int64(0);
   });

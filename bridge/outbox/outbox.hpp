@@ -78,8 +78,9 @@ struct OutboxOptions {
   std::int64_t max_size_bytes = 0;  // 0: no limit; reaching it behaves like a full disk
   // Jitter source in [0, 1) for retry backoff; tests make it deterministic.
   std::function<double()> jitter;
-  // How many of the lowest open events the claim window holds in memory (bridge/outbox/
-  // claim_window.hpp): ~200 bytes each. Claims choose among them; tests make it small.
+  // How many of the lowest open events the claim windows hold in memory (bridge/outbox/
+  // claim_window.hpp): ~200 bytes each, shared among the tenants (each window holds at least
+  // kMinWindowPerTenant). Claims choose among them; tests make it small.
   std::size_t window_capacity = 50'000;
   // An event whose JSON is larger is stored as a dead letter (EVENT_TOO_LARGE), never pushed: one
   // event an ATO tenant sends is well under a kilobyte.
@@ -96,6 +97,10 @@ struct NewEvent {
   std::string payload;        // the event's JSON, pushed as is
 };
 NewEvent to_new_event(const AtoEvent& event);
+
+// A tenant's name in the outbox: what the configuration calls it (schema/outbox/009_tenants.sql).
+inline constexpr std::string_view kDefaultTenant = "default";
+inline constexpr std::size_t kMinWindowPerTenant = 2'000;
 
 struct EnqueueResult {
   int inserted = 0;    // stored to be pushed
@@ -127,7 +132,9 @@ struct ClaimedEvent {
   EpochMillis enqueued_at = 0;
 };
 
+// One tenant's events of one service: each tenant's arrangement pushes its own.
 struct ClaimedPackage {
+  std::string tenant;
   std::int64_t lease_token = 0;
   EpochMillis lease_expires_at = 0;
   std::vector<ClaimedEvent> events;  // ascending sequence
@@ -141,8 +148,12 @@ struct ClaimRequest {
   int max_events = 100;
   EpochMillis now = 0;
   std::chrono::milliseconds lease{std::chrono::minutes(2)};
-  // Events above this sequence are not claimable: the low watermark (see low_watermark()).
+  // Events above this sequence of their tenant's feed are not claimable: the low watermark (see
+  // low_watermark()). watermark_of, when set, gives it per tenant; otherwise `watermark` holds for all.
   std::int64_t watermark = kMaxSequence;
+  std::function<std::int64_t(const std::string& tenant)> watermark_of;
+  // Only this tenant's events (empty: any tenant, taking turns).
+  std::string tenant;
   // Source systems (SID~client) whose events are not claimed now (pushing paused for them).
   std::vector<std::string> excluded_systems;
 };
@@ -182,6 +193,7 @@ struct RescueResult {
 };
 
 struct DeadLetter {
+  std::string tenant;
   std::string event_id;
   Service service = Service::Export;
   std::int64_t sequence = 0;
@@ -200,10 +212,13 @@ struct DeadLetterFilter {
   std::optional<std::string> transport_id;
   std::optional<std::string> reason_contains;
   int limit = 100;
+  std::optional<std::string> tenant;
 };
 
 struct StateCounts {
-  std::map<Service, std::map<EventState, std::int64_t>> by_service;
+  using ByService = std::map<Service, std::map<EventState, std::int64_t>>;
+  ByService by_service;                        // all tenants
+  std::map<std::string, ByService> by_tenant;  // per tenant
   std::int64_t total(EventState state) const;
 };
 
@@ -228,22 +243,36 @@ class Outbox {
   // problem found, in words; empty when all is well.
   std::vector<std::string> check_integrity() const;
 
-  // Stores `events` (all of `service`) and moves the service's cursor to `cursor` in one
+  // Stores `events` (all of `service`, collected from `tenant`'s feed) and moves the tenant's cursor
+  // of the service to `cursor` in one
   // transaction. Events already stored (same feed sequence, eventId and content) are ignored. An
   // event whose eventId is stored with another sequence (or appears twice in the batch), or whose
   // JSON is over max_event_bytes, is stored as a dead letter with its reason, never pushed. Other
   // content under a stored sequence throws SequenceConflictError (nothing stored). The cursor must
   // cover the batch and never goes backwards.
-  EnqueueResult enqueue(Service service, const std::vector<NewEvent>& events, std::int64_t cursor,
-                        EpochMillis now);
+  EnqueueResult enqueue(const std::string& tenant, Service service, const std::vector<NewEvent>& events,
+                        std::int64_t cursor, EpochMillis now);
 
-  std::optional<std::int64_t> cursor(Service service) const;
+  std::optional<std::int64_t> cursor(const std::string& tenant, Service service) const;
   // An operator's correction (`ato-bridge cursor set`, only while no bridge runs): the cursor becomes
   // `sequence`, lower or higher. Lower: events above it are read again (stored ones are skipped).
-  void set_cursor(Service service, std::int64_t sequence, EpochMillis now);
-  // The lowest cursor among the active event services (0 when one has none yet): nothing above it
-  // may leave, so an event never overtakes an earlier one that a slower service has yet to collect.
-  std::int64_t low_watermark(const std::vector<Service>& active_services) const;
+  void set_cursor(const std::string& tenant, Service service, std::int64_t sequence, EpochMillis now);
+  // The lowest of the tenant's cursors among the active event services (0 when one has none yet):
+  // nothing of the tenant above it may leave, so an event never overtakes an earlier one of its
+  // tenant that a slower service has yet to collect.
+  std::int64_t low_watermark(const std::string& tenant, const std::vector<Service>& active_services) const;
+
+  struct CursorRow {
+    std::string tenant;
+    Service service = Service::Export;
+    std::int64_t sequence = 0;
+    EpochMillis updated_at = 0;
+  };
+  std::vector<CursorRow> cursors() const;    // every stored cursor, by tenant and service
+  std::vector<std::string> tenants() const;  // every tenant the outbox knows, by name
+  // `ato-bridge tenant rename` (only while no bridge runs): the events and cursors of `from` belong
+  // to `to` from now on. Refused when `to` exists already or `from` does not.
+  void rename_tenant(const std::string& from, const std::string& to);
 
   ClaimedPackage claim(const ClaimRequest& request);
   SettleResult settle(std::int64_t lease_token, const std::vector<Settlement>& settlements, EpochMillis now,
@@ -290,8 +319,9 @@ class Outbox {
     std::string payload;
   };
   std::vector<StoredEvent> stored_after(std::int64_t id, int limit) const;
-  // The row of the event stored with this feed sequence, if any.
-  std::optional<std::int64_t> id_of_sequence(std::int64_t sequence) const;
+  // The row of the event stored with this eventId and sequence (of any tenant), if any. A scan: for
+  // the recording's start, not for a hot path.
+  std::optional<std::int64_t> id_of_event(const std::string& event_id, std::int64_t sequence) const;
   std::int64_t last_id() const;  // 0 when empty
 
  private:

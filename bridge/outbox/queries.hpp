@@ -32,30 +32,31 @@ inline constexpr const char* kShrinkLease = "UPDATE leases SET event_ids = ?2 WH
 inline constexpr const char* kEndLease = "DELETE FROM leases WHERE token = ?1";
 // Every event in flight, with its lease and the state it was claimed from.
 inline constexpr const char* kLoadLeases =
-    "SELECT l.token, e.id, e.state, e.next_attempt_at, e.service FROM leases l, json_each(l.event_ids) j "
+    "SELECT l.token, e.id, e.state, e.next_attempt_at, e.service, e.tenant FROM leases l, "
+    "json_each(l.event_ids) j "
     "JOIN events e ON e.id = j.value WHERE e.settled_at IS NULL";
 
-// The claim window's load: open events (pending, retryable, in flight) above ?1 in sequence order,
-// through the partial index events_open (schema/outbox/005).
+// A claim window's load: tenant ?3's open events (pending, retryable, in flight) above ?1 in
+// sequence order, through the partial index events_open (schema/outbox/009).
 inline constexpr const char* kLoadWindow =
     "SELECT id, sequence, service, transport_id, source_system, state, next_attempt_at, enqueued_at FROM "
     "events "
-    "WHERE settled_at IS NULL AND sequence > ?1 ORDER BY sequence LIMIT ?2";
+    "WHERE settled_at IS NULL AND tenant = ?3 AND sequence > ?1 ORDER BY sequence LIMIT ?2";
 
 // Storing: `rows` events in one statement, each bound as (id, event_id, service, sequence,
-// transport_id, source_system, enqueued_at, next_attempt_at); the outbox assigns the ids above the
+// transport_id, source_system, enqueued_at, next_attempt_at, tenant); the outbox assigns the ids above the
 // highest stored, in the order it stores them (the recording reads them back in that order).
 // One statement per event cost ~1.7 us more per event than one per 50 (bare SQLite, 1M events).
-// An event whose feed sequence is stored already is a duplicate and skipped, its id unused
+// An event whose sequence is stored already for its tenant is a duplicate and skipped, its id unused
 // (schema/outbox/002_lean_hot_path.sql says why the sequence, not the eventId).
 inline constexpr int kStoreChunk = 50;
-inline constexpr int kInsertEventColumns = 8;
+inline constexpr int kInsertEventColumns = 9;
 inline std::string insert_events(int rows) {
   std::string sql =
       "INSERT INTO events (id, event_id, service, sequence, transport_id, source_system, enqueued_at, "
-      "next_attempt_at) VALUES ";
-  for (int r = 0; r < rows; ++r) sql += r ? ",(?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?)";
-  return sql + " ON CONFLICT (sequence) DO NOTHING";
+      "next_attempt_at, tenant) VALUES ";
+  for (int r = 0; r < rows; ++r) sql += r ? ",(?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?)";
+  return sql + " ON CONFLICT (tenant, sequence) DO NOTHING";
 }
 // The payloads of stored events, (id, payload) each.
 inline std::string insert_payloads(int rows) {
@@ -69,8 +70,9 @@ inline constexpr const char* kStoredIds =
     "SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?1))";
 
 inline constexpr const char* kUpsertCursor =
-    "INSERT INTO cursors (service, sequence, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (service) DO UPDATE "
-    "SET sequence = max(sequence, excluded.sequence), updated_at = excluded.updated_at";
+    "INSERT INTO cursors (tenant, service, sequence, updated_at) VALUES (?4, ?1, ?2, ?3) ON CONFLICT "
+    "(tenant, "
+    "service) DO UPDATE SET sequence = max(sequence, excluded.sequence), updated_at = excluded.updated_at";
 
 // All accepted events of a package (?2: a JSON array of ids) in one statement. The outbox checked
 // the lease in memory first; an event settled meanwhile is left alone.
@@ -81,7 +83,8 @@ inline constexpr const char* kSettleDone =
 // Retention (schema/outbox/007): rows in stored order with the time a done row was delivered (NULL
 // for open rows and dead letters) and its service.
 inline constexpr const char* kRetentionScan =
-    "SELECT id, CASE WHEN state = 'done' THEN settled_at END, service FROM events WHERE id > ?1 ORDER BY id "
+    "SELECT id, CASE WHEN state = 'done' THEN settled_at END, service, tenant FROM events WHERE id > ?1 "
+    "ORDER BY id "
     "LIMIT ?2";
 
 }  // namespace ato::bridge::queries

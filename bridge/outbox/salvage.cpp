@@ -1,5 +1,7 @@
 #include "bridge/outbox/salvage.hpp"
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include <optional>
@@ -20,7 +22,9 @@ constexpr std::int64_t kRange = 500;
 
 constexpr const char* kReadEvents =
     "SELECT e.id, e.event_id, e.service, e.sequence, e.transport_id, e.source_system, e.state, e.attempts, "
-    "e.enqueued_at, e.next_attempt_at, e.settled_at, e.dead_reason, e.errors, p.payload FROM events e LEFT "
+    "e.enqueued_at, e.next_attempt_at, e.settled_at, e.dead_reason, e.errors, p.payload, e.tenant FROM "
+    "events e "
+    "LEFT "
     "JOIN "
     "payloads p ON p.id = e.id WHERE e.id BETWEEN ?1 AND ?2 ORDER BY e.id";
 
@@ -33,8 +37,9 @@ class Copier {
         insert_event_(
             to,
             "INSERT INTO events (id, event_id, service, sequence, transport_id, source_system, state, "
-            "attempts, enqueued_at, next_attempt_at, settled_at, dead_reason, errors) VALUES (?1, ?2, "
-            "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING"),
+            "attempts, enqueued_at, next_attempt_at, settled_at, dead_reason, errors, tenant) VALUES (?1, "
+            "?2, "
+            "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT DO NOTHING"),
         insert_payload_(to, "INSERT INTO payloads (id, payload) VALUES (?1, ?2) ON CONFLICT DO NOTHING") {}
 
   void copy(std::int64_t first, std::int64_t last) {
@@ -54,6 +59,7 @@ class Copier {
       std::string event_id, service, transport_id, source_system, state, errors;
       std::optional<std::int64_t> settled_at;
       std::optional<std::string> dead_reason, payload;
+      std::int64_t tenant = 0;
     };
     std::vector<Row> rows;
     try {
@@ -77,6 +83,7 @@ class Copier {
         if (!read.is_null(10)) r.settled_at = read.int64(10);
         if (!read.is_null(11)) r.dead_reason = std::string(read.text(11));
         if (!read.is_null(13)) r.payload = std::string(read.text(13));
+        r.tenant = read.int64(14);
         rows.push_back(std::move(r));
       }
     } catch (const sqlite::Error&) {
@@ -93,7 +100,7 @@ class Copier {
       insert_event_.bind(9, r.enqueued_at).bind(10, r.next_attempt_at);
       r.settled_at ? insert_event_.bind(11, *r.settled_at) : insert_event_.bind_null(11);
       r.dead_reason ? insert_event_.bind(12, *r.dead_reason) : insert_event_.bind_null(12);
-      insert_event_.bind(13, r.errors).run();
+      insert_event_.bind(13, r.errors).bind(14, r.tenant).run();
       insert_payload_.bind(1, r.id).bind(2, *r.payload).run();
       ++report_.events;
     }
@@ -142,29 +149,54 @@ SalvageReport salvage_outbox(const fs::path& damaged, const fs::path& target) {
     report.notes.push_back(
         "the damaged outbox's identity could not be read: start the bridge with --new-outbox");
   }
-  for (const char* service : {"EXPORT", "IMPORT", "STATUS_CHANGE"}) {
-    const auto stored = try_read([&] {
-      Statement read(from, "SELECT sequence FROM cursors WHERE service = ?1");
-      read.bind(1, std::string_view(service));
-      return read.step() ? std::optional<std::int64_t>(read.int64(0)) : std::nullopt;
-    });
-    std::optional<std::int64_t> cursor = stored ? *stored : std::nullopt;
-    if (!stored) {  // rebuilt from what was salvaged: events beyond it are not known here
-      Statement highest_of(to, "SELECT max(sequence) FROM events WHERE service = ?1");
-      highest_of.bind(1, std::string_view(service));
-      if (highest_of.step() && !highest_of.is_null(0)) cursor = highest_of.int64(0);
-      report.notes.push_back(fmt::format(
-          "the {} cursor could not be read{}", service,
-          cursor
-              ? fmt::format(": set to its highest salvaged event, {}; check it with `ato-bridge cursor show`",
-                            *cursor)
-              : "; the service's first run starts at the feed's head"));
-    }
-    if (!cursor) continue;
-    Statement write(to, "INSERT INTO cursors (service, sequence, updated_at) VALUES (?1, ?2, 0)");
-    write.bind(1, std::string_view(service)).bind(2, *cursor).run();
-    report.cursors[service] = *cursor;
+  // The tenants by number (the events name them so); a name that cannot be read is made up, and said.
+  std::map<std::int64_t, std::string> tenants;
+  const bool tenants_read = try_read([&] {
+                              Statement read(from, "SELECT id, name FROM tenants");
+                              while (read.step()) tenants[read.int64(0)] = std::string(read.text(1));
+                              return true;
+                            }).value_or(false);
+  {
+    Statement used(to, "SELECT DISTINCT tenant FROM events");
+    while (used.step())
+      if (!tenants.count(used.int64(0))) {
+        tenants[used.int64(0)] = fmt::format("salvaged-{}", used.int64(0));
+        report.notes.push_back(
+            fmt::format("the name of tenant {} could not be read: its events are under "
+                        "'salvaged-{}' (ato-bridge tenant rename gives them their name)",
+                        used.int64(0), used.int64(0)));
+      }
   }
+  for (const auto& [number, name] : tenants) {
+    Statement write(to, "INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, 0)");
+    write.bind(1, number).bind(2, name).run();
+  }
+  for (const auto& [number, name] : tenants)
+    for (const char* service : {"EXPORT", "IMPORT", "STATUS_CHANGE"}) {
+      const auto stored = try_read([&] {
+        Statement read(from, "SELECT sequence FROM cursors WHERE tenant = ?1 AND service = ?2");
+        read.bind(1, number).bind(2, std::string_view(service));
+        return read.step() ? std::optional<std::int64_t>(read.int64(0)) : std::nullopt;
+      });
+      std::optional<std::int64_t> cursor = stored ? *stored : std::nullopt;
+      if (!stored) {  // rebuilt from what was salvaged: events beyond it are not known here
+        Statement highest_of(to, "SELECT max(sequence) FROM events WHERE tenant = ?1 AND service = ?2");
+        highest_of.bind(1, number).bind(2, std::string_view(service));
+        if (highest_of.step() && !highest_of.is_null(0)) cursor = highest_of.int64(0);
+        if (!cursor && tenants_read) continue;  // the tenant never had this cursor, or lost nothing here
+        report.notes.push_back(fmt::format(
+            "the {} cursor of tenant {} could not be read{}", service, name,
+            cursor ? fmt::format(
+                         ": set to its highest salvaged event, {}; check it with `ato-bridge cursor show`",
+                         *cursor)
+                   : "; the service's first run starts at the feed's head"));
+      }
+      if (!cursor) continue;
+      Statement write(to,
+                      "INSERT INTO cursors (tenant, service, sequence, updated_at) VALUES (?3, ?1, ?2, 0)");
+      write.bind(1, std::string_view(service)).bind(2, *cursor).bind(3, number).run();
+      report.cursors[fmt::format("{} {}", name, service)] = *cursor;
+    }
   if (report.events == 0 && report.cursors.empty())
     throw std::runtime_error(fmt::format("nothing could be read from {}", damaged.string()));
   tx.commit();

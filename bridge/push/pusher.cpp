@@ -15,16 +15,23 @@ std::string new_package_id() {
   return boost::uuids::to_string(generate());
 }
 
-const std::string& path_of(const BridgeConfig& config, Service service) {
+// The path of the tenant's arrangement for the service (the first tenant's when it names none).
+std::string path_of(const BridgeConfig& config, const std::string& tenant, Service service) {
+  const TenantConfig* t = config.tenant(tenant);
+  if (!t && !config.tenants.empty()) t = &config.tenants.front();
+  if (!t)
+    return std::string(service == Service::Export   ? kDefaultExportPath
+                       : service == Service::Import ? kDefaultImportPath
+                                                    : kDefaultStatusChangePath);
   switch (service) {
     case Service::Export:
-      return config.export_service.path;
+      return t->export_service.path;
     case Service::Import:
-      return config.import_service.path;
+      return t->import_service.path;
     case Service::StatusChange:
       break;
   }
-  return config.status_change_service.path;
+  return t->status_change_service.path;
 }
 
 std::vector<Settlement> retry_all(const std::vector<ClaimedEvent>& events, int status,
@@ -58,13 +65,14 @@ asio::awaitable<PushOutcome> Pusher::push(ClaimedPackage package, Outbox& outbox
                                                            const PushVerdict& verdict, PushOutcome& outcome) {
     return settle_in_outbox(outbox, outbox_thread, lease, events, verdict, outcome);
   };
-  PushOutcome outcome = co_await send(std::move(package.events), std::move(settle));
+  PushOutcome outcome = co_await send(package.tenant, std::move(package.events), std::move(settle));
   co_return outcome;
 }
 
-asio::awaitable<PushOutcome> Pusher::send(std::vector<ClaimedEvent> events, SettleFn settle) {
+asio::awaitable<PushOutcome> Pusher::send(std::string tenant, std::vector<ClaimedEvent> events,
+                                          SettleFn settle) {
   PushOutcome outcome;
-  if (!events.empty()) co_await push_events(std::move(events), settle, outcome);
+  if (!events.empty()) co_await push_events(tenant, std::move(events), settle, outcome);
   co_return outcome;
 }
 
@@ -84,10 +92,10 @@ asio::awaitable<void> Pusher::settle_in_outbox(Outbox& outbox, OutboxThread& out
       outcome.done_enqueued_at.push_back(events[i].enqueued_at);
 }
 
-asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, const SettleFn& settle,
-                                          PushOutcome& outcome) {
+asio::awaitable<void> Pusher::push_events(const std::string& tenant, std::vector<ClaimedEvent> events,
+                                          const SettleFn& settle, PushOutcome& outcome) {
   const Service service = events.front().service;
-  const std::string url = push_url(config_.cloud_alm, path_of(config_, service));
+  const std::string url = push_url(config_.cloud_alm, path_of(config_, tenant, service));
   const std::string body = package_body(new_package_id(), service, clock_(), events);
   for (int round = 0;; ++round) {
     std::string authorization;
@@ -171,9 +179,9 @@ asio::awaitable<void> Pusher::push_events(std::vector<ClaimedEvent> events, cons
         std::vector<ClaimedEvent> second(std::make_move_iterator(half),
                                          std::make_move_iterator(events.end()));
         events.erase(half, events.end());
-        co_await push_events(std::move(events), settle, outcome);
+        co_await push_events(tenant, std::move(events), settle, outcome);
         if (!outcome.paused)
-          co_await push_events(std::move(second), settle, outcome);
+          co_await push_events(tenant, std::move(second), settle, outcome);
         else {
           PushVerdict released;
           released.settlements = release_all(second);

@@ -58,11 +58,13 @@ class Pusher {
   boost::asio::awaitable<PushOutcome> push(ClaimedPackage package, Outbox& outbox,
                                            OutboxThread& outbox_thread);
   // Sends `events` as one package (or several, after a 413) and hands every verdict to `settle`.
-  boost::asio::awaitable<PushOutcome> send(std::vector<ClaimedEvent> events, SettleFn settle);
+  // To the path of `tenant`'s arrangement (the first tenant's when the configuration names no such one).
+  boost::asio::awaitable<PushOutcome> send(std::string tenant, std::vector<ClaimedEvent> events,
+                                           SettleFn settle);
 
  private:
-  boost::asio::awaitable<void> push_events(std::vector<ClaimedEvent> events, const SettleFn& settle,
-                                           PushOutcome& outcome);
+  boost::asio::awaitable<void> push_events(const std::string& tenant, std::vector<ClaimedEvent> events,
+                                           const SettleFn& settle, PushOutcome& outcome);
   boost::asio::awaitable<void> settle_in_outbox(Outbox& outbox, OutboxThread& outbox_thread,
                                                 std::int64_t lease_token,
                                                 const std::vector<ClaimedEvent>& events,

@@ -1,5 +1,7 @@
 #include "bridge/registration/landscape_client.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "bridge/push/classify.hpp"
@@ -82,24 +84,49 @@ asio::awaitable<std::vector<LmsSystem>> LandscapeClient::registered() {
   co_return parse_lms_systems(response.body);
 }
 
+// Every tenant's feed lists the landscape's systems; the union of what they answer (a tenant that
+// cannot answer now does not keep the others' systems from being registered).
 asio::awaitable<std::vector<AtoSystem>> LandscapeClient::landscape_systems() {
+  std::vector<AtoSystem> systems;
+  std::vector<std::string> problems;
+  bool answered = false;
+  for (const auto& tenant : config_.tenants) {
+    try {
+      for (auto& system : co_await tenant_systems(tenant)) {
+        const bool known = std::any_of(systems.begin(), systems.end(),
+                                       [&](const AtoSystem& s) { return s.system == system.system; });
+        if (!known) systems.push_back(std::move(system));
+      }
+      answered = true;
+    } catch (const LandscapeError& e) {
+      problems.push_back(e.what());
+    }
+  }
+  if (!answered)
+    throw LandscapeError(
+        fmt::format("{}{}", problems.empty() ? "no tenant is configured" : problems.front(),
+                    problems.size() > 1 ? fmt::format(" (and {} more)", problems.size() - 1) : ""));
+  co_return systems;
+}
+
+asio::awaitable<std::vector<AtoSystem>> LandscapeClient::tenant_systems(const TenantConfig& tenant) {
   net::ClientRequest request;
-  const std::string url = systems_url(config_.ato.feed_url);
+  const std::string url = systems_url(tenant.ato.feed_url);
   request.url = url;
   request.headers = {
-      {"Authorization", net::basic_authorization(config_.ato.user, config_.ato.password.reveal())},
+      {"Authorization", net::basic_authorization(tenant.ato.user, tenant.ato.password.reveal())},
       {"Accept", "application/json"}};
   net::ClientResponse response;
   try {
     response = co_await client_.send(std::move(request));
   } catch (const net::HttpClientError& e) {
-    throw LandscapeError(fmt::format("the ATO feed is unreachable: {}", e.what()));
+    throw LandscapeError(fmt::format("tenant {}: the ATO feed is unreachable: {}", tenant.name, e.what()));
   }
   if (response.status != 200)
     throw LandscapeError(
-        fmt::format("the ATO feed lists no systems at {} ({}): name them with --system SID~CLIENT "
+        fmt::format("tenant {}: the ATO feed lists no systems at {} ({}): name them with --system SID~CLIENT "
                     "or in the configuration's registration.systems",
-                    url, problem_of(response)));
+                    tenant.name, url, problem_of(response)));
   co_return parse_ato_systems(response.body);
 }
 

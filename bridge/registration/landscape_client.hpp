@@ -33,6 +33,8 @@ class LandscapeClient {
   boost::asio::awaitable<std::vector<LmsSystem>> registered();
   // The ATO landscape's systems (GET <feed>/../Systems); LandscapeError when the feed has no such list.
   boost::asio::awaitable<std::vector<AtoSystem>> landscape_systems();
+  // One tenant's answer (landscape_systems() asks every tenant).
+  boost::asio::awaitable<std::vector<AtoSystem>> tenant_systems(const TenantConfig& tenant);
 
  private:
   boost::asio::awaitable<net::ClientResponse> call(std::string_view method, std::string_view path,

@@ -1,5 +1,7 @@
 #include "bridge/runtime/admin.hpp"
 
+#include <fmt/format.h>
+
 #include "bridge/runtime/metrics.hpp"
 #include "bridge/runtime/status.hpp"
 #include "core/json_writer.hpp"
@@ -45,8 +47,14 @@ net::HttpResponse handle_admin(const net::HttpRequest& request, const BridgeConf
       const auto name = std::string_view(request.path).substr(6);
       const auto job = value_of(kJobNames, name);
       if (!job) return json_message(404, "error", "unknown service; " + one_of(kJobNames));
-      if (!engine.tick(*job)) return json_message(409, "error", std::string(name) + " is inactive");
-      return json_message(202, "ticked", name);
+      const auto tenant = net::form_value(request.query, "tenant");
+      const int ticked = engine.tick(*job, tenant ? std::optional<std::string>(*tenant) : std::nullopt);
+      if (ticked == 0)
+        return json_message(409, "error",
+                            std::string(name) +
+                                (tenant ? " of tenant " + std::string(*tenant) : std::string()) +
+                                " is inactive (or no such tenant)");
+      return json_message(202, "ticked", fmt::format("{} ({} job(s))", name, ticked));
     }
   } catch (const OutboxError& e) {
     return json_message(503, "error", e.what());

@@ -14,27 +14,45 @@
 
 namespace ato::bridge {
 
-asio::awaitable<void> Engine::Impl::job_loop(Job job) {
+TenantRuntime* Engine::Impl::tenant(const std::string& name) {
+  for (auto& t : tenants)
+    if (t->config.name == name) return t.get();
+  return nullptr;
+}
+
+milliseconds Engine::Impl::run_every(const JobKey& key) const {
+  if (key.job == Job::Retry) return config.retry_service.run_every;
+  return settings_of(*config.tenant(key.tenant), key.job).run_every;
+}
+
+std::string Engine::Impl::job_label(const JobKey& key) const {
+  if (key.job == Job::Retry) return "retry";
+  return fmt::format("{} {}", key.tenant, name_of(kJobNames, key.job));
+}
+
+// `tenant` is null for the retry job.
+asio::awaitable<void> Engine::Impl::job_loop(TenantRuntime* tenant, Job job) {
   Alive alive(*this);
-  JobCounters& counters = state.jobs[job];
-  const milliseconds every = settings_of(config, job).run_every;
+  const JobKey key{tenant ? tenant->config.name : "", job};
+  JobCounters& counters = state.jobs[key];
+  const milliseconds every = run_every(key);
   EpochMillis next = now_epoch_millis();
   while (!state.stopping) {
     counters.next_run_at = next;
-    while (!state.stopping && !tick_requested[job] && now_epoch_millis() < next) {
-      const auto seen = job_wakeups[job].generation();
-      co_await job_wakeups[job].wait(seen, milliseconds(next - now_epoch_millis()));
+    while (!state.stopping && !tick_requested[key] && now_epoch_millis() < next) {
+      const auto seen = job_wakeups[key].generation();
+      co_await job_wakeups[key].wait(seen, milliseconds(next - now_epoch_millis()));
     }
     if (state.stopping) break;
-    const bool scheduled = !tick_requested[job];
-    tick_requested[job] = false;
+    const bool scheduled = !tick_requested[key];
+    tick_requested[key] = false;
     counters.last_run_at = now_epoch_millis();
     ++counters.runs;
-    if (job == Job::Retry) {
+    if (!tenant) {
       co_await run_retry(counters);
       co_await probe_paused_systems();
     } else
-      co_await run_collect(job, counters);
+      co_await run_collect(*tenant, job, counters);
     // The next slot of the schedule: no drift, and a run that overran skips what it missed.
     if (scheduled) {
       next += every.count();
@@ -45,8 +63,10 @@ asio::awaitable<void> Engine::Impl::job_loop(Job job) {
   counters.next_run_at.reset();
 }
 
-asio::awaitable<void> Engine::Impl::run_collect(Job job, JobCounters& counters) {
+asio::awaitable<void> Engine::Impl::run_collect(TenantRuntime& tenant, Job job, JobCounters& counters) {
   const Service service = service_of(job);
+  const std::string label = job_label({tenant.config.name, job});
+  const auto reset_key = std::pair{tenant.config.name, service};
   if (!outbox_usable()) {
     counters.last_result = "not collecting: the outbox is damaged (" + *state.outbox_damaged + ")";
     co_return;
@@ -55,11 +75,11 @@ asio::awaitable<void> Engine::Impl::run_collect(Job job, JobCounters& counters) 
     counters.last_result = "not collecting: the outbox cannot write (" + *state.disk_trouble + ")";
     co_return;
   }
-  collecting.insert(service);
+  tenant.collecting.insert(service);
   try {
-    const CollectReport report = co_await collector.collect(service);
+    const CollectReport report = co_await tenant.collector.collect(service);
     counters.collected += report.collected;
-    dead_at_ingestion(counters, job, report);
+    dead_at_ingestion(counters, label, report);
     counters.last_poll_ok_at = now_epoch_millis();
     counters.last_result =
         report.started_at_head
@@ -67,40 +87,38 @@ asio::awaitable<void> Engine::Impl::run_collect(Job job, JobCounters& counters) 
             : fmt::format("collected {} new events in {} page(s), cursor {}", report.collected, report.pages,
                           report.cursor);
     if (report.collected > 0)
-      spdlog::info("{}: collected {} events (cursor {})", name_of(kJobNames, job), report.collected,
-                   report.cursor);
-    if (state.feed_resets.erase(service) > 0)
-      spdlog::info("{}: the ATO feed's head is at or above the cursor again: collecting resumes",
-                   name_of(kJobNames, job));
+      spdlog::info("{}: collected {} events (cursor {})", label, report.collected, report.cursor);
+    if (state.feed_resets.erase(reset_key) > 0)
+      spdlog::info("{}: the ATO feed's head is at or above the cursor again: collecting resumes", label);
   } catch (const FeedResetError& e) {
-    if (!state.feed_resets.count(service)) ++state.feed_resets_seen;
-    state.feed_resets[service] = e.what();
-    fail(counters, job, e.what(), spdlog::level::err);
+    if (!state.feed_resets.count(reset_key)) ++state.feed_resets_seen;
+    state.feed_resets[reset_key] = e.what();
+    fail(counters, label, e.what(), spdlog::level::err);
   } catch (const FeedError& e) {
-    fail(counters, job, e.what(), e.retry_soon() ? spdlog::level::warn : spdlog::level::err);
+    fail(counters, label, e.what(), e.retry_soon() ? spdlog::level::warn : spdlog::level::err);
   } catch (const OutboxDamagedError& e) {
     outbox_damaged(e.what());
-    fail(counters, job, e.what(), spdlog::level::err);
+    fail(counters, label, e.what(), spdlog::level::err);
   } catch (const DiskTroubleError& e) {
     disk_trouble(e.what());
-    fail(counters, job, e.what(), spdlog::level::err);
+    fail(counters, label, e.what(), spdlog::level::err);
   } catch (const OutboxError& e) {
-    fail(counters, job, e.what(), spdlog::level::err);
+    fail(counters, label, e.what(), spdlog::level::err);
   } catch (const std::exception& e) {  // e.g. the recording cannot be written
-    fail(counters, job, e.what(), spdlog::level::err);
+    fail(counters, label, e.what(), spdlog::level::err);
   }
-  collecting.erase(service);
+  tenant.collecting.erase(service);
   work.notify();
-  co_await catch_up_lagging();
+  co_await catch_up_lagging(tenant);
 }
 
-asio::awaitable<void> Engine::Impl::catch_up_lagging() {
-  if (active_services.size() < 2 || state.stopping) co_return;
+asio::awaitable<void> Engine::Impl::catch_up_lagging(TenantRuntime& tenant) {
+  if (tenant.active_services.size() < 2 || state.stopping) co_return;
   std::map<Service, std::optional<std::int64_t>> cursors;
   try {
     cursors = co_await outbox_thread.run([&] {
       std::map<Service, std::optional<std::int64_t>> out;
-      for (Service s : active_services) out[s] = outbox.cursor(s);
+      for (Service s : tenant.active_services) out[s] = outbox.cursor(tenant.config.name, s);
       return out;
     });
   } catch (const OutboxError&) {
@@ -109,49 +127,51 @@ asio::awaitable<void> Engine::Impl::catch_up_lagging() {
   std::int64_t highest = 0;
   for (const auto& [service, cursor] : cursors) highest = std::max(highest, cursor.value_or(0));
   for (const auto& [service, cursor] : cursors)
-    if (cursor && *cursor < highest && !collecting.count(service)) {
-      collecting.insert(service);
-      spawn(catch_up(service, highest), "a catch-up collection");
+    if (cursor && *cursor < highest && !tenant.collecting.count(service)) {
+      tenant.collecting.insert(service);
+      spawn(catch_up(tenant, service, highest), "a catch-up collection");
     }
 }
 
-asio::awaitable<void> Engine::Impl::catch_up(Service service, std::int64_t up_to) {
+asio::awaitable<void> Engine::Impl::catch_up(TenantRuntime& tenant, Service service, std::int64_t up_to) {
   Alive alive(*this);
   bool caught_up = false;
+  const JobKey key{tenant.config.name, job_of(service)};
   try {
-    const CollectReport report = co_await collector.collect(service, up_to);
-    JobCounters& counters = state.jobs[job_of(service)];
+    const CollectReport report = co_await tenant.collector.collect(service, up_to);
+    JobCounters& counters = state.jobs[key];
     counters.collected += report.collected;
-    dead_at_ingestion(counters, job_of(service), report);
+    dead_at_ingestion(counters, job_label(key), report);
     if (report.pages > 0) ++counters.catch_up_polls;
     caught_up = true;
     if (report.collected > 0)
-      spdlog::debug("{}: caught up to sequence {}: {} events", to_string(service), up_to, report.collected);
+      spdlog::debug("{}: caught up to sequence {}: {} events", job_label(key), up_to, report.collected);
   } catch (const OutboxDamagedError& e) {
     outbox_damaged(e.what());
   } catch (const std::exception& e) {  // the next scheduled poll collects them
-    spdlog::debug("{}: catching up to sequence {} failed: {}", to_string(service), up_to, e.what());
+    spdlog::debug("{}: catching up to sequence {} failed: {}", job_label(key), up_to, e.what());
   }
-  collecting.erase(service);
-  if (caught_up) co_await catch_up_lagging();  // a scheduled poll may have raised the highest meanwhile
+  tenant.collecting.erase(service);
+  if (caught_up) co_await catch_up_lagging(tenant);  // a scheduled poll may have raised the highest meanwhile
   work.notify();
 }
 
-void Engine::Impl::dead_at_ingestion(JobCounters& counters, Job job, const CollectReport& report) {
+void Engine::Impl::dead_at_ingestion(JobCounters& counters, const std::string& label,
+                                     const CollectReport& report) {
   if (report.dead == 0) return;
   counters.dead_lettered += report.dead;
   for (const auto& reason : report.dead_reasons) ++state.ingestion_dead[reason.substr(0, reason.find(':'))];
   spdlog::error(
       "{}: {} event(s) stored as dead letters, never pushed: {}{} (see `ato-bridge dead-letters list`)",
-      name_of(kJobNames, job), report.dead, report.dead_reasons.front(),
+      label, report.dead, report.dead_reasons.front(),
       report.dead > 1 ? fmt::format(" (and {} more)", report.dead - 1) : "");
 }
 
-void Engine::Impl::fail(JobCounters& counters, Job job, const std::string& why,
+void Engine::Impl::fail(JobCounters& counters, const std::string& label, const std::string& why,
                         spdlog::level::level_enum level) {
   ++counters.failed_runs;
   counters.last_result = "failed: " + why;
-  if (!state.stopping) spdlog::log(level, "{}: run failed: {}", name_of(kJobNames, job), why);
+  if (!state.stopping) spdlog::log(level, "{}: run failed: {}", label, why);
 }
 
 asio::awaitable<void> Engine::Impl::run_retry(JobCounters& counters) {
@@ -215,14 +235,23 @@ void Engine::start() {
   s.pid = static_cast<int>(::getpid());
   impl_->log_rescue(impl_->outbox.rescue_all_in_flight(s.started_at, impl_->config.retry_policy),
                     "were in flight when the bridge last stopped");
-  for (Job job : {Job::Export, Job::Import, Job::StatusChange, Job::Retry}) {
-    auto& counters = s.jobs[job];
-    if (!settings_of(impl_->config, job).active) {
-      counters.last_result = "inactive: collects and sends nothing";
-      spdlog::info("{}: inactive (collects and sends nothing)", name_of(kJobNames, job));
-      continue;
+  for (auto& tenant : impl_->tenants)
+    for (Job job : {Job::Export, Job::Import, Job::StatusChange}) {
+      auto& counters = s.jobs[{tenant->config.name, job}];
+      if (!settings_of(tenant->config, job).active) {
+        counters.last_result = "inactive: collects and sends nothing";
+        spdlog::info("{}: inactive (collects and sends nothing)",
+                     impl_->job_label({tenant->config.name, job}));
+        continue;
+      }
+      impl_->spawn(impl_->job_loop(tenant.get(), job), "a job");
     }
-    impl_->spawn(impl_->job_loop(job), "a job");
+  auto& retry = s.jobs[retry_job()];
+  if (impl_->config.retry_service.active) {
+    impl_->spawn(impl_->job_loop(nullptr, Job::Retry), "a job");
+  } else {
+    retry.last_result = "inactive: failed events are not re-sent";
+    spdlog::info("retry: inactive (failed events are not re-sent)");
   }
   // Two workers per connection: while one settles its answer in the outbox (a wait behind the
   // outbox thread's queue and commit), the other's package is on the wire. One worker per
@@ -231,11 +260,21 @@ void Engine::start() {
   for (int i = 0; i < 2 * impl_->config.push.connections; ++i) impl_->spawn(impl_->worker(), "a push worker");
 }
 
-bool Engine::tick(Job job) {
-  if (!settings_of(impl_->config, job).active) return false;
-  impl_->tick_requested[job] = true;
-  impl_->job_wakeups[job].notify();
-  return true;
+int Engine::tick(Job job, const std::optional<std::string>& tenant) {
+  int ticked = 0;
+  const auto tick_one = [&](const JobKey& key) {
+    impl_->tick_requested[key] = true;
+    impl_->job_wakeups[key].notify();
+    ++ticked;
+  };
+  if (job == Job::Retry) {
+    if (impl_->config.retry_service.active) tick_one(retry_job());
+    return ticked;
+  }
+  for (const auto& t : impl_->tenants)
+    if ((!tenant || *tenant == t->config.name) && settings_of(t->config, job).active)
+      tick_one({t->config.name, job});
+  return ticked;
 }
 
 void Engine::stop(milliseconds grace, std::function<void()> done) {

@@ -35,8 +35,9 @@ class Engine {
   // Rescues what a previous run left in flight, then starts the jobs (each runs once at once) and
   // the workers.
   void start();
-  // Runs the job now instead of at its next slot. False when the job is inactive.
-  bool tick(Job job);
+  // Runs the job now instead of at its next slot, for every tenant or the one named. Returns how many
+  // jobs it woke (0: inactive, or no such tenant).
+  int tick(Job job, const std::optional<std::string>& tenant = std::nullopt);
   // Graceful stop: collecting stops at once; pushes in flight get `grace` to finish, then they are
   // cancelled and their events released without spending an attempt. `done` runs when all is quiet.
   void stop(std::chrono::milliseconds grace, std::function<void()> done);

@@ -89,8 +89,8 @@ void Engine::Impl::log_rescue(const RescueResult& rescued, std::string_view what
         "{} events {} and the retry policy gives up on them (retry_policy.max_attempts or "
         "max_age): dead-lettered, see `ato-bridge dead-letters list`",
         rescued.dead, what);
-  state.jobs[Job::Retry].retried += rescued.retryable;
-  state.jobs[Job::Retry].dead_lettered += rescued.dead;
+  state.jobs[retry_job()].retried += rescued.retryable;
+  state.jobs[retry_job()].dead_lettered += rescued.dead;
 }
 
 void Engine::Impl::update_breaker(const PushOutcome& outcome) {

@@ -65,6 +65,24 @@ inline net::ClientOptions client_options(const BridgeConfig& c) {
 
 inline constexpr milliseconds kIdlePoll{1000};  // how often idle workers look again without a wake-up
 
+// One tenant's SAP_COM_0690 arrangement at run time: its feed, its collector and its event jobs. A
+// tenant's trouble (401, unreachable, upgrade window, a reset feed) stays in its own jobs.
+struct TenantRuntime {
+  TenantRuntime(const TenantConfig& config, net::HttpClient& http, Outbox& outbox,
+                OutboxThread& outbox_thread, bool backfill, CollectorHooks hooks, int max_pages_per_run)
+      : config(config),
+        feed(http, config.ato),
+        collector(config.name, feed, outbox, outbox_thread, backfill, std::move(hooks), max_pages_per_run) {
+    for (Job job : {Job::Export, Job::Import, Job::StatusChange})
+      if (settings_of(config, job).active) active_services.push_back(service_of(job));
+  }
+  const TenantConfig& config;
+  FeedClient feed;
+  Collector collector;
+  std::vector<Service> active_services;
+  std::set<Service> collecting;  // a poll or catch-up of these services is running
+};
+
 struct Engine::Impl {
   Impl(asio::io_context& context, const BridgeConfig& config, Outbox& outbox,
        const std::optional<std::filesystem::path>& record)
@@ -75,15 +93,16 @@ struct Engine::Impl {
         feed_http(context, client_options(config)),
         alm_http(context, client_options(config)),
         tokens(alm_http, config.cloud_alm, now_epoch_millis),
-        feed(feed_http, config.ato),
-        collector(feed, outbox, outbox_thread, config.backfill,
-                  {now_epoch_millis, [this] { stored(); }, [this] { return state.stopping; }},
-                  config.max_pages_per_run),
         push_permits(static_cast<std::size_t>(config.push.connections)),
         pusher(alm_http, tokens, config, now_epoch_millis, &push_permits, [this] { return state.stopping; }),
         landscape(alm_http, tokens, config) {
-    for (Job job : {Job::Export, Job::Import, Job::StatusChange})
-      if (settings_of(config, job).active) active_services.push_back(service_of(job));
+    for (const auto& t : config.tenants) {
+      tenants.push_back(std::make_unique<TenantRuntime>(
+          t, feed_http, outbox, outbox_thread, config.backfill,
+          CollectorHooks{now_epoch_millis, [this] { stored(); }, [this] { return state.stopping; }},
+          config.max_pages_per_run));
+      for (Service s : tenants.back()->active_services) active_claims.push_back({t.name, s});
+    }
     if (record) recorder.emplace(*record, outbox);
   }
 
@@ -100,22 +119,21 @@ struct Engine::Impl {
   net::HttpClient feed_http;   // separate clients: shutdown cancels the feed at once, pushes later
   net::HttpClient alm_http;
   TokenCache tokens;
-  FeedClient feed;
-  Collector collector;
+  std::vector<std::unique_ptr<TenantRuntime>> tenants;
   Permits push_permits;  // one per connection: a package holds it while on the wire
   Pusher pusher;
   LandscapeClient landscape;
   std::optional<Recorder> recorder;
   EngineState state;
-  std::vector<Service> active_services;
-  std::set<Service> collecting;       // a poll or catch-up of these services is running
-  Signal work;                        // new claimable events, a settled package, a lifted pause
-  std::map<Job, Signal> job_wakeups;  // ticks and stop
-  std::map<Job, bool> tick_requested;
+  // Every tenant's active event services: what the push workers claim from, taking turns.
+  std::vector<std::pair<std::string, Service>> active_claims;
+  Signal work;                           // new claimable events, a settled package, a lifted pause
+  std::map<JobKey, Signal> job_wakeups;  // ticks and stop
+  std::map<JobKey, bool> tick_requested;
   bool retry_round = false;      // the retry job said: due retryable events may go
   std::uint64_t retry_runs = 0;  // retry job runs so far
   bool probe_allowed = false;    // while paused: one package may test whether the cause is gone
-  std::size_t next_service = 0;  // round robin among the services
+  std::size_t next_claim = 0;    // round robin among active_claims
   int running = 0;               // coroutines alive; stop() completes at zero
   std::function<void()> on_stopped;
   std::vector<std::int64_t> stranded_leases;  // packages whose settle failed on a full disk
@@ -147,9 +165,13 @@ struct Engine::Impl {
 
   // ---- jobs -------------------------------------------------------------------------------------
 
-  asio::awaitable<void> job_loop(Job job);
+  TenantRuntime* tenant(const std::string& name);
+  milliseconds run_every(const JobKey& key) const;
+  std::string job_label(const JobKey& key) const;  // "S4D~080 export", "retry"
 
-  asio::awaitable<void> run_collect(Job job, JobCounters& counters);
+  asio::awaitable<void> job_loop(TenantRuntime* tenant, Job job);
+
+  asio::awaitable<void> run_collect(TenantRuntime& tenant, Job job, JobCounters& counters);
 
   // The services poll at about the same time, yet each reads the feed up to the head it saw, and
   // the low watermark is the lowest of their cursors: events between the lowest and the highest
@@ -157,14 +179,15 @@ struct Engine::Impl {
   // ~1 s at 1,000 events/s with a 1 s schedule; five minutes with SAP's). So a service behind the
   // highest cursor collects up to it now. A catch-up never goes past that cursor, so it raises
   // nothing: catch-ups follow a scheduled poll, at most one per lagging service.
-  asio::awaitable<void> catch_up_lagging();
+  asio::awaitable<void> catch_up_lagging(TenantRuntime& tenant);
 
-  asio::awaitable<void> catch_up(Service service, std::int64_t up_to);
+  asio::awaitable<void> catch_up(TenantRuntime& tenant, Service service, std::int64_t up_to);
 
   // Events the outbox refused to push (a conflicting eventId, an oversized event): said and counted.
-  void dead_at_ingestion(JobCounters& counters, Job job, const CollectReport& report);
+  void dead_at_ingestion(JobCounters& counters, const std::string& label, const CollectReport& report);
 
-  void fail(JobCounters& counters, Job job, const std::string& why, spdlog::level::level_enum level);
+  void fail(JobCounters& counters, const std::string& label, const std::string& why,
+            spdlog::level::level_enum level);
 
   // An outbox failure with nothing else to undo: damage and disk trouble change the engine's state
   // (and say so once), anything else is logged with `where`.
@@ -203,8 +226,7 @@ struct Engine::Impl {
 
   // On the outbox thread: the first request that leases events wins (its index and package).
   static std::pair<std::size_t, ClaimedPackage> claim_first(Outbox& outbox,
-                                                            std::vector<ClaimRequest>& requests,
-                                                            const std::vector<Service>& active);
+                                                            std::vector<ClaimRequest>& requests);
 
   asio::awaitable<std::optional<ClaimedPackage>> claim_next(EpochMillis now);
 
@@ -223,7 +245,8 @@ struct Engine::Impl {
 
   asio::awaitable<void> push(ClaimedPackage package, bool from_retry, bool probing);
 
-  void account(Service service, std::size_t size, const PushOutcome& outcome, bool from_retry, bool probing);
+  void account(const std::string& tenant, Service service, std::size_t size, const PushOutcome& outcome,
+               bool from_retry, bool probing);
 
   void update_breaker(const PushOutcome& outcome);
 

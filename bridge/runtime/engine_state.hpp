@@ -24,19 +24,28 @@ inline constexpr Job job_of(Service s) {
   return s == Service::Export ? Job::Export : s == Service::Import ? Job::Import : Job::StatusChange;
 }
 
-// A job's settings in the configuration.
-inline const OutboundService& settings_of(const BridgeConfig& c, Job job) {
+// An event job's settings in a tenant's arrangement (not Retry: that is the bridge's one job).
+inline const OutboundService& settings_of(const TenantConfig& t, Job job) {
   switch (job) {
     case Job::Export:
-      return c.export_service;
+      return t.export_service;
     case Job::Import:
-      return c.import_service;
+      return t.import_service;
     case Job::StatusChange:
-      return c.status_change_service;
     case Job::Retry:
       break;
   }
-  return c.retry_service;
+  return t.status_change_service;
+}
+
+// A job of one tenant; the retry job has no tenant (it re-sends every tenant's failed events).
+struct JobKey {
+  std::string tenant;  // empty for Job::Retry
+  Job job = Job::Retry;
+  auto operator<=>(const JobKey&) const = default;
+};
+inline JobKey retry_job() {
+  return {"", Job::Retry};
 }
 
 // The event service of an event job (not Retry).
@@ -58,7 +67,7 @@ struct JobCounters {
 struct EngineState {
   EpochMillis started_at = 0;
   int pid = 0;
-  std::map<Job, JobCounters> jobs;
+  std::map<JobKey, JobCounters> jobs;
   std::map<int, std::int64_t> requests_by_status;  // 0: no answer
   std::int64_t token_fetches = 0;
   std::int64_t token_failures = 0;                // token requests that gave no usable token
@@ -67,9 +76,9 @@ struct EngineState {
   std::optional<std::string> paused;              // why pushing is paused (403, refused credentials)
   std::optional<std::string> disk_trouble;        // the outbox cannot write
   std::optional<std::string> outbox_damaged;      // malformed, or deleted/replaced while running: for good
-  // Services whose feed head went below their cursor (FeedResetError): not ready until it is back or
-  // an operator set the cursor. feed_resets_seen counts each new one.
-  std::map<Service, std::string> feed_resets;
+  // Tenants' services whose feed head went below their cursor (FeedResetError): not ready until it is
+  // back or an operator set the cursor. feed_resets_seen counts each new one.
+  std::map<std::pair<std::string, Service>, std::string> feed_resets;
   std::int64_t feed_resets_seen = 0;
   // Events stored as dead letters at ingestion, by reason code (EVENT_ID_CONFLICT, EVENT_TOO_LARGE).
   std::map<std::string, std::int64_t> ingestion_dead;

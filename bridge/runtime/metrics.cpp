@@ -36,8 +36,9 @@ class Exposition {
   std::string& out_;
 };
 
-std::string job_label(Job job) {
-  return fmt::format("service=\"{}\"", name_of(kJobNames, job));
+// Labels of a job: its tenant (empty for the retry job, which serves every tenant) and service.
+std::string job_label(const JobKey& key) {
+  return fmt::format("tenant=\"{}\",service=\"{}\"", key.tenant, name_of(kJobNames, key.job));
 }
 
 template <typename F>
@@ -103,13 +104,14 @@ std::string prometheus_metrics(const Outbox& outbox, const EngineState& s, Epoch
   } catch (const OutboxError&) {
   }
   if (counts) {
-    x.family(n("outbox_events"), "gauge", "Events in the outbox by service and state.");
-    for (const auto& [service, states] : counts->by_service)
-      for (const auto& [state, count] : states)
-        x.sample(n("outbox_events"),
-                 fmt::format("service=\"{}\",state=\"{}\"", name_of(kJobNames, job_of(service)),
-                             name_of(kEventStateNames, state)),
-                 static_cast<double>(count));
+    x.family(n("outbox_events"), "gauge", "Events in the outbox by tenant, service and state.");
+    for (const auto& [tenant, by_service] : counts->by_tenant)
+      for (const auto& [service, states] : by_service)
+        for (const auto& [state, count] : states)
+          x.sample(n("outbox_events"),
+                   fmt::format("{},state=\"{}\"", job_label({tenant, job_of(service)}),
+                               name_of(kEventStateNames, state)),
+                   static_cast<double>(count));
     x.family(n("oldest_waiting_seconds"), "gauge",
              "Age of the oldest event not yet delivered or dead (0: none).");
     x.sample(n("oldest_waiting_seconds"), "", age ? static_cast<double>(age->count()) / 1000.0 : 0.0);
@@ -143,9 +145,10 @@ std::string prometheus_metrics(const Outbox& outbox, const EngineState& s, Epoch
   x.sample(n("outbox_damaged"), "", s.outbox_damaged ? 1.0 : 0.0);
   x.family(n("feed_reset"), "gauge",
            "1 while the ATO feed's head is below the service's cursor (the feed was reset or replaced).");
-  for (Service service : {Service::Export, Service::Import, Service::StatusChange})
-    x.sample(n("feed_reset"), fmt::format("service=\"{}\"", name_of(kJobNames, job_of(service))),
-             s.feed_resets.count(service) ? 1.0 : 0.0);
+  for (const auto& [key, counters] : s.jobs)
+    if (key.job != Job::Retry)
+      x.sample(n("feed_reset"), job_label(key),
+               s.feed_resets.count({key.tenant, service_of(key.job)}) ? 1.0 : 0.0);
   x.family(n("feed_resets_total"), "counter", "Times a service found the feed's head below its cursor.");
   x.sample(n("feed_resets_total"), "", static_cast<double>(s.feed_resets_seen));
   x.family(n("ingestion_dead_letters_total"), "counter",

@@ -15,27 +15,36 @@ std::vector<std::string> Engine::Impl::excluded_systems() const {
   return out;
 }
 
+// Each tenant's packages are its own (its arrangement pushes them, to its paths): one request per
+// tenant and service, taking turns, each bounded by that tenant's low watermark.
 std::vector<ClaimRequest> Engine::Impl::claim_requests(EpochMillis now) const {
   std::vector<ClaimRequest> requests;
-  const std::size_t n = active_services.size();
+  const auto excluded = excluded_systems();
+  const auto request = [&](const std::string& tenant_name, Service service, ClaimFrom from,
+                           int package_size) {
+    const TenantRuntime* t = const_cast<Impl*>(this)->tenant(tenant_name);
+    const std::vector<Service>* active = &t->active_services;
+    Outbox* box = &outbox;
+    ClaimRequest r{service, from, package_size, now, lease(), kMaxSequence, {}, tenant_name, excluded};
+    r.watermark_of = [box, active](const std::string& name) { return box->low_watermark(name, *active); };
+    return r;
+  };
+  const std::size_t n = active_claims.size();
   for (std::size_t i = 0; i < n; ++i) {
-    const Service service = active_services[(next_service + i) % n];
-    requests.push_back({service, ClaimFrom::Pending, settings_of(config, job_of(service)).package_size, now,
-                        lease(), kMaxSequence, excluded_systems()});
+    const auto& [tenant_name, service] = active_claims[(next_claim + i) % n];
+    requests.push_back(request(tenant_name, service, ClaimFrom::Pending,
+                               settings_of(*config.tenant(tenant_name), job_of(service)).package_size));
   }
   if (retry_round && config.retry_service.active)
-    for (Service service : active_services)
-      requests.push_back({service, ClaimFrom::Retryable, config.retry_service.package_size, now, lease(),
-                          kMaxSequence, excluded_systems()});
+    for (const auto& [tenant_name, service] : active_claims)
+      requests.push_back(
+          request(tenant_name, service, ClaimFrom::Retryable, config.retry_service.package_size));
   return requests;
 }
 
 std::pair<std::size_t, ClaimedPackage> Engine::Impl::claim_first(Outbox& outbox,
-                                                                 std::vector<ClaimRequest>& requests,
-                                                                 const std::vector<Service>& active) {
-  const std::int64_t watermark = outbox.low_watermark(active);
+                                                                 std::vector<ClaimRequest>& requests) {
   for (std::size_t i = 0; i < requests.size(); ++i) {
-    requests[i].watermark = watermark;
     ClaimedPackage package = outbox.claim(requests[i]);
     if (!package.events.empty()) return {i, std::move(package)};
   }
@@ -43,14 +52,14 @@ std::pair<std::size_t, ClaimedPackage> Engine::Impl::claim_first(Outbox& outbox,
 }
 
 asio::awaitable<std::optional<ClaimedPackage>> Engine::Impl::claim_next(EpochMillis now) {
-  if (active_services.empty()) co_return std::nullopt;
+  if (active_claims.empty()) co_return std::nullopt;
   std::vector<ClaimRequest> requests = claim_requests(now);
   const auto retry_runs_before = retry_runs;
-  auto claimed = co_await outbox_thread.run([&] { return claim_first(outbox, requests, active_services); });
+  auto claimed = co_await outbox_thread.run([&] { return claim_first(outbox, requests); });
   const std::size_t index = claimed.first;
-  const std::size_t n = active_services.size();
+  const std::size_t n = active_claims.size();
   if (index < n) {
-    next_service = (next_service + index + 1) % n;
+    next_claim = (next_claim + index + 1) % n;
     co_return std::move(claimed.second);
   }
   if (index < requests.size()) {
@@ -154,6 +163,7 @@ asio::awaitable<void> Engine::Impl::worker() {
 
 asio::awaitable<void> Engine::Impl::push(ClaimedPackage package, bool from_retry, bool probing) {
   const Service service = package.events.front().service;
+  const std::string tenant_name = package.tenant;
   const std::size_t size = package.events.size();
   const std::int64_t lease_token = package.lease_token;
   PushOutcome outcome;
@@ -170,13 +180,14 @@ asio::awaitable<void> Engine::Impl::push(ClaimedPackage package, bool from_retry
     spdlog::error("push: {}", e.what());
     co_return;
   }
-  account(service, size, outcome, from_retry, probing);
+  account(tenant_name, service, size, outcome, from_retry, probing);
 }
 
-void Engine::Impl::account(Service service, std::size_t size, const PushOutcome& outcome, bool from_retry,
-                           bool probing) {
+void Engine::Impl::account(const std::string& tenant_name, Service service, std::size_t size,
+                           const PushOutcome& outcome, bool from_retry, bool probing) {
   const EpochMillis now = now_epoch_millis();
-  for (JobCounters* c : {&state.jobs[job_of(service)], from_retry ? &state.jobs[Job::Retry] : nullptr}) {
+  for (JobCounters* c :
+       {&state.jobs[{tenant_name, job_of(service)}], from_retry ? &state.jobs[retry_job()] : nullptr}) {
     if (!c) continue;
     ++c->packages;
     c->accepted += outcome.accepted;
@@ -209,7 +220,7 @@ void Engine::Impl::account(Service service, std::size_t size, const PushOutcome&
     spdlog::error("pushing paused for {}: {}", system, why);
     state.paused_systems[system] = why;
   }
-  const auto what = fmt::format("{} package of {} events", to_string(service), size);
+  const auto what = fmt::format("{} {} package of {} events", tenant_name, to_string(service), size);
   if (outcome.settled.dead > 0)
     spdlog::warn("{}: {} events dead-lettered: {} (see `ato-bridge dead-letters list`)", what,
                  outcome.settled.dead, outcome.problem);

@@ -26,32 +26,36 @@ void write_states(JsonWriter& json, const std::map<EventState, std::int64_t>& st
   json.end_object();
 }
 
+// One job: a tenant's event service (`tenant` set) or the bridge's retry job.
 void write_job(JsonWriter& json, const BridgeConfig& config, const Outbox& outbox, const StateCounts& counts,
-               Job job, const EngineState* running) {
-  const auto& settings = settings_of(config, job);
-  json.begin_object().field("name", name_of(kJobNames, job)).field("active", settings.active);
+               const TenantConfig* tenant, Job job, const EngineState* running) {
+  const auto& settings = tenant ? settings_of(*tenant, job) : config.retry_service;
+  json.begin_object().key("tenant");
+  tenant ? json.value(tenant->name) : json.null();
+  json.field("name", name_of(kJobNames, job)).field("active", settings.active);
   json.field("run_every", format_duration(settings.run_every)).field("package_size", settings.package_size);
-  if (job != Job::Retry) {
-    const Service service = job == Job::Export   ? Service::Export
-                            : job == Job::Import ? Service::Import
-                                                 : Service::StatusChange;
+  if (tenant) {
+    const Service service = service_of(job);
     json.key("cursor");
-    if (auto cursor = outbox.cursor(service))
+    if (auto cursor = outbox.cursor(tenant->name, service))
       json.value(*cursor);
     else
       json.null();
-    auto it = counts.by_service.find(service);
-    write_states(json, it == counts.by_service.end() ? std::map<EventState, std::int64_t>{} : it->second);
+    std::map<EventState, std::int64_t> states;
+    if (auto t = counts.by_tenant.find(tenant->name); t != counts.by_tenant.end())
+      if (auto it = t->second.find(service); it != t->second.end()) states = it->second;
+    write_states(json, states);
   }
+  const JobKey key{tenant ? tenant->name : "", job};
   const JobCounters empty;
-  const JobCounters& c = running && running->jobs.count(job) ? running->jobs.at(job) : empty;
+  const JobCounters& c = running && running->jobs.count(key) ? running->jobs.at(key) : empty;
   optional_time(json, "last_run_at", c.last_run_at);
   optional_time(json, "next_run_at", c.next_run_at);
   optional_time(json, "last_successful_poll_at", c.last_poll_ok_at);
   optional_time(json, "last_successful_push_at", c.last_push_ok_at);
   json.field("last_result", running ? c.last_result : (settings.active ? "bridge not running" : "inactive"));
   json.field("runs", c.runs).field("failed_runs", c.failed_runs);
-  if (job != Job::Retry) json.field("collected", c.collected).field("catch_up_polls", c.catch_up_polls);
+  if (tenant) json.field("collected", c.collected).field("catch_up_polls", c.catch_up_polls);
   json.field("pushed", c.accepted + c.duplicates + c.rejected)
       .field("accepted", c.accepted)
       .field("duplicates", c.duplicates)
@@ -68,7 +72,7 @@ std::vector<std::string> not_ready_reasons(const EngineState& state) {
   if (state.paused) reasons.push_back("pushing paused: " + *state.paused);
   if (state.outbox_damaged) reasons.push_back("outbox damaged: " + *state.outbox_damaged);
   if (state.disk_trouble) reasons.push_back("outbox disk trouble: " + *state.disk_trouble);
-  for (const auto& [service, why] : state.feed_resets) reasons.push_back("ATO feed reset: " + why);
+  for (const auto& [which, why] : state.feed_resets) reasons.push_back("ATO feed reset: " + why);
   if (state.token_trouble) reasons.push_back("no OAuth token for Cloud ALM: " + *state.token_trouble);
   for (const auto& [system, why] : state.paused_systems)
     reasons.push_back("pushing paused for " + system + ": " + why);
@@ -111,10 +115,6 @@ std::string status_json(const BridgeConfig& config, const Outbox& outbox, const 
         .field("collection_to_acceptance_max", ms(accept.max()))
         .end_object();
   }
-  std::vector<Service> active;
-  if (config.export_service.active) active.push_back(Service::Export);
-  if (config.import_service.active) active.push_back(Service::Import);
-  if (config.status_change_service.active) active.push_back(Service::StatusChange);
   json.key("outbox").begin_object().field("path", config.outbox_path.string());
   std::map<EventState, std::int64_t> totals;
   for (const auto& [state, name] : kEventStateNames) totals[state] = counts.total(state);
@@ -125,10 +125,26 @@ std::string status_json(const BridgeConfig& config, const Outbox& outbox, const 
   else
     json.null();
   json.field("dead_letters", counts.total(EventState::Dead));
-  json.field("low_watermark", outbox.low_watermark(active));
   json.end_object();
+  json.key("tenants").begin_array();
+  for (const auto& t : config.tenants) {
+    std::vector<Service> active;
+    for (Job job : {Job::Export, Job::Import, Job::StatusChange})
+      if (settings_of(t, job).active) active.push_back(service_of(job));
+    std::map<EventState, std::int64_t> totals_of_tenant;
+    if (auto it = counts.by_tenant.find(t.name); it != counts.by_tenant.end())
+      for (const auto& [service, states] : it->second)
+        for (const auto& [state, n] : states) totals_of_tenant[state] += n;
+    json.begin_object().field("name", t.name).field("feed_url", t.ato.feed_url);
+    write_states(json, totals_of_tenant);
+    json.field("low_watermark", outbox.low_watermark(t.name, active)).end_object();
+  }
+  json.end_array();
   json.key("services").begin_array();
-  for (const auto& [job, name] : kJobNames) write_job(json, config, outbox, counts, job, running);
+  for (const auto& t : config.tenants)
+    for (Job job : {Job::Export, Job::Import, Job::StatusChange})
+      write_job(json, config, outbox, counts, &t, job, running);
+  write_job(json, config, outbox, counts, nullptr, Job::Retry, running);
   json.end_array();
   json.end_object();
   return out;
@@ -160,25 +176,25 @@ std::string status_text(std::string_view status) {
   const auto outbox = root["outbox"];
   const auto states = outbox["states"];
   out += fmt::format(
-      "outbox {}\n  pending {}, in flight {}, retryable {}, done {}, dead {}; oldest waiting {} s; "
-      "low watermark {}\n\n",
+      "outbox {}\n  pending {}, in flight {}, retryable {}, done {}, dead {}; oldest waiting {} s\n\n",
       text(outbox["path"]), text(states["pending"]), text(states["in_flight"]), text(states["retryable"]),
-      text(states["done"]), text(states["dead"]), text(outbox["oldest_waiting_seconds"]),
-      text(outbox["low_watermark"]));
+      text(states["done"]), text(states["dead"]), text(outbox["oldest_waiting_seconds"]));
   // Times of day (UTC) keep the table narrow; the full timestamps are in --json.
   auto clock = [](const std::string& iso) { return iso.size() >= 19 ? iso.substr(11, 8) : iso; };
-  out += fmt::format("{:<14} {:<6} {:<6} {:>9} {:>9} {:>9} {:>6} {:>7} {:>5}  {:<8}  {:<8}\n", "service",
-                     "active", "every", "cursor", "collected", "accepted", "dupl.", "retried", "dead",
-                     "last run", "next run");
+  out += fmt::format("{:<12} {:<14} {:<6} {:<6} {:>9} {:>9} {:>9} {:>6} {:>7} {:>5}  {:<8}  {:<8}\n",
+                     "tenant", "service", "active", "every", "cursor", "collected", "accepted", "dupl.",
+                     "retried", "dead", "last run", "next run");
   for (auto job : simdjson::dom::array(root["services"])) {
     auto field = [&](const char* name) {
       auto e = job[name];
       return e.error() ? std::string("-") : text(e.value());
     };
-    out += fmt::format("{:<14} {:<6} {:<6} {:>9} {:>9} {:>9} {:>6} {:>7} {:>5}  {:<8}  {:<8}\n",
-                       field("name"), field("active"), field("run_every"), field("cursor"),
-                       field("collected"), field("accepted"), field("duplicates"), field("retried"),
-                       field("dead_lettered"), clock(field("last_run_at")), clock(field("next_run_at")));
+    const std::string tenant = field("tenant");
+    out += fmt::format("{:<12} {:<14} {:<6} {:<6} {:>9} {:>9} {:>9} {:>6} {:>7} {:>5}  {:<8}  {:<8}\n",
+                       tenant == "-" ? "(all)" : tenant, field("name"), field("active"), field("run_every"),
+                       field("cursor"), field("collected"), field("accepted"), field("duplicates"),
+                       field("retried"), field("dead_lettered"), clock(field("last_run_at")),
+                       clock(field("next_run_at")));
     out += "  " + field("last_result") + "\n";
   }
   return out;

@@ -65,6 +65,14 @@ net::HttpResponse injected_error(const FaultDecision& decision) {
   return response;
 }
 
+// Which step of a transport's way an event is, for events that happened at the same instant.
+int step_rank(const AtoEvent& event) {
+  if (event.service == Service::Export) return 0;
+  if (event.service == Service::Import) return 3;
+  const auto& s = std::get<StatusChangeDetails>(event.details);
+  return s.new_status == "READY_FOR_IMPORT" ? 1 : s.new_status == "RUNNING" ? 2 : 3;
+}
+
 // The status Cloud ALM shows after `event`, or nullopt when the event does not change it.
 std::optional<std::string> status_after(const AtoEvent& event) {
   if (event.service == Service::Export) return "Released";
@@ -87,10 +95,11 @@ std::string_view query_param(std::string_view query, std::string_view name, std:
 }
 
 void write_transport(JsonWriter& json, const TransportRecord& t) {
-  json.begin_object().field("id", t.id).field("status", t.status).field("lastSequence", t.last_sequence);
+  json.begin_object().field("id", t.id).field("status", t.status);
   json.key("history").begin_array();
   for (const auto& step : t.history) {
     json.begin_object()
+        .field("source", step.source)
         .field("sequence", step.sequence)
         .field("eventId", boost::uuids::to_string(step.event_id))
         .field("service", to_string(step.service))
@@ -141,22 +150,34 @@ CloudAlm::CloudAlm(AlmSettings settings, TokenAuthority& tokens, FaultInjector& 
 
 CloudAlm::~CloudAlm() = default;
 
+namespace {
+
+std::int64_t* last_sequence_of(TransportRecord& t, const std::string& source) {
+  for (auto& [from, sequence] : t.last_sequence_by_source)
+    if (from == source) return &sequence;
+  return nullptr;
+}
+
+}  // namespace
+
+// Tenants send independently: an import from the test tenant may arrive before the export from the
+// development tenant. So an event is refused only when it is really wrong: older (by its tenant's
+// sequence) than an event of the same tenant already applied to the transport. An event before its
+// transport's export is kept (counted in unknown_transports) and counts once the export comes.
 std::optional<std::pair<std::string, std::string>> CloudAlm::apply(AtoEvent&& event,
                                                                    const boost::uuids::uuid& event_uuid,
                                                                    Counters& counters) {
   auto it = transports_.find(event.transport_id);
-  if (it == transports_.end() && event.service != Service::Export) {
-    ++counters.unknown_transports;
-    return std::pair{std::string("TRANSPORT_UNKNOWN"),
-                     fmt::format("Transport {} is not known to Cloud ALM: its export was never received",
-                                 event.transport_id)};
-  }
-  if (it != transports_.end() && event.sequence <= it->second.last_sequence) {
-    ++counters.order_violations;
-    return std::pair{
-        std::string("OUT_OF_ORDER"),
-        fmt::format("Event sequence {} is older than sequence {} already applied to transport {}",
-                    event.sequence, it->second.last_sequence, event.transport_id)};
+  const std::string source = event.source.key();
+  if (it != transports_.end()) {
+    if (const std::int64_t* last = last_sequence_of(it->second, source); last && event.sequence <= *last) {
+      ++counters.order_violations;
+      return std::pair{
+          std::string("OUT_OF_ORDER"),
+          fmt::format("Event sequence {} of {} is older than sequence {} of {} already applied to "
+                      "transport {}",
+                      event.sequence, source, *last, source, event.transport_id)};
+    }
   }
   if (it == transports_.end()) {
     TransportRecord fresh;
@@ -164,9 +185,22 @@ std::optional<std::pair<std::string, std::string>> CloudAlm::apply(AtoEvent&& ev
     it = transports_.emplace(event.transport_id, std::move(fresh)).first;
   }
   TransportRecord& t = it->second;
-  if (auto status = status_after(event)) t.status = *status;
-  t.last_sequence = event.sequence;
-  t.history.push_back({event.sequence, event_uuid, event.service, t.status, event.occurred_at});
+  if (event.service == Service::Export)
+    t.exported = true;
+  else if (!t.exported)
+    ++counters.unknown_transports;  // before its export: kept, shown once the export arrives
+  if (auto status = status_after(event)) {
+    TransportRecord::StatusKey key{event.occurred_at, step_rank(event), source, event.sequence};
+    if (!t.status_key || *t.status_key < key) {
+      t.status = *status;
+      t.status_key = std::move(key);
+    }
+  }
+  if (std::int64_t* last = last_sequence_of(t, source))
+    *last = event.sequence;
+  else
+    t.last_sequence_by_source.emplace_back(source, event.sequence);
+  t.history.push_back({event.sequence, event_uuid, event.service, t.status, event.occurred_at, source});
   accepted_ids_.insert(event_uuid);
   journal_.push_back(std::move(event));
   if (settings_.journal_memory_events > 0 && journal_.size() > settings_.journal_memory_events) {
@@ -178,8 +212,10 @@ std::optional<std::pair<std::string, std::string>> CloudAlm::apply(AtoEvent&& ev
 
 bool CloudAlm::transport_rejects(const AtoEvent& event) const {
   auto it = transports_.find(event.transport_id);
-  if (it == transports_.end()) return event.service != Service::Export;
-  return event.sequence <= it->second.last_sequence;
+  if (it == transports_.end()) return false;
+  for (const auto& [from, sequence] : it->second.last_sequence_by_source)
+    if (from == event.source.key()) return event.sequence <= sequence;
+  return false;
 }
 
 void CloudAlm::apply_periodic_faults(EpochMillis now) {
@@ -371,6 +407,7 @@ net::HttpResponse CloudAlm::transports(const net::HttpRequest& request, EpochMil
     std::lock_guard lock(mutex_);
     std::vector<const TransportRecord*> shown;
     for (const auto& [id, t] : transports_) {
+      if (!t.exported) continue;  // Cloud ALM knows a transport from its export on
       if ((want_id && id != *want_id) || (want_status && t.status != *want_status)) continue;
       shown.push_back(&t);
     }

@@ -38,7 +38,9 @@ struct AlmSettings {
 };
 AlmSettings default_alm_settings();
 
-// What Cloud ALM shows for one transport, and how it got there.
+// What Cloud ALM shows for one transport, and how it got there. Its tenants send independently
+// (schema/README.md, "Order"): the status is that of the latest status-changing event by what
+// happened (occurredAt, then the kind of step), whatever order the tenants' events arrived in.
 struct TransportRecord {
   struct Step {
     std::int64_t sequence;
@@ -46,10 +48,21 @@ struct TransportRecord {
     Service service;
     std::string status;  // the transport's status after this event
     EpochMillis occurred_at;
+    std::string source;  // the sending tenant, SID~client
+  };
+  // Orders status-changing events by what happened: when, then which step of an import came first.
+  struct StatusKey {
+    EpochMillis occurred_at = 0;
+    int step = 0;
+    std::string source;
+    std::int64_t sequence = 0;
+    auto operator<=>(const StatusKey&) const = default;
   };
   std::string id;
-  std::string status;
-  std::int64_t last_sequence = 0;
+  std::string status;  // empty until an event that sets one arrived
+  std::optional<StatusKey> status_key;
+  bool exported = false;  // its export arrived: until then Cloud ALM lists it nowhere
+  std::vector<std::pair<std::string, std::int64_t>> last_sequence_by_source;  // per tenant
   std::vector<Step> history;
 };
 

@@ -53,57 +53,138 @@ std::string encode_query_value(std::string_view text) {
 
 }  // namespace
 
+std::string tenant_prefix(std::string_view tenant) {
+  return fmt::format("/tenants/{}", tenant);
+}
+
+struct AtoFeed::Tenant {
+  TenantSettings settings;
+  std::string name;    // SID~client
+  std::string prefix;  // /tenants/<name>
+  bool active = false;
+  std::vector<AtoEvent> events;   // ascending sequence
+  std::vector<std::string> json;  // each event as served
+  std::int64_t counts[3] = {0, 0, 0};
+  std::int64_t not_activated = 0;  // events that happened while the arrangement was not active
+
+  std::int64_t head() const { return events.empty() ? 0 : events.back().sequence; }
+  bool authorized(const net::HttpRequest& request) const {
+    const auto header = request.header("Authorization");
+    if (header.size() <= 6 || !net::iequals(header.substr(0, 6), "basic ")) return false;
+    const auto decoded = base64_decode(header.substr(6));
+    return decoded && *decoded == settings.user + ":" + settings.password.reveal();
+  }
+  // Whether the arrangement records this event: active, or activated by the time it happened.
+  bool records(const AtoEvent& e) const {
+    switch (settings.activation.kind) {
+      case Activation::Kind::FromStart:
+        return true;
+      case Activation::Kind::At:
+        return active || e.occurred_at >= settings.activation.at;
+      case Activation::Kind::OnRequest:
+        return active;
+    }
+    return false;
+  }
+};
+
 AtoFeed::AtoFeed(FeedSettings settings, std::unique_ptr<EventSource> source, FaultInjector& faults)
     : settings_(std::move(settings)),
       source_(std::move(source)),
       faults_(faults),
-      started_at_(now_epoch_millis()) {}
-
-std::int64_t AtoFeed::head() const {
-  std::lock_guard lock(mutex_);
-  return events_.empty() ? 0 : events_.back().sequence;
+      started_at_(now_epoch_millis()) {
+  for (const auto& t : settings_.tenants) {
+    auto tenant = std::make_unique<Tenant>();
+    tenant->settings = t;
+    tenant->name = t.system.key();
+    tenant->prefix = tenant_prefix(tenant->name);
+    tenant->active = t.activation.kind == Activation::Kind::FromStart;
+    tenants_.push_back(std::move(tenant));
+  }
 }
 
-void AtoFeed::append(AtoEvent event) {
-  const std::int64_t head = events_.empty() ? 0 : events_.back().sequence;
-  if (!source_->keeps_sequences() || event.sequence <= head) event.sequence = head + 1;
-  ++counts_[static_cast<int>(event.service)];
-  json_.push_back(to_json(event));
-  events_.push_back(std::move(event));
+AtoFeed::~AtoFeed() = default;
+
+std::int64_t AtoFeed::head(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& t : tenants_)
+    if (t->name == name) return t->head();
+  return 0;
+}
+
+AtoFeed::Tenant* AtoFeed::tenant_of(const SystemRef& system) {
+  for (auto& t : tenants_)
+    if (t->settings.system == system) return t.get();
+  return nullptr;
+}
+
+void AtoFeed::append(Tenant& tenant, AtoEvent event, bool keep_sequence) {
+  if (!tenant.records(event)) {
+    ++tenant.not_activated;
+    return;
+  }
+  if (!keep_sequence || event.sequence <= tenant.head()) event.sequence = tenant.head() + 1;
+  ++tenant.counts[static_cast<int>(event.service)];
+  tenant.json.push_back(to_json(event));
+  history_.push_back(tenant.json.back());
+  tenant.events.push_back(std::move(event));
 }
 
 void AtoFeed::advance(EpochMillis wall_now) {
-  for (auto& e : source_->due(wall_now)) append(std::move(e));
-}
-
-bool AtoFeed::authorized(const net::HttpRequest& request) const {
-  const auto header = request.header("Authorization");
-  if (header.size() <= 6 || !net::iequals(header.substr(0, 6), "basic ")) return false;
-  const auto decoded = base64_decode(header.substr(6));
-  return decoded && *decoded == settings_.user + ":" + settings_.password.reveal();
+  for (auto& e : source_->due(wall_now)) {
+    Tenant* tenant = tenant_of(e.source);
+    if (tenant) append(*tenant, std::move(e), source_->keeps_sequences());
+  }
 }
 
 net::HttpResponse AtoFeed::handle(const net::HttpRequest& request) {
-  if (request.path == kFeedPath) return feed(request);
-  if (request.path == kSystemsPath) return systems(request);
   if (request.path == "/sim/ato/events") return inject(request);
   if (request.path == "/sim/ato/stats") return stats();
   if (request.path == "/sim/ato/history.ndjson") return history();
+  constexpr std::string_view kActivate = "/sim/ato/tenants/";
+  if (request.path.starts_with(kActivate) && request.path.ends_with("/activate"))
+    return activate(
+        std::string_view(request.path).substr(kActivate.size(), request.path.size() - kActivate.size() - 9),
+        request);
+  for (auto& t : tenants_)
+    if (request.path.starts_with(t->prefix) && request.path.size() > t->prefix.size() &&
+        request.path[t->prefix.size()] == '/')
+      return tenant_request(*t, request, std::string_view(request.path).substr(t->prefix.size()));
+  if (request.path == kFeedPath || request.path == kSystemsPath) {
+    std::string where;
+    for (const auto& t : tenants_) where += (where.empty() ? "" : ", ") + t->prefix + std::string(kFeedPath);
+    return odata_error(
+        404, "NOT_FOUND",
+        fmt::format("Each tenant has a feed of its own (one SAP_COM_0690 arrangement per tenant): {}",
+                    where));
+  }
   return odata_error(404, "NOT_FOUND", fmt::format("No resource at {}", request.path));
 }
 
-net::HttpResponse AtoFeed::systems(const net::HttpRequest& request) {
+net::HttpResponse AtoFeed::tenant_request(Tenant& tenant, const net::HttpRequest& request,
+                                          std::string_view path) {
+  if (path == kFeedPath) return feed(tenant, request);
+  if (path == kSystemsPath) return systems(tenant, request);
+  return odata_error(404, "NOT_FOUND", fmt::format("No resource at {}", request.path));
+}
+
+namespace {
+
+net::HttpResponse unauthorized() {
+  auto response = odata_error(401, "UNAUTHORIZED", "Wrong or missing credentials of the communication user");
+  response.header("WWW-Authenticate", "Basic realm=\"SAP S/4HANA Cloud (ato-sim)\"");
+  return response;
+}
+
+}  // namespace
+
+net::HttpResponse AtoFeed::systems(const Tenant& tenant, const net::HttpRequest& request) {
   if (request.method != "GET") return odata_error(405, "METHOD_NOT_ALLOWED", "Read the systems with GET");
-  if (!authorized(request)) {
-    auto response =
-        odata_error(401, "UNAUTHORIZED", "Wrong or missing credentials of the communication user");
-    response.header("WWW-Authenticate", "Basic realm=\"SAP S/4HANA Cloud (ato-sim)\"");
-    return response;
-  }
+  if (!tenant.authorized(request)) return unauthorized();
   return net::HttpResponse::json(200, ato_systems_json(settings_.systems));
 }
 
-net::HttpResponse AtoFeed::feed(const net::HttpRequest& request) {
+net::HttpResponse AtoFeed::feed(Tenant& tenant, const net::HttpRequest& request) {
   const EpochMillis now = now_epoch_millis();
   const auto decision = faults_.decide("ato.feed");
   if (decision.status) {
@@ -122,12 +203,7 @@ net::HttpResponse AtoFeed::feed(const net::HttpRequest& request) {
     }
   }
   if (request.method != "GET") return odata_error(405, "METHOD_NOT_ALLOWED", "Read the feed with GET");
-  if (!authorized(request)) {
-    auto response =
-        odata_error(401, "UNAUTHORIZED", "Wrong or missing credentials of the communication user");
-    response.header("WWW-Authenticate", "Basic realm=\"SAP S/4HANA Cloud (ato-sim)\"");
-    return response;
-  }
+  if (!tenant.authorized(request)) return unauthorized();
   FeedQuery q;
   q.top = settings_.default_page_size;
   if (auto filter = net::form_value(request.query, "$filter")) {
@@ -151,26 +227,26 @@ net::HttpResponse AtoFeed::feed(const net::HttpRequest& request) {
   JsonWriter json(body);
   std::lock_guard lock(mutex_);
   advance(now);
-  const std::int64_t head = events_.empty() ? 0 : events_.back().sequence;
-  auto it = std::upper_bound(events_.begin(), events_.end(), q.after,
+  const auto& events = tenant.events;
+  auto it = std::upper_bound(events.begin(), events.end(), q.after,
                              [](std::int64_t after, const AtoEvent& e) { return after < e.sequence; });
   json.begin_object().field("@odata.context", "$metadata#Events");
   if (q.count) {
     std::int64_t n = 0;
-    for (auto c = it; c != events_.end(); ++c) n += !q.service || c->service == *q.service;
+    for (auto c = it; c != events.end(); ++c) n += !q.service || c->service == *q.service;
     json.field("@odata.count", n);
   }
-  json.field("@ato.headSequence", head).key("value").begin_array();
+  json.field("@ato.headSequence", tenant.head()).key("value").begin_array();
   int written = 0;
   std::int64_t last = q.after;
   bool more = false;
-  for (; it != events_.end(); ++it) {
+  for (; it != events.end(); ++it) {
     if (q.service && it->service != *q.service) continue;
     if (written == q.top) {
       more = true;
       break;
     }
-    json.raw(json_[static_cast<std::size_t>(it - events_.begin())]);
+    json.raw(tenant.json[static_cast<std::size_t>(it - events.begin())]);
     last = it->sequence;
     ++written;
   }
@@ -178,8 +254,8 @@ net::HttpResponse AtoFeed::feed(const net::HttpRequest& request) {
   if (more) {
     std::string filter = fmt::format("sequence gt {}", last);
     if (q.service) filter = fmt::format("service eq '{}' and {}", to_string(*q.service), filter);
-    json.field("@odata.nextLink", fmt::format("{}{}?$filter={}&$top={}", settings_.base_url, kFeedPath,
-                                              encode_query_value(filter), q.top));
+    json.field("@odata.nextLink", fmt::format("{}{}{}?$filter={}&$top={}", settings_.base_url, tenant.prefix,
+                                              kFeedPath, encode_query_value(filter), q.top));
   }
   json.end_object();
   auto response = net::HttpResponse::json(200, std::move(body));
@@ -198,23 +274,45 @@ net::HttpResponse AtoFeed::inject(const net::HttpRequest& request) {
     return odata_error(400, "INVALID_EVENTS", e.what(),
                        e.path().empty() ? std::nullopt : std::optional(e.path()));
   }
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < events.size(); ++i)
+    if (!tenant_of(events[i].source)) {
+      std::string known;
+      for (const auto& t : tenants_) known += (known.empty() ? "" : ", ") + t->name;
+      return odata_error(400, "INVALID_EVENTS",
+                         fmt::format("event {}: no tenant of this landscape is system {} (tenants: {})", i,
+                                     events[i].source.key(), known),
+                         fmt::format("[{}].source", i));
+    }
+  advance(now_epoch_millis());
   std::string body;
   JsonWriter json(body);
   json.begin_object().key("sequences").begin_array();
-  {
-    std::lock_guard lock(mutex_);
-    advance(now_epoch_millis());
-    for (auto& e : events) {
-      const std::int64_t head = events_.empty() ? 0 : events_.back().sequence;
-      e.sequence = head + 1;  // injected events always take the next sequences
-      ++counts_[static_cast<int>(e.service)];
-      json_.push_back(to_json(e));
-      json.value(e.sequence);
-      events_.push_back(std::move(e));
-    }
+  for (auto& e : events) {
+    Tenant& tenant = *tenant_of(e.source);
+    const std::int64_t before = tenant.head();
+    append(tenant, std::move(e), false);  // injected events always take the tenant's next sequences
+    if (tenant.head() == before)
+      json.null();  // not recorded: the tenant's arrangement is not active
+    else
+      json.value(tenant.head());
   }
   json.end_array().end_object();
   return net::HttpResponse::json(200, body);
+}
+
+net::HttpResponse AtoFeed::activate(std::string_view name, const net::HttpRequest& request) {
+  if (request.method != "POST") return odata_error(405, "METHOD_NOT_ALLOWED", "Activate with POST");
+  std::lock_guard lock(mutex_);
+  advance(now_epoch_millis());  // what happened before the activation stays unrecorded
+  for (auto& t : tenants_)
+    if (t->name == name) {
+      const bool was = t->active;
+      t->active = true;
+      return net::HttpResponse::json(200, fmt::format(R"({{"tenant":"{}","active":true,"was_active":{}}})",
+                                                      t->name, was ? "true" : "false"));
+    }
+  return odata_error(404, "NOT_FOUND", fmt::format("No tenant {}", name));
 }
 
 net::HttpResponse AtoFeed::stats() {
@@ -222,14 +320,21 @@ net::HttpResponse AtoFeed::stats() {
   JsonWriter json(body);
   std::lock_guard lock(mutex_);
   advance(now_epoch_millis());
+  std::int64_t totals[3] = {0, 0, 0};
+  for (const auto& t : tenants_)
+    for (int i = 0; i < 3; ++i) totals[i] += t->counts[i];
   json.begin_object().key("events_generated").begin_object();
   for (Service s : {Service::Export, Service::Import, Service::StatusChange})
-    json.field(to_string(s), counts_[static_cast<int>(s)]);
-  json.end_object()
-      .field("head_sequence", events_.empty() ? std::int64_t{0} : events_.back().sequence)
-      .field("source", source_->describe())
-      .field("generator_done", source_->done())
-      .end_object();
+    json.field(to_string(s), totals[static_cast<int>(s)]);
+  json.end_object().key("tenants").begin_array();
+  for (const auto& t : tenants_) {
+    json.begin_object().field("name", t->name).field("active", t->active).field("head_sequence", t->head());
+    json.key("events_generated").begin_object();
+    for (Service s : {Service::Export, Service::Import, Service::StatusChange})
+      json.field(to_string(s), t->counts[static_cast<int>(s)]);
+    json.end_object().field("events_not_activated", t->not_activated).end_object();
+  }
+  json.end_array().field("source", source_->describe()).field("generator_done", source_->done()).end_object();
   return net::HttpResponse::json(200, body);
 }
 
@@ -237,7 +342,7 @@ net::HttpResponse AtoFeed::history() {
   net::HttpResponse response;
   std::lock_guard lock(mutex_);
   advance(now_epoch_millis());
-  for (const auto& line : json_) response.body.append(line).append("\n");
+  for (const auto& line : history_) response.body.append(line).append("\n");
   response.header("Content-Type", "application/x-ndjson");
   return response;
 }

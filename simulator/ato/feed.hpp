@@ -1,7 +1,10 @@
-// The fake ATO's event feed (OData v4, Basic auth of a communication user) and its /sim/ato
-// endpoints. Events come from a source (the landscape generator, or a recording being replayed)
-// and from injection; the feed assigns or keeps their sequences and serves them in order, each page
-// stating the head sequence (@ato.headSequence). Thread-safe.
+// The fake ATO: one event feed per tenant (OData v4, Basic auth of the tenant's communication
+// user), as SAP's guide sets up SAP_COM_0690 per tenant. Tenant `S4D~080` answers under
+// /tenants/S4D~080/sap/opu/odata4/ato/feed/v1/Events with its own user, password and `sequence`
+// numbering; each page states the tenant's head (@ato.headSequence). Events come from a source (the
+// landscape generator, or a recording replayed) and from injection, and go to the tenant of their
+// `source` system. A tenant whose arrangement is not active yet records nothing: what happens
+// before it is activated never reaches Cloud ALM (SAP: no historic data). Thread-safe.
 #pragma once
 
 #include <memory>
@@ -17,9 +20,12 @@
 
 namespace ato::sim {
 
+// Below a tenant's prefix (tenant_prefix()).
 inline constexpr std::string_view kFeedPath = "/sap/opu/odata4/ato/feed/v1/Events";
 // The landscape's systems and their roles, beside the events (schema/json/ato-systems.schema.json).
 inline constexpr std::string_view kSystemsPath = "/sap/opu/odata4/ato/feed/v1/Systems";
+// Where a tenant's feed lives: /tenants/<SID~client>.
+std::string tenant_prefix(std::string_view tenant);
 inline constexpr std::string_view kUpgradeMessage =
     "Development function currently not available due to upgrade preparation";
 
@@ -34,42 +40,61 @@ class EventSource {
   virtual std::string describe() const = 0;
   // The systems whose events it produces (the landscape's, or those a recording names).
   virtual std::vector<SystemRef> systems() const = 0;
+  // The time its history starts at (the landscape clock's start, a recording's first event).
+  virtual EpochMillis start_time() const = 0;
+};
+
+// When a tenant's arrangement is activated: from the start, at a time of the source's clock (events
+// that happened before are never recorded), or only by POST /sim/ato/tenants/<name>/activate.
+struct Activation {
+  enum class Kind { FromStart, At, OnRequest } kind = Kind::FromStart;
+  EpochMillis at = 0;  // Kind::At
+};
+
+// One tenant's feed settings.
+struct TenantSettings {
+  SystemRef system;
+  std::string user;
+  Secret password;
+  Activation activation;
 };
 
 struct FeedSettings {
   std::string base_url;  // e.g. https://127.0.0.1:8443 (for nextLink)
-  std::string user;
-  Secret password;
+  std::vector<TenantSettings> tenants;
   int default_page_size = 500;
   int max_page_size = 5000;
-  std::vector<AtoSystem> systems;  // GET kSystemsPath
+  std::vector<AtoSystem> systems;  // GET kSystemsPath of every tenant: the landscape
 };
 
 class AtoFeed {
  public:
   AtoFeed(FeedSettings settings, std::unique_ptr<EventSource> source, FaultInjector& faults);
+  ~AtoFeed();
   net::HttpResponse handle(const net::HttpRequest& request);
-  std::int64_t head() const;
+  std::int64_t head(const std::string& tenant) const;
   std::string describe_source() const { return source_->describe(); }
 
  private:
-  void advance(EpochMillis wall_now);  // caller holds mutex_
-  void append(AtoEvent event);         // caller holds mutex_
-  net::HttpResponse feed(const net::HttpRequest& request);
+  struct Tenant;
+  Tenant* tenant_of(const SystemRef& system);                       // nullptr: no tenant has that system
+  void advance(EpochMillis wall_now);                               // caller holds mutex_
+  void append(Tenant& tenant, AtoEvent event, bool keep_sequence);  // caller holds mutex_
+  net::HttpResponse tenant_request(Tenant& tenant, const net::HttpRequest& request, std::string_view path);
+  net::HttpResponse feed(Tenant& tenant, const net::HttpRequest& request);
   net::HttpResponse inject(const net::HttpRequest& request);
-  net::HttpResponse systems(const net::HttpRequest& request);
+  net::HttpResponse activate(std::string_view name, const net::HttpRequest& request);
+  net::HttpResponse systems(const Tenant& tenant, const net::HttpRequest& request);
   net::HttpResponse stats();
   net::HttpResponse history();
-  bool authorized(const net::HttpRequest& request) const;
 
   FeedSettings settings_;
   std::unique_ptr<EventSource> source_;
   FaultInjector& faults_;
   const EpochMillis started_at_;
   mutable std::mutex mutex_;
-  std::vector<AtoEvent> events_;   // ascending sequence
-  std::vector<std::string> json_;  // each event as served
-  std::int64_t counts_[3] = {0, 0, 0};
+  std::vector<std::unique_ptr<Tenant>> tenants_;
+  std::vector<std::string> history_;  // every recorded event as served, in the order recorded
 };
 
 }  // namespace ato::sim

@@ -20,14 +20,13 @@ class GeneratedSource : public EventSource {
   bool keeps_sequences() const override { return false; }
   std::string describe() const override;
   std::vector<SystemRef> systems() const override;
+  EpochMillis start_time() const override { return landscape_.settings().start_time; }
 
  private:
   Landscape landscape_;
   double time_scale_;
   EpochMillis wall_start_;
 };
-
-
 
 class ReplaySource : public EventSource {
  public:
@@ -38,6 +37,7 @@ class ReplaySource : public EventSource {
   bool keeps_sequences() const override { return true; }
   std::string describe() const override;
   std::vector<SystemRef> systems() const override;
+  EpochMillis start_time() const override { return events_.empty() ? 0 : events_.front().occurred_at; }
 
  private:
   std::vector<AtoEvent> events_;

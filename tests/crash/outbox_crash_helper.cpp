@@ -14,6 +14,8 @@ using namespace ato;
 using namespace ato::bridge;
 
 namespace {
+// The tenant every event of this file belongs to (schema/outbox/009).
+const std::string kTenant = "default";
 
 std::string uuid_for(std::int64_t n) {
   char buf[40];
@@ -46,7 +48,7 @@ int main(int argc, char** argv) {
   policy.cap = std::chrono::milliseconds(5);
   policy.max_attempts = 5;
   outbox.rescue_all_in_flight(now_epoch_millis(), policy);
-  std::int64_t cursor = outbox.cursor(Service::Export).value_or(0);
+  std::int64_t cursor = outbox.cursor(kTenant, Service::Export).value_or(0);
   std::fprintf(stdout, "started at cursor %lld\n", static_cast<long long>(cursor));
   std::fflush(stdout);
   ato::test::die_before_write(std::stol(argv[3]));
@@ -59,7 +61,7 @@ int main(int argc, char** argv) {
     for (int i = 1; i <= size; ++i) batch.push_back(numbered_event(cursor + i));
     if (cursor > 0 && rng() % 4 == 0)
       batch.push_back(numbered_event(1 + static_cast<std::int64_t>(rng() % cursor)));
-    outbox.enqueue(Service::Export, batch, cursor + size, now);
+    outbox.enqueue(kTenant, Service::Export, batch, cursor + size, now);
     cursor += size;
 
     ClaimRequest request;

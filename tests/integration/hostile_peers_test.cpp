@@ -316,7 +316,7 @@ TEST_CASE("a head below the cursor is a feed reset: unready and counted, never a
   CHECK(ready.body.find("ATO feed reset") != std::string::npos);
   CHECK(ready.body.find("below this service's cursor 5") != std::string::npos);
   const auto metrics = bridge.admin("/metrics").body;
-  CHECK(metrics.find("ato_bridge_feed_reset{service=\"export\"} 1") != std::string::npos);
+  CHECK(metrics.find("ato_bridge_feed_reset{tenant=\"default\",service=\"export\"} 1") != std::string::npos);
   CHECK(metrics.find("ato_bridge_feed_resets_total 1") != std::string::npos);
   CHECK(bridge.export_cursor() == "5");
   // Setting a cursor under a running bridge is refused.
@@ -341,7 +341,8 @@ TEST_CASE("a head below the cursor is a feed reset: unready and counted, never a
   peers.feed([](const net::HttpRequest& request) { return honest_feed(request, 9, 9, "1c7e7d2c"); });
   bridge.start();
   REQUIRE(eventually([&] { return bridge.admin("/readyz").status == 503; }, 10s));
-  CHECK(bridge.admin("/readyz").body.find("sequence 1 is stored as eventId 0b7e7d2c") != std::string::npos);
+  CHECK(bridge.admin("/readyz").body.find("sequence 1 of tenant default is stored as eventId 0b7e7d2c") !=
+        std::string::npos);
   CHECK(bridge.export_cursor() == "0");
   std::this_thread::sleep_for(1s);
   CHECK(pushed == 8);

@@ -88,10 +88,10 @@ TEST_CASE("Landscape Management: register, register again, list, offboard; every
           lms(sim, "POST", kLmsOffboardPath, R"({"system":"S4D~080"})", token, "lms-registration").body)
           .changed);
   CHECK(parse_lms_systems(lms(sim, "GET", kLmsSystemsPath, "", token, "lms-systems").body).empty());
-  const auto systems = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Systems",
-                                 .basic_user = sim.ato_credentials(),
-                                 .schema = "ato-systems",
-                                 .to_ato = true});
+  std::string systems_path = sim.feed_path();
+  systems_path.replace(systems_path.rfind("Events"), 6, "Systems");
+  const auto systems = sim.call(
+      {.path = systems_path, .basic_user = sim.ato_credentials(), .schema = "ato-systems", .to_ato = true});
   CHECK(parse_ato_systems(systems.body).size() == 4);
   CHECK(sim.validate_kept_documents() == "");
 }

@@ -2,6 +2,7 @@
 // against the CA it wrote. Every JSON body these tests receive is validated against schema/.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <thread>
 
 #include "core/base64.hpp"
@@ -165,19 +166,22 @@ TEST_CASE("the token endpoint answers as XSUAA does") {
   check_documents(sim);
 }
 
-TEST_CASE("push answers per event: accepted, duplicate, out of order, unknown transport") {
+TEST_CASE("push answers per event: accepted, duplicate, out of order; an import before its export is kept") {
   SimProcess sim;
   const auto token = sim.token();
   CHECK(push_one(sim, token, exported(1, "S4DK900001")).outcome == EventOutcome::Accepted);
   CHECK(push_one(sim, token, imported(3, "S4DK900001", {"S4T", "100"})).outcome == EventOutcome::Accepted);
   CHECK(push_one(sim, token, exported(1, "S4DK900001")).outcome == EventOutcome::Duplicate);
+  // Older than an event of the same tenant already applied to the transport: really wrong.
   auto late = push_one(sim, token, imported(2, "S4DK900001", {"S4T", "100"}));
   CHECK(late.outcome == EventOutcome::Rejected);
   CHECK(late.code == "OUT_OF_ORDER");
-  auto unknown = push_one(sim, token, imported(4, "S4DK900077", {"S4T", "100"}));
-  CHECK(unknown.outcome == EventOutcome::Rejected);
-  CHECK(unknown.code == "TRANSPORT_UNKNOWN");
-  CHECK(unknown.message->find("S4DK900077") != std::string::npos);
+  CHECK(late.message->find("of S4T~100") != std::string::npos);
+  // Tenants send independently: the test tenant's import may come before the development tenant's
+  // export. It is kept (counted), and the transport shows once its export arrives.
+  auto early = push_one(sim, token, imported(4, "S4DK900077", {"S4T", "100"}));
+  CHECK(early.outcome == EventOutcome::Accepted);
+  CHECK(transport_status(sim, token, "S4DK900077") == "(unknown)");
 
   // A package with several events gets one result per event, in order.
   auto r = sim.call(
@@ -191,14 +195,19 @@ TEST_CASE("push answers per event: accepted, duplicate, out of order, unknown tr
   CHECK(results[0].outcome == EventOutcome::Accepted);
   CHECK(results[2].outcome == EventOutcome::Duplicate);
 
+  auto export_later = exported(5, "S4DK900077");
+  export_later.occurred_at = 1795313841000;  // it happened first
+  CHECK(push_one(sim, token, export_later).outcome == EventOutcome::Accepted);
+  CHECK(transport_status(sim, token, "S4DK900077") == "Deployed in S4T~100");
+
   auto s = stats(sim);
-  CHECK(s.total.events_accepted == 4);
+  CHECK(s.total.events_accepted == 6);
   CHECK(s.total.events_duplicate == 2);
-  CHECK(s.total.events_rejected == 2);
+  CHECK(s.total.events_rejected == 1);
   CHECK(s.total.order_violations == 1);
-  CHECK(s.total.unknown_transports == 1);
+  CHECK(s.total.unknown_transports == 1);  // events that came before their transport's export
   CHECK(s.per_service[Service::Import].order_violations == 1);
-  CHECK(s.per_service[Service::Export].packages_received == 3);
+  CHECK(s.per_service[Service::Export].packages_received == 4);
   check_documents(sim);
 }
 
@@ -294,7 +303,45 @@ TEST_CASE("a transport's status follows export, test import and production impor
   const auto page = parse_transports_page(r.body);
   REQUIRE(page.transports.size() == 1);
   CHECK(page.transports[0].history.size() == steps.size());
-  CHECK(page.transports[0].last_sequence == 8);
+  CHECK(page.transports[0].history.back().source == "S4P~100");
+  check_documents(sim);
+}
+
+// Three tenants report one transport: the development tenant its export, test and production their
+// queue and import steps, each numbering its own events. Whatever order the tenants' events arrive
+// in (each tenant's own in its order), the status is the same: that of what happened last.
+TEST_CASE("a transport's status is the same whatever order its tenants' events arrive in") {
+  SimProcess sim;
+  const auto token = sim.token();
+  const SystemRef dev{"S4D", "080"}, test{"S4T", "100"}, prod{"S4P", "100"};
+  int next_uuid = 5000;
+  const auto at = [&](AtoEvent e, std::int64_t minute, std::int64_t sequence) {
+    e.event_id = uuid(next_uuid++);
+    e.sequence = sequence;
+    e.occurred_at = 1795313841000 + minute * 60'000;
+    return e;
+  };
+  // Per tenant, in that tenant's order; the orders in which the tenants' streams are interleaved.
+  const std::vector<std::string> interleavings = {"DDTTTPP", "PPTTTDD", "TPTPTDD", "PTDPTTD", "TTTDPPD"};
+  for (std::size_t n = 0; n < interleavings.size(); ++n) {
+    const std::string t = "S4DK9" + std::to_string(10100 + n);
+    std::map<char, std::vector<AtoEvent>> streams;
+    streams['D'] = {at(exported(1, t), 0, 1),
+                    at(status_change(1, t, StatusType::Quality, "OPEN", dev), 1, 2)};
+    streams['T'] = {at(status_change(1, t, StatusType::ImportQueue, "READY_FOR_IMPORT", test), 10, 1),
+                    at(status_change(1, t, StatusType::ImportQueue, "RUNNING", test), 20, 2),
+                    at(imported(1, t, test), 25, 3)};
+    streams['P'] = {at(status_change(1, t, StatusType::ImportQueue, "READY_FOR_IMPORT", prod), 60, 1),
+                    at(imported(1, t, prod, ImportResult::Warning), 70, 2)};
+    CAPTURE(interleavings[n]);
+    std::map<char, std::size_t> next;
+    for (char tenant : interleavings[n])
+      CHECK(push_one(sim, token, streams[tenant][next[tenant]++]).outcome == EventOutcome::Accepted);
+    CHECK(transport_status(sim, token, t) == "Deployed in S4P~100");
+  }
+  const auto s = stats(sim);
+  CHECK(s.total.order_violations == 0);
+  CHECK(s.total.events_rejected == 0);
   check_documents(sim);
 }
 

@@ -44,6 +44,26 @@ std::vector<AtoEvent> events_of(const std::vector<std::string>& pages, std::int6
   return events;
 }
 
+// Every tenant's feed from `query`: each tenant numbers its own events from 1, gap-free, and states
+// its head. Returned in the order things happened (occurredAt), as one landscape.
+std::vector<AtoEvent> landscape_events(SimProcess& sim, const std::string& query = "?$top=50") {
+  std::vector<AtoEvent> all;
+  for (const auto& tenant : sim.tenants()) {
+    CAPTURE(tenant.name);
+    std::int64_t head = 0;
+    auto events = events_of(sim.feed_pages(query, tenant.name), &head);
+    CHECK(head == static_cast<std::int64_t>(events.size()));
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      CHECK(events[i].sequence == static_cast<std::int64_t>(i + 1));
+      CHECK(events[i].source.key() == tenant.name);  // an event belongs to the tenant where it happens
+    }
+    for (auto& e : events) all.push_back(std::move(e));
+  }
+  std::stable_sort(all.begin(), all.end(),
+                   [](const AtoEvent& a, const AtoEvent& b) { return a.occurred_at < b.occurred_at; });
+  return all;
+}
+
 std::string history(SimProcess& sim) {
   return sim.call({.path = "/sim/ato/history.ndjson", .to_ato = true}).body;
 }
@@ -53,12 +73,9 @@ std::string history(SimProcess& sim) {
 TEST_CASE("a generated landscape's lifecycle is consistent") {
   SimProcess sim(kLandscape);
   wait_until_done(sim);
-  std::int64_t head = 0;
-  const auto events = events_of(sim.feed_pages("?$top=50"), &head);
+  REQUIRE(sim.tenants().size() == 4);  // development 080 and 100, test, production: a feed each
+  const auto events = landscape_events(sim);
   REQUIRE(!events.empty());
-  CHECK(head == static_cast<std::int64_t>(events.size()));
-  for (std::size_t i = 0; i < events.size(); ++i)
-    CHECK(events[i].sequence == static_cast<std::int64_t>(i + 1));
 
   std::map<std::string, std::vector<const AtoEvent*>> by_transport;
   for (const auto& e : events) by_transport[e.transport_id].push_back(&e);
@@ -127,14 +144,17 @@ TEST_CASE("the same seed and start time give a byte-identical history") {
 TEST_CASE("paging and filtering work across page boundaries") {
   SimProcess sim(kLandscape);
   wait_until_done(sim);
-  const auto all = events_of(sim.feed_pages("?$top=5000"));
-  for (Service service : {Service::Export, Service::Import, Service::StatusChange}) {
+  const std::string tenant = "S4T~100";  // imports and status changes happen here
+  const auto all = events_of(sim.feed_pages("?$top=5000", tenant));
+  for (Service service : {Service::Import, Service::StatusChange}) {
     CAPTURE(to_string(service));
     std::vector<std::int64_t> want;
     for (const auto& e : all)
       if (e.service == service && e.sequence > 10) want.push_back(e.sequence);
     const auto pages = sim.feed_pages("?$filter=service%20eq%20'" + std::string(to_string(service)) +
-                                      "'%20and%20sequence%20gt%2010&$top=3&$count=true");
+                                          "'%20and%20sequence%20gt%2010&$top=3&$count=true",
+                                      tenant);
+    REQUIRE(want.size() > 6);
     CHECK(pages.size() >= want.size() / 3);
     std::vector<std::int64_t> got;
     for (const auto& e : events_of(pages)) {
@@ -150,38 +170,48 @@ TEST_CASE("paging and filtering work across page boundaries") {
 
 TEST_CASE("wrong credentials get 401 and an unknown filter 400, with OData error bodies") {
   SimProcess sim(kLandscape);
-  auto r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events",
+  auto r = sim.call({.path = sim.feed_path(),
                      .basic_user = "CALM_COMM_USER:wrong",
                      .schema = "odata-error",
                      .to_ato = true});
   CHECK(r.status == 401);
   CHECK(r.headers.count("www-authenticate") == 1);
-  r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events", .schema = "odata-error", .to_ato = true});
+  r = sim.call({.path = sim.feed_path(), .schema = "odata-error", .to_ato = true});
   CHECK(r.status == 401);
-  r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events?$filter=owner%20eq%20'x'",
+  r = sim.call({.path = sim.feed_path() + "?$filter=owner%20eq%20'x'",
                 .basic_user = sim.ato_credentials(),
                 .schema = "odata-error",
                 .to_ato = true});
   CHECK(r.status == 400);
   CHECK(parse_odata_error(r.body).target == "$filter");
-  r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events?$filter=service%20eq%20'RETRY'",
+  r = sim.call({.path = sim.feed_path() + "?$filter=service%20eq%20'RETRY'",
                 .basic_user = sim.ato_credentials(),
                 .schema = "odata-error",
                 .to_ato = true});
   CHECK(r.status == 400);
-  r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events?$top=0",
+  r = sim.call({.path = sim.feed_path() + "?$top=0",
                 .basic_user = sim.ato_credentials(),
                 .schema = "odata-error",
                 .to_ato = true});
   CHECK(r.status == 400);
   CHECK(parse_odata_error(r.body).target == "$top");
+  // Each tenant has its own user: another tenant's credentials are wrong here.
+  r = sim.call({.path = sim.feed_path("S4T~100"),
+                .basic_user = sim.ato_credentials(),
+                .schema = "odata-error",
+                .to_ato = true});
+  CHECK(r.status == 401);
+  // The feed of no tenant: a 404 that says where the tenants' feeds are.
+  r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events", .schema = "odata-error", .to_ato = true});
+  CHECK(r.status == 404);
+  CHECK(parse_odata_error(r.body).message.find("/tenants/S4P~100/") != std::string::npos);
   const auto problems = sim.validate_kept_documents();
   CHECK_MESSAGE(problems.empty(), problems);
 }
 
 TEST_CASE("during an upgrade window the feed answers 503 with SAP's message") {
   SimProcess sim(with(kLandscape, {"--faults", "ato.feed:upgrade-window=0s..1500ms"}));
-  auto r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events",
+  auto r = sim.call({.path = sim.feed_path(),
                      .basic_user = sim.ato_credentials(),
                      .schema = "odata-error",
                      .to_ato = true});
@@ -190,10 +220,8 @@ TEST_CASE("during an upgrade window the feed answers 503 with SAP's message") {
         "Development function currently not available due to upgrade preparation");
   CHECK(r.headers.count("retry-after") == 1);
   std::this_thread::sleep_for(1600ms);
-  r = sim.call({.path = "/sap/opu/odata4/ato/feed/v1/Events",
-                .basic_user = sim.ato_credentials(),
-                .schema = "feed-page",
-                .to_ato = true});
+  r = sim.call(
+      {.path = sim.feed_path(), .basic_user = sim.ato_credentials(), .schema = "feed-page", .to_ato = true});
   CHECK(r.status == 200);
   const auto problems = sim.validate_kept_documents();
   CHECK_MESSAGE(problems.empty(), problems);
@@ -211,7 +239,7 @@ TEST_CASE("a replay at --speed max serves exactly the recording; bad lines are r
   {
     SimProcess replay({"--only", "ato", "--replay", (dir / "recording.ndjson").string(), "--speed", "max"});
     CHECK(history(replay) == recording);
-    const auto events = events_of(replay.feed_pages("?$top=40"));
+    const auto events = landscape_events(replay, "?$top=40");
     CHECK(events.size() == static_cast<std::size_t>(std::count(recording.begin(), recording.end(), '\n')));
     const auto problems = replay.validate_kept_documents();
     CHECK_MESSAGE(problems.empty(), problems);
@@ -240,7 +268,7 @@ TEST_CASE("the lifecycle mix follows the configured rates") {
                   "--rejection-rate", "1"});
   wait_until_done(sim);
   int failed = 0, rejected = 0, production = 0;
-  for (const auto& e : events_of(sim.feed_pages("?$top=500"))) {
+  for (const auto& e : landscape_events(sim, "?$top=500")) {
     if (const auto* i = std::get_if<ImportDetails>(&e.details)) {
       failed += i->result == ImportResult::Error;
       production += i->target.sid == "S4P";
@@ -268,6 +296,16 @@ TEST_CASE("injected events take the next sequences and appear in the feed") {
   const auto after = events_of(sim.feed_pages("?$filter=sequence%20gt%20" + std::to_string(before.size())));
   REQUIRE(after.size() == 1);
   CHECK(after[0].event_id == e.event_id);
+  // An event of a system that is no tenant of the landscape is refused, naming it.
+  e.event_id = "11111111-2222-4333-8444-555555555556";
+  e.source = {"S4X", "100"};
+  r = sim.call({.method = "POST",
+                .path = "/sim/ato/events",
+                .body = "[" + to_json(e) + "]",
+                .schema = "odata-error",
+                .to_ato = true});
+  CHECK(r.status == 400);
+  CHECK(parse_odata_error(r.body).message.find("S4X~100") != std::string::npos);
   r = sim.call(
       {.method = "POST", .path = "/sim/ato/events", .body = "[{}]", .schema = "odata-error", .to_ato = true});
   CHECK(r.status == 400);

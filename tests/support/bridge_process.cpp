@@ -13,13 +13,30 @@ std::string json_text(const std::string& s) {
   return "\"" + s + "\"";
 }
 
-std::string service_json(const BridgeOptions& o, const std::string& name) {
+std::string service_json(const BridgeOptions& o, const std::string& name, const std::string& run_every) {
   const auto it = o.active.find(name);
   const bool active = it == o.active.end() || it->second;
   std::string json = "{\"active\": " + std::string(active ? "true" : "false") +
-                     ", \"run_every\": " + json_text(name == "retry" ? o.retry_every : o.run_every) +
+                     ", \"run_every\": " + json_text(run_every) +
                      ", \"package_size\": " + std::to_string(o.package_size) + "}";
   return json;
+}
+
+std::string service_json(const BridgeOptions& o, const std::string& name) {
+  return service_json(o, name, name == "retry" ? o.retry_every : o.run_every);
+}
+
+// A tenant's own services, when the options give it a schedule of its own.
+std::string tenant_services_json(const BridgeOptions& o, const std::string& tenant) {
+  const auto own = o.tenant_run_every.find(tenant);
+  if (own == o.tenant_run_every.end()) return "";
+  std::string json = ", \"services\": {";
+  bool first = true;
+  for (const auto& [service, every] : own->second) {
+    json += (first ? "\"" : ", \"") + service + "\": " + service_json(o, service, every);
+    first = false;
+  }
+  return json + "}";
 }
 
 }  // namespace
@@ -30,6 +47,28 @@ BridgeProcess::BridgeProcess(SimProcess& sim, BridgeOptions o, std::string name)
   dir_ = sim.path(name);
   std::filesystem::create_directories(dir_);
   config_ = dir_ / "bridge.json";
+  if (o.single_feed_of) {
+    tenants_.push_back(sim.tenant(*o.single_feed_of));
+  } else if (o.tenants.empty()) {
+    tenants_ = sim.tenants();
+  } else {
+    for (const auto& name : o.tenants) tenants_.push_back(sim.tenant(name));
+  }
+  std::string tenants_json;
+  if (o.single_feed_of) {
+    tenants_json = "  \"ato\": {\"feed_url\": " + json_text(tenants_.front().feed_url) +
+                   ", \"user\": " + json_text(tenants_.front().user) +
+                   ", \"password_env\": \"ATO_TEST_PASSWORD_0\"},\n";
+  } else {
+    tenants_json = "  \"tenants\": [\n";
+    for (std::size_t i = 0; i < tenants_.size(); ++i)
+      tenants_json += std::string(i ? ",\n" : "") + "    {\"name\": " + json_text(tenants_[i].name) +
+                      ", \"feed_url\": " + json_text(tenants_[i].feed_url) +
+                      ", \"user\": " + json_text(tenants_[i].user) +
+                      ", \"password_env\": \"ATO_TEST_PASSWORD_" + std::to_string(i) + "\"" +
+                      tenant_services_json(o, tenants_[i].name) + "}";
+    tenants_json += "\n  ],\n";
+  }
   std::string alm = "\"service_key_file\": " + json_text(sim.service_key_file().string());
   if (o.alm_host) alm += ", \"host\": " + json_text(*o.alm_host);
   if (o.token_endpoint) alm += ", \"token_endpoint\": " + json_text(*o.token_endpoint);
@@ -37,13 +76,8 @@ BridgeProcess::BridgeProcess(SimProcess& sim, BridgeOptions o, std::string name)
   const std::string json =
       "{\n"
       "  \"cloud_alm\": {" +
-      alm +
-      "},\n"
-      "  \"ato\": {\"feed_url\": " +
-      json_text(sim.ato_feed_url()) + ", \"user\": " + json_text(sim.ato_user()) +
-      ", \"password_env\": \"ATO_TEST_PASSWORD\"},\n"
-      "  \"services\": {\"export\": " +
-      service_json(o, "export") + ", \"import\": " + service_json(o, "import") +
+      alm + "},\n" + tenants_json + "  \"services\": {\"export\": " + service_json(o, "export") +
+      ", \"import\": " + service_json(o, "import") +
       ", \"status_change\": " + service_json(o, "status_change") +
       ", \"retry\": " + service_json(o, "retry") +
       "},\n"
@@ -71,6 +105,13 @@ BridgeProcess::BridgeProcess(SimProcess& sim, BridgeOptions o, std::string name)
   write_text(config_, json);
 }
 
+std::map<std::string, std::string> BridgeProcess::password_env() const {
+  std::map<std::string, std::string> env;
+  for (std::size_t i = 0; i < tenants_.size(); ++i)
+    env["ATO_TEST_PASSWORD_" + std::to_string(i)] = tenants_[i].password;
+  return env;
+}
+
 BridgeProcess::~BridgeProcess() {
   if (process_ && process_->running()) {
     process_->kill(SIGKILL);
@@ -86,8 +127,7 @@ void BridgeProcess::start(std::vector<std::string> extra_args) {
   }
   std::vector<std::string> argv = {ATO_BRIDGE_BIN, "run", "--config", config_.string()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  process_ = std::make_unique<ChildProcess>(
-      argv, dir_ / "bridge.log", ProcessOptions{.env = {{"ATO_TEST_PASSWORD", sim_.ato_password()}}});
+  process_ = std::make_unique<ChildProcess>(argv, dir_ / "bridge.log", ProcessOptions{.env = password_env()});
   const auto run_file = outbox_file().string() + ".run.json";
   const bool up = eventually(
       [&] {
@@ -125,8 +165,7 @@ ProcessResult BridgeProcess::cli(std::vector<std::string> args) {
   std::vector<std::string> argv = {ATO_BRIDGE_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.insert(argv.end(), {"--config", config_.string()});
-  return run_process(
-      argv, {.env = {{"ATO_TEST_PASSWORD", sim_.ato_password()}}, .timeout = std::chrono::seconds(30)});
+  return run_process(argv, {.env = password_env(), .timeout = std::chrono::seconds(30)});
 }
 
 std::string BridgeProcess::log() const {

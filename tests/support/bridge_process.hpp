@@ -33,6 +33,12 @@ struct BridgeOptions {
   std::string log_level = "info";
   bool register_first = true;  // `ato-bridge register` (every system the feed lists) before the first start
   std::optional<std::string> outbox_path;  // default: outbox.db in the bridge's directory
+  // The simulator's tenants to configure (default: all), each as the ready file names it.
+  std::vector<std::string> tenants;
+  // Per tenant and service (export, import, status_change): its own schedule instead of run_every.
+  std::map<std::string, std::map<std::string, std::string>> tenant_run_every;
+  // One `ato` section (tenant 'default') reading this tenant's feed, instead of a `tenants` list.
+  std::optional<std::string> single_feed_of;
 };
 
 class BridgeProcess {
@@ -57,7 +63,10 @@ class BridgeProcess {
   std::string log() const;
 
  private:
+  std::map<std::string, std::string> password_env() const;  // variable -> the tenant's password
+
   SimProcess& sim_;
+  std::vector<SimTenant> tenants_;  // configured, in order: ATO_TEST_PASSWORD_<index> each
   std::filesystem::path dir_, config_;
   std::unique_ptr<ChildProcess> process_;
   std::string admin_url_;

@@ -55,10 +55,22 @@ SimProcess::SimProcess(std::vector<std::string> extra_args, std::string dir_name
   }
   if (root["ato_url"].error() == simdjson::SUCCESS) {
     ato_url_ = json_string(root, "ato_url");
-    ato_feed_url_ = json_string(root, "ato_feed_url");
-    ato_user_ = json_string(root, "ato_user");
-    ato_password_ = json_string(root, "ato_password");
+    simdjson::dom::array listed;  // (a range-for over `.value()` of a temporary result would dangle)
+    if (root["tenants"].get_array().get(listed)) throw std::runtime_error("the ready file lists no tenants");
+    for (auto t : listed)
+      tenants_.push_back({json_string(t, "name"), json_string(t, "role"), json_string(t, "feed_url"),
+                          json_string(t, "user"), json_string(t, "password")});
+    if (tenants_.empty()) throw std::runtime_error("the ready file lists no tenants");
+    ato_feed_url_ = tenants_.front().feed_url;
+    ato_user_ = tenants_.front().user;
+    ato_password_ = tenants_.front().password;
   }
+}
+
+const SimTenant& SimProcess::tenant(const std::string& name) const {
+  for (const auto& t : tenants_)
+    if (t.name == name) return t;
+  throw std::runtime_error("the simulator has no tenant " + name);
 }
 
 SimProcess::~SimProcess() {
@@ -155,12 +167,22 @@ HttpResult SimProcess::push(const std::string& service_path, const std::string& 
                .headers = {"Authorization: Bearer " + token, "Content-Type: application/json"}});
 }
 
-std::vector<std::string> SimProcess::feed_pages(const std::string& query) {
+std::string SimProcess::feed_path(const std::string& tenant) const {
+  const auto& url = tenant.empty() ? ato_feed_url_ : this->tenant(tenant).feed_url;
+  return url.substr(ato_url_.size());
+}
+
+std::string SimProcess::credentials_of(const std::string& name) const {
+  const auto& t = tenant(name);
+  return t.user + ":" + t.password;
+}
+
+std::vector<std::string> SimProcess::feed_pages(const std::string& query, const std::string& tenant) {
   std::vector<std::string> pages;
-  std::string next = "/sap/opu/odata4/ato/feed/v1/Events" + query;
+  std::string next = feed_path(tenant) + query;
+  const std::string credentials = tenant.empty() ? ato_credentials() : credentials_of(tenant);
   for (int i = 0; i < 10'000 && !next.empty(); ++i) {
-    const auto r =
-        call({.path = next, .basic_user = ato_credentials(), .schema = "feed-page", .to_ato = true});
+    const auto r = call({.path = next, .basic_user = credentials, .schema = "feed-page", .to_ato = true});
     if (r.status != 200)
       throw std::runtime_error("feed page: HTTP " + std::to_string(r.status) + " " + r.body);
     pages.push_back(r.body);

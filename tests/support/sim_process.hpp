@@ -32,6 +32,13 @@ struct HttpCall {
   std::chrono::seconds max_time{15};
 };
 
+// One tenant of the simulated landscape, as the ready file lists it.
+struct SimTenant {
+  std::string name;  // SID~client
+  std::string role;  // development, test, production
+  std::string feed_url, user, password;
+};
+
 class SimProcess {
  public:
   // `lms_check` false (tests not about registration) starts it with --no-lms-check.
@@ -50,14 +57,21 @@ class SimProcess {
 
   const std::string& url() const { return alm_url_; }
   const std::string& ato_url() const { return ato_url_; }
+  // The landscape's tenants (one feed each); ato_feed_url(), ato_user() and ato_password() are the
+  // first one's (S4D~080, development).
+  const std::vector<SimTenant>& tenants() const { return tenants_; }
+  const SimTenant& tenant(const std::string& name) const;
   std::string ato_credentials() const { return ato_user_ + ":" + ato_password_; }
+  std::string credentials_of(const std::string& tenant) const;
   const std::string& ato_feed_url() const { return ato_feed_url_; }
   const std::string& ato_user() const { return ato_user_; }
   const std::string& ato_password() const { return ato_password_; }
   std::filesystem::path service_key_file() const { return dir_ / "ato-sim-service-key.json"; }
-  // Every feed event of `service` (or all) after `after`, following @odata.nextLink pages of `top`;
-  // each page is kept for schema validation.
-  std::vector<std::string> feed_pages(const std::string& query);
+  // The pages of a tenant's feed (default: the first tenant's) from `query`, following
+  // @odata.nextLink; each page is kept for schema validation.
+  std::vector<std::string> feed_pages(const std::string& query, const std::string& tenant = "");
+  // A tenant's feed path below ato_url() (default: the first tenant's).
+  std::string feed_path(const std::string& tenant = "") const;
   const std::string& client_id() const { return client_id_; }
   const std::string& client_secret() const { return client_secret_; }
   const std::string& ca_file() const { return ca_file_; }
@@ -73,6 +87,7 @@ class SimProcess {
   std::unique_ptr<ChildProcess> process_;
   std::string alm_url_, ca_file_, client_id_, client_secret_, ato_url_, ato_feed_url_, ato_user_,
       ato_password_;
+  std::vector<SimTenant> tenants_;
   int kept_ = 0, calls_ = 0;
 };
 

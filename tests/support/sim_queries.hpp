@@ -2,6 +2,9 @@
 // journal of accepted events, whether the generator is done. Shared by the end-to-end tests.
 #pragma once
 
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +38,56 @@ inline std::vector<AtoEvent> landscape_history(SimProcess& sim) {
 // Every event the fake Cloud ALM accepted, in acceptance order.
 inline std::vector<AtoEvent> accepted_journal(SimProcess& sim) {
   return ndjson_events(sim.call({.path = "/sim/journal?after=0"}).body);
+}
+
+// The status Cloud ALM should show for each transport the landscape recorded, worked out here on its
+// own (the test's oracle): that of the latest status-changing event by what happened (occurredAt,
+// then the step: export, queued, running, imported), whatever order the tenants sent them in.
+inline std::map<std::string, std::string> expected_statuses(const std::vector<AtoEvent>& history) {
+  struct Latest {
+    EpochMillis at = 0;
+    int step = -1;
+    std::string status;
+  };
+  std::map<std::string, Latest> latest;
+  std::set<std::string> exported;
+  for (const auto& e : history) {
+    std::optional<std::string> status;
+    int step = 0;
+    if (e.service == Service::Export) {
+      exported.insert(e.transport_id);
+      status = "Released";
+    } else if (const auto* i = std::get_if<ImportDetails>(&e.details)) {
+      status = (i->result == ImportResult::Error ? "Failed in " : "Deployed in ") + i->target.key();
+      step = 3;
+    } else if (const auto* s = std::get_if<StatusChangeDetails>(&e.details);
+               s && s->status_type == StatusType::ImportQueue && s->target) {
+      if (s->new_status == "READY_FOR_IMPORT") status = "Scheduled In " + s->target->key(), step = 1;
+      if (s->new_status == "RUNNING") status = "Running in " + s->target->key(), step = 2;
+    }
+    if (!status) continue;
+    auto& l = latest[e.transport_id];
+    if (std::pair(e.occurred_at, step) > std::pair(l.at, l.step)) l = {e.occurred_at, step, *status};
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [id, l] : latest)
+    if (exported.count(id)) out[id] = l.status;  // Cloud ALM knows a transport from its export on
+  return out;
+}
+
+// What the fake Cloud ALM shows: every transport's status, through the public Transports view.
+inline std::map<std::string, std::string> shown_statuses(SimProcess& sim) {
+  const auto token = sim.token();
+  std::map<std::string, std::string> out;
+  std::string next = "/api/calm-features/v1/Transports?$top=1000";
+  for (int page = 0; page < 1000 && !next.empty(); ++page) {
+    const auto r = sim.call({.path = next, .headers = {"Authorization: Bearer " + token}});
+    if (r.status != 200) break;
+    const auto parsed = parse_transports_page(r.body);
+    for (const auto& t : parsed.transports) out[t.id] = t.status;
+    next = parsed.next_link.value_or("");
+  }
+  return out;
 }
 
 inline bool generator_done(SimProcess& sim) {

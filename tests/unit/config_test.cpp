@@ -56,16 +56,21 @@ TEST_CASE_FIXTURE(Fixture, "the communication system is derived from the service
   CHECK(c.cloud_alm.token_endpoint == "https://mytenant.authentication.eu10.hana.ondemand.com/oauth/token");
   CHECK(c.cloud_alm.client_id == "sb-calm!b1|sapcloudalm!b2");
   CHECK(c.cloud_alm.client_secret.reveal() == kSecret);
-  CHECK(c.ato.password.reveal() == kPassword);
-  CHECK(c.ato.password_source == "environment variable ATO_PASSWORD");
+  // A single `ato` section is one tenant named "default" (outboxes from before tenants know it so).
+  REQUIRE(c.tenants.size() == 1);
+  const auto& t = c.tenants.front();
+  CHECK(t.name == "default");
+  CHECK(c.single_tenant_form);
+  CHECK(t.ato.password.reveal() == kPassword);
+  CHECK(t.ato.password_source == "environment variable ATO_PASSWORD");
   CHECK(c.warnings.empty());
   // Defaults of the four outbound services: every 5 minutes, packages of 100, our paths.
-  for (const auto* s : {&c.export_service, &c.import_service, &c.status_change_service, &c.retry_service}) {
+  for (const auto* s : {&t.export_service, &t.import_service, &t.status_change_service, &c.retry_service}) {
     CHECK(s->active);
     CHECK(s->run_every == std::chrono::minutes(5));
     CHECK(s->package_size == 100);
   }
-  CHECK(c.export_service.path == kDefaultExportPath);
+  CHECK(t.export_service.path == kDefaultExportPath);
   CHECK(c.retry_service.path.empty());
   CHECK(c.outbox_path == dir.path() / "ato-bridge-outbox.db");
   CHECK(c.durability == Durability::Normal);
@@ -205,10 +210,13 @@ TEST_CASE_FIXTURE(Fixture, "plain http is refused where credentials would leave 
     CHECK_THROWS_WITH_AS(load(), doctest::Contains("the Cloud ALM host (endpoints.Api or cloud_alm.host)"),
                          ConfigError);
     write_text(key, service_key_json());
-    write_text(config, R"({"cloud_alm":{"service_key_file":"key.json","token_endpoint":"http://uaa.example.com/oauth/token"},
+    write_text(
+        config,
+        R"({"cloud_alm":{"service_key_file":"key.json","token_endpoint":"http://uaa.example.com/oauth/token"},
       "ato":{"feed_url":"https://s4d.example.com/feed/Events","user":"U","password_env":"ATO_PASSWORD"}})");
-    CHECK_THROWS_WITH_AS(load(), doctest::Contains("the token endpoint (uaa.url or cloud_alm.token_endpoint): "
-                                                   "http://uaa.example.com uses plain http"),
+    CHECK_THROWS_WITH_AS(load(),
+                         doctest::Contains("the token endpoint (uaa.url or cloud_alm.token_endpoint): "
+                                           "http://uaa.example.com uses plain http"),
                          ConfigError);
   }
   SUBCASE("loopback is fine, and so is an explicit allow_plain_http, warned") {
@@ -228,7 +236,8 @@ TEST_CASE_FIXTURE(Fixture, "URLs that parse wrongly are refused with the field n
   write_text(key, R"({"uaa":{"clientid":"c","clientsecret":"s","url":"https://uaa.example.com:443oauth"},
     "endpoints":{"Api":"https://mytenant.eu10.alm.cloud.sap/api"}})");
   write_config();
-  CHECK_THROWS_WITH_AS(load(), doctest::Contains("uaa.url: has text right after the port: 'oauth'"), ConfigError);
+  CHECK_THROWS_WITH_AS(load(), doctest::Contains("uaa.url: has text right after the port: 'oauth'"),
+                       ConfigError);
   write_text(key, service_key_json("https://mytenant.eu10.alm.cloud.sap:99999/api"));
   CHECK_THROWS_WITH_AS(load(), doctest::Contains("endpoints.Api: has an invalid port '99999'"), ConfigError);
 }
@@ -248,9 +257,7 @@ TEST_CASE_FIXTURE(Fixture, "the effective configuration shows no secret") {
 TEST_CASE_FIXTURE(Fixture, "config init writes a file that loads with every default spelled out") {
   InitOptions options;
   options.service_key_file = key;
-  options.ato_url = "https://s4d.example.com/feed/Events";
-  options.ato_user = "CALM_COMM";
-  options.ato_password_env = "ATO_PASSWORD";
+  options.tenants = {{"default", "https://s4d.example.com/feed/Events", "CALM_COMM", "ATO_PASSWORD"}};
   options.run_every = std::chrono::seconds(30);
   options.out = config;
   const std::string json = init_config_json(options);
@@ -260,7 +267,7 @@ TEST_CASE_FIXTURE(Fixture, "config init writes a file that loads with every defa
     CHECK_MESSAGE(json.find(field) != std::string::npos, field);
   write_text(config, json);
   const auto c = load();
-  CHECK(c.export_service.run_every == std::chrono::seconds(30));
+  CHECK(c.tenants.at(0).export_service.run_every == std::chrono::seconds(30));
   CHECK(c.retry_service.run_every == std::chrono::seconds(30));
   CHECK(c.cloud_alm.host == "https://mytenant.eu10.alm.cloud.sap");
 

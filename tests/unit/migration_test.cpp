@@ -14,6 +14,15 @@ struct Db {
   Db() {
     REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
     for (const auto& m : ato::schema::kOutboxMigrations) REQUIRE(exec(std::string(m.sql)) == SQLITE_OK);
+    // kInsertOne stores rows of tenant 1 without naming it in every test (schema/outbox/009).
+    REQUIRE(exec("INSERT INTO tenants (id, name, created_at) VALUES (1, 'default', 0)") == SQLITE_OK);
+    REQUIRE(exec("CREATE TEMP VIEW default_events AS SELECT event_id, service, sequence, transport_id, "
+                 "source_system, enqueued_at, next_attempt_at FROM events") == SQLITE_OK);
+    REQUIRE(exec("CREATE TEMP TRIGGER default_events_insert INSTEAD OF INSERT ON default_events BEGIN "
+                 "INSERT INTO events (tenant, event_id, service, sequence, transport_id, source_system, "
+                 "enqueued_at, next_attempt_at) VALUES (1, new.event_id, new.service, new.sequence, "
+                 "new.transport_id, new.source_system, new.enqueued_at, new.next_attempt_at); END") ==
+            SQLITE_OK);
   }
   ~Db() { sqlite3_close(db); }
   int exec(const std::string& sql) { return sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr); }
@@ -31,6 +40,10 @@ struct Db {
   }
 };
 
+// Into the latest schema (through Db's view: tenant 1), and into an outbox from before tenants.
+const std::string kInsertOne =
+    "INSERT INTO default_events (event_id, service, sequence, transport_id, source_system, enqueued_at, "
+    "next_attempt_at) VALUES ";
 const std::string kInsert =
     "INSERT INTO events (event_id, service, sequence, transport_id, source_system, enqueued_at, "
     "next_attempt_at) VALUES ";
@@ -45,7 +58,7 @@ TEST_CASE("migrations are numbered from 1 without gaps") {
 
 TEST_CASE("a pending event is accepted and its defaults are right") {
   Db db;
-  REQUIRE(db.exec(kInsert + "('e1', 'EXPORT', 1, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_OK);
+  REQUIRE(db.exec(kInsertOne + "('e1', 'EXPORT', 1, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
   REQUIRE(sqlite3_prepare_v2(db.db, "SELECT state, attempts, errors FROM events", -1, &stmt, nullptr) ==
           SQLITE_OK);
@@ -58,11 +71,11 @@ TEST_CASE("a pending event is accepted and its defaults are right") {
 
 TEST_CASE("the state invariants cannot be broken") {
   Db db;
-  REQUIRE(db.exec(kInsert + "('e1', 'EXPORT', 1, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_OK);
+  REQUIRE(db.exec(kInsertOne + "('e1', 'EXPORT', 1, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_OK);
   // Same feed sequence twice: one row (ingestion deduplicates on it).
-  CHECK(db.exec(kInsert + "('e9', 'EXPORT', 1, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_CONSTRAINT);
-  CHECK(db.exec(kInsert + "('e2', 'RETRY', 2, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_CONSTRAINT);
-  CHECK(db.exec(kInsert + "('e3', 'EXPORT', 0, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_CONSTRAINT);
+  CHECK(db.exec(kInsertOne + "('e9', 'EXPORT', 1, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_CONSTRAINT);
+  CHECK(db.exec(kInsertOne + "('e2', 'RETRY', 2, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_CONSTRAINT);
+  CHECK(db.exec(kInsertOne + "('e3', 'EXPORT', 0, 'S4DK900001', 'S4D~080', 10, 10)") == SQLITE_CONSTRAINT);
   // In flight is no state of a row (a lease lists it); done without a settle time, dead without a
   // reason: all refused.
   CHECK(db.exec("UPDATE events SET state = 'in_flight'") == SQLITE_CONSTRAINT);
@@ -82,8 +95,11 @@ TEST_CASE("the state invariants cannot be broken") {
         SQLITE_OK);
   CHECK(db.exec("UPDATE events SET state = 'pending', settled_at = NULL") ==
         SQLITE_CONSTRAINT);  // reason left
-  CHECK(db.exec("INSERT INTO cursors VALUES ('EXPORT', -1, 0)") == SQLITE_CONSTRAINT);
-  CHECK(db.exec("INSERT INTO cursors VALUES ('EXPORT', 0, 0)") == SQLITE_OK);
+  CHECK(db.exec("INSERT INTO cursors VALUES (1, 'EXPORT', -1, 0)") == SQLITE_CONSTRAINT);
+  CHECK(db.exec("INSERT INTO cursors VALUES (1, 'RETRY', 0, 0)") == SQLITE_CONSTRAINT);
+  CHECK(db.exec("INSERT INTO cursors VALUES (1, 'EXPORT', 0, 0)") == SQLITE_OK);
+  CHECK(db.exec("INSERT INTO cursors VALUES (1, 'EXPORT', 3, 0)") ==
+        SQLITE_CONSTRAINT);  // one per tenant and service
 }
 
 TEST_CASE("the events in flight are found from their leases by key, never a scan of the events") {
@@ -155,7 +171,7 @@ TEST_CASE("the claim window loads open events in sequence order through their in
   Db db;
   const std::string plan = db.plan_of(ato::bridge::queries::kLoadWindow);
   CAPTURE(plan);
-  CHECK(plan.find("USING INDEX events_open (sequence>?)") != std::string::npos);
+  CHECK(plan.find("USING INDEX events_open (tenant=? AND sequence>?)") != std::string::npos);
   CHECK(plan.find("TEMP B-TREE") == std::string::npos);  // the index gives sequence order
   CHECK(plan.find("SCAN") == std::string::npos);
 }
@@ -238,8 +254,9 @@ TEST_CASE("migration 002 keeps every row of an outbox written by migration 001, 
 
 TEST_CASE("migration 005 leaves the order to the claim window and loads open events only") {
   Db db;
-  REQUIRE(db.exec(kInsert + "('a1', 'EXPORT', 1, 'T1', 'S4D~080', 10, 10), ('a2', 'IMPORT', 2, 'T1', "
-                            "'S4D~080', 10, 10), ('b3', 'EXPORT', 3, 'T2', 'S4D~080', 10, 10)") == SQLITE_OK);
+  REQUIRE(db.exec(kInsertOne + "('a1', 'EXPORT', 1, 'T1', 'S4D~080', 10, 10), ('a2', 'IMPORT', 2, 'T1', "
+                               "'S4D~080', 10, 10), ('b3', 'EXPORT', 3, 'T2', 'S4D~080', 10, 10)") ==
+          SQLITE_OK);
   // Settling no longer touches another row: no trigger is left to do so.
   REQUIRE(db.exec("UPDATE events SET state = 'done', settled_at = 20 WHERE sequence = 1") == SQLITE_OK);
   REQUIRE(db.exec("UPDATE events SET state = 'dead', settled_at = 21, dead_reason = 'rejected' WHERE "
@@ -255,6 +272,7 @@ TEST_CASE("migration 005 leaves the order to the claim window and loads open eve
   REQUIRE(sqlite3_prepare_v2(db.db, ato::bridge::queries::kLoadWindow, -1, &stmt, nullptr) == SQLITE_OK);
   sqlite3_bind_int(stmt, 1, 0);
   sqlite3_bind_int(stmt, 2, 10);
+  sqlite3_bind_int(stmt, 3, 1);  // tenant 1
   REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
   CHECK(sqlite3_column_int(stmt, 1) == 2);  // the only open one
   CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 5))) == "pending");
@@ -322,5 +340,71 @@ TEST_CASE("migration 006 turns the per-event leases of rows in flight into a lea
   REQUIRE(exec("DELETE FROM events WHERE sequence = 4") == SQLITE_OK);
   CHECK(number("SELECT count(*) FROM payloads") == 3);
   CHECK(text("PRAGMA integrity_check") == "ok");
+  sqlite3_close(raw);
+}
+
+// Outboxes from before tenants (schema version 8): their events and cursors belong to the tenant
+// named 'default', which a configuration with one `ato` section reads; nothing else changes.
+TEST_CASE("migration 009 gives the events and cursors of an older outbox to the tenant 'default'") {
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(":memory:", &raw) == SQLITE_OK);
+  auto exec = [&](const std::string& sql) {
+    return sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr);
+  };
+  auto text = [&](const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE_MESSAGE(sqlite3_prepare_v2(raw, sql, -1, &stmt, nullptr) == SQLITE_OK, sqlite3_errmsg(raw));
+    REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+    std::string value(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+    sqlite3_finalize(stmt);
+    return value;
+  };
+  const auto& migrations = ato::schema::kOutboxMigrations;
+  REQUIRE(std::size(migrations) >= 9);
+  for (std::size_t i = 0; i < 8; ++i) REQUIRE(exec(std::string(migrations[i].sql)) == SQLITE_OK);
+  REQUIRE(exec(kInsert + "('a1', 'EXPORT', 1, 'T1', 'S4D~080', 10, 10), ('a2', 'IMPORT', 2, 'T1', 'S4T~100', "
+                         "10, 10), ('a3', 'EXPORT', 3, 'T2', 'S4D~080', 10, 10)") == SQLITE_OK);
+  REQUIRE(exec("INSERT INTO payloads SELECT id, 'payload ' || sequence FROM events") == SQLITE_OK);
+  REQUIRE(exec("UPDATE events SET state = 'done', settled_at = 20 WHERE sequence = 1") == SQLITE_OK);
+  REQUIRE(exec("INSERT INTO leases (token, expires_at, event_ids) SELECT 7, 100, json_array(id) FROM events "
+               "WHERE sequence = 2") == SQLITE_OK);
+  REQUIRE(
+      exec("INSERT INTO cursors (service, sequence, updated_at) VALUES ('EXPORT', 3, 5), ('IMPORT', 2, 5)") ==
+      SQLITE_OK);
+  REQUIRE_MESSAGE(exec(std::string(migrations[8].sql)) == SQLITE_OK, sqlite3_errmsg(raw));
+
+  CHECK(text("SELECT group_concat(id || ':' || name) FROM tenants") == "1:default");
+  CHECK(text("SELECT group_concat(tenant || '/' || sequence || '/' || state, ',') FROM (SELECT * FROM events "
+             "ORDER BY id)") == "1/1/done,1/2/pending,1/3/pending");
+  CHECK(text("SELECT group_concat(tenant || '/' || service || '/' || sequence, ',') FROM (SELECT * FROM "
+             "cursors ORDER BY service)") == "1/EXPORT/3,1/IMPORT/2");
+  CHECK(text("SELECT count(*) FROM payloads") == "3");
+  CHECK(text("SELECT event_ids FROM leases WHERE token = 7") == "[2]");
+  // Another tenant numbers its own events: the same sequence is no conflict there, but is for tenant 1.
+  REQUIRE(exec("INSERT INTO tenants (id, name, created_at) VALUES (2, 'S4T~100', 0)") == SQLITE_OK);
+  CHECK(exec("INSERT INTO events (tenant, event_id, service, sequence, transport_id, source_system, "
+             "enqueued_at, "
+             "next_attempt_at) VALUES (2, 'b1', 'IMPORT', 1, 'T1', 'S4T~100', 10, 10)") == SQLITE_OK);
+  CHECK(exec("INSERT INTO events (tenant, event_id, service, sequence, transport_id, source_system, "
+             "enqueued_at, "
+             "next_attempt_at) VALUES (1, 'b2', 'IMPORT', 1, 'T1', 'S4T~100', 10, 10)") == SQLITE_CONSTRAINT);
+  // A deleted row still takes its payload along; the file is sound.
+  REQUIRE(exec("DELETE FROM events WHERE event_id = 'a1'") == SQLITE_OK);
+  CHECK(text("SELECT count(*) FROM payloads") == "2");
+  CHECK(text("PRAGMA integrity_check") == "ok");
+  CHECK(text("SELECT count(*) FROM pragma_foreign_key_check") == "0");
+  sqlite3_close(raw);
+}
+
+TEST_CASE("migration 009 on an empty outbox names no tenant") {
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(":memory:", &raw) == SQLITE_OK);
+  for (const auto& m : ato::schema::kOutboxMigrations)
+    REQUIRE(sqlite3_exec(raw, std::string(m.sql).c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(raw, "SELECT count(*) FROM tenants", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(stmt, 0) == 0);
+  sqlite3_finalize(stmt);
   sqlite3_close(raw);
 }

@@ -16,6 +16,8 @@ using namespace ato::bridge;
 namespace fs = std::filesystem;
 
 namespace {
+// The tenant every event of this file belongs to (schema/outbox/009).
+const std::string kTenant = "default";
 
 constexpr EpochMillis kT0 = 1'800'000'000'000;
 
@@ -40,7 +42,7 @@ struct Files {
       events.push_back({id, Service::Export, i, "S4DK9" + std::to_string(10000 + i), "S4D~080",
                         "{\"title\":\"" + std::string(400, 'x') + "\"}"});
     }
-    box.enqueue(Service::Export, events, n, kT0);
+    box.enqueue(kTenant, Service::Export, events, n, kT0);
     return box.identity();
   }
 };
@@ -192,7 +194,7 @@ TEST_CASE_FIXTURE(Files, "salvage copies every readable event of a damaged outbo
   CHECK(report.events < 400);
   CHECK(report.events + report.unreadable_rows + report.without_payload >= 400);
   CHECK(report.identity_kept);
-  CHECK(report.cursors.at("EXPORT") == 400);
+  CHECK(report.cursors.at("default EXPORT") == 400);
   // The new file is a sound outbox, the same one as far as the bridge can tell.
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
   fs::rename(target, path);

@@ -15,6 +15,8 @@ using namespace ato::bridge;
 using namespace std::chrono_literals;
 
 namespace {
+// The tenant every event of this file belongs to (schema/outbox/009).
+const std::string kTenant = "default";
 
 constexpr EpochMillis kT0 = 1'800'000'000'000;
 
@@ -92,7 +94,7 @@ TEST_CASE_FIXTURE(Fixture, "opening creates a private file with the latest schem
   CHECK((st.st_mode & 0777) == 0600);
   CHECK(box().schema_version() == Outbox::latest_schema_version());
   CHECK(Outbox::latest_schema_version() >= 1);
-  box().enqueue(Service::Export, {event(Service::Export, 1)}, 1, kT0);
+  box().enqueue(kTenant, Service::Export, {event(Service::Export, 1)}, 1, kT0);
   reopen();
   CHECK(box().schema_version() == Outbox::latest_schema_version());
   CHECK(count(EventState::Pending) == 1);
@@ -109,38 +111,41 @@ TEST_CASE_FIXTURE(Fixture, "a database from a newer ato-bridge is refused with a
 }
 
 TEST_CASE_FIXTURE(Fixture, "enqueue is idempotent and moves the cursor with its events") {
-  CHECK_FALSE(box().cursor(Service::Export).has_value());
-  auto r = box().enqueue(Service::Export, {event(Service::Export, 1), event(Service::Export, 2)}, 5, kT0);
+  CHECK_FALSE(box().cursor(kTenant, Service::Export).has_value());
+  auto r =
+      box().enqueue(kTenant, Service::Export, {event(Service::Export, 1), event(Service::Export, 2)}, 5, kT0);
   CHECK(r.inserted == 2);
   CHECK(r.duplicates == 0);
-  CHECK(box().cursor(Service::Export) == 5);
-  r = box().enqueue(Service::Export, {event(Service::Export, 2), event(Service::Export, 3)}, 7, kT0);
+  CHECK(box().cursor(kTenant, Service::Export) == 5);
+  r = box().enqueue(kTenant, Service::Export, {event(Service::Export, 2), event(Service::Export, 3)}, 7, kT0);
   CHECK(r.inserted == 1);
   CHECK(r.duplicates == 1);
   CHECK(count(EventState::Pending) == 3);
-  box().enqueue(Service::Export, {}, 4, kT0);  // a cursor never goes backwards
-  CHECK(box().cursor(Service::Export) == 7);
-  CHECK_THROWS_AS(box().enqueue(Service::Export, {event(Service::Export, 9)}, 8, kT0), std::invalid_argument);
-  CHECK_THROWS_AS(box().enqueue(Service::Import, {event(Service::Export, 9)}, 9, kT0), std::invalid_argument);
-  CHECK(box().cursor(Service::Export) == 7);
+  box().enqueue(kTenant, Service::Export, {}, 4, kT0);  // a cursor never goes backwards
+  CHECK(box().cursor(kTenant, Service::Export) == 7);
+  CHECK_THROWS_AS(box().enqueue(kTenant, Service::Export, {event(Service::Export, 9)}, 8, kT0),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(box().enqueue(kTenant, Service::Import, {event(Service::Export, 9)}, 9, kT0),
+                  std::invalid_argument);
+  CHECK(box().cursor(kTenant, Service::Export) == 7);
   CHECK(count(EventState::Pending) == 3);
 }
 
 TEST_CASE_FIXTURE(Fixture,
                   "one eventId with other content is a dead letter EVENT_ID_CONFLICT, never delivered") {
-  box().enqueue(Service::Export, {event(Service::Export, 1)}, 1, kT0);
+  box().enqueue(kTenant, Service::Export, {event(Service::Export, 1)}, 1, kT0);
   reopen();  // what is stored is known after a restart too
   // The feed serves the same eventId again under sequence 2, with other content.
   NewEvent again = event(Service::Export, 2);
   again.event_id = uuid_for(1);
-  auto r = box().enqueue(Service::Export, {again, event(Service::Export, 3, "S4DK900003")}, 3, kT0);
+  auto r = box().enqueue(kTenant, Service::Export, {again, event(Service::Export, 3, "S4DK900003")}, 3, kT0);
   CHECK(r.inserted == 1);
   CHECK(r.dead == 1);
   REQUIRE(r.dead_reasons.size() == 1);
   CHECK(r.dead_reasons[0].starts_with("EVENT_ID_CONFLICT: eventId " + uuid_for(1) +
                                       " is stored with sequence 1"));
   CHECK(count(EventState::Dead) == 1);
-  CHECK(box().cursor(Service::Export) == 3);
+  CHECK(box().cursor(kTenant, Service::Export) == 3);
   // Only the two real events are ever claimed; the conflict never reaches Cloud ALM.
   const auto p = claim(Service::Export);
   REQUIRE(p.events.size() == 2);
@@ -151,39 +156,40 @@ TEST_CASE_FIXTURE(Fixture,
   CHECK(dead[0].sequence == 2);
   CHECK(dead[0].reason.starts_with("EVENT_ID_CONFLICT"));
   // A re-read of the same page changes nothing.
-  r = box().enqueue(Service::Export, {again, event(Service::Export, 3, "S4DK900003")}, 3, kT0);
+  r = box().enqueue(kTenant, Service::Export, {again, event(Service::Export, 3, "S4DK900003")}, 3, kT0);
   CHECK(r.duplicates == 2);
   CHECK(r.dead == 0);
   // Twice in one page: the second is the conflict.
   NewEvent twin = event(Service::Export, 5);
   twin.event_id = uuid_for(4);
-  r = box().enqueue(Service::Export, {event(Service::Export, 4), twin}, 5, kT0);
+  r = box().enqueue(kTenant, Service::Export, {event(Service::Export, 4), twin}, 5, kT0);
   CHECK(r.inserted == 1);
   CHECK(r.dead == 1);
   CHECK(r.dead_reasons[0].find("in the same page") != std::string::npos);
 }
 
 TEST_CASE_FIXTURE(Fixture, "other content under a stored sequence stores nothing and keeps the cursor") {
-  box().enqueue(Service::Export, {event(Service::Export, 1), event(Service::Export, 2)}, 2, kT0);
+  box().enqueue(kTenant, Service::Export, {event(Service::Export, 1), event(Service::Export, 2)}, 2, kT0);
   NewEvent reset = event(Service::Export, 2);
   reset.event_id = "9f0e7d2c-3c1e-4f55-9f1a-5d2b8c6e4a10";  // a reset feed numbers anew
-  CHECK_THROWS_WITH_AS(box().enqueue(Service::Export, {event(Service::Export, 3), reset}, 4, kT0),
-                       doctest::Contains(("sequence 2 is stored as eventId " + uuid_for(2)).c_str()),
-                       SequenceConflictError);
+  CHECK_THROWS_WITH_AS(
+      box().enqueue(kTenant, Service::Export, {event(Service::Export, 3), reset}, 4, kT0),
+      doctest::Contains(("sequence 2 of tenant default is stored as eventId " + uuid_for(2)).c_str()),
+      SequenceConflictError);
   NewEvent changed = event(Service::Export, 2);
   changed.payload = "{\"sequence\":2,\"title\":\"other\"}";
-  CHECK_THROWS_WITH_AS(box().enqueue(Service::Export, {changed}, 4, kT0),
+  CHECK_THROWS_WITH_AS(box().enqueue(kTenant, Service::Export, {changed}, 4, kT0),
                        doctest::Contains("with other content"), SequenceConflictError);
-  CHECK(box().cursor(Service::Export) == 2);
+  CHECK(box().cursor(kTenant, Service::Export) == 2);
   CHECK(count(EventState::Pending) == 2);  // event 3 of the refused page was not stored either
-  CHECK(box().enqueue(Service::Export, {event(Service::Export, 3)}, 3, kT0).inserted == 1);
+  CHECK(box().enqueue(kTenant, Service::Export, {event(Service::Export, 3)}, 3, kT0).inserted == 1);
 }
 
 TEST_CASE_FIXTURE(Fixture,
                   "an event over the size limit is a dead letter EVENT_TOO_LARGE, not a retry loop") {
   NewEvent huge = event(Service::Export, 1);
   huge.payload = "{\"title\":\"" + std::string(300 * 1024, 'x') + "\"}";
-  const auto r = box().enqueue(Service::Export, {huge, event(Service::Export, 2)}, 2, kT0);
+  const auto r = box().enqueue(kTenant, Service::Export, {huge, event(Service::Export, 2)}, 2, kT0);
   CHECK(r.inserted == 1);
   CHECK(r.dead == 1);
   CHECK(
@@ -199,14 +205,14 @@ TEST_CASE_FIXTURE(Fixture, "a large batch is stored in chunks: duplicates skippe
   std::vector<NewEvent> first;
   for (int i = 1; i <= 60; ++i)
     first.push_back(event(Service::Export, i, "S4DK9" + std::to_string(80000 + i)));
-  CHECK(box().enqueue(Service::Export, first, 60, kT0).inserted == 60);
+  CHECK(box().enqueue(kTenant, Service::Export, first, 60, kT0).inserted == 60);
   std::vector<NewEvent> second;
   for (int i = 40; i <= 169; ++i) {
     second.push_back(event(Service::Export, i, "S4DK9" + std::to_string(80000 + i)));
     if (i == 55) second.push_back(event(Service::Export, 55, "S4DK980055"));
   }
   REQUIRE(second.size() == 131);
-  const auto r = box().enqueue(Service::Export, second, 169, kT0 + 1);
+  const auto r = box().enqueue(kTenant, Service::Export, second, 169, kT0 + 1);
   CHECK(r.inserted == 109);
   CHECK(r.duplicates == 22);
   CHECK(count(EventState::Pending) == 169);
@@ -222,7 +228,7 @@ TEST_CASE_FIXTURE(Fixture, "a large batch is stored in chunks: duplicates skippe
   }
   REQUIRE(sequences.size() == 169);
   for (std::size_t i = 0; i < sequences.size(); ++i) CHECK(sequences[i] == static_cast<std::int64_t>(i) + 1);
-  CHECK(box().id_of_sequence(169) == last_id);
+  CHECK(box().id_of_event(uuid_for(169), 169) == last_id);
   // And they leave as usual, each once.
   std::set<std::int64_t> claimed;
   for (int round = 0; round < 5; ++round) {
@@ -242,7 +248,7 @@ TEST_CASE_FIXTURE(Fixture, "claim takes due events oldest first, up to the packa
   std::vector<NewEvent> batch;
   for (int i = 1; i <= 10; ++i)
     batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(10000 + i)));
-  box().enqueue(Service::Export, batch, 10, kT0);
+  box().enqueue(kTenant, Service::Export, batch, 10, kT0);
   const auto first = claim(Service::Export, ClaimFrom::Pending, kT0, 4);
   CHECK(sequences(first) == std::vector<std::int64_t>{1, 2, 3, 4});
   CHECK(first.lease_expires_at == kT0 + 120'000);
@@ -258,11 +264,11 @@ TEST_CASE_FIXTURE(Fixture, "claim takes due events oldest first, up to the packa
 
 TEST_CASE_FIXTURE(Fixture,
                   "an event waits while an earlier event of its transport is open, whatever the service") {
-  box().enqueue(Service::Export,
+  box().enqueue(kTenant, Service::Export,
                 {event(Service::Export, 1, "S4DK900001"), event(Service::Export, 4, "S4DK900002")}, 10, kT0);
-  box().enqueue(Service::Import,
+  box().enqueue(kTenant, Service::Import,
                 {event(Service::Import, 2, "S4DK900001"), event(Service::Import, 5, "S4DK900003")}, 10, kT0);
-  box().enqueue(Service::StatusChange, {event(Service::StatusChange, 3, "S4DK900001")}, 10, kT0);
+  box().enqueue(kTenant, Service::StatusChange, {event(Service::StatusChange, 3, "S4DK900001")}, 10, kT0);
 
   CHECK(sequences(claim(Service::Import)) == std::vector<std::int64_t>{5});  // 2 waits for export 1
   CHECK(claim(Service::StatusChange).events.empty());                        // 3 waits for 1 and 2
@@ -285,11 +291,11 @@ TEST_CASE_FIXTURE(Fixture,
 
 TEST_CASE_FIXTURE(Fixture, "an earlier event stored after a later one of its transport goes first") {
   // The import service polled first: its event 2 is stored as the head of its transport.
-  box().enqueue(Service::Import, {event(Service::Import, 2, "S4DK900001")}, 2, kT0);
+  box().enqueue(kTenant, Service::Import, {event(Service::Import, 2, "S4DK900001")}, 2, kT0);
   // Then the export service's poll brings event 1: it takes the headship over, 2 waits again.
-  box().enqueue(Service::Export, {event(Service::Export, 1, "S4DK900001")}, 2, kT0);
+  box().enqueue(kTenant, Service::Export, {event(Service::Export, 1, "S4DK900001")}, 2, kT0);
   // A later event stored behind an open one is no head, and demotes nothing.
-  box().enqueue(Service::StatusChange, {event(Service::StatusChange, 3, "S4DK900001")}, 3, kT0);
+  box().enqueue(kTenant, Service::StatusChange, {event(Service::StatusChange, 3, "S4DK900001")}, 3, kT0);
   CHECK(claim(Service::Import).events.empty());
   CHECK(claim(Service::StatusChange).events.empty());
   const auto exports = claim(Service::Export);
@@ -330,7 +336,7 @@ TEST_CASE_FIXTURE(Fixture,
     std::vector<NewEvent> mine;
     for (const auto& e : all)
       if (e.service == s) mine.push_back(e);
-    box().enqueue(s, mine, seq, kT0);
+    box().enqueue(kTenant, s, mine, seq, kT0);
   }
 
   std::map<std::string, std::int64_t> last_done;  // per transport: the highest sequence delivered
@@ -370,7 +376,7 @@ TEST_CASE_FIXTURE(Fixture, "a claim window full of held events holds later ones 
   std::vector<NewEvent> events;
   for (std::int64_t s = 1; s <= 5; ++s)
     events.push_back(event(Service::Export, s, "S4DK9" + std::to_string(s)));
-  box().enqueue(Service::Export, events, 5, kT0);
+  box().enqueue(kTenant, Service::Export, events, 5, kT0);
   const auto first = claim(Service::Export);
   REQUIRE(sequences(first) == std::vector<std::int64_t>{1, 2, 3});
   std::vector<Settlement> failed;
@@ -388,7 +394,7 @@ TEST_CASE_FIXTURE(Fixture, "a claim window full of held events holds later ones 
 }
 
 TEST_CASE_FIXTURE(Fixture, "a dead letter re-queued by another process goes first again at the next claim") {
-  box().enqueue(Service::Export,
+  box().enqueue(kTenant, Service::Export,
                 {event(Service::Export, 1, "S4DK900001"), event(Service::Export, 2, "S4DK900002"),
                  event(Service::Export, 3, "S4DK900001")},
                 3, kT0);
@@ -404,26 +410,27 @@ TEST_CASE_FIXTURE(Fixture, "a dead letter re-queued by another process goes firs
 }
 
 TEST_CASE_FIXTURE(Fixture, "the low watermark holds events above the slowest active service's cursor") {
-  box().enqueue(Service::Import, {event(Service::Import, 5, "S4DK900009")}, 6, kT0);
-  box().enqueue(Service::Export, {}, 3, kT0);
+  box().enqueue(kTenant, Service::Import, {event(Service::Import, 5, "S4DK900009")}, 6, kT0);
+  box().enqueue(kTenant, Service::Export, {}, 3, kT0);
   const std::vector<Service> active = {Service::Export, Service::Import, Service::StatusChange};
-  CHECK(box().low_watermark(active) == 0);  // status change has not polled yet
-  box().enqueue(Service::StatusChange, {}, 100, kT0);
-  CHECK(box().low_watermark(active) == 3);
-  CHECK(claim(Service::Import, ClaimFrom::Pending, kT0, 100, box().low_watermark(active)).events.empty());
-  box().enqueue(Service::Export, {}, 5, kT0);
-  CHECK(box().low_watermark(active) == 5);
-  CHECK(sequences(claim(Service::Import, ClaimFrom::Pending, kT0, 100, box().low_watermark(active))) ==
-        std::vector<std::int64_t>{5});
+  CHECK(box().low_watermark(kTenant, active) == 0);  // status change has not polled yet
+  box().enqueue(kTenant, Service::StatusChange, {}, 100, kT0);
+  CHECK(box().low_watermark(kTenant, active) == 3);
+  CHECK(claim(Service::Import, ClaimFrom::Pending, kT0, 100, box().low_watermark(kTenant, active))
+            .events.empty());
+  box().enqueue(kTenant, Service::Export, {}, 5, kT0);
+  CHECK(box().low_watermark(kTenant, active) == 5);
+  CHECK(sequences(claim(Service::Import, ClaimFrom::Pending, kT0, 100,
+                        box().low_watermark(kTenant, active))) == std::vector<std::int64_t>{5});
   // An inactive service holds nobody back.
-  CHECK(box().low_watermark({Service::Import}) == 6);
+  CHECK(box().low_watermark(kTenant, {Service::Import}) == 6);
 }
 
 TEST_CASE_FIXTURE(Fixture, "settling: done, retryable with history and backoff, dead, release") {
   std::vector<NewEvent> batch;
   for (int i = 1; i <= 5; ++i)
     batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(30000 + i)));
-  box().enqueue(Service::Export, batch, 5, kT0);
+  box().enqueue(kTenant, Service::Export, batch, 5, kT0);
   const auto p = claim(Service::Export);
   REQUIRE(p.events.size() == 5);
   const auto r = box().settle(
@@ -460,7 +467,7 @@ TEST_CASE_FIXTURE(Fixture, "settling: done, retryable with history and backoff, 
 TEST_CASE_FIXTURE(Fixture,
                   "the retry policy turns the last allowed failure into a dead letter with its history") {
   policy.max_attempts = 2;
-  box().enqueue(Service::Export, {event(Service::Export, 1)}, 1, kT0);
+  box().enqueue(kTenant, Service::Export, {event(Service::Export, 1)}, 1, kT0);
   auto p = claim(Service::Export);
   box().settle(p.lease_token, {Settlement::retry(p.events[0].id, 502, "Bad Gateway")}, kT0, policy);
   p = claim(Service::Export, ClaimFrom::Retryable, kT0 + 3'600'000);
@@ -479,8 +486,8 @@ TEST_CASE_FIXTURE(Fixture,
 }
 
 TEST_CASE_FIXTURE(Fixture, "the rescuer returns expired leases, and a late settle cannot overwrite it") {
-  box().enqueue(Service::Export, {event(Service::Export, 1), event(Service::Export, 2, "S4DK900002")}, 2,
-                kT0);
+  box().enqueue(kTenant, Service::Export,
+                {event(Service::Export, 1), event(Service::Export, 2, "S4DK900002")}, 2, kT0);
   const auto p = claim(Service::Export);                           // lease 2 minutes
   CHECK(box().rescue_expired(kT0 + 60'000, policy).total() == 0);  // not expired yet
   CHECK(box().rescue_expired(kT0 + 120'000, policy).retryable == 2);
@@ -510,7 +517,7 @@ TEST_CASE_FIXTURE(Fixture, "the rescuer returns expired leases, and a late settl
 TEST_CASE_FIXTURE(Fixture,
                   "a package that crashes the bridge every time is dead-lettered by the retry policy") {
   policy.max_attempts = 3;
-  box().enqueue(Service::Export, {event(Service::Export, 1)}, 1, kT0);
+  box().enqueue(kTenant, Service::Export, {event(Service::Export, 1)}, 1, kT0);
   EpochMillis now = kT0;
   for (int crash = 1; crash <= 2; ++crash) {
     const auto p = claim(Service::Export, crash == 1 ? ClaimFrom::Pending : ClaimFrom::Retryable, now);
@@ -543,7 +550,7 @@ TEST_CASE_FIXTURE(Fixture, "a package settled in parts (a 413 split) stays lease
   std::vector<NewEvent> events;
   for (int i = 1; i <= 4; ++i)
     events.push_back(event(Service::Export, i, "S4DK9" + std::to_string(50000 + i)));
-  box().enqueue(Service::Export, events, 4, kT0);
+  box().enqueue(kTenant, Service::Export, events, 4, kT0);
   const auto p = claim(Service::Export);
   REQUIRE(p.events.size() == 4);
   CHECK(count(EventState::InFlight) == 4);
@@ -570,7 +577,7 @@ TEST_CASE_FIXTURE(Fixture, "a package settled in parts (a 413 split) stays lease
 }
 
 TEST_CASE_FIXTURE(Fixture, "a released event goes back exactly as it was claimed, due when it was due") {
-  box().enqueue(Service::Export, {event(Service::Export, 1)}, 1, kT0);
+  box().enqueue(kTenant, Service::Export, {event(Service::Export, 1)}, 1, kT0);
   auto p = claim(Service::Export);
   REQUIRE(p.events.size() == 1);
   box().settle(p.lease_token, {Settlement::retry(p.events[0].id, 503, "x")}, kT0, policy);
@@ -593,8 +600,8 @@ TEST_CASE_FIXTURE(Fixture, "dead letters: list with filters, show, requeue one, 
     exports.push_back(event(Service::Export, i, "S4DK9" + std::to_string(40000 + i)));
   for (int i = 5; i <= 6; ++i)
     imports.push_back(event(Service::Import, i, "S4DK9" + std::to_string(40000 + i)));
-  box().enqueue(Service::Export, exports, 6, kT0);
-  box().enqueue(Service::Import, imports, 6, kT0);
+  box().enqueue(kTenant, Service::Export, exports, 6, kT0);
+  box().enqueue(kTenant, Service::Import, imports, 6, kT0);
   for (Service s : {Service::Export, Service::Import}) {
     const auto p = claim(s);
     std::vector<Settlement> out;
@@ -627,7 +634,7 @@ TEST_CASE_FIXTURE(Fixture, "retention walks in stored order: past open and dead 
   std::vector<NewEvent> batch;
   for (int i = 1; i <= 6; ++i)
     batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(60000 + i)));
-  box().enqueue(Service::Export, batch, 6, kT0);
+  box().enqueue(kTenant, Service::Export, batch, 6, kT0);
   const auto p = claim(Service::Export);
   REQUIRE(p.events.size() == 6);
   const auto settle_at = [&](Settlement s, EpochMillis at) {
@@ -691,7 +698,7 @@ TEST_CASE_FIXTURE(Fixture, "the counts kept by every transition match a count of
         std::vector<NewEvent> batch;
         for (int i = 0; i < 1 + static_cast<int>(rng() % 5); ++i)
           batch.push_back(event(service, ++cursor, "S4DK9" + std::to_string(70000 + rng() % 9)));
-        box().enqueue(service, batch, cursor, now);
+        box().enqueue(kTenant, service, batch, cursor, now);
         expect_same("enqueue");
         break;
       }
@@ -743,8 +750,8 @@ TEST_CASE_FIXTURE(Fixture, "counts, oldest waiting age and retention") {
   std::vector<NewEvent> batch;
   for (int i = 1; i <= 2500; ++i)
     batch.push_back(event(Service::Export, i, "S4DK9" + std::to_string(50000 + i % 1000)));
-  box().enqueue(Service::Export, batch, 2500, kT0);
-  box().enqueue(Service::Import, {event(Service::Import, 2501, "S4DK999999")}, 2501, kT0 + 1000);
+  box().enqueue(kTenant, Service::Export, batch, 2500, kT0);
+  box().enqueue(kTenant, Service::Import, {event(Service::Import, 2501, "S4DK999999")}, 2501, kT0 + 1000);
   CHECK(box().oldest_waiting_age(kT0 + 5000) == 5000ms);
   // Deliver the 1000 first (one per transport) early and the next 1000 late.
   for (EpochMillis at : {kT0 + 10, kT0 + 10'000}) {
@@ -778,7 +785,7 @@ TEST_CASE_FIXTURE(Fixture,
       events.push_back(e);
     }
     try {
-      box().enqueue(Service::Export, events, stored + 20, kT0);
+      box().enqueue(kTenant, Service::Export, events, stored + 20, kT0);
       stored += 20;
     } catch (const DiskTroubleError& e) {
       full = true;
@@ -788,11 +795,12 @@ TEST_CASE_FIXTURE(Fixture,
   REQUIRE(full);
   CHECK(stored > 0);
   CHECK(count(EventState::Pending) == stored);                         // the failed batch left no trace
-  CHECK(box().cursor(Service::Export) == stored);                      // nor did its cursor
+  CHECK(box().cursor(kTenant, Service::Export) == stored);             // nor did its cursor
   const auto p = claim(Service::Export, ClaimFrom::Pending, kT0, 10);  // reading and leasing still work
   CHECK(p.events.size() == 10);
   box().set_max_size_bytes(0);  // space returns
-  box().enqueue(Service::Export, {event(Service::Export, stored + 1, "S4DK999998")}, stored + 1, kT0);
+  box().enqueue(kTenant, Service::Export, {event(Service::Export, stored + 1, "S4DK999998")}, stored + 1,
+                kT0);
   CHECK(count(EventState::Pending) + count(EventState::InFlight) == stored + 1);
 }
 
@@ -814,7 +822,7 @@ TEST_CASE_FIXTURE(Fixture,
         e.payload = padding;
         events.push_back(std::move(e));
       }
-      box().enqueue(Service::Export, events, stored, kT0);
+      box().enqueue(kTenant, Service::Export, events, stored, kT0);
     }
   };
   // Past the background threshold (1,000 pages: ~6,000 events here), well below the inline one:
@@ -839,4 +847,124 @@ TEST_CASE_FIXTURE(Fixture,
   CHECK(count(EventState::Pending) == stored);
   outbox.reset();                    // closing checkpoints the rest
   CHECK(file_size(path) > largest);  // more went through the WAL than it ever held at once
+}
+
+// ---- tenants (schema/outbox/009): one outbox for a landscape whose tenants number their own events ----
+
+namespace {
+
+NewEvent tenant_event(Service service, std::int64_t sequence, const std::string& transport, int uuid_base,
+                      const std::string& source) {
+  NewEvent e = event(service, sequence, transport);
+  e.event_id = uuid_for(uuid_base + sequence);
+  e.source_system = source;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Fixture, "tenants share no numbering: the same sequences of two tenants are two events") {
+  const std::string dev = "S4D~080", test_tenant = "S4T~100";
+  const auto r1 = box().enqueue(dev, Service::Export,
+                                {tenant_event(Service::Export, 1, "S4DK900001", 1000, dev),
+                                 tenant_event(Service::Export, 2, "S4DK900002", 1000, dev)},
+                                2, kT0);
+  const auto r2 = box().enqueue(test_tenant, Service::Import,
+                                {tenant_event(Service::Import, 1, "S4DK900001", 2000, test_tenant),
+                                 tenant_event(Service::Import, 2, "S4DK900002", 2000, test_tenant)},
+                                2, kT0);
+  CHECK(r1.inserted == 2);
+  CHECK(r2.inserted == 2);
+  CHECK(r2.duplicates == 0);
+  // Each tenant has its own cursors; a tenant the outbox never heard of has none.
+  CHECK(box().cursor(dev, Service::Export) == 2);
+  CHECK_FALSE(box().cursor(dev, Service::Import).has_value());
+  CHECK(box().cursor(test_tenant, Service::Import) == 2);
+  CHECK_FALSE(box().cursor("S4P~100", Service::Import).has_value());
+  CHECK(box().tenants() == std::vector<std::string>{dev, test_tenant});
+  // Re-reading a tenant's page is a duplicate there, whatever the other tenant holds.
+  CHECK(
+      box()
+          .enqueue(dev, Service::Export, {tenant_event(Service::Export, 1, "S4DK900001", 1000, dev)}, 2, kT0)
+          .duplicates == 1);
+  // Counted per tenant and in total.
+  const auto counts = box().counts();
+  CHECK(counts.total(EventState::Pending) == 4);
+  CHECK(counts.by_tenant.at(dev).at(Service::Export).at(EventState::Pending) == 2);
+  CHECK(counts.by_tenant.at(test_tenant).at(Service::Import).at(EventState::Pending) == 2);
+  // The low watermark is the tenant's own: the test tenant's export cursor is missing (0).
+  CHECK(box().low_watermark(dev, {Service::Export}) == 2);
+  CHECK(box().low_watermark(test_tenant, {Service::Import}) == 2);
+  CHECK(box().low_watermark(test_tenant, {Service::Export, Service::Import}) == 0);
+  // A package is one tenant's; turns go from tenant to tenant.
+  const auto a = claim(Service::Export);
+  CHECK(a.tenant == dev);
+  CHECK(sequences(a) == std::vector<std::int64_t>{1, 2});
+  const auto b = claim(Service::Import);
+  CHECK(b.tenant == test_tenant);
+  CHECK(sequences(b) == std::vector<std::int64_t>{1, 2});
+  // Per-transport order holds within a tenant, not across: the test tenant's import of S4DK900001
+  // left while the development tenant's export of it is still in flight.
+  CHECK(box().counts().total(EventState::InFlight) == 4);
+  reopen();  // what is stored survives as it is, the leases too (until a bridge rescues them)
+  CHECK(box().cursor(test_tenant, Service::Import) == 2);
+  CHECK(box().counts().by_tenant.at(test_tenant).at(Service::Import).at(EventState::InFlight) == 2);
+}
+
+TEST_CASE_FIXTURE(Fixture, "within a tenant a transport's events leave in that tenant's order") {
+  const std::string t = "S4T~100";
+  // The import job's poll (sequence 3) stored before the status-change job's (1 and 2).
+  box().enqueue(t, Service::Import, {tenant_event(Service::Import, 3, "S4DK900001", 0, t)}, 3, kT0);
+  box().enqueue(t, Service::StatusChange,
+                {tenant_event(Service::StatusChange, 1, "S4DK900001", 0, t),
+                 tenant_event(Service::StatusChange, 2, "S4DK900001", 0, t)},
+                3, kT0);
+  ClaimRequest r;
+  r.service = Service::Import;
+  r.now = kT0;
+  r.watermark_of = [&](const std::string& name) {
+    return box().low_watermark(name, {Service::Import, Service::StatusChange});
+  };
+  CHECK(box().claim(r).events.empty());  // its transport's earlier events are open
+  r.service = Service::StatusChange;
+  const auto first = box().claim(r);
+  CHECK(sequences(first) == std::vector<std::int64_t>{1});  // one event per transport at a time
+  box().settle(first.lease_token, {Settlement::done(first.events[0].id)}, kT0, policy);
+  const auto second = box().claim(r);
+  CHECK(sequences(second) == std::vector<std::int64_t>{2});
+  box().settle(second.lease_token, {Settlement::done(second.events[0].id)}, kT0, policy);
+  r.service = Service::Import;
+  CHECK(sequences(box().claim(r)) == std::vector<std::int64_t>{3});
+}
+
+TEST_CASE_FIXTURE(Fixture, "an eventId another tenant stored is a conflict that names that tenant") {
+  box().enqueue("S4D~080", Service::Export, {tenant_event(Service::Export, 1, "S4DK900001", 0, "S4D~080")}, 1,
+                kT0);
+  NewEvent twin = tenant_event(Service::Import, 7, "S4DK900001", 0, "S4T~100");
+  twin.event_id = uuid_for(1);
+  const auto r = box().enqueue("S4T~100", Service::Import, {twin}, 7, kT0);
+  CHECK(r.dead == 1);
+  REQUIRE(r.dead_reasons.size() == 1);
+  CHECK(r.dead_reasons[0].find("sequence 1 of tenant S4D~080") != std::string::npos);
+  const auto letters = box().dead_letters({.tenant = std::string("S4T~100")});
+  REQUIRE(letters.size() == 1);
+  CHECK(letters[0].tenant == "S4T~100");
+  CHECK(box().dead_letters({.tenant = std::string("S4D~080")}).empty());
+}
+
+TEST_CASE_FIXTURE(Fixture,
+                  "a tenant renamed keeps its events and cursors; a taken or unknown name is refused") {
+  box().enqueue("default", Service::Export, {event(Service::Export, 1)}, 5, kT0);
+  box().rename_tenant("default", "S4D~080");
+  CHECK(box().cursor("S4D~080", Service::Export) == 5);
+  CHECK_FALSE(box().cursor("default", Service::Export).has_value());
+  CHECK(box().counts().by_tenant.at("S4D~080").at(Service::Export).at(EventState::Pending) == 1);
+  box().enqueue("S4T~100", Service::Import, {}, 3, kT0);
+  CHECK_THROWS_WITH_AS(box().rename_tenant("S4D~080", "S4T~100"), doctest::Contains("exists already"),
+                       OutboxError);
+  CHECK_THROWS_WITH_AS(box().rename_tenant("nobody", "x"), doctest::Contains("no tenant named 'nobody'"),
+                       OutboxError);
+  const auto p = claim(Service::Export);
+  CHECK(p.tenant == "S4D~080");
+  CHECK(sequences(p) == std::vector<std::int64_t>{1});
 }

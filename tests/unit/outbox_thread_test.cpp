@@ -22,6 +22,8 @@ using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
 namespace {
+// The tenant every event of this file belongs to (schema/outbox/009).
+const std::string kTenant = "default";
 
 constexpr EpochMillis kT0 = 1'800'000'000'000;
 constexpr int kPieces = 8;
@@ -60,7 +62,7 @@ asio::awaitable<void> store(OutboxThread* thread, Outbox* outbox, std::int64_t s
                             Stored* out) {
   try {
     out->result = co_await thread->run(
-        [&] { return outbox->enqueue(Service::Export, {event(sequence, payload)}, sequence, kT0); });
+        [&] { return outbox->enqueue(kTenant, Service::Export, {event(sequence, payload)}, sequence, kT0); });
   } catch (const std::exception& e) {
     out->error = e.what();
   }
@@ -109,7 +111,7 @@ TEST_CASE("work queued while the outbox thread is busy commits as one group, eac
     CHECK(s.result.inserted == 1);
   }
   CHECK(outbox.counts().total(EventState::Pending) == kPieces);
-  CHECK(outbox.cursor(Service::Export) == kPieces);
+  CHECK(outbox.cursor(kTenant, Service::Export) == kPieces);
 }
 
 TEST_CASE("a piece that fails in a group fails alone: the others are stored, it left no trace") {
@@ -135,7 +137,7 @@ TEST_CASE("a piece that fails in a group fails alone: the others are stored, it 
     }
   }
   CHECK(outbox.counts().total(EventState::Pending) == kPieces - 1);
-  CHECK_FALSE(outbox.id_of_sequence(kTooLarge + 1).has_value());
+  CHECK_FALSE(outbox.id_of_event(event(kTooLarge + 1).event_id, kTooLarge + 1).has_value());
 }
 
 TEST_CASE("when a group cannot commit, each piece runs again alone and completes once") {
