@@ -28,8 +28,8 @@ int run_check(const std::string& config_file, std::ostream& out, std::ostream& e
 
 int run_status(const std::string& config_file, bool json, std::ostream& out, std::ostream& err);
 
-int run_tick(const std::string& config_file, const std::string& service, std::ostream& out,
-             std::ostream& err);
+int run_tick(const std::string& config_file, const std::string& service, const std::string& tenant,
+             std::ostream& out, std::ostream& err);
 
 struct RegisterCommand {
   std::string config_file;
@@ -64,6 +64,7 @@ struct DeadLettersCommand {
   std::optional<std::string> event_id;   // show, requeue one
   std::optional<std::string> service;    // list, requeue --all: filter
   std::optional<std::string> transport;  // list, requeue --all: filter
+  std::optional<std::string> tenant;     // list, requeue --all: filter
   bool all = false;                      // requeue every matching dead letter
   int limit = 100;
   bool json = false;

@@ -33,7 +33,7 @@ struct Cli {
   CLI::App* init_cmd = nullptr;
   CLI::App* check_cmd = nullptr;
   RunCommand run;
-  std::string config_file, tick_service;
+  std::string config_file, tick_service, tick_tenant;
   bool status_json = false;
   DeadLettersCommand dead;
   RegisterCommand reg, unreg;
@@ -150,6 +150,7 @@ struct Cli {
 
     tick_cmd = app.add_subcommand("tick", "Ask the running bridge to run a service's job now");
     tick_cmd->add_option("--config", config_file, "Bridge configuration file")->required();
+    tick_cmd->add_option("--tenant", tick_tenant, "Only this tenant's job (default: every tenant's)");
     tick_cmd->add_option("SERVICE", tick_service, "export, import, status_change or retry")
         ->required()
         ->check(CLI::IsMember({"export", "import", "status_change", "retry"}));
@@ -240,6 +241,7 @@ struct Cli {
       cmd->add_option("--config", dead.config_file, "Bridge configuration file")->required();
       cmd->add_option("--service", dead.service, "Only this service: export, import, status_change");
       cmd->add_option("--transport", dead.transport, "Only this transport (e.g. S4DK900123)");
+      cmd->add_option("--tenant", dead.tenant, "Only this tenant's (e.g. S4T~100)");
     };
     dead_list = dead_cmd->add_subcommand("list", "List dead letters, newest first");
     filters(dead_list);
@@ -356,7 +358,7 @@ struct Cli {
     if (*run_cmd) return run_bridge(run);
     if (*bridge_check_cmd) return run_check(config_file, std::cout, std::cerr);
     if (*status_cmd) return run_status(config_file, status_json, std::cout, std::cerr);
-    if (*tick_cmd) return run_tick(config_file, tick_service, std::cout, std::cerr);
+    if (*tick_cmd) return run_tick(config_file, tick_service, tick_tenant, std::cout, std::cerr);
     if (*register_cmd) return run_register(reg, std::cout, std::cerr);
     if (*replay_cmd) return run_replay(replay, std::cout, std::cerr);
     if (*loadtest_cmd) {

@@ -267,8 +267,8 @@ int run_status(const std::string& config_file, bool json, std::ostream& out, std
   }
 }
 
-int run_tick(const std::string& config_file, const std::string& service, std::ostream& out,
-             std::ostream& err) {
+int run_tick(const std::string& config_file, const std::string& service, const std::string& tenant,
+             std::ostream& out, std::ostream& err) {
   try {
     const BridgeConfig config = load_config_without_secrets(config_file);
     const auto bridge = find_running_bridge(config.outbox_path);
@@ -277,7 +277,13 @@ int run_tick(const std::string& config_file, const std::string& service, std::os
           << " (start one with ato-bridge run --config " << config_file << ")\n";
       return kExitFailure;
     }
-    const auto response = call_admin(*bridge, "POST", "/tick/" + service);
+    if (!tenant.empty() && !config.tenant(tenant)) {
+      err << "ato-bridge tick: no tenant '" << tenant << "' in the configuration\n";
+      return kExitUsage;
+    }
+    // (tenant names are letters, digits and ~ . _ -: nothing to encode in a query)
+    const auto response =
+        call_admin(*bridge, "POST", "/tick/" + service + (tenant.empty() ? "" : "?tenant=" + tenant));
     if (!response) {
       err << "ato-bridge tick: the bridge (pid " << bridge->pid << ") does not answer at "
           << bridge->admin_url << "\n";
@@ -287,7 +293,7 @@ int run_tick(const std::string& config_file, const std::string& service, std::os
       err << "ato-bridge tick: " << response->body << "\n";
       return kExitFailure;
     }
-    out << service << ": job runs now\n";
+    out << service << (tenant.empty() ? "" : " of tenant " + tenant) << ": job runs now\n";
     return kExitOk;
   } catch (const std::exception& e) {
     err << "ato-bridge tick: error: " << redact(e.what()) << "\n";
@@ -350,6 +356,7 @@ namespace {
 
 void write_dead_letter(JsonWriter& json, const DeadLetter& d, bool with_payload) {
   json.begin_object()
+      .field("tenant", d.tenant)
       .field("eventId", d.event_id)
       .field("service", to_string(d.service))
       .field("sequence", d.sequence)
@@ -374,6 +381,7 @@ DeadLetterFilter filter_of(const DeadLettersCommand& c) {
                                "'");
   }
   filter.transport_id = c.transport;
+  filter.tenant = c.tenant;
   filter.limit = c.limit;
   return filter;
 }
@@ -401,8 +409,8 @@ int run_dead_letters(const DeadLettersCommand& c, std::ostream& out, std::ostrea
         }
         if (letters.empty()) out << "no dead letters\n";
         for (const auto& d : letters)
-          out << fmt::format("{}  {:<13} {:<11} seq {:<8} attempts {:<3} {}  {}\n", d.event_id,
-                             to_string(d.service), d.transport_id, d.sequence, d.attempts,
+          out << fmt::format("{}  {:<10} {:<13} {:<11} seq {:<8} attempts {:<3} {}  {}\n", d.event_id,
+                             d.tenant, to_string(d.service), d.transport_id, d.sequence, d.attempts,
                              format_iso8601_utc(d.died_at), d.reason);
         return kExitOk;
       }

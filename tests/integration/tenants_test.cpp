@@ -106,6 +106,12 @@ TEST_CASE("a feed per tenant: the bridge collects all four, each tenant in its o
                        "\",service=\"export\"}") != std::string::npos);
   const auto cursors = bridge.cli({"cursor", "show"});
   CHECK(cursors.out.find("S4P~100") != std::string::npos);
+  // One tenant's job now, or every tenant's; a tenant the configuration does not name is refused.
+  const auto one = bridge.cli({"tick", "export", "--tenant", "S4D~080"});
+  CHECK_MESSAGE(one.exit_code == 0, one.err);
+  CHECK(one.out.find("export of tenant S4D~080: job runs now") != std::string::npos);
+  CHECK(bridge.admin("/tick/import", "POST").body.find("4 job(s)") != std::string::npos);
+  CHECK(bridge.cli({"tick", "export", "--tenant", "S4X~100"}).exit_code == 2);
   // `cursor set` must name the tenant when there are several.
   stop(bridge);
   const auto unnamed = bridge.cli({"cursor", "set", "export", "1"});
