@@ -167,11 +167,13 @@ struct Outbox::Impl {
   bool created_now() const { return created_file; }
   void migrate();
   void prepare();
-  void refresh_window(int tenant);
+  // Loads the tenant's window when it wants more; `notice`: first learn whether another process
+  // wrote (a claim across tenants asks once, not once per tenant).
+  void refresh_window(int tenant, bool notice = true);
   void load_window_rows(int tenant);
   void notice_other_writers();
   Tally count_stored();
-  ClaimedPackage claim_from(int tenant, const ClaimRequest& request, std::int64_t watermark);
+  ClaimedPackage claim_from(int tenant, const ClaimRequest& request, std::int64_t watermark, int max_events);
   void load_leases();
   std::int64_t highest_stored_id() {  // 0 when empty
     highest_id->step();
@@ -458,8 +460,8 @@ Outbox::Outbox(OutboxOptions options) : impl_(std::make_unique<Impl>()) {
 // Another process (`ato-bridge dead-letters requeue`) may have changed rows the window holds: SQLite
 // counts commits by other connections in data_version. Then, or when the window has room for many
 // more open events than it holds, it loads.
-void Outbox::Impl::refresh_window(int tenant) {
-  notice_other_writers();
+void Outbox::Impl::refresh_window(int tenant, bool notice) {
+  if (notice) notice_other_writers();
   load_leases();
   if (window_of(tenant).wants_more()) load_window_rows(tenant);
 }
@@ -851,7 +853,10 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
     for (int tenant : order) {
       const std::int64_t watermark =
           request.watermark_of ? request.watermark_of(impl_->tenant_name(tenant)) : request.watermark;
-      ClaimedPackage package = impl_->claim_from(tenant, request, watermark);
+      const int max_events =
+          request.max_events_of ? request.max_events_of(impl_->tenant_name(tenant)) : request.max_events;
+      if (max_events <= 0) continue;  // the service is not this tenant's
+      ClaimedPackage package = impl_->claim_from(tenant, request, watermark, max_events);
       if (!package.events.empty()) {
         impl_->last_served_tenant[request.service] = tenant;
         return package;
@@ -861,13 +866,14 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
   });
 }
 
-ClaimedPackage Outbox::Impl::claim_from(int tenant, const ClaimRequest& request, std::int64_t watermark) {
+ClaimedPackage Outbox::Impl::claim_from(int tenant, const ClaimRequest& request, std::int64_t watermark,
+                                        int max_events) {
   ClaimedPackage package;
   const EventState from = request.from == ClaimFrom::Pending ? EventState::Pending : EventState::Retryable;
-  refresh_window(tenant);
+  refresh_window(tenant, false);  // the claim noticed other writers once, for all tenants
   ClaimWindow& window = window_of(tenant);
-  const WindowQuery query{request.service,   from, request.now, watermark, &request.excluded_systems,
-                          request.max_events};
+  const WindowQuery query{request.service,           from,      request.now, watermark,
+                          &request.excluded_systems, max_events};
   const std::vector<std::int64_t> chosen = window.claimable(query);
   if (chosen.empty()) {
     note_if_blocked(tenant, request, watermark);

@@ -152,6 +152,9 @@ struct ClaimRequest {
   // low_watermark()). watermark_of, when set, gives it per tenant; otherwise `watermark` holds for all.
   std::int64_t watermark = kMaxSequence;
   std::function<std::int64_t(const std::string& tenant)> watermark_of;
+  // Per tenant, when set (instead of max_events): its package size; 0 skips the tenant (the
+  // service is not active there).
+  std::function<int(const std::string& tenant)> max_events_of;
   // Only this tenant's events (empty: any tenant, taking turns).
   std::string tenant;
   // Source systems (SID~client) whose events are not claimed now (pushing paused for them).

@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include <utility>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/deferred.hpp>
@@ -14,10 +16,14 @@
 
 namespace ato::bridge {
 
-TenantRuntime* Engine::Impl::tenant(const std::string& name) {
-  for (auto& t : tenants)
+const TenantRuntime* Engine::Impl::tenant(const std::string& name) const {
+  for (const auto& t : tenants)
     if (t->config.name == name) return t.get();
   return nullptr;
+}
+
+TenantRuntime* Engine::Impl::tenant(const std::string& name) {
+  return const_cast<TenantRuntime*>(std::as_const(*this).tenant(name));
 }
 
 milliseconds Engine::Impl::run_every(const JobKey& key) const {

@@ -14,6 +14,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -101,7 +102,9 @@ struct Engine::Impl {
           t, feed_http, outbox, outbox_thread, config.backfill,
           CollectorHooks{now_epoch_millis, [this] { stored(); }, [this] { return state.stopping; }},
           config.max_pages_per_run));
-      for (Service s : tenants.back()->active_services) active_claims.push_back({t.name, s});
+      for (Service s : tenants.back()->active_services)
+        if (std::find(active_services.begin(), active_services.end(), s) == active_services.end())
+          active_services.push_back(s);
     }
     if (record) recorder.emplace(*record, outbox);
   }
@@ -125,15 +128,16 @@ struct Engine::Impl {
   LandscapeClient landscape;
   std::optional<Recorder> recorder;
   EngineState state;
-  // Every tenant's active event services: what the push workers claim from, taking turns.
-  std::vector<std::pair<std::string, Service>> active_claims;
+  // The event services active at some tenant: the push workers claim from them in turn (and the
+  // outbox takes the tenants in turn).
+  std::vector<Service> active_services;
   Signal work;                           // new claimable events, a settled package, a lifted pause
   std::map<JobKey, Signal> job_wakeups;  // ticks and stop
   std::map<JobKey, bool> tick_requested;
   bool retry_round = false;      // the retry job said: due retryable events may go
   std::uint64_t retry_runs = 0;  // retry job runs so far
   bool probe_allowed = false;    // while paused: one package may test whether the cause is gone
-  std::size_t next_claim = 0;    // round robin among active_claims
+  std::size_t next_claim = 0;    // round robin among active_services
   int running = 0;               // coroutines alive; stop() completes at zero
   std::function<void()> on_stopped;
   std::vector<std::int64_t> stranded_leases;  // packages whose settle failed on a full disk
@@ -165,6 +169,7 @@ struct Engine::Impl {
 
   // ---- jobs -------------------------------------------------------------------------------------
 
+  const TenantRuntime* tenant(const std::string& name) const;
   TenantRuntime* tenant(const std::string& name);
   milliseconds run_every(const JobKey& key) const;
   std::string job_label(const JobKey& key) const;  // "S4D~080 export", "retry"

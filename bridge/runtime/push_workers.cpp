@@ -15,30 +15,32 @@ std::vector<std::string> Engine::Impl::excluded_systems() const {
   return out;
 }
 
-// Each tenant's packages are its own (its arrangement pushes them, to its paths): one request per
-// tenant and service, taking turns, each bounded by that tenant's low watermark.
+// A package is one tenant's (its arrangement pushes it, to its paths). One request per service:
+// the outbox takes the tenants in turn, each with its own package size and low watermark (both
+// read on the outbox thread from settings that do not change while the engine runs).
 std::vector<ClaimRequest> Engine::Impl::claim_requests(EpochMillis now) const {
   std::vector<ClaimRequest> requests;
   const auto excluded = excluded_systems();
-  const auto request = [&](const std::string& tenant_name, Service service, ClaimFrom from,
-                           int package_size) {
-    const TenantRuntime* t = const_cast<Impl*>(this)->tenant(tenant_name);
-    const std::vector<Service>* active = &t->active_services;
-    Outbox* box = &outbox;
-    ClaimRequest r{service, from, package_size, now, lease(), kMaxSequence, {}, tenant_name, excluded};
-    r.watermark_of = [box, active](const std::string& name) { return box->low_watermark(name, *active); };
+  const auto request = [&](Service service, ClaimFrom from) {
+    ClaimRequest r{service, from, 0, now, lease(), kMaxSequence, {}, {}, {}, excluded};
+    const Impl* self = this;
+    r.watermark_of = [self](const std::string& name) {
+      const TenantRuntime* t = self->tenant(name);
+      return t ? self->outbox.low_watermark(name, t->active_services) : std::int64_t{0};
+    };
+    r.max_events_of = [self, service, from](const std::string& name) {
+      const TenantConfig* t = self->config.tenant(name);
+      if (!t || !settings_of(*t, job_of(service)).active) return 0;
+      return from == ClaimFrom::Retryable ? self->config.retry_service.package_size
+                                          : settings_of(*t, job_of(service)).package_size;
+    };
     return r;
   };
-  const std::size_t n = active_claims.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& [tenant_name, service] = active_claims[(next_claim + i) % n];
-    requests.push_back(request(tenant_name, service, ClaimFrom::Pending,
-                               settings_of(*config.tenant(tenant_name), job_of(service)).package_size));
-  }
+  const std::size_t n = active_services.size();
+  for (std::size_t i = 0; i < n; ++i)
+    requests.push_back(request(active_services[(next_claim + i) % n], ClaimFrom::Pending));
   if (retry_round && config.retry_service.active)
-    for (const auto& [tenant_name, service] : active_claims)
-      requests.push_back(
-          request(tenant_name, service, ClaimFrom::Retryable, config.retry_service.package_size));
+    for (Service service : active_services) requests.push_back(request(service, ClaimFrom::Retryable));
   return requests;
 }
 
@@ -52,12 +54,12 @@ std::pair<std::size_t, ClaimedPackage> Engine::Impl::claim_first(Outbox& outbox,
 }
 
 asio::awaitable<std::optional<ClaimedPackage>> Engine::Impl::claim_next(EpochMillis now) {
-  if (active_claims.empty()) co_return std::nullopt;
+  if (active_services.empty()) co_return std::nullopt;
   std::vector<ClaimRequest> requests = claim_requests(now);
   const auto retry_runs_before = retry_runs;
   auto claimed = co_await outbox_thread.run([&] { return claim_first(outbox, requests); });
   const std::size_t index = claimed.first;
-  const std::size_t n = active_claims.size();
+  const std::size_t n = active_services.size();
   if (index < n) {
     next_claim = (next_claim + index + 1) % n;
     co_return std::move(claimed.second);

@@ -968,3 +968,28 @@ TEST_CASE_FIXTURE(Fixture,
   CHECK(p.tenant == "S4D~080");
   CHECK(sequences(p) == std::vector<std::int64_t>{1});
 }
+
+TEST_CASE_FIXTURE(Fixture,
+                  "a claim across tenants takes each tenant's package size, and skips a tenant at 0") {
+  for (const std::string t : {"S4D~080", "S4D~100"}) {
+    std::vector<NewEvent> events;
+    for (std::int64_t s = 1; s <= 5; ++s)
+      events.push_back(
+          tenant_event(Service::Export, s, "S4DK9" + std::to_string(10 * s), t == "S4D~080" ? 0 : 100, t));
+    box().enqueue(t, Service::Export, events, 5, kT0);
+  }
+  ClaimRequest r;
+  r.service = Service::Export;
+  r.now = kT0;
+  r.max_events_of = [](const std::string& tenant) { return tenant == "S4D~080" ? 2 : 0; };
+  const auto first = box().claim(r);
+  CHECK(first.tenant == "S4D~080");
+  CHECK(sequences(first) == std::vector<std::int64_t>{1, 2});
+  const auto second = box().claim(r);  // turns: S4D~100 would be next, but its service is not active
+  CHECK(second.tenant == "S4D~080");
+  CHECK(sequences(second) == std::vector<std::int64_t>{3, 4});
+  r.max_events_of = [](const std::string& tenant) { return tenant == "S4D~080" ? 0 : 3; };
+  const auto third = box().claim(r);
+  CHECK(third.tenant == "S4D~100");
+  CHECK(sequences(third) == std::vector<std::int64_t>{1, 2, 3});
+}
