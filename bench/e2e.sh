@@ -7,7 +7,11 @@
 #      events/s from start to the last acceptance, the bridge's RSS sampled while the backlog drains.
 #   3. steady flow: ~1,000 events/s, the schedule (1s) not the bottleneck: collection-to-acceptance
 #      latency percentiles from the bridge's own histogram.
-# Environment: TRANSPORTS (default 106000, ~1M events), STEADY_SECONDS (default 20).
+#   4. tenants: the backlog again with 1 tenant and with 12 (three landscapes of four tenants each:
+#      development 080 and 100, test, production), the same number of events in the bridge's feeds;
+#      events/s and collection-to-acceptance p99 side by side.
+# Environment: TRANSPORTS (default 106000, ~1M events), STEADY_SECONDS (default 20), TENANTS_RUN
+# (default 1: part 4 runs; 0 skips it).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${BUILD_DIR:-$root/build-bench}"
@@ -21,35 +25,60 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-fetch() { curl -sS --max-time 10 --cacert "$1/ato-sim-ca.pem" "${@:2}"; }
+# One certificate for every simulator of a run, so a bridge reading several trusts them all.
+/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -days 2 -keyout "$work/tls.key" -out "$work/tls.pem" \
+  2>/dev/null
+fetch() { curl -sS --max-time 10 --cacert "$work/tls.pem" "${@:2}"; }
 
-start_sim() {  # dir, extra args...
+start_sim() {  # dir, extra args... (SEED: the landscape's seed, 5 by default)
   local dir=$1; shift
   mkdir -p "$dir"
-  "$build/simulator/ato-sim" serve --ready-file "$dir/ready.json" --log-level warn --threads 1 --seed 5 "$@" \
-    2>"$dir/sim.log" &
+  "$build/simulator/ato-sim" serve --ready-file "$dir/ready.json" --log-level warn --threads 1 --seed "${SEED:-5}" \
+    --tls-cert "$work/tls.pem" --tls-key "$work/tls.key" "$@" 2>"$dir/sim.log" &
   pids+=($!)
   for _ in $(seq 400); do [[ -s "$dir/ready.json" ]] && return; sleep 0.05; done
   echo "ato-sim did not start" >&2; cat "$dir/sim.log" >&2; exit 1
 }
-ato_stats() { fetch "$1" -u "$(json_field "$1/ready.json" ato_user):$(json_field "$1/ready.json" ato_password)" "$(json_field "$1/ready.json" ato_url)/sim/ato/stats"; }
+ato_stats() { fetch "$1" "$(json_field "$1/ready.json" ato_url)/sim/ato/stats"; }
 accepted() { fetch "$1" "$(json_field "$1/ready.json" alm_url)/sim/stats" | $py -c "import json,sys;print(json.load(sys.stdin)['events_accepted'])"; }
+# Events the named tenants' feeds hold (all tenants: no names).
+feed_events() {  # dir [tenant...]
+  ato_stats "$1" | $py -c "import json,sys
+names=set(sys.argv[1:]); s=json.load(sys.stdin)
+print(sum(sum(t['events_generated'].values()) for t in s['tenants'] if not names or t['name'] in names))" "${@:2}"
+}
 
-bridge_config() {  # dir
-  cat > "$1/bridge.json" <<CONF
-{ "cloud_alm": {"service_key_file": "$1/ato-sim-service-key.json"},
-  "ato": {"feed_url": "$(json_field "$1/ready.json" ato_feed_url)", "user": "$(json_field "$1/ready.json" ato_user)", "password_env": "ATO_BENCH_PASSWORD"},
-  "services": {"export": {"run_every": "1s"}, "import": {"run_every": "1s"}, "status_change": {"run_every": "1s"}, "retry": {"run_every": "5s"}},
-  "outbox": {"path": "$1/outbox.db", "durability": "normal"},
-  "tls": {"ca_file": "$1/ato-sim-ca.pem"}, "push": {"connections": 4},
-  "admin": {"listen": "127.0.0.1:0"}, "log": {"level": "warn"} }
-CONF
+# bridge_config DIR ALM_DIR ATO_DIR[:TENANT,TENANT...]...: one tenant per feed of each simulated ATO
+# (or the ones named), Cloud ALM from ALM_DIR. Passwords inline: a private file in a temporary folder.
+bridge_config() {
+  local dir=$1 alm=$2; shift 2
+  $py - "$dir" "$alm" "$work/tls.pem" "$@" <<'PY'
+import json, os, sys
+dir, alm, ca, feeds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+tenants = []
+for feed in feeds:
+    ato, _, names = feed.partition(":")
+    wanted = set(names.split(",")) if names else None
+    for t in json.load(open(os.path.join(ato, "ready.json")))["tenants"]:
+        if wanted is None or t["name"] in wanted:
+            tenants.append({"name": t["name"], "feed_url": t["feed_url"], "user": t["user"], "password": t["password"]})
+config = {
+    "cloud_alm": {"service_key_file": os.path.join(alm, "ato-sim-service-key.json")},
+    "tenants": tenants,
+    "services": {s: {"run_every": "1s"} for s in ("export", "import", "status_change")} | {"retry": {"run_every": "5s"}},
+    "outbox": {"path": os.path.join(dir, "outbox.db"), "durability": "normal"},
+    "tls": {"ca_file": ca}, "push": {"connections": 4},
+    "admin": {"listen": "127.0.0.1:0"}, "log": {"level": "warn"},
+}
+path = os.path.join(dir, "bridge.json")
+with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+    json.dump(config, f, indent=1)
+PY
 }
 start_bridge() {  # dir (registers the landscape's systems first, as an operator would)
-  ATO_BENCH_PASSWORD=$(json_field "$1/ready.json" ato_password) "$build/bridge/ato-bridge" register --config "$1/bridge.json" \
-    > "$1/register.log"
-  ATO_BENCH_PASSWORD=$(json_field "$1/ready.json" ato_password) "$build/bridge/ato-bridge" run --config "$1/bridge.json" --backfill \
-    2>"$1/bridge.log" &
+  "$build/bridge/ato-bridge" register --config "$1/bridge.json" > "$1/register.log"
+  "$build/bridge/ato-bridge" run --config "$1/bridge.json" --backfill 2>"$1/bridge.log" &
   bridge_pid=$!
   pids+=("$bridge_pid")
 }
@@ -64,14 +93,14 @@ dir="$work/backlog"
 start_sim "$dir" --generate-count "$transports" --time-scale 1000000000
 # (the generator keeps the simulator busy: a stats request may time out meanwhile)
 for _ in $(seq 600); do { ato_stats "$dir" 2>/dev/null || true; } | grep -q '"generator_done":true' && break; sleep 0.5; done
-total=$(ato_stats "$dir" | $py -c "import json,sys;print(json.load(sys.stdin)['head_sequence'])")
+total=$(feed_events "$dir")
 
 # --- 1. the floor, same number of events --------------------------------------------------------
 floor=$("$build/bench/bench_outbox" --floor "$total" "$work/floor" | awk '/^floor_events_per_s/ {print $2}')
 echo "floor: bare SQLite enqueue (batches of 1000) + claim/delete (packages of 100) of $total events: $floor events/s"
 
-bridge_config "$dir"
-echo "backlog: $total events in the feed; bridge: packages of 100, 4 connections (8 push workers), TLS, durability normal"
+bridge_config "$dir" "$dir" "$dir"
+echo "backlog: $total events in the feeds of one landscape's 4 tenants; bridge: packages of 100, 4 connections (8 push workers), TLS, durability normal"
 start=$(date +%s.%N)
 start_bridge "$dir"
 samples=()
@@ -114,7 +143,7 @@ dir="$work/steady"
 # minute gives 974-1,002 events/s measured over the window (transports started earlier are still
 # producing events: the flow is below rate x events per transport in the first minutes).
 start_sim "$dir" --generate-rate 2.47 --time-scale 3600
-bridge_config "$dir"
+bridge_config "$dir" "$dir" "$dir"
 start_bridge "$dir"
 sleep 3
 base=$(accepted "$dir")
@@ -130,6 +159,89 @@ p99=$(json_field "$dir/status.json" latency_ms.collection_to_acceptance_p99)
 echo "steady flow: $flow events/s for ${steady_seconds} s; collection-to-acceptance p50 $p50 ms, p99 $p99 ms, push p99 $(json_field "$dir/status.json" latency_ms.push_p99) ms"
 all=$(bucket +Inf)
 echo "  accepted within 50 ms: $(bucket 0.05) of $all; after more than 1 s: $(( all - $(bucket 1) ))"
+
+# --- 4. one tenant and twelve ----------------------------------------------------------------------
+# drain DIR TOTAL ALM_DIR: starts the bridge of DIR, waits until ALM_DIR accepted TOTAL, prints
+# "events/s p99_ms" (collection to acceptance, queueing included).
+drain() {
+  local dir=$1 want=$2 alm=$3 began got=0
+  began=$(date +%s.%N)
+  start_bridge "$dir"
+  for _ in $(seq 3000); do
+    sleep 0.2
+    got=$(accepted "$alm" 2>/dev/null || echo "$got")
+    [[ "$got" -ge "$want" ]] && break
+  done
+  [[ "$got" -ge "$want" ]] || { echo "the backlog did not drain (accepted $got of $want)" >&2; tail -20 "$dir/bridge.log" >&2; exit 1; }
+  local took; took=$(echo "$(date +%s.%N) - $began" | bc)
+  curl -sS "$(json_field "$dir/outbox.db.run.json" admin_url)/status" > "$dir/status.json"
+  kill -TERM "$bridge_pid"; wait "$bridge_pid" 2>/dev/null || true
+  echo "$(echo "$want / $took" | bc) $(json_field "$dir/status.json" latency_ms.collection_to_acceptance_p99)"
+}
+# steady DIR ALM_DIR: ~1,000 events/s for STEADY_SECONDS; prints "events/s p99_ms".
+steady() {
+  local dir=$1 alm=$2 base
+  start_bridge "$dir"
+  sleep 3
+  base=$(accepted "$alm")
+  sleep "$steady_seconds"
+  local flow=$(( ($(accepted "$alm") - base) / steady_seconds ))
+  curl -sS "$(json_field "$dir/outbox.db.run.json" admin_url)/status" > "$dir/status.json"
+  kill -TERM "$bridge_pid"; wait "$bridge_pid" 2>/dev/null || true
+  echo "$flow $(json_field "$dir/status.json" latency_ms.collection_to_acceptance_p99)"
+}
+stop_sims() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
+
+if [[ "${TENANTS_RUN:-1}" != 0 ]]; then
+  stop_sims
+  per=$(( transports / 4 ))
+  # 1 tenant: the bridge reads only the test tenant (S4T~100, which holds most of a landscape's events).
+  dir="$work/one"; start_sim "$dir" --generate-count $((per * 3 / 2)) --time-scale 1000000000
+  for _ in $(seq 600); do { ato_stats "$dir" 2>/dev/null || true; } | grep -q '"generator_done":true' && break; sleep 0.5; done
+  one_total=$(feed_events "$dir" "S4T~100")
+  bridge_config "$dir" "$dir" "$dir:S4T~100"
+  read -r one_rate one_p99 < <(drain "$dir" "$one_total" "$dir")
+  stop_sims
+  # 12 tenants: three landscapes (A4D/A4T/A4P, B4..., C4...), one fake Cloud ALM, one bridge.
+  alm="$work/alm"; start_sim "$alm" --only alm
+  feeds=()
+  for l in A B C; do
+    # Each landscape its own seed: the same seed would give the same eventIds.
+    SEED=$(printf '%d' "'$l") start_sim "$work/ato-$l" --only ato --sids "${l}4D,${l}4T,${l}4P" \
+      --generate-count "$((per / 2))" --time-scale 1000000000
+    feeds+=("$work/ato-$l")
+  done
+  twelve_total=0
+  for f in "${feeds[@]}"; do
+    for _ in $(seq 600); do { ato_stats "$f" 2>/dev/null || true; } | grep -q '"generator_done":true' && break; sleep 0.5; done
+    twelve_total=$((twelve_total + $(feed_events "$f")))
+  done
+  dir="$work/twelve"; mkdir -p "$dir"
+  bridge_config "$dir" "$alm" "${feeds[@]}"
+  read -r twelve_rate twelve_p99 < <(drain "$dir" "$twelve_total" "$alm")
+  stop_sims
+  # The same comparison in a steady flow of ~1,000 events/s (x3600: an hour a second).
+  dir="$work/one-steady"; start_sim "$dir" --generate-rate 3.5 --time-scale 3600
+  bridge_config "$dir" "$dir" "$dir:S4T~100"
+  read -r one_flow one_flow_p99 < <(steady "$dir" "$dir")
+  stop_sims
+  alm="$work/alm-steady"; start_sim "$alm" --only alm
+  feeds=()
+  for l in A B C; do
+    SEED=$(printf '%d' "'$l") start_sim "$work/steady-$l" --only ato --sids "${l}4D,${l}4T,${l}4P" \
+      --generate-rate 0.82 --time-scale 3600
+    feeds+=("$work/steady-$l")
+  done
+  dir="$work/twelve-steady"; mkdir -p "$dir"
+  bridge_config "$dir" "$alm" "${feeds[@]}"
+  read -r twelve_flow twelve_flow_p99 < <(steady "$dir" "$alm")
+  stop_sims
+  echo "tenants (backlog drained, then a steady flow; p99 collection to acceptance):"
+  printf "  %-44s %9s %9s   %9s %9s\n" "" "backlog" "p99 ms" "flow/s" "p99 ms"
+  printf "  %-44s %9s %9s   %9s %9s\n" "1 tenant ($one_total events)" "$one_rate" "$one_p99" "$one_flow" "$one_flow_p99"
+  printf "  %-44s %9s %9s   %9s %9s\n" "12 tenants, 3 landscapes ($twelve_total events)" "$twelve_rate" "$twelve_p99" "$twelve_flow" "$twelve_flow_p99"
+  echo "ratio twelve_tenants_vs_one_events_per_s $(echo "scale=3; $twelve_rate / $one_rate" | bc)"
+fi
 
 echo
 echo "events_per_s $rate"

@@ -64,6 +64,7 @@ struct SameStatements {
     exec("PRAGMA mmap_size = 268435456");
     exec("PRAGMA temp_store = MEMORY");
     for (const auto& m : ato::schema::kOutboxMigrations) exec(std::string(m.sql).c_str());
+    exec("INSERT INTO tenants (id, name, created_at) VALUES (1, 'default', 0)");  // as the outbox's first store
   }
   ~SameStatements() { sqlite3_close(db); }
   void exec(const char* sql) { sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
@@ -106,6 +107,7 @@ struct SameStatements {
           sqlite3_bind_text(events, at + 6, "S4D~080", -1, SQLITE_STATIC);
           sqlite3_bind_int64(events, at + 7, 1);
           sqlite3_bind_int64(events, at + 8, 1);
+          sqlite3_bind_int64(events, at + 9, 1);  // tenant 1
           sqlite3_bind_int64(payload, r * 2 + 1, next_id);
           sqlite3_bind_text(payload, r * 2 + 2, kPayload.data(), static_cast<int>(kPayload.size()),
                             SQLITE_STATIC);
@@ -118,6 +120,7 @@ struct SameStatements {
       sqlite3_bind_text(cur, 1, "EXPORT", -1, SQLITE_STATIC);
       sqlite3_bind_int64(cur, 2, n - 1);
       sqlite3_bind_int64(cur, 3, 1);
+      sqlite3_bind_int64(cur, 4, 1);  // tenant 1
       sqlite3_step(cur);
       sqlite3_reset(cur);
       exec("COMMIT");
@@ -143,6 +146,7 @@ struct SameStatements {
     for (;; ++token) {
       sqlite3_bind_int64(load, 1, last_sequence);
       sqlite3_bind_int(load, 2, package);
+      sqlite3_bind_int64(load, 3, 1);  // tenant 1
       std::string ids = "[";
       int chosen = 0;
       while (sqlite3_step(load) == SQLITE_ROW) {
@@ -298,7 +302,7 @@ std::unique_ptr<Outbox> open_outbox(const fs::path& path) {
 int floor_only(std::int64_t total, const fs::path& dir) {
   Raw plain(fresh(dir, "floor.db"));
   const auto start = Clock::now();
-  plain.enqueue(kTenant, total, 1000);
+  plain.enqueue(total, 1000);
   plain.claim_delete(100);
   std::printf("floor_events_per_s %.0f\n", static_cast<double>(total) / seconds_since(start));
   fresh(dir, "floor.db");
@@ -352,9 +356,9 @@ int main(int argc, char** argv) {
   for (int batch : {1, 100, 1000}) {
     const std::int64_t total = batch == 1 ? 20'000 : 200'000;
     SameStatements same(fresh(dir, "raw.db"));
-    const double r = same.enqueue(kTenant, total, batch);
+    const double r = same.enqueue(total, batch);
     Raw plain(fresh(dir, "plain.db"));
-    const double q = plain.enqueue(kTenant, total, batch);
+    const double q = plain.enqueue(total, batch);
     auto box = open_outbox(fresh(dir, "outbox.db"));
     const double o = outbox_enqueue(*box, 1, total, batch);
     std::printf("%-26s %16.0f %12.0f %8.3f %14.0f\n", ("batches of " + std::to_string(batch)).c_str(), r, o,
@@ -367,10 +371,10 @@ int main(int argc, char** argv) {
               "plain c+delete");
   {
     SameStatements same(fresh(dir, "raw.db"));
-    same.enqueue(kTenant, 200'000, 1000);
+    same.enqueue(200'000, 1000);
     const double r = same.claim_settle(100);
     Raw plain(fresh(dir, "plain.db"));
-    plain.enqueue(kTenant, 200'000, 1000);
+    plain.enqueue(200'000, 1000);
     const double q = plain.claim_delete(100);
     auto box = open_outbox(fresh(dir, "outbox.db"));
     outbox_enqueue(*box, 1, 200'000, 1000);

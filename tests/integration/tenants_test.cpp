@@ -9,6 +9,7 @@
 #include <csignal>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "core/wire.hpp"
 #include "tests/support/bridge_process.hpp"
@@ -230,5 +231,45 @@ TEST_CASE("a tenant activated by a call at run time: collected from then on, not
                                                                                : "Deployed in S4P~100"));
   r = sim.call({.method = "POST", .path = "/sim/ato/tenants/S4X~100/activate", .to_ato = true});
   CHECK(r.status == 404);
+  stop(bridge);
+}
+
+// One tenant's trouble (here: production's communication user refused with 401) stays in that
+// tenant's jobs: the others collect and deliver everything meanwhile; once fixed, nothing is lost.
+TEST_CASE("one tenant's trouble stops no other tenant, and nothing is lost once it is fixed") {
+  SimProcess sim(landscape(20), "sim", true);
+  BridgeProcess bridge(sim, {.wrong_password = {"S4P~100"}});
+  bridge.start();
+  REQUIRE(eventually([&] { return generator_done(sim); }, 30s));
+  std::int64_t others = 0, production = 0;
+  for (const auto& e : landscape_history(sim)) (e.source.key() == "S4P~100" ? production : others) += 1;
+  REQUIRE(production > 0);
+  REQUIRE_MESSAGE(eventually([&] { return sim_stats(sim).total.events_accepted == others; }, 60s),
+                  bridge.log());
+  std::this_thread::sleep_for(1500ms);
+  CHECK(sim_stats(sim).total.events_accepted == others);
+  for (const auto& e : accepted_journal(sim)) CHECK(e.source.key() != "S4P~100");
+  // Said where an operator looks: production's jobs fail with the feed's answer, the others do not.
+  const auto status = bridge.cli({"status", "--json"});
+  simdjson::dom::parser parser;
+  for (auto job : simdjson::dom::array(parser.parse(status.out).value()["services"])) {
+    if (job["tenant"].is_null()) continue;
+    const std::string tenant{std::string_view(job["tenant"])};
+    CAPTURE(tenant);
+    if (tenant == "S4P~100") {
+      CHECK(int64_t(job["failed_runs"]) > 0);
+      CHECK(std::string_view(job["last_result"]).find("401") != std::string_view::npos);
+    } else {
+      CHECK(int64_t(job["failed_runs"]) == 0);
+    }
+  }
+  CHECK(bridge.log().find("S4P~100 export: run failed") != std::string::npos);
+  stop(bridge);
+  bridge.set_wrong_passwords({});
+  bridge.start();
+  REQUIRE_MESSAGE(eventually([&] { return all_delivered(sim); }, 60s), bridge.log());
+  check_exactly_once(sim);
+  check_tenant_order(sim);
+  check_statuses(sim);
   stop(bridge);
 }

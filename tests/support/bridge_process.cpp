@@ -42,7 +42,7 @@ std::string tenant_services_json(const BridgeOptions& o, const std::string& tena
 }  // namespace
 
 BridgeProcess::BridgeProcess(SimProcess& sim, BridgeOptions o, std::string name)
-    : sim_(sim), register_first_(o.register_first) {
+    : sim_(sim), wrong_password_(o.wrong_password), register_first_(o.register_first) {
   if (o.outbox_path) outbox_path_ = *o.outbox_path;
   dir_ = sim.path(name);
   std::filesystem::create_directories(dir_);
@@ -108,7 +108,8 @@ BridgeProcess::BridgeProcess(SimProcess& sim, BridgeOptions o, std::string name)
 std::map<std::string, std::string> BridgeProcess::password_env() const {
   std::map<std::string, std::string> env;
   for (std::size_t i = 0; i < tenants_.size(); ++i)
-    env["ATO_TEST_PASSWORD_" + std::to_string(i)] = tenants_[i].password;
+    env["ATO_TEST_PASSWORD_" + std::to_string(i)] =
+        wrong_password_.count(tenants_[i].name) ? "not-" + tenants_[i].password : tenants_[i].password;
   return env;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +40,8 @@ struct BridgeOptions {
   std::map<std::string, std::map<std::string, std::string>> tenant_run_every;
   // One `ato` section (tenant 'default') reading this tenant's feed, instead of a `tenants` list.
   std::optional<std::string> single_feed_of;
+  // Tenants whose password the bridge is given wrong (their feed answers 401).
+  std::set<std::string> wrong_password;
 };
 
 class BridgeProcess {
@@ -57,6 +60,8 @@ class BridgeProcess {
   HttpResult admin(const std::string& path, const std::string& method = "GET");
   // `ato-bridge <args> --config <file>` with the ATO password in the environment.
   ProcessResult cli(std::vector<std::string> args);
+  // From the next start on, the tenants in `wrong` get a wrong password, the others the right one.
+  void set_wrong_passwords(std::set<std::string> wrong) { wrong_password_ = std::move(wrong); }
 
   const std::filesystem::path& config_file() const { return config_; }
   std::filesystem::path outbox_file() const { return outbox_path_ ? *outbox_path_ : dir_ / "outbox.db"; }
@@ -64,6 +69,7 @@ class BridgeProcess {
 
  private:
   std::map<std::string, std::string> password_env() const;  // variable -> the tenant's password
+  std::set<std::string> wrong_password_;
 
   SimProcess& sim_;
   std::vector<SimTenant> tenants_;  // configured, in order: ATO_TEST_PASSWORD_<index> each

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "bridge/outbox/outbox.hpp"
+#include "schema/outbox_migrations.hpp"
 #include "tests/support/process.hpp"
 
 using namespace ato;
@@ -992,4 +993,46 @@ TEST_CASE_FIXTURE(Fixture,
   const auto third = box().claim(r);
   CHECK(third.tenant == "S4D~100");
   CHECK(sequences(third) == std::vector<std::int64_t>{1, 2, 3});
+}
+
+// An outbox written before tenants (schema version 8), opened by this ato-bridge: migrated, its
+// events and cursors are tenant 'default''s, and they leave as before.
+TEST_CASE_FIXTURE(Fixture,
+                  "an outbox from before tenants migrates: its events and cursors are tenant default's") {
+  outbox.reset();
+  std::filesystem::remove(path);
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_exec(db, "PRAGMA auto_vacuum = INCREMENTAL", nullptr, nullptr, nullptr);
+  for (const auto& m : ato::schema::kOutboxMigrations) {
+    if (m.version > 8) break;
+    REQUIRE(sqlite3_exec(db, std::string(m.sql).c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, ("PRAGMA user_version = " + std::to_string(m.version)).c_str(), nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+  }
+  std::string insert =
+      "INSERT INTO events (id, event_id, service, sequence, transport_id, source_system, enqueued_at, "
+      "next_attempt_at) VALUES ";
+  for (int s = 1; s <= 3; ++s)
+    insert += (s > 1 ? "," : "") + std::string("(") + std::to_string(s) + ", '" + uuid_for(s) +
+              "', 'EXPORT', " + std::to_string(s) + ", 'S4DK9" + std::to_string(10000 + s) +
+              "', 'S4D~080', 1, 1)";
+  REQUIRE(sqlite3_exec(db, insert.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "INSERT INTO payloads SELECT id, '{}' FROM events", nullptr, nullptr, nullptr) ==
+          SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "INSERT INTO cursors VALUES ('EXPORT', 3, 1)", nullptr, nullptr, nullptr) ==
+          SQLITE_OK);
+  sqlite3_close(db);
+  std::filesystem::remove(path.string() + ".id");  // its identity file: the outbox records it again
+  reopen();
+  CHECK(box().schema_version() == Outbox::latest_schema_version());
+  CHECK(box().tenants() == std::vector<std::string>{"default"});
+  CHECK(box().cursor("default", Service::Export) == 3);
+  CHECK(box().counts().by_tenant.at("default").at(Service::Export).at(EventState::Pending) == 3);
+  const auto p = claim(Service::Export);
+  CHECK(p.tenant == "default");
+  CHECK(sequences(p) == std::vector<std::int64_t>{1, 2, 3});
+  // A configuration that names its tenant takes them over (ato-bridge tenant rename).
+  box().rename_tenant("default", "S4D~080");
+  CHECK(box().cursor("S4D~080", Service::Export) == 3);
 }
