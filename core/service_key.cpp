@@ -49,6 +49,9 @@ std::string to_json(const ServiceKey& key) {
   if (!key.identity_zone.empty()) json.field("identityzone", key.identity_zone);
   if (!key.tenant_id.empty()) json.field("tenantid", key.tenant_id);
   if (!key.xsappname.empty()) json.field("xsappname", key.xsappname);
+  if (!key.uaa_domain.empty()) json.field("uaadomain", key.uaa_domain);
+  if (!key.verification_key.empty()) json.field("verificationkey", key.verification_key);
+  if (!key.sburl.empty()) json.field("sburl", key.sburl);
   json.field("credential-type", "binding-secret")
       .end_object()
       .key("endpoints")

@@ -18,6 +18,10 @@ struct ServiceKey {
   std::string identity_zone;  // uaa.identityzone (optional in the file)
   std::string tenant_id;      // uaa.tenantid (optional in the file)
   std::string xsappname;      // uaa.xsappname (optional in the file)
+  // Written by the simulator as XSUAA writes them; the bridge does not need them.
+  std::string uaa_domain;        // uaa.uaadomain
+  std::string verification_key;  // uaa.verificationkey: the PEM public key tokens are signed with
+  std::string sburl;             // uaa.sburl
 };
 
 // Reads a service key. Fields we do not use are allowed (SAP's keys carry many); the ones we use are

@@ -196,8 +196,13 @@ int serve(const ServeOptions& o) {
     std::optional<fs::path> key_file;
     if (o.only != "ato") {
       alm_url = listen_on(o.alm_port, [&alm](const net::HttpRequest& r) { return alm->handle(r); });
-      TokenSettings token_settings{o.client_id, Secret(o.client_secret.value_or(random_secret())),
-                                   scope_names(o.scopes), o.token_ttl, alm_url + "/oauth/token"};
+      TokenSettings token_settings{o.client_id,
+                                   Secret(o.client_secret.value_or(random_secret())),
+                                   scope_names(o.scopes),
+                                   o.token_ttl,
+                                   alm_url + "/oauth/token",
+                                   "ato-sim",
+                                   "00000000-0000-4000-8000-000000000001"};
       tokens = std::make_unique<TokenAuthority>(token_settings);
       AlmSettings alm_settings = default_alm_settings();
       alm_settings.max_package_size = o.max_package_size;
@@ -212,9 +217,12 @@ int serve(const ServeOptions& o) {
       key.uaa_url = alm_url;
       key.client_id = o.client_id;
       key.client_secret = token_settings.client_secret;
-      key.identity_zone = "ato-sim";
-      key.tenant_id = "00000000-0000-4000-8000-000000000001";
+      key.identity_zone = token_settings.identity_zone;
+      key.tenant_id = token_settings.tenant_id;
       key.xsappname = std::string(kScopePrefix);
+      key.uaa_domain = host_for_url(o.listen);
+      key.verification_key = tokens->verification_key_pem();
+      key.sburl = alm_url;
       key_file = fs::absolute(state_dir / "ato-sim-service-key.json");
       write_file_atomically(*key_file, to_json(key), 0600, Overwrite::Yes);
       json.field("alm_url", alm_url)

@@ -151,7 +151,7 @@ struct Outbox::Impl {
 
   void load_tenants();
   int tenant_number(std::string_view name, bool create);  // 0: unknown (and not created)
-  const std::string& tenant_name(int tenant) const;
+  const std::string& tenant_name(int tenant);
   ClaimWindow& window_of(int tenant);
   std::int64_t cursor_of(int tenant, Service service);
 
@@ -421,15 +421,15 @@ int Outbox::Impl::tenant_number(std::string_view name, bool create) {
   return number;
 }
 
-const std::string& Outbox::Impl::tenant_name(int tenant) const {
+const std::string& Outbox::Impl::tenant_name(int tenant) {
   static const std::string unknown = "?";
-  if (!tenants_loaded) const_cast<Impl*>(this)->load_tenants();
+  if (!tenants_loaded) load_tenants();
   const auto found = tenant_names.find(tenant);
   return found == tenant_names.end() ? unknown : found->second;
 }
 
-// A tenant's window holds its share of the capacity, never less than kMinWindowPerTenant (unless
-// the whole capacity is smaller: tests).
+// A tenant's window holds its share of the capacity (as many tenants as the outbox knew when the
+// window was made), never less than kMinWindowPerTenant (unless the whole capacity is smaller: tests).
 ClaimWindow& Outbox::Impl::window_of(int tenant) {
   auto& window = windows[tenant];
   if (!window) {

@@ -65,6 +65,37 @@ net::HttpResponse injected_error(const FaultDecision& decision) {
   return response;
 }
 
+// RFC 6750 3: no error code when no token came; otherwise the same words as the body's message.
+std::string bearer_challenge(const TokenCheck& auth) {
+  std::string challenge = "Bearer realm=\"SAP Cloud ALM (ato-sim)\"";
+  if (auth.verdict == TokenVerdict::Missing) return challenge;
+  std::string description;
+  for (char c : auth.message)
+    if (c != '"' && c != '\\') description += c;
+  return challenge + ", error=\"invalid_token\", error_description=\"" + description + "\"";
+}
+
+// A body that is not declared JSON gets 415, naming what is expected (a form-encoded or text body
+// is never parsed as if it were JSON).
+std::optional<net::HttpResponse> refuse_non_json(const net::HttpRequest& request) {
+  std::string_view type = request.header("Content-Type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  if (net::iequals(type, "application/json")) return std::nullopt;
+  return odata_error(
+      415, "UNSUPPORTED_MEDIA_TYPE",
+      fmt::format("The body must be JSON: send Content-Type: application/json (got {})",
+                  type.empty() ? std::string("no Content-Type") : "'" + std::string(type) + "'"));
+}
+
+// 401 (no or no valid token: the challenge says why, in the body's words) or 403 (a scope is missing).
+net::HttpResponse auth_error(const TokenCheck& auth) {
+  const bool forbidden = auth.verdict == TokenVerdict::MissingScope;
+  auto response = odata_error(forbidden ? 403 : 401, forbidden ? "FORBIDDEN" : "UNAUTHORIZED", auth.message);
+  if (!forbidden) response.header("WWW-Authenticate", bearer_challenge(auth));
+  return response;
+}
+
 // Which step of a transport's way an event is, for events that happened at the same instant.
 int step_rank(const AtoEvent& event) {
   if (event.service == Service::Export) return 0;
@@ -238,8 +269,16 @@ void CloudAlm::apply_periodic_faults(EpochMillis now) {
 }
 
 net::HttpResponse CloudAlm::handle(const net::HttpRequest& request) {
+  auto response = route(request);
+  // The API is OData v4: every answer under /api says so, errors too.
+  if (request.path.starts_with("/api/")) response.header("OData-Version", "4.0");
+  return response;
+}
+
+net::HttpResponse CloudAlm::route(const net::HttpRequest& request) {
   const EpochMillis now = now_epoch_millis();
   apply_periodic_faults(now);
+  if (request.path == "/token_keys") return tokens_.handle_token_keys(request);
   if (request.path == "/oauth/token") {
     const auto decision = faults_.decide("token");
     if (decision.status) return injected_error(decision);
@@ -250,10 +289,15 @@ net::HttpResponse CloudAlm::handle(const net::HttpRequest& request) {
   for (const auto& [service, path] : settings_.push_paths) {
     if (request.path != path) continue;
     if (request.method != "POST") return odata_error(405, "METHOD_NOT_ALLOWED", "Push packages with POST");
+    if (auto refused = refuse_non_json(request)) return *refused;
     return push(request, service, now);
   }
   if (request.path == "/api/calm-features/v1/Transports") return transports(request, now);
-  if (request.path.starts_with("/api/calm-lms/")) return landscape(request, now);
+  if (request.path.starts_with("/api/calm-lms/")) {
+    if (request.method == "POST")
+      if (auto refused = refuse_non_json(request)) return *refused;
+    return landscape(request, now);
+  }
   if (request.path == "/sim/stats") return net::HttpResponse::json(200, stats_json());
   if (request.path == "/sim/journal") return journal(request);
   if (request.path == "/sim/faults") return faults_endpoint(request);
@@ -278,10 +322,7 @@ net::HttpResponse CloudAlm::push(const net::HttpRequest& request, Service servic
       std::lock_guard lock(mutex_);
       ++counters_[service].auth_failures;
     }
-    const bool forbidden = auth.verdict == TokenVerdict::MissingScope;
-    auto response =
-        odata_error(forbidden ? 403 : 401, forbidden ? "FORBIDDEN" : "UNAUTHORIZED", auth.message);
-    if (!forbidden) response.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    auto response = auth_error(auth);
     decision.shape(response);
     return response;
   }
@@ -360,8 +401,7 @@ net::HttpResponse CloudAlm::transports(const net::HttpRequest& request, EpochMil
   if (request.method != "GET") return odata_error(405, "METHOD_NOT_ALLOWED", "Read transports with GET");
   const auto auth = tokens_.check(request.header("Authorization"), kDisplayScope, now);
   if (auth.verdict != TokenVerdict::Valid) {
-    const bool forbidden = auth.verdict == TokenVerdict::MissingScope;
-    return odata_error(forbidden ? 403 : 401, forbidden ? "FORBIDDEN" : "UNAUTHORIZED", auth.message);
+    return auth_error(auth);
   }
   std::string filter_text, top_text, skip_text;
   const auto filter = query_param(request.query, "$filter", filter_text);
@@ -496,8 +536,7 @@ net::HttpResponse CloudAlm::landscape(const net::HttpRequest& request, EpochMill
     return odata_error(405, "METHOD_NOT_ALLOWED", read ? "List systems with GET" : "Use POST");
   const auto auth = tokens_.check(request.header("Authorization"), read ? kDisplayScope : kManageScope, now);
   if (auth.verdict != TokenVerdict::Valid) {
-    const bool forbidden = auth.verdict == TokenVerdict::MissingScope;
-    return odata_error(forbidden ? 403 : 401, forbidden ? "FORBIDDEN" : "UNAUTHORIZED", auth.message);
+    return auth_error(auth);
   }
   if (read) return net::HttpResponse::json(200, lms_systems_json(registry_.list()));
   const bool registering = request.path == kLmsRegisterPath;

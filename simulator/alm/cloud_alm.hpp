@@ -81,6 +81,7 @@ class CloudAlm {
     std::int64_t packages_received = 0, events_accepted = 0, events_duplicate = 0, events_rejected = 0,
                  order_violations = 0, unknown_transports = 0, unregistered_systems = 0, auth_failures = 0;
   };
+  net::HttpResponse route(const net::HttpRequest& request);
   net::HttpResponse push(const net::HttpRequest& request, Service service, EpochMillis now);
   net::HttpResponse transports(const net::HttpRequest& request, EpochMillis now);
   net::HttpResponse journal(const net::HttpRequest& request) const;

@@ -1,9 +1,17 @@
 #include "simulator/alm/token_authority.hpp"
 
 #include <fmt/format.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
+
+#include <algorithm>
+#include <stdexcept>
 
 #include <simdjson.h>
 
@@ -13,14 +21,6 @@
 
 namespace ato::sim {
 namespace {
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char out[32];
-  unsigned int size = sizeof out;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size);
-  return std::string(reinterpret_cast<char*>(out), size);
-}
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -49,9 +49,100 @@ bool is_full_scope(std::string_view scope, std::string_view short_name) {
 }
 }  // namespace
 
-TokenAuthority::TokenAuthority(TokenSettings settings) : settings_(std::move(settings)) {
-  signing_key_.resize(32);
-  RAND_bytes(reinterpret_cast<unsigned char*>(signing_key_.data()), static_cast<int>(signing_key_.size()));
+// The key pair XSUAA signs with (RS256: RSA 2048, PKCS #1 v1.5, SHA-256).
+struct TokenAuthority::Keys {
+  EVP_PKEY* pair = nullptr;
+  ~Keys() { EVP_PKEY_free(pair); }
+};
+
+namespace {
+
+std::string big_number(const EVP_PKEY* key, const char* name) {
+  BIGNUM* n = nullptr;
+  if (!EVP_PKEY_get_bn_param(key, name, &n)) throw std::runtime_error("cannot read the token key");
+  std::string bytes(static_cast<std::size_t>(BN_num_bytes(n)), '\0');
+  BN_bn2bin(n, reinterpret_cast<unsigned char*>(bytes.data()));
+  BN_free(n);
+  return bytes;
+}
+
+std::string public_key_pem(EVP_PKEY* key) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PUBKEY(bio, key);
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<std::size_t>(size));
+  BIO_free(bio);
+  return pem;
+}
+
+}  // namespace
+
+TokenAuthority::TokenAuthority(TokenSettings settings)
+    : settings_(std::move(settings)), keys_(std::make_unique<Keys>()) {
+  keys_->pair = EVP_RSA_gen(2048);
+  if (!keys_->pair) throw std::runtime_error("cannot make the token signing key");
+  unsigned char random[4];
+  RAND_bytes(random, sizeof random);
+  kid_ = fmt::format("default-jwt-key-{:02x}{:02x}{:02x}{:02x}", random[0], random[1], random[2], random[3]);
+  public_pem_ = public_key_pem(keys_->pair);
+  modulus_b64url_ = base64url_encode(big_number(keys_->pair, OSSL_PKEY_PARAM_RSA_N));
+  exponent_b64url_ = base64url_encode(big_number(keys_->pair, OSSL_PKEY_PARAM_RSA_E));
+}
+
+TokenAuthority::~TokenAuthority() = default;
+
+std::string TokenAuthority::sign(std::string_view input) const {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  std::size_t size = 0;
+  std::string signature;
+  if (EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, keys_->pair) == 1 &&
+      EVP_DigestSign(ctx, nullptr, &size, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size()) == 1) {
+    signature.resize(size);
+    if (EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()), &size,
+                       reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1)
+      signature.clear();
+    signature.resize(size);
+  }
+  EVP_MD_CTX_free(ctx);
+  if (signature.empty()) throw std::runtime_error("cannot sign a token");
+  return signature;
+}
+
+bool TokenAuthority::signature_valid(std::string_view input, std::string_view signature) const {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool valid =
+      EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, keys_->pair) == 1 &&
+      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                       reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  return valid;
+}
+
+std::string TokenAuthority::keys_url() const {
+  std::string base = settings_.issuer;
+  if (base.ends_with("/oauth/token")) base.resize(base.size() - 12);
+  return base + "/token_keys";
+}
+
+net::HttpResponse TokenAuthority::handle_token_keys(const net::HttpRequest& request) const {
+  if (request.method != "GET" && request.method != "HEAD")
+    return token_error(405, "invalid_request", "read the token keys with GET");
+  std::string body;
+  JsonWriter json(body);
+  json.begin_object().key("keys").begin_array();
+  json.begin_object()
+      .field("kty", "RSA")
+      .field("e", exponent_b64url_)
+      .field("use", "sig")
+      .field("kid", kid_)
+      .field("alg", "RS256")
+      .field("value", public_pem_)
+      .field("n", modulus_b64url_)
+      .end_object();
+  json.end_array().end_object();
+  return net::HttpResponse::json(200, std::move(body));
 }
 
 bool TokenAuthority::credentials_match(std::string_view id, std::string_view secret) const {
@@ -66,27 +157,53 @@ bool TokenAuthority::credentials_match(std::string_view id, std::string_view sec
           constant_time_equal(decoded_secret, want_secret));
 }
 
+// A client-credentials token as XSUAA issues one: no claim of ours in it.
 std::string TokenAuthority::issue(EpochMillis now, const std::string& jti) {
+  std::string header;
+  JsonWriter h(header);
+  h.begin_object()
+      .field("alg", "RS256")
+      .field("jku", keys_url())
+      .field("kid", kid_)
+      .field("typ", "JWT")
+      .end_object();
+  // The audiences: the xsappname of every scope, and the client itself.
+  std::vector<std::string> audiences;
+  for (const auto& scope : settings_.scopes) {
+    const std::string app = scope.substr(0, scope.find('.'));
+    if (std::find(audiences.begin(), audiences.end(), app) == audiences.end()) audiences.push_back(app);
+  }
+  audiences.push_back(settings_.client_id);
   std::string payload;
   JsonWriter json(payload);
-  json.begin_object()
-      .field("jti", jti)
-      .field("iss", settings_.issuer)
-      .field("sub", settings_.client_id)
-      .field("client_id", settings_.client_id)
+  json.begin_object().field("jti", jti).key("ext_attr").begin_object().field("enhancer", "XSUAA");
+  if (!settings_.tenant_id.empty()) json.field("subaccountid", settings_.tenant_id);
+  if (!settings_.identity_zone.empty()) json.field("zdn", settings_.identity_zone);
+  json.end_object().field("sub", settings_.client_id).key("authorities").begin_array();
+  for (const auto& s : settings_.scopes) json.value(s);
+  json.value("uaa.resource").end_array().key("scope").begin_array();
+  for (const auto& s : settings_.scopes) json.value(s);
+  json.value("uaa.resource").end_array();
+  json.field("client_id", settings_.client_id)
       .field("cid", settings_.client_id)
+      .field("azp", settings_.client_id)
       .field("grant_type", "client_credentials")
       .field("iat", now / 1000)
       .field("exp", (now + settings_.ttl.count()) / 1000)
-      .field("ato_iat_ms", now)
-      .key("scope")
+      .field("iss", settings_.issuer)
+      .field("zid", settings_.tenant_id.empty() ? settings_.identity_zone : settings_.tenant_id)
+      .key("aud")
       .begin_array();
-  for (const auto& s : settings_.scopes) json.value(s);
+  for (const auto& a : audiences) json.value(a);
   json.end_array().end_object();
-  const std::string signing_input =
-      base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url_encode(payload);
+  const std::string signing_input = base64url_encode(header) + "." + base64url_encode(payload);
+  {
+    std::lock_guard lock(issued_mutex_);
+    issued_at_ms_[jti] = now;
+    while (issued_at_ms_.size() > 100'000) issued_at_ms_.erase(issued_at_ms_.begin());  // jti sorts by time
+  }
   ++tokens_issued_;
-  return signing_input + "." + base64url_encode(hmac_sha256(signing_key_, signing_input));
+  return signing_input + "." + base64url_encode(sign(signing_input));
 }
 
 net::HttpResponse TokenAuthority::handle_token_request(const net::HttpRequest& request, EpochMillis now) {
@@ -140,16 +257,16 @@ TokenCheck TokenAuthority::check(std::string_view authorization, std::string_vie
   // thread, then check only what changes with time (expiry, revocation) on every request.
   struct Verified {
     std::string token;
-    std::string signing_key;  // which authority verified it (not `this`: an address can be reused)
+    std::string kid;  // which authority verified it (not `this`: an address can be reused)
     std::int64_t exp = 0, iat_ms = 0;
     std::vector<std::string> scopes;
   };
   thread_local Verified cache;
-  if (cache.token != token || cache.signing_key != signing_key_) {
+  if (cache.token != token || cache.kid != kid_) {
     Verified fresh;
     if (auto failure = verify(token, fresh.exp, fresh.iat_ms, fresh.scopes)) return *failure;
     fresh.token = std::string(token);
-    fresh.signing_key = signing_key_;
+    fresh.kid = kid_;
     cache = std::move(fresh);
   }
   return judge(cache.exp, cache.iat_ms, cache.scopes, required_scope, now);
@@ -163,15 +280,22 @@ std::optional<TokenCheck> TokenAuthority::verify(std::string_view token, std::in
   if (dot1 == std::string_view::npos || dot2 == std::string_view::npos)
     return TokenCheck{TokenVerdict::Malformed, "The bearer token is not a JWT"};
   const auto signature = base64url_decode(token.substr(dot2 + 1));
-  if (!signature || !constant_time_equal(*signature, hmac_sha256(signing_key_, token.substr(0, dot2))))
+  if (!signature || !signature_valid(token.substr(0, dot2), *signature))
     return TokenCheck{TokenVerdict::BadSignature, "The bearer token's signature is not valid"};
   const auto payload = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   simdjson::dom::parser parser;
   simdjson::dom::element claims;
   if (!payload || parser.parse(*payload).get(claims))
     return TokenCheck{TokenVerdict::Malformed, "The bearer token is not a JWT"};
-  if (claims["exp"].get_int64().get(exp) || claims["ato_iat_ms"].get_int64().get(iat_ms))
-    return TokenCheck{TokenVerdict::Malformed, "The bearer token lacks exp or iat"};
+  std::int64_t iat = 0;
+  std::string_view jti;
+  if (claims["exp"].get_int64().get(exp) || claims["iat"].get_int64().get(iat) || claims["jti"].get(jti))
+    return TokenCheck{TokenVerdict::Malformed, "The bearer token lacks exp, iat or jti"};
+  {
+    std::lock_guard lock(issued_mutex_);
+    const auto issued = issued_at_ms_.find(std::string(jti));
+    iat_ms = issued != issued_at_ms_.end() ? issued->second : iat * 1000;
+  }
   simdjson::dom::array scope_array;
   if (!claims["scope"].get_array().get(scope_array)) {
     for (auto s : scope_array) {

@@ -1,9 +1,13 @@
-// The fake XSUAA: issues client-credentials tokens (HS256 JWTs carrying client, scopes, issue and
-// expiry times) at /oauth/token as SAP's XSUAA answers, and checks bearer tokens for the push API.
+// The fake XSUAA: issues client-credentials tokens at /oauth/token as SAP's XSUAA does (RS256 JWTs
+// with `kid` and `jku` in the header and the claims of a client-credentials token), publishes its
+// verification key at /token_keys (a JWKS), and checks bearer tokens for the push API.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,7 +28,9 @@ struct TokenSettings {
   Secret client_secret;
   std::vector<std::string> scopes;  // full names
   std::chrono::milliseconds ttl = std::chrono::hours(12);
-  std::string issuer;  // the token URL
+  std::string issuer;         // the token URL, <uaa>/oauth/token
+  std::string identity_zone;  // the subaccount's subdomain (ext_attr.zdn)
+  std::string tenant_id;      // zid, ext_attr.subaccountid
 };
 
 enum class TokenVerdict { Valid, Missing, Malformed, BadSignature, Expired, Revoked, MissingScope };
@@ -38,8 +44,18 @@ class TokenAuthority {
  public:
   explicit TokenAuthority(TokenSettings settings);
 
+  TokenAuthority(const TokenAuthority&) = delete;
+  TokenAuthority& operator=(const TokenAuthority&) = delete;
+  ~TokenAuthority();
+
   // GET or POST /oauth/token.
   net::HttpResponse handle_token_request(const net::HttpRequest& request, EpochMillis now);
+  // GET /token_keys: the JWKS a verifier needs (XSUAA's fields: kty, e, n, use, kid, alg, value).
+  net::HttpResponse handle_token_keys(const net::HttpRequest& request) const;
+  // The verification key, PEM (a service key's uaa.verificationkey).
+  const std::string& verification_key_pem() const { return public_pem_; }
+  // <uaa>/token_keys: the `jku` of every token.
+  std::string keys_url() const;
   // Checks `Authorization: Bearer ...` for `required_scope` (a short name such as kManageScope).
   TokenCheck check(std::string_view authorization, std::string_view required_scope, EpochMillis now) const;
 
@@ -62,8 +78,17 @@ class TokenAuthority {
   // Expiry, revocation and scope: what can change while a token is in use.
   TokenCheck judge(std::int64_t exp, std::int64_t iat_ms, const std::vector<std::string>& scopes,
                    std::string_view required_scope, EpochMillis now) const;
+  std::string sign(std::string_view input) const;  // RS256
+  bool signature_valid(std::string_view input, std::string_view signature) const;
+
   TokenSettings settings_;
-  std::string signing_key_;
+  struct Keys;
+  std::unique_ptr<Keys> keys_;  // the RSA key pair
+  std::string kid_, public_pem_, modulus_b64url_, exponent_b64url_;
+  // When each token was issued, to the millisecond (the `iat` claim has seconds): revocation and
+  // early expiry compare against it. Bounded: the oldest entries go first.
+  mutable std::mutex issued_mutex_;
+  std::map<std::string, EpochMillis> issued_at_ms_;
   std::atomic<EpochMillis> revoked_before_{0};
   std::atomic<std::int64_t> early_expiry_ms_{0};
   std::atomic<std::int64_t> tokens_issued_{0};

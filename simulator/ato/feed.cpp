@@ -9,6 +9,7 @@
 #include "core/json_reader.hpp"
 #include "core/json_writer.hpp"
 #include "core/wire.hpp"
+#include "simulator/ato/feed_metadata.hpp"
 #include "simulator/odata.hpp"
 
 namespace ato::sim {
@@ -163,9 +164,13 @@ net::HttpResponse AtoFeed::handle(const net::HttpRequest& request) {
 
 net::HttpResponse AtoFeed::tenant_request(Tenant& tenant, const net::HttpRequest& request,
                                           std::string_view path) {
-  if (path == kFeedPath) return feed(tenant, request);
-  if (path == kSystemsPath) return systems(tenant, request);
-  return odata_error(404, "NOT_FOUND", fmt::format("No resource at {}", request.path));
+  auto response = path == kFeedPath      ? feed(tenant, request)
+                  : path == kSystemsPath ? systems(tenant, request)
+                  : path == kMetadataPath
+                      ? metadata(tenant, request)
+                      : odata_error(404, "NOT_FOUND", fmt::format("No resource at {}", request.path));
+  response.header("OData-Version", "4.0");  // an OData v4 service: every answer says so, errors too
+  return response;
 }
 
 namespace {
@@ -177,6 +182,16 @@ net::HttpResponse unauthorized() {
 }
 
 }  // namespace
+
+net::HttpResponse AtoFeed::metadata(const Tenant& tenant, const net::HttpRequest& request) {
+  if (request.method != "GET" && request.method != "HEAD")
+    return odata_error(405, "METHOD_NOT_ALLOWED", "Read $metadata with GET");
+  if (!tenant.authorized(request)) return unauthorized();
+  net::HttpResponse response;
+  response.body = std::string(feed_metadata_xml());
+  response.header("Content-Type", "application/xml");
+  return response;
+}
 
 net::HttpResponse AtoFeed::systems(const Tenant& tenant, const net::HttpRequest& request) {
   if (request.method != "GET") return odata_error(405, "METHOD_NOT_ALLOWED", "Read the systems with GET");

@@ -24,6 +24,8 @@ namespace ato::sim {
 inline constexpr std::string_view kFeedPath = "/sap/opu/odata4/ato/feed/v1/Events";
 // The landscape's systems and their roles, beside the events (schema/json/ato-systems.schema.json).
 inline constexpr std::string_view kSystemsPath = "/sap/opu/odata4/ato/feed/v1/Systems";
+// The service's $metadata (EDMX), beside the entity sets.
+inline constexpr std::string_view kMetadataPath = "/sap/opu/odata4/ato/feed/v1/$metadata";
 // Where a tenant's feed lives: /tenants/<SID~client>.
 std::string tenant_prefix(std::string_view tenant);
 inline constexpr std::string_view kUpgradeMessage =
@@ -85,6 +87,7 @@ class AtoFeed {
   net::HttpResponse inject(const net::HttpRequest& request);
   net::HttpResponse activate(std::string_view name, const net::HttpRequest& request);
   net::HttpResponse systems(const Tenant& tenant, const net::HttpRequest& request);
+  net::HttpResponse metadata(const Tenant& tenant, const net::HttpRequest& request);
   net::HttpResponse stats();
   net::HttpResponse history();
 

@@ -1,8 +1,10 @@
 // The fake Cloud ALM as a bridge meets it: the real ato-sim on 127.0.0.1, real curl verifying TLS
 // against the CA it wrote. Every JSON body these tests receive is validated against schema/.
 #include <doctest/doctest.h>
+#include <simdjson.h>
 
 #include <map>
+#include <set>
 #include <thread>
 
 #include "core/base64.hpp"
@@ -83,6 +85,19 @@ EventResult push_one(SimProcess& sim, const std::string& token, const AtoEvent& 
   auto response = parse_push_response(r.body);
   REQUIRE(response.results.size() == 1);
   return response.results[0];
+}
+
+// A one-event export package with `token`, answered as it is.
+HttpResult push_one_raw(SimProcess& sim, const std::string& token) {
+  return sim.call({.method = "POST",
+                   .path = SimProcess::export_path(),
+                   .body = package({exported(1, "S4DK900001")}),
+                   .headers = {"Authorization: Bearer " + token},
+                   .schema = "odata-error"});
+}
+
+std::int64_t sim_stats_accepted(SimProcess& sim) {
+  return parse_sim_stats(sim.call({.path = "/sim/stats"}).body).total.events_accepted;
 }
 
 std::string transport_status(SimProcess& sim, const std::string& token, const std::string& id) {
@@ -584,4 +599,97 @@ TEST_CASE("SIGTERM stops the simulator within a second") {
   SimProcess sim;
   sim.token();
   CHECK(sim.stop() < 1000ms);
+}
+
+// SAP's resource servers verify XSUAA tokens with the key the token names (kid, from the JWKS at
+// jku); a third-party verifier (PyJWT) must accept ours with nothing else.
+TEST_CASE(
+    "tokens are RS256 JWTs as XSUAA issues them: a third-party verifier accepts them from /token_keys") {
+  SimProcess sim;
+  const auto token = sim.token();
+  auto keys = sim.call({.path = "/token_keys"});
+  REQUIRE(keys.status == 200);
+  simdjson::dom::parser parser;
+  const auto jwks = parser.parse(keys.body).value();
+  auto key = simdjson::dom::array(jwks["keys"]).at(0).value();
+  for (const char* field : {"kty", "e", "n", "use", "kid", "alg", "value"}) {
+    CAPTURE(field);
+    CHECK(key[field].is_string());
+  }
+  CHECK(std::string_view(key["kty"]) == "RSA");
+  CHECK(std::string_view(key["alg"]) == "RS256");
+  CHECK(std::string_view(key["value"]).starts_with("-----BEGIN PUBLIC KEY-----"));
+  TempDir dir;
+  write_text(dir / "jwks.json", keys.body);
+  const auto verified =
+      run_process({"/usr/bin/python3", std::string(ATO_SOURCE_DIR) + "/tests/support/verify_xsuaa_token.py",
+                   (dir / "jwks.json").string(), token, "sapcloudalm!b456789"});
+  REQUIRE_MESSAGE(verified.exit_code == 0, verified.err);
+  simdjson::dom::parser out_parser;
+  const auto result = out_parser.parse(verified.out).value();
+  const auto header = result["header"];
+  CHECK(std::string_view(header["alg"]) == "RS256");
+  CHECK(std::string_view(header["kid"]) == std::string_view(key["kid"]));
+  CHECK(std::string_view(header["jku"]) == sim.url() + "/token_keys");
+  // The claims of a client-credentials token, and nothing of ours.
+  std::set<std::string> claims;
+  for (auto [name, value] : simdjson::dom::object(result["claims"])) claims.insert(std::string(name));
+  CHECK(claims == std::set<std::string>{"jti", "ext_attr", "sub", "authorities", "scope", "client_id", "cid",
+                                        "azp", "grant_type", "zid", "aud", "iss", "iat", "exp"});
+  const auto c = result["claims"];
+  CHECK(std::string_view(c["grant_type"]) == "client_credentials");
+  CHECK(std::string_view(c["cid"]) == sim.client_id());
+  CHECK(c["scope"].is_array());
+  CHECK(std::string_view(c["ext_attr"]["enhancer"]) == "XSUAA");
+  CHECK(std::string_view(c["iss"]) == sim.url() + "/oauth/token");
+  // The service key carries what a real one does, the verification key among it.
+  const auto service_key = read_text(sim.service_key_file());
+  simdjson::dom::parser key_parser;
+  const auto uaa = key_parser.parse(service_key).value()["uaa"];
+  for (const char* field : {"uaadomain", "verificationkey", "xsappname", "identityzone", "tenantid", "sburl",
+                            "credential-type"}) {
+    CAPTURE(field);
+    CHECK(uaa[field].is_string());
+  }
+  CHECK(std::string_view(uaa["verificationkey"]) == std::string_view(key["value"]));
+  // A token signed by another key (another simulator) is refused by the verifier and by the push API.
+  SimProcess other;
+  const auto foreign = other.token();
+  CHECK(run_process({"/usr/bin/python3", std::string(ATO_SOURCE_DIR) + "/tests/support/verify_xsuaa_token.py",
+                     (dir / "jwks.json").string(), foreign, "sapcloudalm!b456789"})
+            .exit_code != 0);
+  const auto refused = push_one_raw(sim, foreign);
+  CHECK(refused.status == 401);
+  // The challenge and the body say the same.
+  CHECK(refused.headers.at("www-authenticate").find("error=\"invalid_token\"") != std::string::npos);
+  CHECK(refused.headers.at("www-authenticate").find(parse_odata_error(refused.body).message) !=
+        std::string::npos);
+  const auto without = sim.call({.method = "POST", .path = SimProcess::export_path(), .body = "{}"});
+  CHECK(without.status == 401);
+  CHECK(without.headers.at("www-authenticate") == "Bearer realm=\"SAP Cloud ALM (ato-sim)\"");
+}
+
+TEST_CASE("a body that is not JSON gets 415; every /api answer says OData-Version 4.0") {
+  SimProcess sim;
+  const auto token = sim.token();
+  auto r = sim.call(
+      {.method = "POST",
+       .path = SimProcess::export_path(),
+       .body = package({exported(1, "S4DK900001")}),
+       .headers = {"Authorization: Bearer " + token, "Content-Type: application/x-www-form-urlencoded"},
+       .schema = "odata-error"});
+  CHECK(r.status == 415);
+  CHECK(parse_odata_error(r.body).message.find("application/json") != std::string::npos);
+  CHECK(r.headers.at("odata-version") == "4.0");
+  r = sim.call(
+      {.method = "POST",
+       .path = SimProcess::export_path(),
+       .body = package({exported(1, "S4DK900001")}),
+       .headers = {"Authorization: Bearer " + token, "Content-Type: application/json; charset=utf-8"},
+       .schema = "push-response"});
+  CHECK(r.status == 200);
+  CHECK(r.headers.at("odata-version") == "4.0");
+  r = sim.call({.path = "/api/calm-features/v1/Transports", .headers = {"Authorization: Bearer " + token}});
+  CHECK(r.headers.at("odata-version") == "4.0");
+  CHECK(sim_stats_accepted(sim) == 1);  // the refused package was not applied
 }

@@ -310,3 +310,41 @@ TEST_CASE("injected events take the next sequences and appear in the feed") {
       {.method = "POST", .path = "/sim/ato/events", .body = "[{}]", .schema = "odata-error", .to_ato = true});
   CHECK(r.status == 400);
 }
+
+// An OData v4 service: `$metadata` is well-formed EDMX naming what the feed serves, and every answer
+// carries OData-Version, errors included.
+TEST_CASE("each tenant's feed serves $metadata as EDMX and says OData-Version 4.0") {
+  SimProcess sim(kLandscape);
+  std::string metadata_path = sim.feed_path();
+  metadata_path.replace(metadata_path.rfind("Events"), 6, "$metadata");
+  auto r = sim.call({.path = metadata_path, .basic_user = sim.ato_credentials(), .to_ato = true});
+  REQUIRE(r.status == 200);
+  CHECK(r.headers["content-type"].starts_with("application/xml"));
+  CHECK(r.headers["odata-version"] == "4.0");
+  TempDir dir;
+  write_text(dir / "metadata.xml", r.body);
+  const auto parsed = run_process(
+      {"/usr/bin/python3", "-c",
+       "import sys, xml.etree.ElementTree as ET\n"
+       "ns = {'edmx': 'http://docs.oasis-open.org/odata/ns/edmx', 'edm': "
+       "'http://docs.oasis-open.org/odata/ns/edm'}\n"
+       "root = ET.parse(sys.argv[1]).getroot()\n"
+       "assert root.tag == '{http://docs.oasis-open.org/odata/ns/edmx}Edmx' and root.get('Version') == "
+       "'4.0'\n"
+       "sets = [s.get('Name') for s in root.iterfind('.//edm:EntityContainer/edm:EntitySet', ns)]\n"
+       "props = [p.get('Name') for p in root.iterfind(\".//edm:EntityType[@Name='Event']/edm:Property\", "
+       "ns)]\n"
+       "print(' '.join(sets)); print(' '.join(props))\n",
+       (dir / "metadata.xml").string()});
+  REQUIRE_MESSAGE(parsed.exit_code == 0, parsed.err);
+  CHECK(parsed.out.find("Events Systems") != std::string::npos);
+  for (const char* field :
+       {"eventId", "service", "sequence", "occurredAt", "source", "transportId", "target"})
+    CHECK(parsed.out.find(field) != std::string::npos);
+  // Without the tenant's credentials: 401, also as OData.
+  r = sim.call({.path = metadata_path, .to_ato = true});
+  CHECK(r.status == 401);
+  CHECK(r.headers["odata-version"] == "4.0");
+  r = sim.call({.path = sim.feed_path(), .basic_user = sim.ato_credentials(), .to_ato = true});
+  CHECK(r.headers["odata-version"] == "4.0");
+}

@@ -2,7 +2,9 @@
 
 #include <signal.h>
 #include <simdjson.h>
+#include <strings.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -111,6 +113,12 @@ HttpResult SimProcess::call(const HttpCall& c) {
                                    std::to_string(c.max_time.count())};
   if (!ca_file_.empty()) argv.insert(argv.end(), {"--cacert", ca_file_});
   for (const auto& h : c.headers) argv.insert(argv.end(), {"-H", h});
+  // A JSON body says so, as every client of an OData service does (curl would call it a form).
+  const bool typed = std::any_of(c.headers.begin(), c.headers.end(), [](const std::string& h) {
+    return h.size() >= 13 && strncasecmp(h.c_str(), "Content-Type:", 13) == 0;
+  });
+  if (!typed && !c.body.empty() && (c.body.front() == '{' || c.body.front() == '['))
+    argv.insert(argv.end(), {"-H", "Content-Type: application/json"});
   if (!c.basic_user.empty()) argv.insert(argv.end(), {"-u", c.basic_user});
   if (!c.body.empty()) {
     const auto body_in = dir_ / ("request-" + std::to_string(n));
