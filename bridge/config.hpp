@@ -42,7 +42,7 @@ enum class Durability { Normal, Full };
 
 // Where each communication-system value came from, for `config check`.
 struct Provenance {
-  std::string host, port, token_endpoint, client_id, client_secret;
+  std::string host, port, token_endpoint, client_id, client_secret;  // client_secret: how the client authenticates
 };
 
 // The communication system of SAP_COM_0690, derived from the service key (overridable).
@@ -51,9 +51,13 @@ struct CommunicationSystem {
   std::uint16_t port = 443;
   std::string token_endpoint;  // uaa.url + /oauth/token
   std::string client_id;
-  Secret client_secret;
+  CredentialType credential_type = CredentialType::Secret;
+  Secret client_secret;             // secret keys: HTTP Basic at the token endpoint
+  std::string client_certificate;   // X.509 keys: mutual TLS at the token endpoint (uaa.certurl)
+  Secret client_key;
   Provenance provenance;
 };
+
 
 struct AtoConnection {
   std::string feed_url;

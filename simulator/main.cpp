@@ -17,7 +17,10 @@ int write_sample_key(const ato::sim::SampleKeyOptions& options, const std::strin
     const auto json = ato::to_json(ato::sim::make_sample_key(options));
     ato::write_file_atomically(out, json, 0600, force ? ato::Overwrite::Yes : ato::Overwrite::No);
     std::cerr << "wrote " << out << " (mode 0600): a Cloud ALM service key in SAP's shape for tenant "
-              << options.tenant << " (" << options.region << "), with a fresh random client secret\n";
+              << options.tenant << " (" << options.region << "), with "
+              << (options.x509 ? "a fresh client certificate and key (credential-type x509)"
+                               : "a fresh random client secret")
+              << "\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "ato-sim sample-key: error: " << ato::redact(e.what()) << "\n";
@@ -49,6 +52,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sample_key->add_option("--region", key_options.region, "Region in the URLs")->capture_default_str();
   sample_key->add_flag("--force", force, "Overwrite --out if it exists");
+  sample_key->add_flag("--x509", key_options.x509,
+                       "An X.509 key (credential-type x509: certificate, key, certurl; no client secret), as\n"
+                       "Cloud ALM hands out for OAuth with mutual TLS");
 
   ato::sim::ServeOptions serve;
   std::string token_ttl = "12h";
@@ -77,6 +83,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--faults", serve.faults,
                         "Fault rules, e.g. 'push.*:status=503@20%;token:revoke-every=5s' (README: Faults)");
   serve_cmd->add_flag("--plain", serve.plain, "HTTP instead of HTTPS (benchmarks only)");
+  serve_cmd->add_flag("--x509", serve.x509,
+                      "Write an X.509 service key (credential-type x509) and serve its certurl: a token\n"
+                      "endpoint that requires the key's client certificate (mutual TLS)");
   serve_cmd->add_option("--token-ttl", token_ttl, "Lifetime of issued tokens")->capture_default_str();
   serve_cmd->add_option("--client-id", serve.client_id, "OAuth client ID")->capture_default_str();
   serve_cmd->add_option("--client-secret", serve.client_secret, "OAuth client secret (default: random)");
@@ -192,6 +201,10 @@ int main(int argc, char** argv) {
       serve.seed = std::stoull(seed);
     } catch (const std::exception&) {
       std::cerr << "ato-sim serve: --seed: expected a non-negative integer\n";
+      return 2;
+    }
+    if (serve.x509 && serve.plain) {
+      std::cerr << "ato-sim serve: --x509 needs TLS (mutual TLS): leave out --plain\n";
       return 2;
     }
     if (serve.tls_cert.has_value() != serve.tls_key.has_value()) {

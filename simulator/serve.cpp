@@ -179,11 +179,13 @@ int serve(const ServeOptions& o) {
     json.begin_object().field("pid", static_cast<std::int64_t>(getpid()));
 
     // Binds one listener (both halves share address, TLS identity and threads); returns its base URL.
-    auto listen_on = [&](std::uint16_t port, net::Handler handler) {
+    auto listen_on = [&](std::uint16_t port, net::Handler handler,
+                         std::optional<std::string> client_ca = std::nullopt) {
       net::ListenOptions listen;
       listen.address = o.listen;
       listen.port = port;
       listen.tls = identity;
+      listen.client_ca_pem = std::move(client_ca);
       const auto bound = servers.listen(listen, std::move(handler));
       return fmt::format("{}://{}:{}", scheme, host_for_url(o.listen), bound);
     };
@@ -223,10 +225,19 @@ int serve(const ServeOptions& o) {
       key.uaa_domain = host_for_url(o.listen);
       key.verification_key = tokens->verification_key_pem();
       key.sburl = alm_url;
+      std::string cert_url;
+      if (o.x509) {
+        // The fake XSUAA's mTLS host: it takes only the key's own client certificate.
+        make_x509(key, "");
+        cert_url = listen_on(
+            0, [&alm](const net::HttpRequest& r) { return alm->handle_certified(r); }, key.certificate);
+        key.cert_url = cert_url;
+      }
       key_file = fs::absolute(state_dir / "ato-sim-service-key.json");
       write_file_atomically(*key_file, to_json(key), 0600, Overwrite::Yes);
-      json.field("alm_url", alm_url)
-          .field("token_url", alm_url + "/oauth/token")
+      json.field("alm_url", alm_url).field("token_url", alm_url + "/oauth/token");
+      if (o.x509) json.field("cert_token_url", cert_url + "/oauth/token");
+      json
           .key("push_urls")
           .begin_object();
       for (const auto& [service, path] : alm_settings.push_paths) {

@@ -21,6 +21,9 @@ struct ServeOptions {
   std::uint64_t seed = 1;
   std::string faults;
   bool plain = false;
+  // The written service key is an X.509 one; its certurl is a listener of the fake XSUAA that
+  // requires that key's client certificate (mutual TLS) and issues tokens there.
+  bool x509 = false;
   std::chrono::milliseconds token_ttl = std::chrono::hours(12);
   std::string client_id = "sb-ato-sim!b123456|sapcloudalm!b456789";
   std::optional<std::string> client_secret;  // default: a fresh random one

@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "bridge/cli/commands.hpp"
+#include "bridge/config/client_options.hpp"
 #include "bridge/collect/feed_client.hpp"
 #include "bridge/outbox/outbox_file.hpp"
 #include "bridge/push/token_cache.hpp"
@@ -33,9 +34,7 @@ T run_sync(std::function<asio::awaitable<T>(asio::io_context&)> task) {
 }
 
 net::ClientOptions tls_options(const BridgeConfig& config) {
-  net::ClientOptions options;
-  options.ca_file = config.ca_file;
-  options.verify = config.verify_tls;
+  net::ClientOptions options = client_options_of(config);
   options.timeout = std::min<std::chrono::milliseconds>(config.push.timeout, std::chrono::seconds(15));
   return options;
 }

@@ -21,7 +21,9 @@ std::string effective_config_json(const BridgeConfig& c) {
       .field("port", static_cast<std::int64_t>(cs.port))
       .field("token_endpoint", cs.token_endpoint)
       .field("client_id", cs.client_id)
-      .field("client_secret", cs.client_secret.redacted())
+      .field("credential_type", cs.credential_type == CredentialType::X509 ? "x509" : "secret")
+      .field("client_secret", cs.credential_type == CredentialType::X509 ? std::string_view("(none: mutual TLS)")
+                                                                         : cs.client_secret.redacted())
       .key("derived_from")
       .begin_object()
       .field("service_key_file", c.service_key_file.string())
@@ -65,7 +67,12 @@ std::string effective_config_text(const BridgeConfig& c) {
   line("port", std::to_string(cs.port), cs.provenance.port);
   line("token endpoint", cs.token_endpoint, cs.provenance.token_endpoint);
   line("client id", cs.client_id, cs.provenance.client_id);
-  line("client secret", cs.client_secret.redacted(), cs.provenance.client_secret);
+  if (cs.credential_type == CredentialType::X509) {
+    line("client auth", "X.509 certificate and key (mutual TLS at the token endpoint)", cs.provenance.client_secret);
+  } else {
+    line("client auth", "client secret (HTTP Basic)", "credential-type " + c.service_key.credential_type_name);
+    line("client secret", cs.client_secret.redacted(), cs.provenance.client_secret);
+  }
   auto service = [&](std::string_view name, const OutboundService& s) {
     out += fmt::format("    {:<16}{:<8}{:<11}{:<14}{}\n", name, s.active ? "yes" : "no",
                        format_duration(s.run_every), s.package_size,

@@ -172,9 +172,15 @@ void derive_communication_system(BridgeConfig& c, const JsonObjectReader& alm, c
     cs.port = static_cast<std::uint16_t>(*port);
     from.port = "cloud_alm.port";
   }
+  cs.credential_type = key.credential_type;
   if (alm.nullable_string("token_endpoint")) {
     cs.token_endpoint = read_url(alm, "token_endpoint").str();
     from.token_endpoint = "cloud_alm.token_endpoint";
+  } else if (key.credential_type == CredentialType::X509) {
+    std::string cert_url = key.cert_url;
+    while (!cert_url.empty() && cert_url.back() == '/') cert_url.pop_back();
+    cs.token_endpoint = cert_url + "/oauth/token";
+    from.token_endpoint = "service key uaa.certurl + /oauth/token (X.509: mutual TLS)";
   } else {
     std::string uaa = key.uaa_url;
     while (!uaa.empty() && uaa.back() == '/') uaa.pop_back();
@@ -191,7 +197,15 @@ void derive_communication_system(BridgeConfig& c, const JsonObjectReader& alm, c
   std::string secret_source;
   cs.client_secret = read_secret_source(alm, "client_secret", "client_secret_env", "client_secret_file",
                                         base_dir, env, secret_source, c.warnings);
-  if (cs.client_secret.empty()) {
+  if (key.credential_type == CredentialType::X509) {
+    if (!cs.client_secret.empty())
+      throw JsonError(alm.path(),
+                      "the service key is an X.509 one (credential-type x509): it authenticates with its "
+                      "certificate, not a client secret; drop client_secret*, or use a secret key");
+    cs.client_certificate = key.certificate;
+    cs.client_key = key.private_key;
+    from.client_secret = "service key uaa.certificate and uaa.key (X.509: mutual TLS, no secret)";
+  } else if (cs.client_secret.empty()) {
     cs.client_secret = key.client_secret;
     from.client_secret = "service key uaa.clientsecret";
   } else {

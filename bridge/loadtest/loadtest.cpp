@@ -20,6 +20,7 @@
 #include <ostream>
 
 #include "bridge/loadtest/report.hpp"
+#include "bridge/config/client_options.hpp"
 #include "bridge/push/pusher.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
@@ -167,10 +168,7 @@ class Runner {
 
  private:
   static net::ClientOptions client_options(const BridgeConfig& c, int connections) {
-    net::ClientOptions options;
-    options.ca_file = c.ca_file;
-    options.verify = c.verify_tls;
-    options.timeout = c.push.timeout;
+    net::ClientOptions options = client_options_of(c);
     options.max_idle_per_origin = static_cast<std::size_t>(connections) + 1;
     return options;
   }

@@ -91,11 +91,15 @@ asio::awaitable<void> TokenCache::request_token() {
   net::ClientRequest request;
   request.method = "POST";
   request.url = system_.token_endpoint;
-  request.headers = {
-      {"Authorization", net::basic_authorization(system_.client_id, system_.client_secret.reveal())},
-      {"Content-Type", "application/x-www-form-urlencoded"},
-      {"Accept", "application/json"}};
-  request.body = "grant_type=client_credentials";
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+  if (system_.credential_type == CredentialType::X509) {
+    // The client proves itself with its certificate in the TLS handshake; the form names it.
+    request.body = "grant_type=client_credentials&client_id=" + net::form_encode(system_.client_id);
+  } else {
+    request.headers.push_back(
+        {"Authorization", net::basic_authorization(system_.client_id, system_.client_secret.reveal())});
+    request.body = "grant_type=client_credentials";
+  }
   net::ClientResponse response;
   try {
     response = co_await client_.send(std::move(request));

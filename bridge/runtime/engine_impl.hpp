@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bridge/collect/collector.hpp"
+#include "bridge/config/client_options.hpp"
 #include "bridge/collect/recorder.hpp"
 #include "bridge/push/pusher.hpp"
 #include "bridge/registration/landscape_client.hpp"
@@ -56,10 +57,7 @@ class Signal {
 };
 
 inline net::ClientOptions client_options(const BridgeConfig& c) {
-  net::ClientOptions options;
-  options.ca_file = c.ca_file;
-  options.verify = c.verify_tls;
-  options.timeout = c.push.timeout;
+  net::ClientOptions options = client_options_of(c);
   options.max_idle_per_origin = static_cast<std::size_t>(c.push.connections) + 1;
   return options;
 }

@@ -61,6 +61,9 @@ bool iequals(std::string_view a, std::string_view b);
 
 // Decodes %XX and (in forms and queries) '+' as space. Returns false on a malformed escape.
 bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);
+// Encodes for an application/x-www-form-urlencoded value: unreserved characters as they are, every
+// other byte as %XX (client IDs such as sb-x!b1|app!b2 carry '!' and '|').
+std::string form_encode(std::string_view value);
 // Finds `name` in an application/x-www-form-urlencoded text (a body or a query), decoded.
 std::optional<std::string> form_value(std::string_view form, std::string_view name);
 

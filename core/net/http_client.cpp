@@ -115,6 +115,12 @@ struct HttpClient::Impl {
     } else {
       tls.set_verify_mode(ssl::verify_none);
     }
+    if (const auto& mine = this->options.client_certificate) {
+      boost::system::error_code ec;
+      tls.use_certificate_chain(asio::buffer(mine->certificate_pem), ec);
+      if (!ec) tls.use_private_key(asio::buffer(mine->private_key_pem), ssl::context::pem, ec);
+      if (ec) throw std::runtime_error("cannot use the client certificate and key: " + ec.message());
+    }
   }
 
   asio::io_context& context;

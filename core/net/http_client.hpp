@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/net/http.hpp"
+#include "core/net/http_server.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -34,6 +35,8 @@ struct ClientOptions {
   // such as a full disk, the first push failed that way and spent an attempt).
   std::chrono::milliseconds max_idle_time{std::chrono::seconds(15)};
   std::size_t max_response_bytes = 64 * 1024 * 1024;
+  // Presented when a server asks for a client certificate (mutual TLS: an X.509 service key).
+  std::optional<TlsIdentity> client_certificate;
 };
 
 struct ClientRequest {

@@ -302,6 +302,10 @@ std::uint16_t HttpServers::listen(const ListenOptions& options, Handler handler)
                               ssl::context::single_dh_use);
     listener.tls->use_certificate_chain(asio::buffer(options.tls->certificate_pem));
     listener.tls->use_private_key(asio::buffer(options.tls->private_key_pem), ssl::context::pem);
+    if (options.client_ca_pem) {
+      listener.tls->add_certificate_authority(asio::buffer(*options.client_ca_pem));
+      listener.tls->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    }
   }
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options.address, ec);

@@ -31,6 +31,9 @@ struct ListenOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: any free port (the bound one is returned)
   std::optional<TlsIdentity> tls;
+  // With TLS: require a client certificate that this PEM (CA certificates, or the client's own
+  // self-signed one) verifies; a connection without one fails in the handshake (mutual TLS).
+  std::optional<std::string> client_ca_pem;
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};  // waiting for a request or handshake
   std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
   std::size_t max_body_bytes = 16 * 1024 * 1024;

@@ -42,7 +42,8 @@ std::string to_pem(int (*write)(BIO*, void*), void* object) {
 
 }  // namespace
 
-TlsIdentity make_self_signed_identity(const std::vector<std::string>& names, std::chrono::hours validity) {
+TlsIdentity make_self_signed_identity(const std::vector<std::string>& names, std::chrono::hours validity,
+                                      CertificateUse use) {
   Owned<EVP_PKEY, EVP_PKEY_free> key(EVP_EC_gen("P-256"));
   if (!key) fail("cannot generate a key");
   Owned<X509, X509_free> cert(X509_new());
@@ -64,11 +65,13 @@ TlsIdentity make_self_signed_identity(const std::vector<std::string>& names, std
       reinterpret_cast<const unsigned char*>(names.empty() ? "localhost" : names[0].c_str()), -1, -1, 0);
   X509_set_issuer_name(cert.get(), subject);
   std::string san;
-  for (const auto& name : names)
-    san += (san.empty() ? "" : ",") + std::string(is_ip_address(name) ? "IP:" : "DNS:") + name;
+  if (use == CertificateUse::Server)
+    for (const auto& name : names)
+      san += (san.empty() ? "" : ",") + std::string(is_ip_address(name) ? "IP:" : "DNS:") + name;
+  // Its own CA: whoever trusts this one PEM can verify it.
   add_extension(cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
   add_extension(cert.get(), NID_key_usage, "critical,digitalSignature,keyCertSign");
-  add_extension(cert.get(), NID_ext_key_usage, "serverAuth");
+  add_extension(cert.get(), NID_ext_key_usage, use == CertificateUse::Server ? "serverAuth" : "clientAuth");
   add_extension(cert.get(), NID_subject_key_identifier, "hash");
   if (!san.empty()) add_extension(cert.get(), NID_subject_alt_name, san);
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) fail("cannot sign");

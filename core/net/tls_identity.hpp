@@ -10,7 +10,11 @@
 
 namespace ato::net {
 
-// `names`: IP addresses and DNS names the certificate is valid for (subjectAltName).
-TlsIdentity make_self_signed_identity(const std::vector<std::string>& names, std::chrono::hours validity);
+enum class CertificateUse { Server, Client };
+
+// `names`: IP addresses and DNS names the certificate is valid for (subjectAltName); a client
+// certificate's first name is its subject's CN (XSUAA's X.509 credentials name the client so).
+TlsIdentity make_self_signed_identity(const std::vector<std::string>& names, std::chrono::hours validity,
+                                      CertificateUse use = CertificateUse::Server);
 
 }  // namespace ato::net

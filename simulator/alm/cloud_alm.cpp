@@ -275,6 +275,18 @@ net::HttpResponse CloudAlm::handle(const net::HttpRequest& request) {
   return response;
 }
 
+net::HttpResponse CloudAlm::handle_certified(const net::HttpRequest& request) {
+  const EpochMillis now = now_epoch_millis();
+  apply_periodic_faults(now);
+  if (request.path != "/oauth/token")
+    return odata_error(404, "NOT_FOUND", fmt::format("No resource at {} (the mTLS host serves /oauth/token)", request.path));
+  const auto decision = faults_.decide("token");
+  if (decision.status) return injected_error(decision);
+  auto response = tokens_.handle_token_request(request, now, ClientProof::Certificate);
+  decision.shape(response);
+  return response;
+}
+
 net::HttpResponse CloudAlm::route(const net::HttpRequest& request) {
   const EpochMillis now = now_epoch_millis();
   apply_periodic_faults(now);

@@ -72,6 +72,9 @@ class CloudAlm {
   ~CloudAlm();
 
   net::HttpResponse handle(const net::HttpRequest& request);
+  // The listener at an X.509 key's certurl: mutual TLS already proved the client (the handshake
+  // required the key's certificate); only the token endpoint is there.
+  net::HttpResponse handle_certified(const net::HttpRequest& request);
 
   std::string stats_json() const;
   std::optional<TransportRecord> transport(const std::string& id) const;

@@ -206,7 +206,8 @@ std::string TokenAuthority::issue(EpochMillis now, const std::string& jti) {
   return signing_input + "." + base64url_encode(sign(signing_input));
 }
 
-net::HttpResponse TokenAuthority::handle_token_request(const net::HttpRequest& request, EpochMillis now) {
+net::HttpResponse TokenAuthority::handle_token_request(const net::HttpRequest& request, EpochMillis now,
+                                                      ClientProof proof) {
   if (request.method != "POST" && request.method != "GET") {
     ++requests_rejected_;
     return token_error(405, "invalid_request", "use POST (form body) or GET with grant_type in the query");
@@ -234,7 +235,15 @@ net::HttpResponse TokenAuthority::handle_token_request(const net::HttpRequest& r
     id = net::form_value(params, "client_id").value_or("");
     secret = net::form_value(params, "client_secret").value_or("");
   }
-  if (id.empty() || !credentials_match(id, secret)) {
+  if (proof == ClientProof::Certificate) {
+    // The handshake verified the key's certificate; the form (or Basic user) names the client.
+    std::string decoded;
+    if (!net::percent_decode(id, decoded, true)) decoded = id;
+    if (id != settings_.client_id && decoded != settings_.client_id) {
+      ++requests_rejected_;
+      return token_error(401, "invalid_client", "Bad credentials");
+    }
+  } else if (id.empty() || !credentials_match(id, secret)) {
     ++requests_rejected_;
     return token_error(401, "invalid_client", "Bad credentials");
   }

@@ -40,6 +40,10 @@ struct TokenCheck {
   std::string message;  // for the 401/403 body
 };
 
+// How a token request's client proved itself: its secret (HTTP Basic or the form), or a client
+// certificate the TLS handshake verified (an X.509 key, at its certurl).
+enum class ClientProof { Secret, Certificate };
+
 class TokenAuthority {
  public:
   explicit TokenAuthority(TokenSettings settings);
@@ -49,7 +53,8 @@ class TokenAuthority {
   ~TokenAuthority();
 
   // GET or POST /oauth/token.
-  net::HttpResponse handle_token_request(const net::HttpRequest& request, EpochMillis now);
+  net::HttpResponse handle_token_request(const net::HttpRequest& request, EpochMillis now,
+                                         ClientProof proof = ClientProof::Secret);
   // GET /token_keys: the JWKS a verifier needs (XSUAA's fields: kty, e, n, use, kid, alg, value).
   net::HttpResponse handle_token_keys(const net::HttpRequest& request) const;
   // The verification key, PEM (a service key's uaa.verificationkey).

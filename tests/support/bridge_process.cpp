@@ -69,7 +69,8 @@ BridgeProcess::BridgeProcess(SimProcess& sim, BridgeOptions o, std::string name)
                       tenant_services_json(o, tenants_[i].name) + "}";
     tenants_json += "\n  ],\n";
   }
-  std::string alm = "\"service_key_file\": " + json_text(sim.service_key_file().string());
+  std::string alm =
+      "\"service_key_file\": " + json_text(o.service_key_file.value_or(sim.service_key_file().string()));
   if (o.alm_host) alm += ", \"host\": " + json_text(*o.alm_host);
   if (o.token_endpoint) alm += ", \"token_endpoint\": " + json_text(*o.token_endpoint);
   if (o.client_secret) alm += ", \"client_secret\": " + json_text(*o.client_secret);

@@ -31,6 +31,7 @@ struct BridgeOptions {
   std::optional<std::string> alm_host;        // override cloud_alm.host
   std::optional<std::string> token_endpoint;  // override cloud_alm.token_endpoint
   std::optional<std::string> client_secret;   // override the key's secret (cloud_alm.client_secret)
+  std::optional<std::string> service_key_file;  // default: the simulator's
   std::string log_level = "info";
   bool register_first = true;  // `ato-bridge register` (every system the feed lists) before the first start
   std::optional<std::string> outbox_path;  // default: outbox.db in the bridge's directory
@@ -69,9 +70,9 @@ class BridgeProcess {
 
  private:
   std::map<std::string, std::string> password_env() const;  // variable -> the tenant's password
-  std::set<std::string> wrong_password_;
 
   SimProcess& sim_;
+  std::set<std::string> wrong_password_;
   std::vector<SimTenant> tenants_;  // configured, in order: ATO_TEST_PASSWORD_<index> each
   std::filesystem::path dir_, config_;
   std::unique_ptr<ChildProcess> process_;

@@ -53,7 +53,8 @@ SimProcess::SimProcess(std::vector<std::string> extra_args, std::string dir_name
     const std::string key = read_text(json_string(root, "service_key_file"));
     const auto key_root = key_parser.parse(key).value();
     client_id_ = json_string(key_root, "uaa", "clientid");
-    client_secret_ = json_string(key_root, "uaa", "clientsecret");
+    std::string_view secret;  // an X.509 key (--x509) has none
+    if (!key_root["uaa"]["clientsecret"].get_string().get(secret)) client_secret_ = std::string(secret);
   }
   if (root["ato_url"].error() == simdjson::SUCCESS) {
     ato_url_ = json_string(root, "ato_url");

@@ -81,3 +81,36 @@ TEST_CASE("small files (configuration, keys, certificates) are read up to a limi
   CHECK(read_text_file(dir / "ok.json") == "{}");
   CHECK(read_text_file(big, kMaxSmallFileBytes + 1).size() == kMaxSmallFileBytes + 1);
 }
+
+// Cloud ALM's X.509 keys (credential-type x509): certificate, key and certurl instead of a secret.
+TEST_CASE("an X.509 service key is read as one, and one missing its certificate is refused naming it") {
+  const std::string x509 = R"({"uaa":{"clientid":"sb-calm!b1|sapcloudalm!b2","credential-type":"x509",
+    "certificate":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    "key":"-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+    "certurl":"https://mytenant.authentication.cert.eu10.hana.ondemand.com",
+    "url":"https://mytenant.authentication.eu10.hana.ondemand.com"},
+    "endpoints":{"Api":"https://mytenant.eu10.alm.cloud.sap/api"}})";
+  const auto key = parse_service_key(x509);
+  CHECK(key.credential_type == CredentialType::X509);
+  CHECK(key.client_secret.empty());
+  CHECK(key.cert_url == "https://mytenant.authentication.cert.eu10.hana.ondemand.com");
+  CHECK(key.private_key.reveal().find("PRIVATE KEY") != std::string::npos);
+  // What we write, we read back (the simulator writes such keys).
+  const auto again = parse_service_key(to_json(key));
+  CHECK(again.credential_type == CredentialType::X509);
+  CHECK(again.certificate == key.certificate);
+  CHECK(again.private_key.reveal() == key.private_key.reveal());
+
+  std::string no_certificate = x509;
+  no_certificate.replace(no_certificate.find("\"certificate\""), 13, "\"certificat\"");
+  CHECK_THROWS_WITH_AS(parse_service_key(no_certificate), doctest::Contains("uaa.certificate: missing"),
+                       JsonError);
+  std::string not_pem = x509;
+  not_pem.replace(not_pem.find("-----BEGIN CERTIFICATE-----"), 27, "MIIB");
+  CHECK_THROWS_WITH_AS(parse_service_key(not_pem), doctest::Contains("uaa.certificate: expected a PEM"),
+                       JsonError);
+  std::string unknown = x509;
+  unknown.replace(unknown.find("\"x509\""), 6, "\"x510\"");
+  CHECK_THROWS_WITH_AS(parse_service_key(unknown),
+                       doctest::Contains("uaa.credential-type: expected binding-secret"), JsonError);
+}

@@ -1,0 +1,16 @@
+#include "bridge/config/client_options.hpp"
+
+namespace ato::bridge {
+
+net::ClientOptions client_options_of(const BridgeConfig& config) {
+  net::ClientOptions options;
+  options.ca_file = config.ca_file;
+  options.verify = config.verify_tls;
+  options.timeout = config.push.timeout;
+  if (config.cloud_alm.credential_type == CredentialType::X509)
+    options.client_certificate =
+        net::TlsIdentity{config.cloud_alm.client_certificate, config.cloud_alm.client_key.reveal()};
+  return options;
+}
+
+}  // namespace ato::bridge
