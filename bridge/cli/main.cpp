@@ -1,15 +1,90 @@
 // ato-bridge: the command line. Only wiring lives here; each command's logic is in its own file.
 #include <CLI/CLI.hpp>
 
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "bridge/cli/commands.hpp"
+#include "bridge/cli/suggest.hpp"
+#include "bridge/cli/version.hpp"
 #include "bridge/loadtest/loadtest.hpp"
 #include "core/time.hpp"
 
 namespace {
 
 using namespace ato::bridge;
+
+constexpr const char* kSystemConfig = "/etc/ato-bridge/bridge.json";
+
+std::vector<std::string> subcommand_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// Walks the command words (`config init`, `dead-letters list`) and names the first that is no
+// command where one is required, with the closest one; CLI11 would only say it was not expected.
+std::optional<std::string> unknown_command_advice(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* at = &app;
+  std::string path = "ato-bridge";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word.empty() || word.front() == '-') return std::nullopt;
+    const auto names = subcommand_names(*at);
+    if (names.empty()) return std::nullopt;
+    if (std::find(names.begin(), names.end(), word) != names.end()) {
+      at = at->get_subcommand(std::string(word));
+      path += " " + std::string(word);
+      continue;
+    }
+    if (at->get_require_subcommand_min() == 0) return std::nullopt;  // a positional argument
+    const auto meant = closest(word, names);
+    return meant ? fmt::format("unknown command '{}'; did you mean '{}'? ({} --help lists them)", word,
+                               *meant, path)
+                 : fmt::format("unknown command '{}' for {} (commands: {})", word, path, joined(names));
+  }
+  return std::nullopt;
+}
+
+// An option the command does not have: named, with the closest one it does have.
+std::optional<std::string> unknown_option_advice(const CLI::App& app, const CLI::ParseError& e) {
+  if (!dynamic_cast<const CLI::ExtrasError*>(&e)) return std::nullopt;
+  const CLI::App* at = &app;
+  for (;;) {
+    const CLI::App* deeper = nullptr;
+    for (const auto* sub : at->get_subcommands([](const CLI::App* s) { return s->parsed(); })) deeper = sub;
+    if (!deeper) break;
+    at = deeper;
+  }
+  std::vector<std::string> extras;
+  for (const auto& extra : at->remaining()) extras.push_back(extra);
+  if (extras.empty())
+    for (const auto& extra : app.remaining()) extras.push_back(extra);
+  for (const auto& extra : extras) {
+    if (!extra.starts_with("--")) continue;
+    const std::string typed = extra.substr(0, extra.find('='));
+    std::vector<std::string> options;
+    for (const auto* option : at->get_options())
+      for (const auto& name : option->get_lnames()) options.push_back("--" + name);
+    const auto meant = closest(typed, options);
+    const std::string where = at == &app ? "ato-bridge" : "ato-bridge " + at->get_name();
+    return meant
+               ? fmt::format("unknown option '{}' for {}; did you mean '{}'?", typed, where, *meant)
+               : fmt::format("unknown option '{}' for {} ({} --help lists its options)", typed, where, where);
+  }
+  return std::nullopt;
+}
 
 const CLI::Validator kDuration(
     [](std::string& text) {
@@ -58,13 +133,43 @@ struct Cli {
   std::string init_from_sim;
   InitTenant init_single{std::string(kDefaultTenant), "", "", ""};
   TenantRenameCommand rename;
+  CLI::App* version_cmd = nullptr;
+  // Each command's --config and where it goes: filled from the default lookup when left out.
+  std::vector<std::pair<CLI::App*, std::string*>> config_targets;
+
+  void add_config(CLI::App* cmd, std::string& target) {
+    cmd->add_option(
+        "--config", target,
+        "Bridge configuration file (default: $ATO_BRIDGE_CONFIG, else " + std::string(kSystemConfig) + ")");
+    config_targets.emplace_back(cmd, &target);
+  }
+
+  // The configuration of the command that ran, when --config was left out; a problem in words.
+  std::string default_config() {
+    for (auto& [cmd, target] : config_targets) {
+      if (!cmd->parsed() || !target->empty()) continue;
+      if (const char* env = std::getenv("ATO_BRIDGE_CONFIG"); env && *env) {
+        *target = env;
+      } else if (std::error_code ec; std::filesystem::exists(kSystemConfig, ec)) {
+        *target = kSystemConfig;
+      } else {
+        return fmt::format(
+            "{}: no configuration: give --config FILE, set ATO_BRIDGE_CONFIG, or put one at {} (ato-bridge "
+            "config init writes one)",
+            cmd->get_name(), kSystemConfig);
+      }
+    }
+    return "";
+  }
   CLI::App* tenant_rename = nullptr;
   OutboxCommand outbox_cmd;
   CLI::App* outbox_check = nullptr;
   CLI::App* outbox_salvage = nullptr;
 
   Cli() {
-    app.set_version_flag("--version", ATO_VERSION);
+    app.set_version_flag("--version", [] { return version_text(); });
+    version_cmd =
+        app.add_subcommand("version", "Print the version and what it was built with (for bug reports)");
     app.require_subcommand(1);
     app.footer(kFooter);
     auto* config = app.add_subcommand("config", "Write a starting configuration, or validate one");
@@ -107,7 +212,7 @@ struct Cli {
         "Validate a configuration and print the effective settings, secrets shown as ****: the\n"
         "communication system derived from the service key (host without /api, port, token endpoint\n"
         "= uaa.url + /oauth/token), the ATO feed, the four outbound services and the rest.");
-    check_cmd->add_option("--config", check.config_file, "Bridge configuration file")->required();
+    add_config(check_cmd, check.config_file);
     check_cmd->add_flag("--json", check.json, "Print the effective configuration as JSON");
     add_operations();
   }
@@ -119,7 +224,7 @@ struct Cli {
         "into the outbox, push workers send packages to Cloud ALM, the retry job re-sends failed events.\n"
         "Logs to stderr. SIGINT/SIGTERM: collecting stops, pushes in flight finish or go back to the outbox\n"
         "(no attempt spent), exit 0 within a few seconds.");
-    run_cmd->add_option("--config", run.config_file, "Bridge configuration file")->required();
+    add_config(run_cmd, run.config_file);
     run_cmd->add_flag(
         "--new-outbox", run.new_outbox,
         "Start with the outbox file as it is, though it is missing, empty or another outbox than "
@@ -138,18 +243,18 @@ struct Cli {
         "Check that the bridge can work: configuration valid, a Cloud ALM token obtained (scope shown), the\n"
         "ATO feed reachable with the configured user, the outbox usable. Each check prints OK or FAIL with\n"
         "the reason; exit 1 when any fails.");
-    bridge_check_cmd->add_option("--config", config_file, "Bridge configuration file")->required();
+    add_config(bridge_check_cmd, config_file);
 
     status_cmd = app.add_subcommand(
         "status",
         "Per outbound service: active, last and next run, cursor, collected and pushed counts, events per\n"
         "state, oldest waiting, dead letters, pause reason. From the running bridge when there is one, else\n"
         "from the outbox alone.");
-    status_cmd->add_option("--config", config_file, "Bridge configuration file")->required();
+    add_config(status_cmd, config_file);
     status_cmd->add_flag("--json", status_json, "Print the status as JSON (the admin endpoint's /status)");
 
     tick_cmd = app.add_subcommand("tick", "Ask the running bridge to run a service's job now");
-    tick_cmd->add_option("--config", config_file, "Bridge configuration file")->required();
+    add_config(tick_cmd, config_file);
     tick_cmd->add_option("--tenant", tick_tenant, "Only this tenant's job (default: every tenant's)");
     tick_cmd->add_option("SERVICE", tick_service, "export, import, status_change or retry")
         ->required()
@@ -166,7 +271,7 @@ struct Cli {
         "unregister",
         "Offboard systems from Landscape Management: Cloud ALM refuses their events from then on");
     for (auto [cmd, r] : {std::pair{register_cmd, &reg}, std::pair{unregister_cmd, &unreg}}) {
-      cmd->add_option("--config", r->config_file, "Bridge configuration file")->required();
+      add_config(cmd, r->config_file);
       cmd->add_option("--system", r->systems, "A system as SID~CLIENT, e.g. S4D~080 (repeatable)");
       if (cmd == register_cmd) {
         cmd->add_option("--role", r->role, "The systems' role: development, test or production")
@@ -186,7 +291,7 @@ struct Cli {
     replay_cmd->add_option("FILE", replay.file, "The recording (NDJSON, one event per line)")
         ->required()
         ->check(CLI::ExistingFile);
-    replay_cmd->add_option("--config", replay.config_file, "Bridge configuration file")->required();
+    add_config(replay_cmd, replay.config_file);
     replay_cmd->add_option(
         "--tenant", replay.tenant,
         "Enqueue every event for this tenant (default: the tenant named after the event's\n"
@@ -210,7 +315,7 @@ struct Cli {
         "time (open model: --rate R schedules arrivals whatever the server does), results per HTTP status "
         "and\n"
         "per event. Touches no outbox. Refuses a target outside this machine unless --allow-remote.");
-    loadtest_cmd->add_option("--config", load.config_file, "Bridge configuration file")->required();
+    add_config(loadtest_cmd, load.config_file);
     loadtest_cmd
         ->add_option("--from", load.from, "Push the events of this recording (default: synthetic exports)")
         ->check(CLI::ExistingFile);
@@ -238,7 +343,7 @@ struct Cli {
     auto* dead_cmd = app.add_subcommand("dead-letters", "List, show and re-queue events given up on");
     dead_cmd->require_subcommand(1);
     auto filters = [this](CLI::App* cmd) {
-      cmd->add_option("--config", dead.config_file, "Bridge configuration file")->required();
+      add_config(cmd, dead.config_file);
       cmd->add_option("--service", dead.service, "Only this service: export, import, status_change");
       cmd->add_option("--transport", dead.transport, "Only this transport (e.g. S4DK900123)");
       cmd->add_option("--tenant", dead.tenant, "Only this tenant's (e.g. S4T~100)");
@@ -251,7 +356,7 @@ struct Cli {
     dead_list->add_flag("--json", dead.json, "Print JSON");
     dead_show =
         dead_cmd->add_subcommand("show", "Show one dead letter: reason, every failed attempt, the event");
-    dead_show->add_option("--config", dead.config_file, "Bridge configuration file")->required();
+    add_config(dead_show, dead.config_file);
     dead_show->add_option("EVENT_ID", dead.event_id, "The event's eventId")->required();
     dead_requeue = dead_cmd->add_subcommand(
         "requeue", "Give dead letters another chance: back to pending, attempts reset, history kept");
@@ -269,11 +374,11 @@ struct Cli {
         "set one");
     cursor_cmd->require_subcommand(1);
     cursor_show = cursor_cmd->add_subcommand("show", "Print the cursors (works while a bridge runs)");
-    cursor_show->add_option("--config", cursor.config_file, "Bridge configuration file")->required();
+    add_config(cursor_show, cursor.config_file);
     cursor_show->add_flag("--json", cursor.json, "Print JSON");
     cursor_set = cursor_cmd->add_subcommand(
         "set", "Set a service's cursor after a feed reset; refused while a bridge runs on the outbox");
-    cursor_set->add_option("--config", cursor.config_file, "Bridge configuration file")->required();
+    add_config(cursor_set, cursor.config_file);
     cursor_set->add_option("--tenant", cursor.tenant,
                            "The tenant whose cursor it is (may be left out when the configuration has one)");
     cursor_set->add_option("SERVICE", cursor.service, "export, import or status_change")
@@ -291,7 +396,7 @@ struct Cli {
         "Hand a tenant's stored events and cursors to another name (e.g. 'default', the tenant of an outbox\n"
         "written before tenants, to the name the configuration gives that feed's tenant). Refused while a\n"
         "bridge runs on the outbox.");
-    tenant_rename->add_option("--config", rename.config_file, "Bridge configuration file")->required();
+    add_config(tenant_rename, rename.config_file);
     tenant_rename->add_option("OLD", rename.from, "The tenant's name in the outbox")->required();
     tenant_rename->add_option("NEW", rename.to, "Its new name")->required();
 
@@ -299,10 +404,10 @@ struct Cli {
     outbox->require_subcommand(1);
     outbox_check = outbox->add_subcommand(
         "check", "SQLite's integrity check and the outbox's invariants; exit 1 when damaged (reads only)");
-    outbox_check->add_option("--config", outbox_cmd.config_file, "Bridge configuration file")->required();
+    add_config(outbox_check, outbox_cmd.config_file);
     outbox_salvage = outbox->add_subcommand(
         "salvage", "Copy every readable event of the outbox into a new file (the damaged one is only read)");
-    outbox_salvage->add_option("--config", outbox_cmd.config_file, "Bridge configuration file")->required();
+    add_config(outbox_salvage, outbox_cmd.config_file);
     outbox_salvage->add_option("--to", outbox_cmd.salvage_to, "The new outbox file (must not exist)")
         ->required();
   }
@@ -343,6 +448,10 @@ struct Cli {
   }
 
   int dispatch() {
+    if (*version_cmd) {
+      std::cout << version_text();
+      return kExitOk;
+    }
     if (*init_cmd) {
       init.options.service_key_file = init_key;
       if (!init_ca.empty()) init.options.ca_file = init_ca;
@@ -401,11 +510,23 @@ struct Cli {
 
 int main(int argc, char** argv) {
   Cli cli;
+  if (const auto unknown = unknown_command_advice(cli.app, argc, argv)) {
+    std::cerr << "ato-bridge: " << *unknown << "\n";
+    return kExitUsage;
+  }
   try {
     cli.app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (const auto advice = unknown_option_advice(cli.app, e)) {
+      std::cerr << "ato-bridge: " << *advice << "\n";
+      return kExitUsage;
+    }
     const int code = cli.app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (const auto problem = cli.default_config(); !problem.empty()) {
+    std::cerr << "ato-bridge " << problem << "\n";
+    return kExitUsage;
   }
   return cli.dispatch();
 }

@@ -9,8 +9,8 @@
 #include <ostream>
 
 #include "bridge/cli/commands.hpp"
-#include "bridge/config/client_options.hpp"
 #include "bridge/collect/feed_client.hpp"
+#include "bridge/config/client_options.hpp"
 #include "bridge/outbox/outbox_file.hpp"
 #include "bridge/push/token_cache.hpp"
 #include "bridge/registration/landscape_client.hpp"

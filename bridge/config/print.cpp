@@ -22,8 +22,9 @@ std::string effective_config_json(const BridgeConfig& c) {
       .field("token_endpoint", cs.token_endpoint)
       .field("client_id", cs.client_id)
       .field("credential_type", cs.credential_type == CredentialType::X509 ? "x509" : "secret")
-      .field("client_secret", cs.credential_type == CredentialType::X509 ? std::string_view("(none: mutual TLS)")
-                                                                         : cs.client_secret.redacted())
+      .field("client_secret", cs.credential_type == CredentialType::X509
+                                  ? std::string_view("(none: mutual TLS)")
+                                  : cs.client_secret.redacted())
       .key("derived_from")
       .begin_object()
       .field("service_key_file", c.service_key_file.string())
@@ -68,9 +69,11 @@ std::string effective_config_text(const BridgeConfig& c) {
   line("token endpoint", cs.token_endpoint, cs.provenance.token_endpoint);
   line("client id", cs.client_id, cs.provenance.client_id);
   if (cs.credential_type == CredentialType::X509) {
-    line("client auth", "X.509 certificate and key (mutual TLS at the token endpoint)", cs.provenance.client_secret);
+    line("client auth", "X.509 certificate and key (mutual TLS at the token endpoint)",
+         cs.provenance.client_secret);
   } else {
-    line("client auth", "client secret (HTTP Basic)", "credential-type " + c.service_key.credential_type_name);
+    line("client auth", "client secret (HTTP Basic)",
+         "credential-type " + c.service_key.credential_type_name);
     line("client secret", cs.client_secret.redacted(), cs.provenance.client_secret);
   }
   auto service = [&](std::string_view name, const OutboundService& s) {

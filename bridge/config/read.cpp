@@ -104,7 +104,9 @@ OutboundService read_service(const JsonObjectReader& services, std::string_view 
 Secret read_secret_source(const JsonObjectReader& o, std::string_view inline_key, std::string_view env_key,
                           std::string_view file_key, const fs::path& base_dir, const EnvLookup& env,
                           std::string& source, std::vector<std::string>& warnings) {
-  const int given = o.has(inline_key) + o.has(env_key) + o.has(file_key);
+  // null means "not set" (config init spells every optional field out as null).
+  const int given = o.nullable_string(inline_key).has_value() + o.nullable_string(env_key).has_value() +
+                    o.nullable_string(file_key).has_value();
   if (given > 1)
     throw JsonError(o.path(), fmt::format("give only one of {}, {} and {}", inline_key, env_key, file_key));
   if (auto name = o.nullable_string(env_key)) {

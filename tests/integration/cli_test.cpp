@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "core/service_key.hpp"
 #include "tests/support/process.hpp"
 
@@ -181,4 +183,64 @@ TEST_CASE_FIXTURE(Workspace, "a key readable by others draws a warning") {
   const auto r = check(config);
   CHECK(r.exit_code == 0);
   CHECK(contains(r.out, "readable by other users; chmod 600 it"));
+}
+
+// A typo is answered with the word meant; a command left without --config finds the configuration
+// where an installed bridge keeps it.
+TEST_CASE("an unknown command or option is named with the closest one; version says what was built") {
+  auto r = run_process({kBridge, "stauts"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "unknown command 'stauts'; did you mean 'status'?"));
+  r = run_process({kBridge, "config", "chekc"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "unknown command 'chekc'; did you mean 'check'?"));
+  r = run_process({kBridge, "status", "--confg", "x.json"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "unknown option '--confg' for ato-bridge status; did you mean '--config'?"));
+  r = run_process({kBridge, "frobnicate"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "unknown command 'frobnicate'"));
+  CHECK(contains(r.err, "status, tick"));  // the commands it has
+  r = run_process({kBridge, "version"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "ato-bridge "));
+  CHECK(contains(r.out, "OpenSSL"));
+  CHECK(contains(r.out, "outbox schema version"));
+}
+
+TEST_CASE("--config defaults to $ATO_BRIDGE_CONFIG; none anywhere is a clear error") {
+  Workspace w;
+  w.make_key();
+  REQUIRE(w.init({"--out", w.config}).exit_code == 0);
+  ProcessOptions env = w.with_password;
+  env.env["ATO_BRIDGE_CONFIG"] = w.config;
+  auto r = run_process({kBridge, "config", "check"}, env);
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(contains(r.out, w.config));
+  ProcessOptions none = w.with_password;
+  none.unset_env.push_back("ATO_BRIDGE_CONFIG");
+  r = run_process({kBridge, "status"}, none);
+  if (!std::filesystem::exists("/etc/ato-bridge/bridge.json")) {
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err,
+                   "no configuration: give --config FILE, set ATO_BRIDGE_CONFIG, or put one at "
+                   "/etc/ato-bridge/bridge.json"));
+  }
+}
+
+// config init spells every optional field out as null: filling one in next to a null of another
+// source is the user's way of setting it, not two sources.
+TEST_CASE("null in a generated configuration means not set") {
+  Workspace w;
+  w.make_key();
+  REQUIRE(w.init({"--out", w.config}).exit_code == 0);
+  std::string text = read_text(w.config);
+  const auto at = text.find("\"client_secret_env\": null");
+  REQUIRE(at != std::string::npos);
+  text.insert(at, "\"client_secret\": \"Another-Secret-Of-Ours-42\", ");
+  write_text(w.config, text);
+  auto r = w.check(w.config);
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(contains(r.out, "the configuration file"));  // where the secret now comes from
+  CHECK_FALSE(contains(r.out, "Another-Secret-Of-Ours-42"));
 }
