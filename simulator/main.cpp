@@ -52,9 +52,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sample_key->add_option("--region", key_options.region, "Region in the URLs")->capture_default_str();
   sample_key->add_flag("--force", force, "Overwrite --out if it exists");
-  sample_key->add_flag("--x509", key_options.x509,
-                       "An X.509 key (credential-type x509: certificate, key, certurl; no client secret), as\n"
-                       "Cloud ALM hands out for OAuth with mutual TLS");
+  sample_key->add_flag(
+      "--x509", key_options.x509,
+      "An X.509 key (credential-type x509: certificate, key, certurl; no client secret), as\n"
+      "Cloud ALM hands out for OAuth with mutual TLS");
 
   ato::sim::ServeOptions serve;
   std::string token_ttl = "12h";
@@ -66,7 +67,8 @@ int main(int argc, char** argv) {
       "communication user, Basic auth and sequence numbering) and the fake SAP Cloud ALM: the XSUAA\n"
       "token endpoint (/oauth/token), the deployment-management\n"
       "push API (one path per outbound service, see schema/README.md), the transport view\n"
-      "(/api/calm-features/v1/Transports) and the simulator's /sim/stats, /sim/journal, /sim/faults,\n"
+      "(SAP's Features API, /api/calm-features/v1: features, transports, deploy) and the simulator's\n"
+      "/sim/transports, /sim/stats, /sim/journal, /sim/faults,\n"
       "/sim/reset. HTTPS with a certificate made at start-up; a service key in SAP's shape and the CA\n"
       "are written beside the ready file. Stops cleanly on SIGINT/SIGTERM.");
   serve_cmd->add_option("--listen", serve.listen, "Address to listen on")->capture_default_str();
@@ -91,7 +93,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--client-secret", serve.client_secret, "OAuth client secret (default: random)");
   serve_cmd
       ->add_option("--scopes", serve.scopes,
-                   "Scopes granted: manage (push), display (read), or full names; comma-separated")
+                   "Scopes granted: manage (push), display (read), features.read and features.write (the\n"
+                   "public Features API), or full names; comma-separated")
       ->capture_default_str();
   serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate (chain) instead of a generated one")
       ->check(CLI::ExistingFile);
@@ -133,6 +136,13 @@ int main(int argc, char** argv) {
       ->add_option("--time-scale", serve.time_scale,
                    "Landscape seconds per real second (1440: a day a minute)")
       ->check(CLI::Range(0.001, 1e9))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--imports", serve.imports,
+                   "auto: transports are imported into test and production by the landscape itself;\n"
+                   "on-deploy: a transport's life stops at its export, and a feature's deploy in the fake\n"
+                   "Cloud ALM imports it (POST /api/calm-features/v1/Features(uuid)/deploy)")
+      ->check(CLI::IsMember({"auto", "on-deploy"}))
       ->capture_default_str();
   serve_cmd
       ->add_option("--import-failure-rate", serve.import_failure_rate,

@@ -34,6 +34,8 @@ std::vector<std::string> scope_names(const std::string& list) {
       out.push_back(full_scope(kManageScope));
     else if (item == "display")
       out.push_back(full_scope(kDisplayScope));
+    else if (item == "features.read" || item == "features.write")  // the public Features API's
+      out.push_back(full_scope("calm-api." + item));
     else
       out.push_back(item);  // a full scope name
   }
@@ -105,6 +107,7 @@ std::unique_ptr<EventSource> make_source(const ServeOptions& o) {
   settings.import_warning_rate = o.import_warning_rate;
   settings.approval_rate = o.approval_rate;
   settings.rejection_rate = o.rejection_rate;
+  settings.auto_import = o.imports == "auto";
   return std::make_unique<GeneratedSource>(settings, o.time_scale, now);
 }
 
@@ -222,7 +225,8 @@ int serve(const ServeOptions& o) {
       key.identity_zone = token_settings.identity_zone;
       key.tenant_id = token_settings.tenant_id;
       key.xsappname = std::string(kScopePrefix);
-      key.uaa_domain = host_for_url(o.listen);
+      // XSUAA's domain, where clients such as @sap/xssec fetch <uaadomain>/token_keys: host and port here.
+      key.uaa_domain = alm_url.substr(alm_url.find("://") + 3);
       key.verification_key = tokens->verification_key_pem();
       key.sburl = alm_url;
       std::string cert_url;
@@ -237,9 +241,7 @@ int serve(const ServeOptions& o) {
       write_file_atomically(*key_file, to_json(key), 0600, Overwrite::Yes);
       json.field("alm_url", alm_url).field("token_url", alm_url + "/oauth/token");
       if (o.x509) json.field("cert_token_url", cert_url + "/oauth/token");
-      json
-          .key("push_urls")
-          .begin_object();
+      json.key("push_urls").begin_object();
       for (const auto& [service, path] : alm_settings.push_paths) {
         std::string name(to_string(service));
         for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -274,6 +276,13 @@ int serve(const ServeOptions& o) {
       feed = std::make_unique<AtoFeed>(std::move(settings), std::move(source), faults);
       ato = feed.get();
     }
+    // Both halves here: deploying a feature in the fake Cloud ALM imports into the fake ATO.
+    if (cloud_alm && feed)
+      cloud_alm->set_deploy_target(
+          {[&feed](const std::string& system) { return feed->role_of(system); },
+           [&feed](const std::vector<std::string>& transports, const std::string& system) {
+             return feed->deploy(transports, system);
+           }});
     json.key("ca_file");
     if (ca_file)
       json.value(ca_file->string());

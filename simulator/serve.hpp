@@ -27,7 +27,7 @@ struct ServeOptions {
   std::chrono::milliseconds token_ttl = std::chrono::hours(12);
   std::string client_id = "sb-ato-sim!b123456|sapcloudalm!b456789";
   std::optional<std::string> client_secret;  // default: a fresh random one
-  std::string scopes = "manage,display";
+  std::string scopes = "manage,display,features.read,features.write";
   std::optional<std::filesystem::path> tls_cert, tls_key;
   std::optional<std::filesystem::path> journal;
   std::size_t journal_memory = 1'000'000;  // newest accepted events /sim/journal serves; 0: all
@@ -43,6 +43,7 @@ struct ServeOptions {
   double generate_rate = 2;          // transports started per landscape minute
   std::optional<std::int64_t> generate_count;
   double time_scale = 60;  // landscape seconds per real second
+  std::string imports = "auto";  // auto: the landscape imports by itself; on-deploy: only a feature's deploy does
   double import_failure_rate = 0.1, import_warning_rate = 0.2, approval_rate = 0.7, rejection_rate = 0.1;
   std::optional<EpochMillis> start_time;  // landscape clock at start (default: now)
   // Each tenant's communication user is this name with the tenant's SID and client appended.

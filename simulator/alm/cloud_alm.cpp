@@ -1,5 +1,7 @@
 #include "simulator/alm/cloud_alm.hpp"
 
+#include "simulator/alm/answers.hpp"
+
 #include <fmt/format.h>
 
 #include <boost/uuid/uuid.hpp>
@@ -75,27 +77,6 @@ std::string bearer_challenge(const TokenCheck& auth) {
   return challenge + ", error=\"invalid_token\", error_description=\"" + description + "\"";
 }
 
-// A body that is not declared JSON gets 415, naming what is expected (a form-encoded or text body
-// is never parsed as if it were JSON).
-std::optional<net::HttpResponse> refuse_non_json(const net::HttpRequest& request) {
-  std::string_view type = request.header("Content-Type");
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  if (net::iequals(type, "application/json")) return std::nullopt;
-  return odata_error(
-      415, "UNSUPPORTED_MEDIA_TYPE",
-      fmt::format("The body must be JSON: send Content-Type: application/json (got {})",
-                  type.empty() ? std::string("no Content-Type") : "'" + std::string(type) + "'"));
-}
-
-// 401 (no or no valid token: the challenge says why, in the body's words) or 403 (a scope is missing).
-net::HttpResponse auth_error(const TokenCheck& auth) {
-  const bool forbidden = auth.verdict == TokenVerdict::MissingScope;
-  auto response = odata_error(forbidden ? 403 : 401, forbidden ? "FORBIDDEN" : "UNAUTHORIZED", auth.message);
-  if (!forbidden) response.header("WWW-Authenticate", bearer_challenge(auth));
-  return response;
-}
-
 // Which step of a transport's way an event is, for events that happened at the same instant.
 int step_rank(const AtoEvent& event) {
   if (event.service == Service::Export) return 0;
@@ -142,6 +123,28 @@ void write_transport(JsonWriter& json, const TransportRecord& t) {
 }
 
 }  // namespace
+
+// A body that is not declared JSON gets 415, naming what is expected (a form-encoded or text body
+// is never parsed as if it were JSON).
+std::optional<net::HttpResponse> refuse_non_json(const net::HttpRequest& request) {
+  std::string_view type = request.header("Content-Type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  if (net::iequals(type, "application/json")) return std::nullopt;
+  return odata_error(
+      415, "UNSUPPORTED_MEDIA_TYPE",
+      fmt::format("The body must be JSON: send Content-Type: application/json (got {})",
+                  type.empty() ? std::string("no Content-Type") : "'" + std::string(type) + "'"));
+}
+
+// 401 (no or no valid token: the challenge says why, in the body's words) or 403 (a scope is missing).
+net::HttpResponse auth_error(const TokenCheck& auth) {
+  const bool forbidden = auth.verdict == TokenVerdict::MissingScope;
+  auto response = odata_error(forbidden ? 403 : 401, forbidden ? "FORBIDDEN" : "UNAUTHORIZED", auth.message);
+  if (!forbidden) response.header("WWW-Authenticate", bearer_challenge(auth));
+  return response;
+}
+
 
 AlmSettings default_alm_settings() {
   AlmSettings s;
@@ -216,8 +219,12 @@ std::optional<std::pair<std::string, std::string>> CloudAlm::apply(AtoEvent&& ev
     it = transports_.emplace(event.transport_id, std::move(fresh)).first;
   }
   TransportRecord& t = it->second;
-  if (event.service == Service::Export)
+  if (event.service == Service::Export) {
     t.exported = true;
+    t.source = source;
+    t.released_at = event.occurred_at;
+    if (const auto* e = std::get_if<ExportDetails>(&event.details)) t.title = e->title;
+  }
   else if (!t.exported)
     ++counters.unknown_transports;  // before its export: kept, shown once the export arrives
   if (auto status = status_after(event)) {
@@ -304,7 +311,9 @@ net::HttpResponse CloudAlm::route(const net::HttpRequest& request) {
     if (auto refused = refuse_non_json(request)) return *refused;
     return push(request, service, now);
   }
-  if (request.path == "/api/calm-features/v1/Transports") return transports(request, now);
+  if (request.path.starts_with("/api/calm-features/v1/") || request.path == "/api/calm-features/v1")
+    return features_api(request, now);
+  if (request.path == "/sim/transports") return transports(request);
   if (request.path.starts_with("/api/calm-lms/")) {
     if (request.method == "POST")
       if (auto refused = refuse_non_json(request)) return *refused;
@@ -409,12 +418,10 @@ net::HttpResponse CloudAlm::push(const net::HttpRequest& request, Service servic
   return response;
 }
 
-net::HttpResponse CloudAlm::transports(const net::HttpRequest& request, EpochMillis now) {
+// Our view of every transport with the history of events that made its status (no token: the
+// simulator's own, like /sim/stats). SAP's public view is the Features API's Transports.
+net::HttpResponse CloudAlm::transports(const net::HttpRequest& request) {
   if (request.method != "GET") return odata_error(405, "METHOD_NOT_ALLOWED", "Read transports with GET");
-  const auto auth = tokens_.check(request.header("Authorization"), kDisplayScope, now);
-  if (auth.verdict != TokenVerdict::Valid) {
-    return auth_error(auth);
-  }
   std::string filter_text, top_text, skip_text;
   const auto filter = query_param(request.query, "$filter", filter_text);
   std::optional<std::string> want_id, want_status;
@@ -477,7 +484,7 @@ net::HttpResponse CloudAlm::transports(const net::HttpRequest& request, EpochMil
   }
   json.end_array();
   if (*skip + written < matched) {
-    std::string next = "/api/calm-features/v1/Transports?$top=" + std::to_string(*top) +
+    std::string next = "/sim/transports?$top=" + std::to_string(*top) +
                        "&$skip=" + std::to_string(*skip + written);
     if (!filter.empty()) {
       std::string encoded;

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "core/event.hpp"
 #include "core/net/http.hpp"
 #include "simulator/alm/landscape_registry.hpp"
+#include "simulator/alm/features.hpp"
 #include "simulator/alm/token_authority.hpp"
 #include "simulator/faults.hpp"
 
@@ -59,6 +61,9 @@ struct TransportRecord {
     auto operator<=>(const StatusKey&) const = default;
   };
   std::string id;
+  std::string title;   // from its export
+  std::string source;  // the development tenant that released it
+  EpochMillis released_at = 0;
   std::string status;  // empty until an event that sets one arrived
   std::optional<StatusKey> status_key;
   bool exported = false;  // its export arrived: until then Cloud ALM lists it nowhere
@@ -79,6 +84,15 @@ class CloudAlm {
   std::string stats_json() const;
   std::optional<TransportRecord> transport(const std::string& id) const;
 
+  // Deploying a feature asks the fake ATO to import its transports (both halves in one process).
+  struct DeployTarget {
+    // The role (test, production) of a system the ATO landscape has; nullopt: none such.
+    std::function<std::optional<std::string>(const std::string& system)> role_of;
+    // Imports the transports into `system`; an error in words, or empty.
+    std::function<std::string(const std::vector<std::string>& transports, const std::string& system)> deploy;
+  };
+  void set_deploy_target(DeployTarget target) { deploy_target_ = std::move(target); }
+
  private:
   struct Counters {
     std::int64_t packages_received = 0, events_accepted = 0, events_duplicate = 0, events_rejected = 0,
@@ -86,7 +100,16 @@ class CloudAlm {
   };
   net::HttpResponse route(const net::HttpRequest& request);
   net::HttpResponse push(const net::HttpRequest& request, Service service, EpochMillis now);
-  net::HttpResponse transports(const net::HttpRequest& request, EpochMillis now);
+  net::HttpResponse transports(const net::HttpRequest& request);  // /sim/transports: ours, with history
+  // SAP's public Features API, /api/calm-features/v1 (simulator/alm/features_api.cpp).
+  net::HttpResponse features_api(const net::HttpRequest& request, EpochMillis now);
+  net::HttpResponse features_read(const net::HttpRequest& request, std::string_view set,
+                                  const std::optional<std::string>& key);
+  net::HttpResponse create_feature(const net::HttpRequest& request, EpochMillis now);
+  net::HttpResponse change_feature(const net::HttpRequest& request, const std::string& uuid, EpochMillis now);
+  net::HttpResponse assign_transport(const net::HttpRequest& request, EpochMillis now);
+  net::HttpResponse deploy_feature(const net::HttpRequest& request, const std::string& uuid, EpochMillis now);
+  std::string effective_status(const Feature& feature) const;  // caller holds mutex_
   net::HttpResponse journal(const net::HttpRequest& request) const;
   net::HttpResponse faults_endpoint(const net::HttpRequest& request);
   net::HttpResponse landscape(const net::HttpRequest& request, EpochMillis now);
@@ -121,6 +144,8 @@ class CloudAlm {
   std::size_t journal_dropped_ = 0;  // accepted events before journal_.front(), no longer in memory
   std::map<Service, Counters> counters_;
   LandscapeRegistry registry_;
+  FeatureStore features_;
+  DeployTarget deploy_target_;
   struct Store;
   std::unique_ptr<Store> store_;
 };

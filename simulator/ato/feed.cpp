@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -50,6 +52,20 @@ std::string encode_query_value(std::string_view text) {
     out += (std::isalnum(c) || c == '-' || c == '_' || c == '.') ? std::string(1, static_cast<char>(c))
                                                                  : fmt::format("%{:02X}", c);
   return out;
+}
+
+}  // namespace
+
+namespace {
+
+std::string random_event_id() {
+  unsigned char b[16];
+  RAND_bytes(b, sizeof b);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return fmt::format(
+      "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 }  // namespace
@@ -136,6 +152,56 @@ void AtoFeed::advance(EpochMillis wall_now) {
     Tenant* tenant = tenant_of(e.source);
     if (tenant) append(*tenant, std::move(e), source_->keeps_sequences());
   }
+}
+
+std::optional<std::string> AtoFeed::role_of(const std::string& system) const {
+  for (const auto& s : settings_.systems)
+    if (s.system.key() == system) return std::string(name_of(kSystemRoleNames, s.role));
+  return std::nullopt;
+}
+
+std::string AtoFeed::deploy(const std::vector<std::string>& transports, const std::string& system) {
+  const auto target_ref = parse_system_ref(system);
+  std::lock_guard lock(mutex_);
+  const EpochMillis wall = now_epoch_millis();
+  advance(wall);
+  Tenant* target = target_ref ? tenant_of(*target_ref) : nullptr;
+  if (!target) return fmt::format("{} is no tenant of this landscape", system);
+  if (!target->active)
+    return fmt::format("the arrangement of {} is not active: nothing it does is recorded", system);
+  for (const auto& transport : transports) {
+    // Its export (a development tenant's) and when anything last happened to it anywhere.
+    bool released = false;
+    EpochMillis last = 0;
+    for (const auto& t : tenants_)
+      for (const auto& e : t->events)
+        if (e.transport_id == transport) {
+          released = released || e.service == Service::Export;
+          last = std::max(last, e.occurred_at);
+        }
+    if (!released) return fmt::format("transport {} was not released in this landscape", transport);
+    // The landscape's clock may run ahead of the wall's: the import happens after everything before it.
+    EpochMillis at = std::max(wall, last + 60'000);
+    const auto step = [&](Service service, decltype(AtoEvent::details) details) {
+      AtoEvent e;
+      e.event_id = random_event_id();
+      e.service = service;
+      e.occurred_at = at;
+      e.source = *target_ref;
+      e.transport_id = transport;
+      e.details = std::move(details);
+      append(*target, std::move(e), false);
+      at += 60'000;
+    };
+    step(Service::StatusChange, StatusChangeDetails{StatusType::ImportQueue, std::nullopt, "READY_FOR_IMPORT",
+                                                    "SAP_SYSTEM", *target_ref});
+    step(Service::StatusChange, StatusChangeDetails{StatusType::ImportQueue, "READY_FOR_IMPORT", "RUNNING",
+                                                    "SAP_SYSTEM", *target_ref});
+    const EpochMillis started = at - 60'000;
+    step(Service::Import,
+         ImportDetails{*target_ref, ImportType::Manual, ImportResult::Success, 0, started, at});
+  }
+  return "";
 }
 
 net::HttpResponse AtoFeed::handle(const net::HttpRequest& request) {

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,11 @@ class AtoFeed {
   ~AtoFeed();
   net::HttpResponse handle(const net::HttpRequest& request);
   std::int64_t head(const std::string& tenant) const;
+  // The role of a tenant's system (development, test, production); nullopt: no such tenant.
+  std::optional<std::string> role_of(const std::string& system) const;
+  // A deploy from Cloud ALM: each transport (released by a development tenant of this landscape)
+  // is queued, run and imported in `system`, as events of that tenant. An error in words, or empty.
+  std::string deploy(const std::vector<std::string>& transports, const std::string& system);
   std::string describe_source() const { return source_->describe(); }
 
  private:

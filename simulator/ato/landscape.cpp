@@ -110,6 +110,7 @@ void Landscape::plan_transport(std::int64_t index) {
                           chance(0.2) ? ExportType::Hotfix : ExportType::Standard};
   schedule(Service::Export, source,
            ExportDetails{kind, kTitles[gen() % 10], owner, at - minutes(0, 2) / 2, collection});
+  if (!s.auto_import) return;  // deployed from a feature in Cloud ALM instead
   at += minutes(10, 120);
 
   // Test import; a failed one is re-imported after a fix, at most twice more.

@@ -25,6 +25,9 @@ struct LandscapeSettings {
   double import_warning_rate = 0.2;
   double approval_rate = 0.7;   // transports that go through quality approval
   double rejection_rate = 0.1;  // of those, rejected (never forwarded)
+  // false: a transport's life stops at its export; imports come only from a feature's deploy in
+  // the fake Cloud ALM (--imports on-deploy).
+  bool auto_import = true;
 };
 
 // One event not yet released, with what decides its place in the total order.

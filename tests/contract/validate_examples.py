@@ -146,7 +146,12 @@ SERVED = {
         "/oauth/token", "/token_keys", "/api/calm-deployments/v1/ato/exports",
         "/api/calm-deployments/v1/ato/imports", "/api/calm-deployments/v1/ato/status-changes",
         "/api/calm-lms/v1/ato/register", "/api/calm-lms/v1/ato/offboard", "/api/calm-lms/v1/ato/Systems",
-        "/api/calm-features/v1/Transports", "/sim/stats", "/sim/journal", "/sim/faults", "/sim/reset",
+        "/api/calm-features/v1/$metadata", "/api/calm-features/v1/Features", "/api/calm-features/v1/Features({key})",
+        "/api/calm-features/v1/Features({key})/deploy", "/api/calm-features/v1/Transports",
+        "/api/calm-features/v1/Transports({key})", "/api/calm-features/v1/TransportReferences",
+        "/api/calm-features/v1/TransportReferences({key})", "/api/calm-features/v1/FeatureStatus",
+        "/api/calm-features/v1/FeaturePriorities",
+        "/sim/transports", "/sim/stats", "/sim/journal", "/sim/faults", "/sim/reset",
     },
     "ato-feed.openapi.json": {
         "/tenants/{tenant}/sap/opu/odata4/ato/feed/v1/Events", "/tenants/{tenant}/sap/opu/odata4/ato/feed/v1/Systems",

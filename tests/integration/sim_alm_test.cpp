@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -101,7 +102,7 @@ std::int64_t sim_stats_accepted(SimProcess& sim) {
 }
 
 std::string transport_status(SimProcess& sim, const std::string& token, const std::string& id) {
-  auto r = sim.call({.path = "/api/calm-features/v1/Transports?$filter=id%20eq%20'" + id + "'",
+  auto r = sim.call({.path = "/sim/transports?$filter=id%20eq%20'" + id + "'",
                      .headers = {"Authorization: Bearer " + token},
                      .schema = "transports-page"});
   REQUIRE_MESSAGE(r.status == 200, r.body);
@@ -312,7 +313,7 @@ TEST_CASE("a transport's status follows export, test import and production impor
     CHECK(push_one(sim, token, event).outcome == EventOutcome::Accepted);
     CHECK(transport_status(sim, token, t) == expected);
   }
-  auto r = sim.call({.path = "/api/calm-features/v1/Transports",
+  auto r = sim.call({.path = "/sim/transports",
                      .headers = {"Authorization: Bearer " + token},
                      .schema = "transports-page"});
   const auto page = parse_transports_page(r.body);
@@ -360,14 +361,14 @@ TEST_CASE("a transport's status is the same whatever order its tenants' events a
   check_documents(sim);
 }
 
-TEST_CASE("the transport view pages and filters like OData") {
+TEST_CASE("our transport view with history (/sim/transports) pages and filters like OData") {
   SimProcess sim;
   const auto token = sim.token();
   const std::string auth = "Authorization: Bearer " + token;
   for (int i = 1; i <= 5; ++i) push_one(sim, token, exported(i, "S4DK90000" + std::to_string(i)));
   push_one(sim, token, imported(6, "S4DK900002", {"S4T", "100"}));
   std::vector<std::string> seen;
-  std::string next = "/api/calm-features/v1/Transports?$top=2";
+  std::string next = "/sim/transports?$top=2";
   for (int page = 0; page < 10 && !next.empty(); ++page) {
     auto r = sim.call({.path = next, .headers = {auth}, .schema = "transports-page"});
     REQUIRE(r.status == 200);
@@ -378,19 +379,15 @@ TEST_CASE("the transport view pages and filters like OData") {
   }
   CHECK(seen ==
         std::vector<std::string>{"S4DK900001", "S4DK900002", "S4DK900003", "S4DK900004", "S4DK900005"});
-  auto r =
-      sim.call({.path = "/api/calm-features/v1/Transports?$filter=status%20eq%20'Deployed%20in%20S4T~100'",
-                .headers = {auth},
-                .schema = "transports-page"});
+  auto r = sim.call({.path = "/sim/transports?$filter=status%20eq%20'Deployed%20in%20S4T~100'",
+                     .headers = {auth},
+                     .schema = "transports-page"});
   REQUIRE(parse_transports_page(r.body).transports.size() == 1);
   CHECK(parse_transports_page(r.body).transports[0].id == "S4DK900002");
-  r = sim.call({.path = "/api/calm-features/v1/Transports?$filter=owner%20eq%20'x'",
-                .headers = {auth},
-                .schema = "odata-error"});
+  r = sim.call(
+      {.path = "/sim/transports?$filter=owner%20eq%20'x'", .headers = {auth}, .schema = "odata-error"});
   CHECK(r.status == 400);
   CHECK(parse_odata_error(r.body).target == "$filter");
-  r = sim.call({.path = "/api/calm-features/v1/Transports", .schema = "odata-error"});
-  CHECK(r.status == 401);
   check_documents(sim);
 }
 
@@ -692,4 +689,166 @@ TEST_CASE("a body that is not JSON gets 415; every /api answer says OData-Versio
   r = sim.call({.path = "/api/calm-features/v1/Transports", .headers = {"Authorization: Bearer " + token}});
   CHECK(r.headers.at("odata-version") == "4.0");
   CHECK(sim_stats_accepted(sim) == 1);  // the refused package was not applied
+}
+
+// SAP's public Features API, as clients of it page, filter, select and write (issue 22, item 3).
+TEST_CASE("the Features API pages, filters, selects and orders; refuses what it does not serve, naming it") {
+  SimProcess sim;
+  const auto token = sim.token();
+  const std::string auth = "Authorization: Bearer " + token;
+  for (int i = 1; i <= 5; ++i) push_one(sim, token, exported(i, "S4DK90000" + std::to_string(i)));
+  push_one(sim, token, imported(6, "S4DK900002", {"S4T", "100"}));
+  const std::string api = "/api/calm-features/v1";
+  // Paging by @odata.nextLink, with $count, $select and $orderby kept on every page.
+  std::vector<std::string> seen;
+  std::string next =
+      api + "/Transports?$top=2&$count=true&$select=transportRequest,status&$orderby=transportRequest%20desc";
+  std::int64_t count = -1;
+  for (int page = 0; page < 10 && !next.empty(); ++page) {
+    auto r = sim.call({.path = next, .headers = {auth}});
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    CHECK(r.headers.at("odata-version") == "4.0");
+    simdjson::dom::parser parser;
+    const auto root = parser.parse(r.body).value();
+    if (root["@odata.count"].is_int64()) count = int64_t(root["@odata.count"]);
+    for (auto t : simdjson::dom::array(root["value"])) {
+      seen.emplace_back(std::string_view(t["transportRequest"]));
+      CHECK(t["uuid"].error() == simdjson::NO_SUCH_FIELD);  // $select kept only what was asked for
+    }
+    std::string_view link;
+    next = root["@odata.nextLink"].get_string().get(link) ? "" : std::string(link);
+  }
+  CHECK(count == 5);
+  CHECK(seen ==
+        std::vector<std::string>{"S4DK900005", "S4DK900004", "S4DK900003", "S4DK900002", "S4DK900001"});
+  auto r = sim.call(
+      {.path = api + "/Transports?$filter=status%20eq%20'Deployed%20in%20S4T~100'", .headers = {auth}});
+  CHECK(r.body.find("S4DK900002") != std::string::npos);
+  CHECK(r.body.find("S4DK900001") == std::string::npos);
+  // Unsupported options and unknown properties: a 400 naming them.
+  for (const auto& [query, target] :
+       std::vector<std::pair<std::string, std::string>>{{"$expand=toFeature", "$expand"},
+                                                        {"$search=x", "$search"},
+                                                        {"$filter=owner%20eq%20'x'", "$filter"},
+                                                        {"$filter=status%20gt%20'x'", "$filter"},
+                                                        {"$select=nope", "$select"},
+                                                        {"$orderby=status%20sideways", "$orderby"},
+                                                        {"$top=0", "$top"}}) {
+    CAPTURE(query);
+    r = sim.call({.path = api + "/Transports?" + query, .headers = {auth}, .schema = "odata-error"});
+    CHECK(r.status == 400);
+    CHECK(parse_odata_error(r.body).target == target);
+  }
+  // Key access; Transports are read-only.
+  r = sim.call({.path = api + "/Transports?$filter=transportRequest%20eq%20'S4DK900003'&$select=uuid",
+                .headers = {auth}});
+  simdjson::dom::parser parser;
+  const std::string uuid(
+      std::string_view(simdjson::dom::array(parser.parse(r.body).value()["value"]).at(0).value()["uuid"]));
+  r = sim.call({.path = api + "/Transports(" + uuid + ")", .headers = {auth}});
+  CHECK(r.status == 200);
+  CHECK(r.body.find("\"transportRequest\":\"S4DK900003\"") != std::string::npos);
+  CHECK(sim.call({.path = api + "/Transports(00000000-0000-4000-8000-000000000000)", .headers = {auth}})
+            .status == 404);
+  CHECK(sim.call({.method = "POST", .path = api + "/Transports", .body = "{}", .headers = {auth}}).status ==
+        405);
+
+  // Features: create, key access, filter by a field clients use; a transport belongs to one feature.
+  r = sim.call({.method = "POST",
+                .path = api + "/Features",
+                .body = R"({"title":"Refunds","priorityCode":20})",
+                .headers = {auth}});
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  const std::string feature(std::string_view(parser.parse(r.body).value()["uuid"]));
+  CHECK(r.headers.at("location") == api + "/Features(" + feature + ")");
+  CHECK(sim.call({.method = "POST",
+                  .path = api + "/Features",
+                  .body = R"({"title":"x","owner":"me"})",
+                  .headers = {auth},
+                  .schema = "odata-error"})
+            .status == 400);
+  r = sim.call({.method = "POST",
+                .path = api + "/TransportReferences",
+                .body = R"({"featureUuid":")" + feature + R"(","transportRequest":"S4DK900003"})",
+                .headers = {auth}});
+  CHECK_MESSAGE(r.status == 201, r.body);
+  r = sim.call(
+      {.method = "POST", .path = api + "/Features", .body = R"({"title":"Other"})", .headers = {auth}});
+  const std::string other(std::string_view(parser.parse(r.body).value()["uuid"]));
+  r = sim.call({.method = "POST",
+                .path = api + "/TransportReferences",
+                .body = R"({"featureUuid":")" + other + R"(","transportRequest":"S4DK900003"})",
+                .headers = {auth},
+                .schema = "odata-error"});
+  CHECK(r.status == 409);
+  CHECK(parse_odata_error(r.body).code == "TRANSPORT_ALREADY_ASSIGNED");
+  CHECK(parse_odata_error(r.body).message.find("already assigned to feature 1-1") != std::string::npos);
+  r = sim.call({.method = "POST",
+                .path = api + "/TransportReferences",
+                .body = R"({"featureUuid":")" + other + R"(","transportRequest":"S4DK909999"})",
+                .headers = {auth},
+                .schema = "odata-error"});
+  CHECK(r.status == 400);
+  CHECK(parse_odata_error(r.body).code == "TRANSPORT_NOT_RELEASED");
+  r = sim.call(
+      {.path = api + "/Transports?$filter=featureUuid%20eq%20" + feature + "&$select=transportRequest",
+       .headers = {auth}});
+  CHECK(r.body == R"({"@odata.context":"$metadata#Transports","value":[{"transportRequest":"S4DK900003"}]})");
+  r = sim.call({.path = api + "/Features(" + feature + ")?$select=displayId,statusCode,priorityCode",
+                .headers = {auth}});
+  CHECK(r.body.find(R"("displayId":"1-1","statusCode":"IN_SPECIFICATION","priorityCode":20)") !=
+        std::string::npos);
+  CHECK(sim.call({.path = api + "/FeatureStatus", .headers = {auth}}).body.find("Ready for Production") !=
+        std::string::npos);
+  // $metadata is well-formed EDMX naming the five entity sets.
+  r = sim.call({.path = api + "/$metadata", .headers = {auth}});
+  REQUIRE(r.status == 200);
+  TempDir dir;
+  write_text(dir / "metadata.xml", r.body);
+  const auto parsed =
+      run_process({"/usr/bin/python3", "-c",
+                   "import sys, xml.etree.ElementTree as ET\n"
+                   "ns = {'edm': 'http://docs.oasis-open.org/odata/ns/edm'}\n"
+                   "root = ET.parse(sys.argv[1]).getroot()\n"
+                   "print(' '.join(sorted(s.get('Name') for s in root.iterfind('.//edm:EntitySet', ns))))\n",
+                   (dir / "metadata.xml").string()});
+  REQUIRE_MESSAGE(parsed.exit_code == 0, parsed.err);
+  CHECK(parsed.out == "FeaturePriorities FeatureStatus Features TransportReferences Transports\n");
+  // Scopes as the public API uses them: a token without features.write reads but cannot write.
+  SimProcess reader({"--scopes", "features.read"});
+  const std::string read_only = "Authorization: Bearer " + reader.token();
+  CHECK(reader.call({.path = api + "/Features", .headers = {read_only}}).status == 200);
+  CHECK(reader
+            .call({.method = "POST",
+                   .path = api + "/Features",
+                   .body = R"({"title":"x"})",
+                   .headers = {read_only},
+                   .schema = "odata-error"})
+            .status == 403);
+  check_documents(sim);
+}
+
+// SAP's own judge: @sap/xssec, the library SAP BTP applications validate XSUAA tokens with, given
+// only the service key's uaa credentials (scripts/test installs it, pinned, into the build folder).
+TEST_CASE("SAP's token validator @sap/xssec accepts the fake XSUAA's tokens and refuses a foreign one") {
+  const std::string xssec = ATO_XSSEC_DIR;
+  REQUIRE_MESSAGE(std::filesystem::exists(xssec + "/node_modules/@sap/xssec"),
+                  "@sap/xssec is not installed in " << xssec << ": run scripts/test (it runs npm ci there)");
+  SimProcess sim({"--only", "alm"});
+  const auto validate = [&](const std::string& token) {
+    return run_process(
+        {"/usr/bin/env", "node", std::string(ATO_SOURCE_DIR) + "/tests/xssec/validate.js",
+         sim.service_key_file().string(), token},
+        {.env = {{"NODE_PATH", xssec + "/node_modules"}, {"NODE_EXTRA_CA_CERTS", sim.ca_file()}},
+         .timeout = std::chrono::seconds(60)});
+  };
+  const auto accepted = validate(sim.token());
+  REQUIRE_MESSAGE(accepted.exit_code == 0, accepted.err);
+  CHECK(accepted.out.find("\"clientId\":\"" + sim.client_id() + "\"") != std::string::npos);
+  CHECK(accepted.out.find("\"grantType\":\"client_credentials\"") != std::string::npos);
+  CHECK(accepted.out.find("\"manageScope\":true") != std::string::npos);
+  SimProcess other({"--only", "alm"}, "other");
+  const auto refused = validate(other.token());
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("Error") != std::string::npos);
 }

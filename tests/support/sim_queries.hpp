@@ -75,13 +75,12 @@ inline std::map<std::string, std::string> expected_statuses(const std::vector<At
   return out;
 }
 
-// What the fake Cloud ALM shows: every transport's status, through the public Transports view.
+// What the fake Cloud ALM shows: every transport's status (its view with history, /sim/transports).
 inline std::map<std::string, std::string> shown_statuses(SimProcess& sim) {
-  const auto token = sim.token();
   std::map<std::string, std::string> out;
-  std::string next = "/api/calm-features/v1/Transports?$top=1000";
+  std::string next = "/sim/transports?$top=1000";
   for (int page = 0; page < 1000 && !next.empty(); ++page) {
-    const auto r = sim.call({.path = next, .headers = {"Authorization: Bearer " + token}});
+    const auto r = sim.call({.path = next});
     if (r.status != 200) break;
     const auto parsed = parse_transports_page(r.body);
     for (const auto& t : parsed.transports) out[t.id] = t.status;
