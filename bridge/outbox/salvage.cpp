@@ -171,8 +171,10 @@ SalvageReport salvage_outbox(const fs::path& damaged, const fs::path& target) {
     Statement write(to, "INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, 0)");
     write.bind(1, number).bind(2, name).run();
   }
-  for (const auto& [number, name] : tenants)
+  for (const auto& tenant : tenants)
     for (const char* service : {"EXPORT", "IMPORT", "STATUS_CHANGE"}) {
+      const std::int64_t number = tenant.first;  // (clang 14 lambdas cannot capture structured bindings)
+      const std::string& name = tenant.second;
       const auto stored = try_read([&] {
         Statement read(from, "SELECT sequence FROM cursors WHERE tenant = ?1 AND service = ?2");
         read.bind(1, number).bind(2, std::string_view(service));
