@@ -17,7 +17,7 @@ sim_pid=$!
 for _ in $(seq 200); do [[ -s "$work/ready.json" ]] && break; sleep 0.05; done
 cat > "$work/bridge.json" <<CONF
 { "cloud_alm": {"service_key_file": "$work/ato-sim-service-key.json"},
-  "ato": {"feed_url": "$(json_field "$work/ready.json" ato_feed_url)", "user": "CALM_COMM_USER", "password": "unused"},
+  "ato": {"feed_url": "$(json_field "$work/ready.json" tenants.0.feed_url)", "user": "CALM_COMM_USER", "password": "unused"},
   "outbox": {"path": "$work/outbox.db"}, "tls": {"ca_file": "$work/ato-sim-ca.pem"} }
 CONF
 echo "machine: $(nproc) cores; ato-bridge loadtest --rate max for $seconds each, TLS, synthetic exports"

@@ -2,10 +2,11 @@
 # Sourced by the benchmark scripts that run ato-sim (sim, sim-instructions, e2e, loadtest).
 # ato-sim writes ready.json and its service key into the folder of --ready-file.
 
-# json_field FILE KEY.PATH: one value of a JSON file, e.g. json_field ready.json alm_url.
+# json_field FILE KEY.PATH: one value of a JSON file, e.g. json_field ready.json alm_url, or
+# json_field ready.json tenants.0.feed_url (a number indexes a list).
 json_field() {
   /usr/bin/python3 -c "import json,sys;d=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split('.'): d=d[k]
+for k in sys.argv[2].split('.'): d=d[int(k)] if isinstance(d,list) else d[k]
 print(d)" "$1" "$2"
 }
 
