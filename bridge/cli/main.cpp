@@ -33,6 +33,43 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
+// A bash completion script from the command line itself: for each command path, its subcommands and
+// options, so the completion never tells anything the command line does not take.
+void completion_cases(const CLI::App& at, const std::string& path, std::string& out) {
+  std::string words;
+  for (const auto* sub : at.get_subcommands([](const CLI::App*) { return true; }))
+    words += sub->get_name() + " ";
+  for (const auto* option : at.get_options())
+    for (const auto& name : option->get_lnames()) words += "--" + name + " ";
+  out += fmt::format("    \"{}\") words=\"{}\" ;;\n", path, words);
+  for (const auto* sub : at.get_subcommands([](const CLI::App*) { return true; }))
+    completion_cases(*sub, path + " " + sub->get_name(), out);
+}
+
+std::string bash_completion(const CLI::App& app) {
+  std::string cases;
+  completion_cases(app, "ato-bridge", cases);
+  return fmt::format(R"bash(# bash completion for ato-bridge (ato-bridge completion bash)
+_ato_bridge_words() {{
+  local words=""
+  case "$1" in
+{}  esac
+  echo "$words"
+}}
+_ato_bridge() {{
+  local cur="${{COMP_WORDS[COMP_CWORD]}}" path="ato-bridge" word i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    word="${{COMP_WORDS[i]}}"
+    [[ "$word" != -* && " $(_ato_bridge_words "$path") " == *" $word "* ]] && path="$path $word"
+  done
+  COMPREPLY=($(compgen -W "$(_ato_bridge_words "$path")" -- "$cur"))
+  if [[ "$cur" != -* && ${{#COMPREPLY[@]}} -eq 0 ]]; then COMPREPLY=($(compgen -f -- "$cur")); fi
+}}
+complete -F _ato_bridge ato-bridge
+)bash",
+                     cases);
+}
+
 // Walks the command words (`config init`, `dead-letters list`) and names the first that is no
 // command where one is required, with the closest one; CLI11 would only say it was not expected.
 std::optional<std::string> unknown_command_advice(const CLI::App& app, int argc, char** argv) {
@@ -134,6 +171,8 @@ struct Cli {
   InitTenant init_single{std::string(kDefaultTenant), "", "", ""};
   TenantRenameCommand rename;
   CLI::App* version_cmd = nullptr;
+  CLI::App* completion_cmd = nullptr;
+  std::string completion_shell;
   // Each command's --config and where it goes: filled from the default lookup when left out.
   std::vector<std::pair<CLI::App*, std::string*>> config_targets;
 
@@ -170,6 +209,11 @@ struct Cli {
     app.set_version_flag("--version", [] { return version_text(); });
     version_cmd =
         app.add_subcommand("version", "Print the version and what it was built with (for bug reports)");
+    completion_cmd = app.add_subcommand(
+        "completion",
+        "Print a bash completion script for every command and option (made from this very command line):\n"
+        "  source <(ato-bridge completion bash)   or save it under /etc/bash_completion.d/");
+    completion_cmd->add_option("SHELL", completion_shell, "bash")->required()->check(CLI::IsMember({"bash"}));
     app.require_subcommand(1);
     app.footer(kFooter);
     auto* config = app.add_subcommand("config", "Write a starting configuration, or validate one");
@@ -450,6 +494,10 @@ struct Cli {
   int dispatch() {
     if (*version_cmd) {
       std::cout << version_text();
+      return kExitOk;
+    }
+    if (*completion_cmd) {
+      std::cout << bash_completion(app);
       return kExitOk;
     }
     if (*init_cmd) {

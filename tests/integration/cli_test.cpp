@@ -244,3 +244,21 @@ TEST_CASE("null in a generated configuration means not set") {
   CHECK(contains(r.out, "the configuration file"));  // where the secret now comes from
   CHECK_FALSE(contains(r.out, "Another-Secret-Of-Ours-42"));
 }
+
+// Shell completion is made from the command line itself, so it offers exactly what it takes.
+TEST_CASE("bash completion completes commands, subcommands and options") {
+  TempDir dir;
+  const auto script = run_process({kBridge, "completion", "bash"});
+  REQUIRE(script.exit_code == 0);
+  write_text(dir / "completion.sh", script.out);
+  const auto completed = run_process({"/bin/bash", "-c",
+                                      "source \"$1\"\n"
+                                      "complete_words() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); "
+                                      "_ato_bridge; echo \"${COMPREPLY[*]}\"; }\n"
+                                      "complete_words ato-bridge sta\n"
+                                      "complete_words ato-bridge dead-letters re\n"
+                                      "complete_words ato-bridge cursor set --ten\n",
+                                      "bash", (dir / "completion.sh").string()});
+  REQUIRE_MESSAGE(completed.exit_code == 0, completed.err);
+  CHECK(completed.out == "status\nrequeue\n--tenant\n");
+}
