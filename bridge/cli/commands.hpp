@@ -25,6 +25,8 @@ int run_bridge(const RunCommand& command);
 
 // Configuration, token (and its scope), ATO feed, outbox: each printed OK/FAIL with the reason.
 int run_check(const std::string& config_file, std::ostream& out, std::ostream& err);
+// The same report as JSON ({"ok", "checks": [{"status": ok|warn|fail, "check", "detail"?}]}) when asked.
+int run_check(const std::string& config_file, bool as_json, std::ostream& out, std::ostream& err);
 
 int run_status(const std::string& config_file, bool json, std::ostream& out, std::ostream& err);
 

@@ -158,6 +158,7 @@ struct Cli {
   CLI::App* unregister_cmd = nullptr;
   CLI::App* run_cmd = nullptr;
   CLI::App* bridge_check_cmd = nullptr;
+  bool check_json = false;
   CLI::App* status_cmd = nullptr;
   CLI::App* tick_cmd = nullptr;
   CLI::App* dead_list = nullptr;
@@ -284,10 +285,14 @@ struct Cli {
 
     bridge_check_cmd = app.add_subcommand(
         "check",
-        "Check that the bridge can work: configuration valid, a Cloud ALM token obtained (scope shown), the\n"
-        "ATO feed reachable with the configured user, the outbox usable. Each check prints OK or FAIL with\n"
+        "Check that the bridge can work: configuration valid, a Cloud ALM token obtained (scope shown), "
+        "each\n"
+        "tenant's ATO feed reachable with its user, the outbox usable. Each check prints OK or FAIL with\n"
         "the reason; exit 1 when any fails.");
     add_config(bridge_check_cmd, config_file);
+    bridge_check_cmd->add_flag(
+        "--json", check_json,
+        "Print {\"ok\", \"checks\": [{\"status\": ok|warn|fail, \"check\", \"detail\"}]}");
 
     status_cmd = app.add_subcommand(
         "status",
@@ -513,7 +518,7 @@ struct Cli {
     }
     if (*check_cmd) return run_config_check(check, std::cout, std::cerr);
     if (*run_cmd) return run_bridge(run);
-    if (*bridge_check_cmd) return run_check(config_file, std::cout, std::cerr);
+    if (*bridge_check_cmd) return run_check(config_file, check_json, std::cout, std::cerr);
     if (*status_cmd) return run_status(config_file, status_json, std::cout, std::cerr);
     if (*tick_cmd) return run_tick(config_file, tick_service, tick_tenant, std::cout, std::cerr);
     if (*register_cmd) return run_register(reg, std::cout, std::cerr);

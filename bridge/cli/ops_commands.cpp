@@ -7,6 +7,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include <ostream>
+#include <sstream>
 
 #include "bridge/cli/commands.hpp"
 #include "bridge/collect/feed_client.hpp"
@@ -158,6 +159,60 @@ OutboxOptions outbox_options(const BridgeConfig& config, OutboxAccess access) {
   std::error_code ec;
   options.used_before = std::filesystem::exists(lock_file_path(config.outbox_path), ec);
   return options;
+}
+
+namespace {
+
+// `check --json`: the report's lines as {"ok", "checks": [{"status", "check", "detail"?}]}; a line
+// indented under another is that check's detail.
+std::string check_report_json(const std::string& report, bool ok) {
+  std::string out;
+  JsonWriter json(out);
+  json.begin_object().field("ok", ok).key("checks").begin_array();
+  bool open = false;
+  std::string detail;
+  const auto close = [&] {
+    if (!open) return;
+    if (!detail.empty()) json.field("detail", detail);
+    json.end_object();
+    open = false;
+    detail.clear();
+  };
+  std::size_t at = 0;
+  while (at < report.size()) {
+    const auto eol = report.find('\n', at);
+    const std::string line = report.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
+    at = eol == std::string::npos ? report.size() : eol + 1;
+    const std::string status = line.substr(0, 4) == "OK  "   ? "ok"
+                               : line.substr(0, 4) == "WARN" ? "warn"
+                               : line.substr(0, 4) == "FAIL" ? "fail"
+                                                             : "";
+    if (status.empty()) {
+      if (open)
+        detail +=
+            (detail.empty() ? "" : " ") +
+            line.substr(line.find_first_not_of(' ') == std::string::npos ? 0 : line.find_first_not_of(' '));
+      continue;
+    }
+    close();
+    json.begin_object().field("status", status).field("check", line.size() > 6 ? line.substr(6) : "");
+    open = true;
+  }
+  close();
+  json.end_array().end_object();
+  return out;
+}
+
+}  // namespace
+
+int run_check(const std::string& config_file, bool as_json, std::ostream& out, std::ostream& err) {
+  std::ostringstream report;
+  const int code = run_check(config_file, report, err);
+  if (as_json)
+    out << check_report_json(report.str(), code == kExitOk) << "\n";
+  else
+    out << report.str();
+  return code;
 }
 
 int run_check(const std::string& config_file, std::ostream& out, std::ostream& err) {

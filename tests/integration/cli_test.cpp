@@ -262,3 +262,15 @@ TEST_CASE("bash completion completes commands, subcommands and options") {
   REQUIRE_MESSAGE(completed.exit_code == 0, completed.err);
   CHECK(completed.out == "status\nrequeue\n--tenant\n");
 }
+
+TEST_CASE("check --json says the same as the text, as JSON a monitor can read") {
+  Workspace w;
+  w.make_key();
+  REQUIRE(w.init({"--out", w.config}).exit_code == 0);
+  ProcessOptions without_password;  // ATO_PASSWORD unset: the configuration check fails first
+  without_password.unset_env.push_back("ATO_PASSWORD");
+  const auto r = run_process({kBridge, "check", "--json", "--config", w.config}, without_password);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, R"({"ok":false,"checks":[{"status":"fail","check":"configuration: )"));
+  CHECK(contains(r.out, "environment variable ATO_PASSWORD is not set"));
+}
