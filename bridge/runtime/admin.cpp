@@ -38,7 +38,7 @@ net::HttpResponse handle_admin(const net::HttpRequest& request, const BridgeConf
       return net::HttpResponse::json(200, status_json(config, outbox, &engine.state(), now_epoch_millis()));
     if (get && request.path == "/metrics") {
       net::HttpResponse res;
-      res.body = prometheus_metrics(outbox, engine.state(), now_epoch_millis());
+      res.body = prometheus_metrics(outbox, config.outbox_path, engine.state(), now_epoch_millis());
       res.header("Content-Type", kPrometheusContentType);
       return res;
     }

@@ -82,6 +82,7 @@ asio::awaitable<void> Engine::Impl::run_collect(TenantRuntime& tenant, Job job, 
     co_return;
   }
   tenant.collecting.insert(service);
+  const auto poll_started = std::chrono::steady_clock::now();
   try {
     const CollectReport report = co_await tenant.collector.collect(service);
     counters.collected += report.collected;
@@ -113,6 +114,8 @@ asio::awaitable<void> Engine::Impl::run_collect(TenantRuntime& tenant, Job job, 
   } catch (const std::exception& e) {  // e.g. the recording cannot be written
     fail(counters, label, e.what(), spdlog::level::err);
   }
+  counters.poll_duration.record(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - poll_started));
   tenant.collecting.erase(service);
   work.notify();
   co_await catch_up_lagging(tenant);

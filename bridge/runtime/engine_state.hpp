@@ -61,7 +61,8 @@ struct JobCounters {
   std::int64_t retried = 0, dead_lettered = 0, released = 0;
   std::int64_t packages = 0;
   std::optional<EpochMillis> last_run_at, next_run_at, last_poll_ok_at, last_push_ok_at;
-  std::string last_result;  // what the last run did or why it failed
+  std::string last_result;         // what the last run did or why it failed
+  LatencyHistogram poll_duration;  // event services: one collection run (scheduled or on a tick)
 };
 
 struct EngineState {

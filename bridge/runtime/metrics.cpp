@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
+#include "bridge/runtime/process_stats.hpp"
+
 namespace ato::bridge {
 
 namespace {
@@ -21,15 +25,20 @@ class Exposition {
   }
   void histogram(std::string_view name, std::string_view help, const LatencyHistogram& h) {
     family(name, "histogram", help);
+    histogram_samples(name, "", h);
+  }
+  // One labelled histogram of a family already announced with family(name, "histogram", help).
+  void histogram_samples(std::string_view name, std::string_view labels, const LatencyHistogram& h) {
     static constexpr double kBounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                          0.25,  0.5,    1,     2.5,  5,     10,   30};
+    const std::string prefix = labels.empty() ? std::string() : std::string(labels) + ",";
     for (double bound : kBounds)
-      sample(fmt::format("{}_bucket", name), fmt::format("le=\"{}\"", bound),
+      sample(fmt::format("{}_bucket", name), fmt::format("{}le=\"{}\"", prefix, bound),
              static_cast<double>(
                  h.count_at_most(std::chrono::microseconds(static_cast<std::int64_t>(bound * 1e6)))));
-    sample(fmt::format("{}_bucket", name), "le=\"+Inf\"", static_cast<double>(h.count()));
-    sample(fmt::format("{}_sum", name), "", h.sum_seconds());
-    sample(fmt::format("{}_count", name), "", static_cast<double>(h.count()));
+    sample(fmt::format("{}_bucket", name), prefix + "le=\"+Inf\"", static_cast<double>(h.count()));
+    sample(fmt::format("{}_sum", name), labels, h.sum_seconds());
+    sample(fmt::format("{}_count", name), labels, static_cast<double>(h.count()));
   }
 
  private:
@@ -52,13 +61,49 @@ double seconds(const std::optional<EpochMillis>& at) {
   return at ? static_cast<double>(*at) / 1000.0 : 0.0;
 }
 
+// The outbox's size on disk: the database and its write-ahead log (what a full disk is made of).
+double outbox_file_bytes(const std::filesystem::path& path) {
+  double total = 0;
+  for (const auto& file : {path, std::filesystem::path(path.string() + "-wal")}) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    if (!ec) total += static_cast<double>(size);
+  }
+  return total;
+}
+
+// The process_* families every Prometheus client library exports, so standard dashboards work.
+void process_metrics(Exposition& x) {
+  const auto stats = read_process_stats();
+  if (!stats) return;
+  x.family("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.");
+  x.sample("process_cpu_seconds_total", "", stats->cpu_seconds);
+  x.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+  x.sample("process_resident_memory_bytes", "", stats->resident_bytes);
+  x.family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+  x.sample("process_virtual_memory_bytes", "", stats->virtual_bytes);
+  x.family("process_open_fds", "gauge", "Number of open file descriptors.");
+  x.sample("process_open_fds", "", stats->open_fds);
+  x.family("process_max_fds", "gauge", "Maximum number of open file descriptors.");
+  x.sample("process_max_fds", "", stats->max_fds);
+  x.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+  x.sample("process_start_time_seconds", "", stats->start_time_seconds);
+}
+
 }  // namespace
 
-std::string prometheus_metrics(const Outbox& outbox, const EngineState& s, EpochMillis now) {
+std::string prometheus_metrics(const Outbox& outbox, const std::filesystem::path& outbox_path,
+                               const EngineState& s, EpochMillis now) {
   std::string out;
   Exposition x(out);
   const std::string_view p = "ato_bridge_";
   auto n = [&](std::string_view suffix) { return fmt::format("{}{}", p, suffix); };
+
+  x.family(n("build_info"), "gauge", "Always 1; the labels say what is running.");
+  x.sample(n("build_info"),
+           fmt::format("version=\"{}\",outbox_schema=\"{}\"", ATO_VERSION, Outbox::latest_schema_version()),
+           1.0);
+  process_metrics(x);
 
   per_job(x, s, n("events_collected_total"), "counter",
           "Events read from the ATO feed and stored in the outbox.",
@@ -117,6 +162,14 @@ std::string prometheus_metrics(const Outbox& outbox, const EngineState& s, Epoch
     x.sample(n("oldest_waiting_seconds"), "", age ? static_cast<double>(age->count()) / 1000.0 : 0.0);
   }
 
+  x.family(n("outbox_file_bytes"), "gauge", "Size of the outbox on disk: database and write-ahead log.");
+  x.sample(n("outbox_file_bytes"), "", outbox_file_bytes(outbox_path));
+
+  x.family(n("feed_poll_seconds"), "histogram",
+           "Duration of one collection run: every page read from the ATO feed and stored, failed runs too.");
+  for (const auto& [job, counters] : s.jobs)
+    if (job.job != Job::Retry)
+      x.histogram_samples(n("feed_poll_seconds"), job_label(job), counters.poll_duration);
   x.histogram(n("push_latency_seconds"), "Duration of one push request to Cloud ALM.", s.push_latency);
   x.histogram(n("collection_to_acceptance_seconds"), "From storing an event to Cloud ALM accepting it.",
               s.acceptance_latency);

@@ -2,6 +2,7 @@
 // Prometheus client, and the format is a few lines of text per metric, so it is written here.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 #include "bridge/outbox/outbox.hpp"
@@ -11,6 +12,8 @@ namespace ato::bridge {
 
 inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-std::string prometheus_metrics(const Outbox& outbox, const EngineState& state, EpochMillis now);
+// outbox_path: the outbox's file, whose size on disk (with its write-ahead log) is one of the series.
+std::string prometheus_metrics(const Outbox& outbox, const std::filesystem::path& outbox_path,
+                               const EngineState& state, EpochMillis now);
 
 }  // namespace ato::bridge

@@ -5,9 +5,12 @@
 #include <simdjson.h>
 
 #include <csignal>
+#include <fstream>
 #include <map>
 #include <random>
+#include <regex>
 #include <set>
+#include <sstream>
 
 #include "core/wire.hpp"
 #include "tests/support/bridge_process.hpp"
@@ -78,6 +81,43 @@ void check_no_secrets(const std::string& log, SimProcess& sim) {
   CHECK(log.find("eyJ") == std::string::npos);  // no JWT (tokens start with a base64 '{"')
 }
 
+std::string promtool_path() {
+  const std::filesystem::path local = std::filesystem::path(ATO_TOOLS_DIR) / "promtool";
+  return std::filesystem::exists(local) ? local.string() : "promtool";  // else from PATH
+}
+
+// Prometheus's own linter on a live exposition: format, HELP and TYPE, counter and unit naming.
+void check_with_promtool(const std::string& metrics) {
+  TempDir dir;
+  { std::ofstream(dir / "metrics.txt") << metrics; }
+  const auto r = run_process({"/bin/sh", "-c", "exec \"$0\" check metrics < \"$1\"", promtool_path(),
+                              (dir / "metrics.txt").string()});
+  CHECK_MESSAGE(r.exit_code == 0, "promtool check metrics (scripts/setup --with-test-tools fetches it):\n",
+                r.out, r.err);
+}
+
+// Every ato_bridge_* and process_* series that the alert rules and the dashboard query is one the
+// bridge exposes: a renamed metric must take its alerts and panels along.
+void check_deploy_files_query_live_metrics(const std::string& metrics) {
+  for (const char* file :
+       {"deploy/prometheus/ato-bridge-alerts.yaml", "deploy/grafana/ato-bridge-dashboard.json"}) {
+    std::ifstream in(std::filesystem::path(ATO_SOURCE_DIR) / file);
+    REQUIRE_MESSAGE(in, std::string(file));
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string content = text.str();
+    const std::regex name(R"(\b(ato_bridge_[a-z_]+|process_[a-z_]+)\b)");
+    int names = 0;
+    for (std::sregex_iterator it(content.begin(), content.end(), name), end; it != end; ++it, ++names) {
+      const std::string metric = (*it)[1];
+      const bool exposed = metrics.find("\n" + metric + "{") != std::string::npos ||
+                           metrics.find("\n" + metric + " ") != std::string::npos;
+      CHECK_MESSAGE(exposed, std::string(file), " queries ", metric, ", which /metrics does not have");
+    }
+    CHECK(names > 5);
+  }
+}
+
 void stop_cleanly(BridgeProcess& bridge) {
   const auto started = std::chrono::steady_clock::now();
   bridge.kill(SIGTERM);
@@ -112,6 +152,12 @@ TEST_CASE("every event of a generated landscape reaches Cloud ALM exactly once a
   CHECK(metrics.find("ato_bridge_push_latency_seconds_bucket{le=\"+Inf\"}") != std::string::npos);
   CHECK(metrics.find("ato_bridge_outbox_events{tenant=\"S4T~100\",service=\"import\",state=\"done\"}") !=
         std::string::npos);
+  CHECK(metrics.find("ato_bridge_build_info{version=\"") != std::string::npos);
+  CHECK(metrics.find("\nprocess_resident_memory_bytes ") != std::string::npos);
+  CHECK(metrics.find("ato_bridge_feed_poll_seconds_count{tenant=\"S4T~100\",service=\"import\"}") !=
+        std::string::npos);
+  check_with_promtool(metrics);
+  check_deploy_files_query_live_metrics(metrics);
   CHECK(bridge.admin("/tick/export", "POST").status == 202);
   CHECK(bridge.admin("/tick/nonsense", "POST").status == 404);
   const auto status = bridge.cli({"status"});
