@@ -2,10 +2,14 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <vector>
 
@@ -115,19 +119,38 @@ const char* level_name(spdlog::level::level_enum level) {
   }
 }
 
+// The syslog priority journald reads from a `<N>` line prefix (sd-daemon(3)), so that a warning is
+// a warning in `journalctl -p warning`.
+int syslog_priority(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::critical:
+      return 2;
+    case spdlog::level::err:
+      return 3;
+    case spdlog::level::warn:
+      return 4;
+    case spdlog::level::info:
+      return 6;
+    default:
+      return 7;
+  }
+}
+
 // Formats a whole line itself (rather than wrapping spdlog's pattern formatter) so the payload is
 // redacted before it is escaped: an escaped secret would no longer match its registered value.
 class RedactingFormatter final : public spdlog::formatter {
  public:
-  explicit RedactingFormatter(LogFormat format) : format_(format) {}
+  RedactingFormatter(LogFormat format, bool priority_prefix)
+      : format_(format), priority_prefix_(priority_prefix) {}
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch());
     const std::string payload = redact(std::string_view(msg.payload.data(), msg.payload.size()));
     const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
     std::string line;
+    if (priority_prefix_) line = fmt::format("<{}>", syslog_priority(msg.level));
     if (format_ == LogFormat::Json) {
-      JsonWriter json(line);
+      JsonWriter json(line);  // appends: after the priority prefix, if any
       json.begin_object()
           .field("ts", format_iso8601_utc(ms.count()))
           .field("level", level_name(msg.level))
@@ -135,19 +158,20 @@ class RedactingFormatter final : public spdlog::formatter {
           .field("msg", payload)
           .end_object();
     } else {
-      line = fmt::format("{} {:<5} [{}] {}", format_iso8601_utc(ms.count()), level_name(msg.level), logger,
-                         payload);
+      line += fmt::format("{} {:<5} [{}] {}", format_iso8601_utc(ms.count()), level_name(msg.level), logger,
+                          payload);
     }
     line += '\n';
     dest.append(line.data(), line.data() + line.size());
   }
 
   std::unique_ptr<spdlog::formatter> clone() const override {
-    return std::make_unique<RedactingFormatter>(format_);
+    return std::make_unique<RedactingFormatter>(format_, priority_prefix_);
   }
 
  private:
   LogFormat format_;
+  bool priority_prefix_;
 };
 
 }  // namespace
@@ -193,9 +217,20 @@ bool is_valid_log_level(std::string_view text) {
          text == "off";
 }
 
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");  // "device:inode", set by systemd
+  if (!stream) return false;
+  struct stat st {};
+  if (::fstat(STDERR_FILENO, &st) != 0) return false;
+  unsigned long long device = 0, inode = 0;
+  if (std::sscanf(stream, "%llu:%llu", &device, &inode) != 2) return false;
+  return device == static_cast<unsigned long long>(st.st_dev) &&
+         inode == static_cast<unsigned long long>(st.st_ino);
+}
+
 void setup_logging(const LogOptions& options) {
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  sink->set_formatter(std::make_unique<RedactingFormatter>(options.format));
+  sink->set_formatter(std::make_unique<RedactingFormatter>(options.format, stderr_is_journal()));
   auto logger = std::make_shared<spdlog::logger>(options.name, std::move(sink));
   logger->set_level(spdlog::level::from_str(options.level));
   logger->flush_on(spdlog::level::trace);  // stderr: a crash must not swallow the last lines

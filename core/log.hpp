@@ -18,7 +18,12 @@ struct LogOptions {
 };
 
 // Installs the default spdlog logger writing to stderr. Safe to call again to change options.
+// When stderr is the systemd journal (JOURNAL_STREAM names it), every line starts with its syslog
+// priority (`<4>` for a warning), which journald takes off and keeps as the entry's priority.
 void setup_logging(const LogOptions& options);
+
+// True when stderr is connected to the systemd journal (systemd.exec(5), JOURNAL_STREAM).
+bool stderr_is_journal();
 
 std::optional<LogFormat> parse_log_format(std::string_view text);
 bool is_valid_log_level(std::string_view text);

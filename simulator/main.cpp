@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
       "ato-sim: a stand-in for SAP S/4HANA Cloud's Adaptation Transport Organizer and SAP Cloud ALM,\n"
       "so ato-bridge can be tried, tested and load-tested without real tenants.",
       "ato-sim"};
-  app.set_version_flag("--version", ATO_VERSION);
+  app.set_version_flag("--version", std::string("ato-sim ") + ATO_VERSION);
   app.require_subcommand(1);
   app.footer("Exit codes: 0 success, 1 failure, 2 wrong command line.");
 

@@ -9,6 +9,7 @@
 #include "bridge/runtime/admin.hpp"
 #include "bridge/runtime/engine.hpp"
 #include "bridge/runtime/run_file.hpp"
+#include "bridge/runtime/service_manager.hpp"
 #include "core/log.hpp"
 #include "core/net/http_server.hpp"
 #include "core/url.hpp"
@@ -83,8 +84,10 @@ int run_bridge(const RunCommand& command) {
                  tenants, admin_url, config.backfill ? ", backfill (history is collected)" : "");
     engine.start();
     write_run_file(config.outbox_path, {static_cast<int>(::getpid()), admin_url});
+    notify_ready(fmt::format("{} tenant(s), admin {}", config.tenants.size(), admin_url));
     servers.run(
         [&](int signal) {
+          notify_stopping("stopping: pushes in flight finish or go back to the outbox");
           spdlog::info(
               "{}: stopping: no more collecting; pushes in flight get {} s, then their events go back "
               "to the outbox (a second signal stops at once)",

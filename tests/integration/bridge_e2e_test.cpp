@@ -4,7 +4,14 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <random>
@@ -118,6 +125,35 @@ void check_deploy_files_query_live_metrics(const std::string& metrics) {
   }
 }
 
+// What systemd's end of NOTIFY_SOCKET sees: a datagram socket the service sends its state to.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::filesystem::path& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    REQUIRE(path.string().size() < sizeof(address.sun_path));
+    std::strcpy(address.sun_path, path.c_str());
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  }
+  ~NotifySocket() { ::close(fd_); }
+  NotifySocket(const NotifySocket&) = delete;
+  NotifySocket& operator=(const NotifySocket&) = delete;
+
+  // The next message, or "" when none comes within `limit`.
+  std::string receive(std::chrono::milliseconds limit) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(limit.count())) != 1) return "";
+    char buffer[4096];
+    const auto n = ::recv(fd_, buffer, sizeof(buffer), 0);
+    return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : "";
+  }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
 void stop_cleanly(BridgeProcess& bridge) {
   const auto started = std::chrono::steady_clock::now();
   bridge.kill(SIGTERM);
@@ -169,6 +205,48 @@ TEST_CASE("every event of a generated landscape reaches Cloud ALM exactly once a
   // Stopped: status reads the outbox alone.
   const auto offline = bridge.cli({"status"});
   CHECK(offline.out.find("not running") != std::string::npos);
+}
+
+TEST_CASE("under systemd: READY=1 once serving, STOPPING=1 at SIGTERM, each log line with its priority") {
+  SimProcess sim(landscape(5), "sim", true);
+  TempDir dir;  // a short path: a socket's name has at most 107 bytes
+  NotifySocket notify(dir / "notify");
+  BridgeProcess bridge(sim);
+  bridge.set_run_env("NOTIFY_SOCKET", (dir / "notify").string());
+  // systemd names the journal stream it connected to stderr (device:inode); here it is the log file.
+  { std::ofstream create(bridge.log_file()); }
+  struct stat log_file {};
+  REQUIRE(::stat(bridge.log_file().c_str(), &log_file) == 0);
+  bridge.set_run_env("JOURNAL_STREAM",
+                     std::to_string(log_file.st_dev) + ":" + std::to_string(log_file.st_ino));
+  bridge.start();
+
+  const std::string ready = notify.receive(20s);
+  CHECK_MESSAGE(ready.find("READY=1") != std::string::npos, ready);
+  CHECK_MESSAGE(ready.find("STATUS=") != std::string::npos, ready);
+  CHECK(bridge.admin("/healthz").status == 200);  // ready means serving
+  bridge.kill(SIGTERM);
+  const std::string stopping = notify.receive(10s);
+  CHECK_MESSAGE(stopping.find("STOPPING=1") != std::string::npos, stopping);
+  CHECK(bridge.wait(10s).exit_code == 0);
+
+  // journald takes `<N>` off each line and keeps it as the entry's priority.
+  const std::map<std::string, std::string> priority_of = {
+      {"error", "<3>"}, {"warn", "<4>"}, {"info", "<6>"}, {"debug", "<7>"}};
+  std::istringstream lines(bridge.log());
+  int checked = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line.starts_with("ato-bridge register") ||
+        line.find(" [bridge] ") == std::string::npos)
+      continue;  // only the running bridge's own log lines (the file also holds `register`'s output)
+    std::istringstream words(line);
+    std::string stamp, level;
+    words >> stamp >> level;
+    REQUIRE_MESSAGE(priority_of.count(level), line);
+    CHECK_MESSAGE(stamp.starts_with(priority_of.at(level)), line);
+    ++checked;
+  }
+  CHECK(checked >= 3);  // starting, stopping, stopped at least
 }
 
 TEST_CASE("three services page through a backlog at once without mixing up their pages") {

@@ -44,6 +44,7 @@ std::string tenant_services_json(const BridgeOptions& o, const std::string& tena
 BridgeProcess::BridgeProcess(SimProcess& sim, BridgeOptions o, std::string name)
     : sim_(sim), wrong_password_(o.wrong_password), register_first_(o.register_first) {
   if (o.outbox_path) outbox_path_ = *o.outbox_path;
+  run_env_ = o.run_env;
   dir_ = sim.path(name);
   std::filesystem::create_directories(dir_);
   config_ = dir_ / "bridge.json";
@@ -129,7 +130,9 @@ void BridgeProcess::start(std::vector<std::string> extra_args) {
   }
   std::vector<std::string> argv = {ATO_BRIDGE_BIN, "run", "--config", config_.string()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  process_ = std::make_unique<ChildProcess>(argv, dir_ / "bridge.log", ProcessOptions{.env = password_env()});
+  auto env = password_env();
+  env.insert(run_env_.begin(), run_env_.end());
+  process_ = std::make_unique<ChildProcess>(argv, log_file(), ProcessOptions{.env = env});
   const auto run_file = outbox_file().string() + ".run.json";
   const bool up = eventually(
       [&] {

@@ -27,10 +27,10 @@ struct BridgeOptions {
   int max_attempts = 50;
   int connections = 2;
   std::string timeout = "5s";
-  std::optional<std::string> ca_file;         // default: the simulator's CA
-  std::optional<std::string> alm_host;        // override cloud_alm.host
-  std::optional<std::string> token_endpoint;  // override cloud_alm.token_endpoint
-  std::optional<std::string> client_secret;   // override the key's secret (cloud_alm.client_secret)
+  std::optional<std::string> ca_file;           // default: the simulator's CA
+  std::optional<std::string> alm_host;          // override cloud_alm.host
+  std::optional<std::string> token_endpoint;    // override cloud_alm.token_endpoint
+  std::optional<std::string> client_secret;     // override the key's secret (cloud_alm.client_secret)
   std::optional<std::string> service_key_file;  // default: the simulator's
   std::string log_level = "info";
   bool register_first = true;  // `ato-bridge register` (every system the feed lists) before the first start
@@ -43,6 +43,8 @@ struct BridgeOptions {
   std::optional<std::string> single_feed_of;
   // Tenants whose password the bridge is given wrong (their feed answers 401).
   std::set<std::string> wrong_password;
+  // More environment for `ato-bridge run` (e.g. what systemd sets: NOTIFY_SOCKET, JOURNAL_STREAM).
+  std::map<std::string, std::string> run_env;
 };
 
 class BridgeProcess {
@@ -63,10 +65,13 @@ class BridgeProcess {
   ProcessResult cli(std::vector<std::string> args);
   // From the next start on, the tenants in `wrong` get a wrong password, the others the right one.
   void set_wrong_passwords(std::set<std::string> wrong) { wrong_password_ = std::move(wrong); }
+  // From the next start on, `ato-bridge run` also gets this environment variable.
+  void set_run_env(const std::string& name, const std::string& value) { run_env_[name] = value; }
 
   const std::filesystem::path& config_file() const { return config_; }
   std::filesystem::path outbox_file() const { return outbox_path_ ? *outbox_path_ : dir_ / "outbox.db"; }
   std::string log() const;
+  std::filesystem::path log_file() const { return dir_ / "bridge.log"; }
 
  private:
   std::map<std::string, std::string> password_env() const;  // variable -> the tenant's password
@@ -79,6 +84,7 @@ class BridgeProcess {
   std::string admin_url_;
   bool register_first_ = true;
   std::optional<std::filesystem::path> outbox_path_;
+  std::map<std::string, std::string> run_env_;
 };
 
 // Polls `done` every 50 ms until it is true or `limit` passes; returns whether it became true.

@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""The container image: deploy/container/Containerfile agrees with the Debian package and the
+Kubernetes manifest (non-root uid 10690, the outbox volume, the admin port, the entrypoint the .deb
+installs). With ATO_TEST_CONTAINER=1 (CI sets it) the image is built by scripts/container (podman,
+a Debian 12 base from mmdebstrap) from this build's package; where this machine can run containers, the image's bridge
+then runs against ato-sim on loopback until Cloud ALM has accepted events, and stops cleanly on
+SIGTERM. Where it cannot (no podman, no cgroups or rlimits for a container runtime), the test says
+which step it could not take and why, and the checks before it still count.
+
+usage: check_container.py SOURCE_DIR BUILD_DIR ATO_BRIDGE ATO_SIM
+"""
+import json
+import os
+import re
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import yaml
+
+source, build, bridge, sim = sys.argv[1:5]
+problems = []
+
+
+def run(args, timeout=900, **kwargs):
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+# 1. The files agree with each other.
+with open(os.path.join(source, "deploy/container/Containerfile")) as f:
+    containerfile = f.read()
+with open(os.path.join(source, "deploy/kubernetes/ato-bridge.yaml")) as f:
+    stateful = next(d for d in yaml.safe_load_all(f) if d and d.get("kind") == "StatefulSet")
+pod = stateful["spec"]["template"]["spec"]
+container = pod["containers"][0]
+user = re.search(r"^USER\s+(\d+):(\d+)\s*$", containerfile, re.M)
+if not user:
+    problems.append("the Containerfile has no numeric USER uid:gid (Kubernetes' runAsNonRoot needs one)")
+elif user.group(1) == "0":
+    problems.append("the image runs as root")
+elif int(user.group(1)) != pod["securityContext"]["runAsUser"] or int(user.group(2)) != pod["securityContext"]["runAsGroup"]:
+    problems.append(f"USER {user.group(1)}:{user.group(2)} but the StatefulSet runs as "
+                    f"{pod['securityContext']['runAsUser']}:{pod['securityContext']['runAsGroup']}")
+outbox_mounts = [m["mountPath"] for m in container["volumeMounts"] if m["name"] == "outbox"]
+volume = re.search(r'^VOLUME\s+\["([^"]+)"\]', containerfile, re.M)
+if not volume or [volume.group(1)] != outbox_mounts:
+    problems.append(f"the image's VOLUME {volume and volume.group(1)} is not the StatefulSet's outbox mount {outbox_mounts}")
+ports = [p["containerPort"] for p in container["ports"]]
+expose = re.search(r"^EXPOSE\s+(\d+)", containerfile, re.M)
+if not expose or int(expose.group(1)) not in ports:
+    problems.append(f"EXPOSE {expose and expose.group(1)} is not the StatefulSet's admin port {ports}")
+if '"/usr/bin/ato-bridge"' not in containerfile:
+    problems.append("the entrypoint is not /usr/bin/ato-bridge, which the package installs")
+with open(os.path.join(source, "deploy/systemd/bridge.json")) as f:
+    example = json.load(f)
+if volume and not example["outbox"]["path"].startswith(volume.group(1) + "/"):
+    problems.append("the example configuration's outbox is not on the image's volume")
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+print("Containerfile agrees with the package and the Kubernetes manifest")
+
+if os.environ.get("ATO_TEST_CONTAINER") != "1":
+    print("image not built: set ATO_TEST_CONTAINER=1 to build it with podman (CI does)")
+    sys.exit(0)
+if not shutil.which("podman") or not shutil.which("mmdebstrap"):
+    print("image not built: podman and mmdebstrap are missing (scripts/setup --with-test-tools installs them)")
+    sys.exit(1)
+
+# 2. Build the image as scripts/container does, from this build's package.
+work = tempfile.mkdtemp()
+try:
+    package = run(["cpack", "-B", os.path.join(work, "package")], cwd=build)
+    if package.returncode != 0:
+        sys.exit("cpack failed:\n" + package.stdout + package.stderr)
+    debs = [f for f in os.listdir(os.path.join(work, "package")) if f.endswith(".deb")]
+    built = run([os.path.join(source, "scripts/container"), "--deb", os.path.join(work, "package", debs[0]),
+                 "--tag", "localhost/ato-bridge:test"])
+    if built.returncode != 0:
+        sys.exit("scripts/container failed:\n" + built.stdout[-2000:] + built.stderr[-2000:])
+    inspect = json.loads(run(["podman", "image", "inspect", "localhost/ato-bridge:test"]).stdout)[0]["Config"]
+    if inspect.get("User") != "10690:10690" or "/var/lib/ato-bridge" not in inspect.get("Volumes", {}):
+        sys.exit(f"the built image's user or volume is wrong: {inspect.get('User')}, {inspect.get('Volumes')}")
+    print("image built: localhost/ato-bridge:test, user 10690:10690, volume /var/lib/ato-bridge")
+
+    # 3. Run it, where this machine lets containers run.
+    version = run(["podman", "run", "--rm", "localhost/ato-bridge:test", "--version"], timeout=120)
+    if version.returncode != 0:
+        print("the image was not run: this machine cannot run containers ("
+              + (version.stderr.strip().splitlines() or ["no reason given"])[-1] + ")")
+        sys.exit(0)
+    print("in the image: " + version.stdout.splitlines()[0])
+    state = os.path.join(work, "sim")
+    os.makedirs(state)
+    sim_process = subprocess.Popen([sim, "serve", "--ready-file", os.path.join(state, "ready.json"), "--generate-count", "3"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if os.path.exists(os.path.join(state, "ready.json")):
+                break
+            time.sleep(0.1)
+        ready = json.load(open(os.path.join(state, "ready.json")))
+        config = os.path.join(state, "bridge.json")
+        init = run([bridge, "config", "init", "--service-key", ready["service_key_file"], "--from-sim",
+                    os.path.join(state, "ready.json"), "--ca-file", ready["ca_file"], "--run-every", "2s", "--out", config])
+        if init.returncode != 0:
+            sys.exit("config init failed:\n" + init.stderr)
+        settings = json.load(open(config))
+        # Inside the container the state directory is mounted at /etc/ato-bridge.
+        settings["cloud_alm"]["service_key_file"] = os.path.basename(ready["service_key_file"])
+        settings["tls"]["ca_file"] = os.path.basename(ready["ca_file"])
+        settings["outbox"]["path"] = "/var/lib/ato-bridge/outbox.db"
+        settings["collect"]["backfill"] = True
+        settings["admin"]["listen"] = "127.0.0.1:0"
+        json.dump(settings, open(config, "w"))
+        os.chmod(state, 0o755)
+        for name in os.listdir(state):
+            os.chmod(os.path.join(state, name), 0o644)
+        env = [f"--env=ATO_PASSWORD_{re.sub('[^A-Za-z0-9]', '_', t['name'])}={t['password']}" for t in ready["tenants"]]
+        registered = run(["podman", "run", "--rm", "--network=host", "-v", f"{state}:/etc/ato-bridge:ro",
+                          *env, "localhost/ato-bridge:test", "register"], timeout=120)
+        if registered.returncode != 0:
+            sys.exit("register in the container failed:\n" + registered.stdout + registered.stderr)
+        started = run(["podman", "run", "-d", "--name", "ato-bridge-test", "--network=host",
+                       "-v", f"{state}:/etc/ato-bridge:ro", "-v", "ato-bridge-test-outbox:/var/lib/ato-bridge",
+                       *env, "localhost/ato-bridge:test"], timeout=120)
+        if started.returncode != 0:
+            sys.exit("podman run failed:\n" + started.stderr)
+        context = ssl.create_default_context(cafile=ready["ca_file"])
+        accepted = 0
+        for _ in range(120):
+            with urllib.request.urlopen(ready["alm_url"] + "/sim/stats", context=context, timeout=5) as answer:
+                accepted = json.load(answer)["events_accepted"]
+            if accepted > 0:
+                break
+            time.sleep(0.5)
+        stopped = run(["podman", "stop", "--time", "20", "ato-bridge-test"], timeout=60)
+        status = run(["podman", "inspect", "--format", "{{.State.ExitCode}}", "ato-bridge-test"]).stdout.strip()
+        logs = run(["podman", "logs", "ato-bridge-test"]).stderr
+        if accepted == 0:
+            sys.exit("the bridge in the container delivered nothing in 60 s:\n" + logs[-3000:])
+        if stopped.returncode != 0 or status != "0":
+            sys.exit(f"the container did not stop cleanly on SIGTERM (exit {status}):\n" + logs[-3000:])
+        print(f"the image's bridge delivered {accepted} events to ato-sim and stopped cleanly")
+    finally:
+        sim_process.terminate()
+        sim_process.wait(timeout=20)
+        run(["podman", "rm", "-f", "ato-bridge-test"])
+        run(["podman", "volume", "rm", "-f", "ato-bridge-test-outbox"])
+finally:
+    shutil.rmtree(work, ignore_errors=True)
