@@ -136,6 +136,9 @@ int syslog_priority(spdlog::level::level_enum level) {
   }
 }
 
+// The fields of the line being logged on this thread (log_with_fields), empty otherwise.
+thread_local const std::initializer_list<LogField>* current_fields = nullptr;
+
 // Formats a whole line itself (rather than wrapping spdlog's pattern formatter) so the payload is
 // redacted before it is escaped: an escaped secret would no longer match its registered value.
 class RedactingFormatter final : public spdlog::formatter {
@@ -155,8 +158,14 @@ class RedactingFormatter final : public spdlog::formatter {
           .field("ts", format_iso8601_utc(ms.count()))
           .field("level", level_name(msg.level))
           .field("logger", logger)
-          .field("msg", payload)
-          .end_object();
+          .field("msg", payload);
+      for (const auto& f : current_fields ? *current_fields : std::initializer_list<LogField>{}) {
+        if (const auto* number = std::get_if<std::int64_t>(&f.value))
+          json.field(f.key, *number);
+        else
+          json.field(f.key, redact(std::get<std::string_view>(f.value)));
+      }
+      json.end_object();
     } else {
       line += fmt::format("{} {:<5} [{}] {}", format_iso8601_utc(ms.count()), level_name(msg.level), logger,
                           payload);
@@ -204,6 +213,12 @@ std::string redact(std::string_view text) {
   }
   mask_credential_shapes(out);
   return out;
+}
+
+void log_with_fields(int level, std::initializer_list<LogField> fields, std::string_view message) {
+  current_fields = &fields;
+  spdlog::log(static_cast<spdlog::level::level_enum>(level), "{}", message);
+  current_fields = nullptr;
 }
 
 std::optional<LogFormat> parse_log_format(std::string_view text) {

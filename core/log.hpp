@@ -3,9 +3,12 @@
 // (`Bearer ...`, `Basic ...`, `client_secret=...`, `"access_token":"..."`) become `****`.
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace ato {
 
@@ -27,6 +30,18 @@ bool stderr_is_journal();
 
 std::optional<LogFormat> parse_log_format(std::string_view text);
 bool is_valid_log_level(std::string_view text);
+
+// A fact of a log line that a machine reads: in JSON lines it is a member of its own (README,
+// "Log fields"); text lines say the same in their message.
+struct LogField {
+  std::string_view key;
+  std::variant<std::string_view, std::int64_t> value;
+};
+
+// Logs `message` at `level` (spdlog's: 0 trace ... 5 critical) with `fields`. The fields reach the
+// formatter through the calling thread while spdlog formats synchronously on it, so no coroutine or
+// other thread can see another's fields.
+void log_with_fields(int level, std::initializer_list<LogField> fields, std::string_view message);
 
 // Every value registered here is masked in every log line from then on. Values shorter than four
 // characters are not registered: masking them would mangle ordinary text and they are not secrets

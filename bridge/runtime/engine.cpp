@@ -71,7 +71,8 @@ asio::awaitable<void> Engine::Impl::job_loop(TenantRuntime* tenant, Job job) {
 
 asio::awaitable<void> Engine::Impl::run_collect(TenantRuntime& tenant, Job job, JobCounters& counters) {
   const Service service = service_of(job);
-  const std::string label = job_label({tenant.config.name, job});
+  const JobKey key{tenant.config.name, job};
+  const std::string label = job_label(key);
   const auto reset_key = std::pair{tenant.config.name, service};
   if (!outbox_usable()) {
     counters.last_result = "not collecting: the outbox is damaged (" + *state.outbox_damaged + ")";
@@ -86,7 +87,7 @@ asio::awaitable<void> Engine::Impl::run_collect(TenantRuntime& tenant, Job job, 
   try {
     const CollectReport report = co_await tenant.collector.collect(service);
     counters.collected += report.collected;
-    dead_at_ingestion(counters, label, report);
+    dead_at_ingestion(counters, key, report);
     counters.last_poll_ok_at = now_epoch_millis();
     counters.last_result =
         report.started_at_head
@@ -94,25 +95,31 @@ asio::awaitable<void> Engine::Impl::run_collect(TenantRuntime& tenant, Job job, 
             : fmt::format("collected {} new events in {} page(s), cursor {}", report.collected, report.pages,
                           report.cursor);
     if (report.collected > 0)
-      spdlog::info("{}: collected {} events (cursor {})", label, report.collected, report.cursor);
+      log_with_fields(
+          spdlog::level::info,
+          {{"tenant", key.tenant},
+           {"service", name_of(kJobNames, job)},
+           {"events", report.collected},
+           {"cursor", report.cursor}},
+          fmt::format("{}: collected {} events (cursor {})", label, report.collected, report.cursor));
     if (state.feed_resets.erase(reset_key) > 0)
       spdlog::info("{}: the ATO feed's head is at or above the cursor again: collecting resumes", label);
   } catch (const FeedResetError& e) {
     if (!state.feed_resets.count(reset_key)) ++state.feed_resets_seen;
     state.feed_resets[reset_key] = e.what();
-    fail(counters, label, e.what(), spdlog::level::err);
+    fail(counters, key, e.what(), spdlog::level::err);
   } catch (const FeedError& e) {
-    fail(counters, label, e.what(), e.retry_soon() ? spdlog::level::warn : spdlog::level::err);
+    fail(counters, key, e.what(), e.retry_soon() ? spdlog::level::warn : spdlog::level::err);
   } catch (const OutboxDamagedError& e) {
     outbox_damaged(e.what());
-    fail(counters, label, e.what(), spdlog::level::err);
+    fail(counters, key, e.what(), spdlog::level::err);
   } catch (const DiskTroubleError& e) {
     disk_trouble(e.what());
-    fail(counters, label, e.what(), spdlog::level::err);
+    fail(counters, key, e.what(), spdlog::level::err);
   } catch (const OutboxError& e) {
-    fail(counters, label, e.what(), spdlog::level::err);
+    fail(counters, key, e.what(), spdlog::level::err);
   } catch (const std::exception& e) {  // e.g. the recording cannot be written
-    fail(counters, label, e.what(), spdlog::level::err);
+    fail(counters, key, e.what(), spdlog::level::err);
   }
   counters.poll_duration.record(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - poll_started));
@@ -150,7 +157,7 @@ asio::awaitable<void> Engine::Impl::catch_up(TenantRuntime& tenant, Service serv
     const CollectReport report = co_await tenant.collector.collect(service, up_to);
     JobCounters& counters = state.jobs[key];
     counters.collected += report.collected;
-    dead_at_ingestion(counters, job_label(key), report);
+    dead_at_ingestion(counters, key, report);
     if (report.pages > 0) ++counters.catch_up_polls;
     caught_up = true;
     if (report.collected > 0)
@@ -165,22 +172,30 @@ asio::awaitable<void> Engine::Impl::catch_up(TenantRuntime& tenant, Service serv
   work.notify();
 }
 
-void Engine::Impl::dead_at_ingestion(JobCounters& counters, const std::string& label,
-                                     const CollectReport& report) {
+void Engine::Impl::dead_at_ingestion(JobCounters& counters, const JobKey& key, const CollectReport& report) {
   if (report.dead == 0) return;
   counters.dead_lettered += report.dead;
   for (const auto& reason : report.dead_reasons) ++state.ingestion_dead[reason.substr(0, reason.find(':'))];
-  spdlog::error(
-      "{}: {} event(s) stored as dead letters, never pushed: {}{} (see `ato-bridge dead-letters list`)",
-      label, report.dead, report.dead_reasons.front(),
-      report.dead > 1 ? fmt::format(" (and {} more)", report.dead - 1) : "");
+  const std::string& first = report.dead_reasons.front();
+  log_with_fields(
+      spdlog::level::err,
+      {{"tenant", key.tenant},
+       {"service", name_of(kJobNames, key.job)},
+       {"dead", report.dead},
+       {"reason", std::string_view(first).substr(0, first.find(':'))}},
+      fmt::format(
+          "{}: {} event(s) stored as dead letters, never pushed: {}{} (see `ato-bridge dead-letters list`)",
+          job_label(key), report.dead, first,
+          report.dead > 1 ? fmt::format(" (and {} more)", report.dead - 1) : ""));
 }
 
-void Engine::Impl::fail(JobCounters& counters, const std::string& label, const std::string& why,
+void Engine::Impl::fail(JobCounters& counters, const JobKey& key, const std::string& why,
                         spdlog::level::level_enum level) {
   ++counters.failed_runs;
   counters.last_result = "failed: " + why;
-  if (!state.stopping) spdlog::log(level, "{}: run failed: {}", label, why);
+  if (state.stopping) return;
+  log_with_fields(level, {{"tenant", key.tenant}, {"service", name_of(kJobNames, key.job)}, {"error", why}},
+                  fmt::format("{}: run failed: {}", job_label(key), why));
 }
 
 asio::awaitable<void> Engine::Impl::run_retry(JobCounters& counters) {

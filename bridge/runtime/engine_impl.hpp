@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "bridge/collect/collector.hpp"
-#include "bridge/config/client_options.hpp"
 #include "bridge/collect/recorder.hpp"
+#include "bridge/config/client_options.hpp"
 #include "bridge/push/pusher.hpp"
 #include "bridge/registration/landscape_client.hpp"
 #include "bridge/runtime/engine.hpp"
@@ -187,9 +187,9 @@ struct Engine::Impl {
   asio::awaitable<void> catch_up(TenantRuntime& tenant, Service service, std::int64_t up_to);
 
   // Events the outbox refused to push (a conflicting eventId, an oversized event): said and counted.
-  void dead_at_ingestion(JobCounters& counters, const std::string& label, const CollectReport& report);
+  void dead_at_ingestion(JobCounters& counters, const JobKey& key, const CollectReport& report);
 
-  void fail(JobCounters& counters, const std::string& label, const std::string& why,
+  void fail(JobCounters& counters, const JobKey& key, const std::string& why,
             spdlog::level::level_enum level);
 
   // An outbox failure with nothing else to undo: damage and disk trouble change the engine's state
@@ -248,6 +248,8 @@ struct Engine::Impl {
 
   asio::awaitable<void> push(ClaimedPackage package, bool from_retry, bool probing);
 
+  void log_package(const std::string& tenant_name, Service service, std::size_t size,
+                   const PushOutcome& outcome);
   void account(const std::string& tenant, Service service, std::size_t size, const PushOutcome& outcome,
                bool from_retry, bool probing);
 

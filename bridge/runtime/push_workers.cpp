@@ -185,6 +185,37 @@ asio::awaitable<void> Engine::Impl::push(ClaimedPackage package, bool from_retry
   account(tenant_name, service, size, outcome, from_retry, probing);
 }
 
+// A package's result: a warning when events failed, debug otherwise; in JSON lines with the tenant,
+// service, HTTP status and counts as fields of their own.
+void Engine::Impl::log_package(const std::string& tenant_name, Service service, std::size_t size,
+                               const PushOutcome& outcome) {
+  const auto what = fmt::format("{} {} package of {} events", tenant_name, to_string(service), size);
+  const auto log = [&](spdlog::level::level_enum level, const std::string& message) {
+    if (!spdlog::should_log(level)) return;
+    log_with_fields(level,
+                    {{"tenant", tenant_name},
+                     {"service", name_of(kJobNames, job_of(service))},
+                     {"events", static_cast<std::int64_t>(size)},
+                     {"http_status", outcome.last_status},
+                     {"accepted", outcome.accepted},
+                     {"duplicates", outcome.duplicates},
+                     {"rejected", outcome.rejected},
+                     {"retried", outcome.settled.retryable},
+                     {"dead", outcome.settled.dead}},
+                    message);
+  };
+  if (outcome.settled.dead > 0)
+    log(spdlog::level::warn,
+        fmt::format("{}: {} events dead-lettered: {} (see `ato-bridge dead-letters list`)", what,
+                    outcome.settled.dead, outcome.problem));
+  if (outcome.settled.retryable > 0)
+    log(spdlog::level::warn, fmt::format("{}: {} events will be retried by the retry job: {}", what,
+                                         outcome.settled.retryable, outcome.problem));
+  log(spdlog::level::debug,
+      fmt::format("{}: HTTP {}, {} accepted, {} duplicates, {} rejected", what, outcome.last_status,
+                  outcome.accepted, outcome.duplicates, outcome.rejected));
+}
+
 void Engine::Impl::account(const std::string& tenant_name, Service service, std::size_t size,
                            const PushOutcome& outcome, bool from_retry, bool probing) {
   const EpochMillis now = now_epoch_millis();
@@ -219,18 +250,11 @@ void Engine::Impl::account(const std::string& tenant_name, Service service, std:
         "queued: register it (ato-bridge register --system {}) and pushing "
         "resumes by itself",
         system, kNotInLmsCode, system);
-    spdlog::error("pushing paused for {}: {}", system, why);
+    log_with_fields(spdlog::level::err, {{"system", system}, {"reason", kNotInLmsCode}},
+                    fmt::format("pushing paused for {}: {}", system, why));
     state.paused_systems[system] = why;
   }
-  const auto what = fmt::format("{} {} package of {} events", tenant_name, to_string(service), size);
-  if (outcome.settled.dead > 0)
-    spdlog::warn("{}: {} events dead-lettered: {} (see `ato-bridge dead-letters list`)", what,
-                 outcome.settled.dead, outcome.problem);
-  if (outcome.settled.retryable > 0)
-    spdlog::warn("{}: {} events will be retried by the retry job: {}", what, outcome.settled.retryable,
-                 outcome.problem);
-  spdlog::debug("{}: HTTP {}, {} accepted, {} duplicates, {} rejected", what, outcome.last_status,
-                outcome.accepted, outcome.duplicates, outcome.rejected);
+  log_package(tenant_name, service, size, outcome);
   if (outcome.settled.done + outcome.settled.dead + outcome.settled.released > 0) work.notify();
 }
 

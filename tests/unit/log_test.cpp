@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <sstream>
+
 #include "core/json_reader.hpp"
 #include "core/log.hpp"
 #include "core/secret.hpp"
@@ -78,4 +80,45 @@ TEST_CASE("log lines, text and JSON, carry no secret") {
   }
   CHECK(out.find("below the level") == std::string::npos);
   CHECK(out.find(" info  [test] push for **** failed") != std::string::npos);  // the text line
+}
+
+TEST_CASE("structured fields are members of JSON lines, text lines keep the message, secrets stay masked") {
+  test::TempDir dir;
+  const auto path = dir / "stderr.log";
+  const Secret secret("Field-Secret-987654");
+  const int saved = dup(STDERR_FILENO);
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(fd >= 0);
+  dup2(fd, STDERR_FILENO);
+  close(fd);
+  for (LogFormat format : {LogFormat::Json, LogFormat::Text}) {
+    setup_logging({"info", format, "test"});
+    log_with_fields(
+        spdlog::level::warn,
+        {{"tenant", "S4T~100"}, {"service", "import"}, {"http_status", 503}, {"error", secret.reveal()}},
+        "S4T~100 import: 3 events will be retried");
+    spdlog::info("a line without fields");  // the fields of the line before do not stick
+  }
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  setup_logging({});
+  const std::string out = test::read_text(path);
+  CAPTURE(out);
+  std::istringstream lines(out);
+  std::string first, second, text;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  std::getline(lines, text);
+  simdjson::dom::parser parser;
+  const auto with_fields = parse_json(parser, first);
+  CHECK(std::string(with_fields["level"].get_string().value()) == "warn");
+  CHECK(std::string(with_fields["tenant"].get_string().value()) == "S4T~100");
+  CHECK(std::string(with_fields["service"].get_string().value()) == "import");
+  CHECK(with_fields["http_status"].get_int64().value() == 503);
+  CHECK(std::string(with_fields["error"].get_string().value()) == "****");
+  simdjson::dom::parser other;
+  const auto without = parse_json(other, second);
+  CHECK(without["tenant"].error() == simdjson::NO_SUCH_FIELD);
+  CHECK(text.find(" warn  [test] S4T~100 import: 3 events will be retried") != std::string::npos);
+  CHECK(out.find("Field-Secret") == std::string::npos);
 }
