@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "core/cli_formatter.hpp"
 #include "core/event.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
       "ato-sim: a stand-in for SAP S/4HANA Cloud's Adaptation Transport Organizer and SAP Cloud ALM,\n"
       "so ato-bridge can be tried, tested and load-tested without real tenants.",
       "ato-sim"};
+  ato::wrap_help_to_terminal(app);  // before any subcommand: they inherit it
   app.set_version_flag("--version", std::string("ato-sim ") + ATO_VERSION);
   app.require_subcommand(1);
   app.footer("Exit codes: 0 success, 1 failure, 2 wrong command line.");

@@ -12,6 +12,7 @@
 #include "bridge/cli/suggest.hpp"
 #include "bridge/cli/version.hpp"
 #include "bridge/loadtest/loadtest.hpp"
+#include "core/cli_formatter.hpp"
 #include "core/time.hpp"
 
 namespace {
@@ -207,6 +208,7 @@ struct Cli {
   CLI::App* outbox_salvage = nullptr;
 
   Cli() {
+    ato::wrap_help_to_terminal(app);  // before any subcommand: they inherit it
     app.set_version_flag("--version", [] { return version_text(); });
     version_cmd =
         app.add_subcommand("version", "Print the version and what it was built with (for bug reports)");
