@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "bridge/cli/commands.hpp"
 #include "bridge/cli/suggest.hpp"
@@ -155,6 +156,9 @@ struct Cli {
   LoadtestOptions load;
   std::string load_rate = "max", load_duration;
   CLI::App* loadtest_cmd = nullptr;
+  CLI::App* loadtest_merge_cmd = nullptr;
+  std::string load_shard;
+  std::vector<std::string> merge_inputs, merge_reports;
   CLI::App* register_cmd = nullptr;
   CLI::App* unregister_cmd = nullptr;
   CLI::App* run_cmd = nullptr;
@@ -188,7 +192,8 @@ struct Cli {
   // The configuration of the command that ran, when --config was left out; a problem in words.
   std::string default_config() {
     for (auto& [cmd, target] : config_targets) {
-      if (!cmd->parsed() || !target->empty()) continue;
+      // A command that only leads to a subcommand of its own (loadtest merge) needs no configuration.
+      if (!cmd->parsed() || !target->empty() || !cmd->get_subcommands().empty()) continue;
       if (const char* env = std::getenv("ATO_BRIDGE_CONFIG"); env && *env) {
         *target = env;
       } else if (std::error_code ec; std::filesystem::exists(kSystemConfig, ec)) {
@@ -390,6 +395,29 @@ struct Cli {
     loadtest_cmd->add_flag(
         "--allow-remote", load.allow_remote,
         "Allow a Cloud ALM that is not on this machine (synthetic events land in that tenant)");
+    loadtest_cmd
+        ->add_option("--shard", load_shard,
+                     "I/N: send every N-th package of the whole run's schedule, from package I (0 <= I < N); "
+                     "--rate and --events are the whole run's. Merge the N reports with loadtest merge")
+        ->check([](const std::string& v) -> std::string {
+          int i = -1, n = 0;
+          char slash = 0, rest = 0;
+          std::istringstream in(v);
+          if (!(in >> i >> slash >> n) || slash != '/' || in >> rest || n < 1 || n > 10'000 || i < 0 ||
+              i >= n)
+            return "expected I/N with 0 <= I < N <= 10000 (e.g. 0/4), got '" + v + "'";
+          return "";
+        });
+    loadtest_cmd->require_subcommand(0, 1);
+    loadtest_merge_cmd = loadtest_cmd->add_subcommand(
+        "merge",
+        "Merge the JSON reports of a sharded run (loadtest --shard I/N, every I) into one: counts summed, "
+        "latency histograms merged (not percentiles averaged), timelines aligned by start time");
+    loadtest_merge_cmd->add_option("reports", merge_inputs, "The shards' JSON reports")
+        ->required()
+        ->check(CLI::ExistingFile);
+    loadtest_merge_cmd->add_option("--report", merge_reports,
+                                   "Write the merged report: FILE.json or FILE.html; repeatable");
 
     auto* dead_cmd = app.add_subcommand("dead-letters", "List, show and re-queue events given up on");
     dead_cmd->require_subcommand(1);
@@ -525,7 +553,13 @@ struct Cli {
     if (*tick_cmd) return run_tick(config_file, tick_service, tick_tenant, std::cout, std::cerr);
     if (*register_cmd) return run_register(reg, std::cout, std::cerr);
     if (*replay_cmd) return run_replay(replay, std::cout, std::cerr);
+    if (*loadtest_merge_cmd) return run_loadtest_merge(merge_inputs, merge_reports, std::cout, std::cerr);
     if (*loadtest_cmd) {
+      if (!load_shard.empty()) {
+        const auto slash = load_shard.find('/');
+        load.shard_index = std::stoi(load_shard.substr(0, slash));
+        load.shard_count = std::stoi(load_shard.substr(slash + 1));
+      }
       if (load_rate != "max") {
         try {
           std::size_t used = 0;

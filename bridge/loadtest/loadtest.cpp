@@ -19,8 +19,8 @@
 #include <deque>
 #include <ostream>
 
-#include "bridge/loadtest/report.hpp"
 #include "bridge/config/client_options.hpp"
+#include "bridge/loadtest/report.hpp"
 #include "bridge/push/pusher.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
@@ -72,6 +72,15 @@ class EventSupply {
   }
   bool synthetic() const { return recorded_.empty(); }
   std::size_t available() const { return recorded_.size(); }
+
+  // Passes over the next package without building it (another shard sends it): how many events it has.
+  std::int64_t skip_package(std::int64_t n) {
+    if (synthetic()) return n;
+    const Service service = recorded_[position_ % recorded_.size()].service;
+    std::int64_t skipped = 0;
+    while (skipped < n && recorded_[position_ % recorded_.size()].service == service) ++skipped, ++position_;
+    return skipped;
+  }
 
   // `n` events of one service, numbered from `first_index`.
   std::vector<ClaimedEvent> next_package(std::int64_t first_index, std::int64_t n) {
@@ -147,9 +156,13 @@ class Runner {
 
   LoadtestReport run() {
     report_.target = config_.cloud_alm.host;
-    report_.started_at = format_iso8601_utc(now_epoch_millis());
+    report_.started_at = format_iso8601_utc(now_epoch_millis());  // (started_at_ms below: the same instant)
     report_.source = supply_.synthetic() ? "synthetic exports" : "recording " + *options_.from;
+    report_.started_at_ms = now_epoch_millis();
     report_.target_rate = options_.rate;
+    if (options_.rate) report_.target_rate = *options_.rate / options_.shard_count;  // this shard's share
+    report_.shard_index = options_.shard_index;
+    report_.shard_count = options_.shard_count;
     report_.package_size = options_.package_size;
     report_.connections = options_.connections;
     total_events_ =
@@ -193,22 +206,30 @@ class Runner {
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
 
+  std::int64_t next_package_size() const {
+    return total_events_ >= 0 ? std::min<std::int64_t>(options_.package_size, total_events_ - dispatched_)
+                              : options_.package_size;
+  }
+
   Package make_package(Clock::time_point intended) {
     Package p;
     p.intended = intended;
-    const std::int64_t n = total_events_ >= 0
-                               ? std::min<std::int64_t>(options_.package_size, total_events_ - dispatched_)
-                               : options_.package_size;
-    p.events = supply_.next_package(dispatched_, n);  // fewer where the recording's service changes
+    p.events = supply_.next_package(dispatched_, next_package_size());  // fewer where the service changes
     dispatched_ += static_cast<std::int64_t>(p.events.size());
     return p;
   }
 
-  // Open model: package k is due at start + k * package_size / rate, whatever happened before.
+  // Package k of the whole run's schedule belongs to this shard.
+  bool own(std::int64_t k) const { return k % options_.shard_count == options_.shard_index; }
+
+  // Open model: package k is due at start + k * package_size / rate, whatever happened before. A
+  // shard walks the whole schedule and sends its own packages.
   asio::awaitable<void> dispatch() {
     std::int64_t k = 0;
     while (dispatching()) {
-      if (options_.rate) {
+      if (!own(k)) {
+        dispatched_ += supply_.skip_package(next_package_size());
+      } else if (options_.rate) {
         const auto due = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                                       static_cast<double>(k) * options_.package_size / *options_.rate));
         co_await sleep_until(due);
@@ -365,7 +386,70 @@ class Runner {
   std::exception_ptr failure_;
 };
 
+bool known_report_kinds(const std::vector<std::string>& reports, std::string_view command,
+                        std::ostream& err) {
+  for (const auto& path : reports)
+    if (!path.ends_with(".json") && !path.ends_with(".html") && !path.ends_with(".htm")) {
+      err << "ato-bridge " << command << ": --report " << path
+          << ": unknown kind of report; name it FILE.json (every figure) or FILE.html (charts)\n";
+      return false;
+    }
+  return true;
+}
+
+// The summary, the report files, and an exit code that tells the truth: every event accepted, and
+// the target rate held.
+int report_and_judge(const LoadtestReport& report, const std::vector<std::string>& reports,
+                     std::ostream& out) {
+  out << summary_text(report);
+  for (const auto& path : reports) {
+    const bool html = path.ends_with(".html") || path.ends_with(".htm");
+    write_file_atomically(path, html ? report_html(report) : report_json(report) + "\n", 0644,
+                          Overwrite::Yes);
+    out << "  report        " << path << "\n";
+  }
+  bool ok = true;
+  if (const auto not_accepted = report.rejected + report.failed; not_accepted > 0) {
+    out << fmt::format("FAILED: {} of {} events were not accepted ({} rejected, {} failed)\n", not_accepted,
+                       report.events, report.rejected, report.failed);
+    ok = false;
+  }
+  if (report.rate_held() == false) {
+    out << fmt::format("FAILED: the target rate of {:.0f} events/s was not held ({:.0f} achieved)\n",
+                       *report.target_rate, report.events_per_s());
+    ok = false;
+  }
+  return ok ? kExitOk : kExitFailure;
+}
+
 }  // namespace
+
+int run_loadtest_merge(const std::vector<std::string>& inputs, const std::vector<std::string>& reports,
+                       std::ostream& out, std::ostream& err) {
+  if (!known_report_kinds(reports, "loadtest merge", err)) return kExitUsage;
+  std::vector<LoadtestReport> shards;
+  for (const auto& path : inputs) {
+    try {
+      shards.push_back(read_loadtest_report(read_text_file(path, std::size_t{1} << 30)));
+    } catch (const std::exception& e) {
+      err << "ato-bridge loadtest merge: " << path << ": " << e.what() << "\n";
+      return kExitUsage;
+    }
+  }
+  LoadtestReport merged;
+  try {
+    merged = merge_loadtest_reports(shards);
+  } catch (const std::invalid_argument& e) {
+    err << "ato-bridge loadtest merge: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  try {
+    return report_and_judge(merged, reports, out);
+  } catch (const std::exception& e) {
+    err << "ato-bridge loadtest merge: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
 
 int run_loadtest(LoadtestOptions o, std::ostream& out, std::ostream& err) {
   try {
@@ -380,36 +464,11 @@ int run_loadtest(LoadtestOptions o, std::ostream& out, std::ostream& err) {
       err << "ato-bridge loadtest: WARNING: pushing synthetic events into the Cloud ALM tenant "
           << config.cloud_alm.host << " (--allow-remote)\n";
     }
-    for (const auto& path : o.reports)
-      if (!path.ends_with(".json") && !path.ends_with(".html") && !path.ends_with(".htm")) {
-        err << "ato-bridge loadtest: --report " << path
-            << ": unknown kind of report; name it FILE.json (every figure) or FILE.html (charts)\n";
-        return kExitUsage;
-      }
+    if (!known_report_kinds(o.reports, "loadtest", err)) return kExitUsage;
     if (o.package_size <= 0) o.package_size = config.tenants.front().export_service.package_size;
     if (o.connections <= 0) o.connections = config.push.connections;
     Runner runner(o, config, err);
-    const LoadtestReport report = runner.run();
-    out << summary_text(report);
-    for (const auto& path : o.reports) {
-      const bool html = path.ends_with(".html") || path.ends_with(".htm");
-      write_file_atomically(path, html ? report_html(report) : report_json(report) + "\n", 0644,
-                            Overwrite::Yes);
-      out << "  report        " << path << "\n";
-    }
-    // The exit code tells the truth too: every event accepted, and the target rate held.
-    bool ok = true;
-    if (const auto not_accepted = report.rejected + report.failed; not_accepted > 0) {
-      out << fmt::format("FAILED: {} of {} events were not accepted ({} rejected, {} failed)\n", not_accepted,
-                         report.events, report.rejected, report.failed);
-      ok = false;
-    }
-    if (report.rate_held() == false) {
-      out << fmt::format("FAILED: the target rate of {:.0f} events/s was not held ({:.0f} achieved)\n",
-                         *report.target_rate, report.events_per_s());
-      ok = false;
-    }
-    return ok ? kExitOk : kExitFailure;
+    return report_and_judge(runner.run(), o.reports, out);
   } catch (const std::exception& e) {
     err << "ato-bridge loadtest: error: " << redact(e.what()) << "\n";
     return kExitFailure;

@@ -22,8 +22,18 @@ struct LoadtestOptions {
   int connections = 0;               // 0: push.connections
   std::vector<std::string> reports;  // .json and/or .html
   bool allow_remote = false;
+  // --shard I/N: of the whole run's schedule (every package, in order), this process sends the
+  // packages k with k % N == I, each at its place in the schedule; the rate and event count given are
+  // the whole run's. Reports of all N shards merge into one (run_loadtest_merge).
+  int shard_index = 0, shard_count = 1;
 };
 
 int run_loadtest(LoadtestOptions options, std::ostream& out, std::ostream& err);
+
+// `ato-bridge loadtest merge REPORT.json...`: the shards' JSON reports as one report (summary on
+// `out`, --report files written); exit code as for a run: 1 when events were not accepted or the
+// target rate was not held, 2 when the files are not the shards of one run.
+int run_loadtest_merge(const std::vector<std::string>& inputs, const std::vector<std::string>& reports,
+                       std::ostream& out, std::ostream& err);
 
 }  // namespace ato::bridge

@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
+#include <stdexcept>
 
 #include "core/json_reader.hpp"
 #include "core/json_writer.hpp"
+#include "core/time.hpp"
 
 namespace ato::bridge {
 
@@ -43,6 +46,34 @@ void write_distribution(JsonWriter& json, const LatencyHistogram& h) {
   json.end_array();
 }
 
+void write_histogram(JsonWriter& json, const LatencyHistogram& h) {
+  const auto raw = h.raw();
+  json.key("latency_histogram").begin_object().field("sum_us", raw.sum_us).field("max_us", raw.max_us);
+  json.key("buckets").begin_array();
+  for (const auto& [bucket, count] : raw.buckets)
+    json.begin_object().field("b", static_cast<std::int64_t>(bucket)).field("n", count).end_object();
+  json.end_array().end_object();
+}
+
+LatencyHistogram read_histogram(const JsonObjectReader& parent) {
+  if (!parent.has("latency_histogram"))
+    throw std::invalid_argument(
+        parent.path_of("latency_histogram") +
+        ": missing (a report of an ato-bridge before 0.1.0's shards cannot be merged)");
+  const auto h = parent.object("latency_histogram");
+  h.only_keys({"sum_us", "max_us", "buckets"});
+  const auto big = std::numeric_limits<std::int64_t>::max();
+  LatencyHistogram::Raw raw;
+  raw.sum_us = h.integer("sum_us", 0, big);
+  raw.max_us = h.integer("max_us", 0, big);
+  h.array("buckets").for_each_object([&](const JsonObjectReader& b, std::size_t) {
+    b.only_keys({"b", "n"});
+    raw.buckets.emplace_back(static_cast<int>(b.integer("b", 0, LatencyHistogram::kBuckets)),
+                             b.integer("n", 1, big));
+  });
+  return LatencyHistogram::from_raw(raw);
+}
+
 }  // namespace
 
 std::optional<bool> LoadtestReport::rate_held() const {
@@ -52,8 +83,12 @@ std::optional<bool> LoadtestReport::rate_held() const {
 
 std::string summary_text(const LoadtestReport& r) {
   std::string out;
-  out += fmt::format("load test against {} ({} events, {}), packages of {}, {} connection(s)\n", r.target,
-                     r.events, r.source, r.package_size, r.connections);
+  out += fmt::format("load test against {} ({} events, {}), packages of {}, {} connection(s){}\n", r.target,
+                     r.events, r.source, r.package_size, r.connections,
+                     r.merged_from > 1   ? fmt::format(", merged from {} shards", r.merged_from)
+                     : r.shard_count > 1 ? fmt::format(", shard {}/{} (its share of the schedule)",
+                                                       r.shard_index, r.shard_count)
+                                         : std::string());
   out += fmt::format("  duration      {:.2f} s\n", r.duration_s);
   out +=
       fmt::format("  throughput    {:.0f} events/s, {:.1f} packages/s", r.events_per_s(), r.packages_per_s());
@@ -87,6 +122,9 @@ std::string report_json(const LoadtestReport& r) {
   json.key("settings").begin_object().key("rate");
   r.target_rate ? json.value(*r.target_rate) : json.value("max");
   json.field("package_size", r.package_size).field("connections", r.connections).end_object();
+  json.key("shard").begin_object().field("index", r.shard_index).field("count", r.shard_count);
+  if (r.merged_from > 1) json.field("merged_from", r.merged_from);
+  json.end_object();
   json.field("duration_s", r.duration_s)
       .field("events", r.events)
       .field("packages", r.packages)
@@ -109,7 +147,11 @@ std::string report_json(const LoadtestReport& r) {
   json.key("status_codes").begin_object();
   for (const auto& [status, n] : r.status_codes) json.field(status, n);
   json.end_object();
+  json.key("first_errors").begin_array();
+  for (const auto& e : r.first_errors) json.value(e);
+  json.end_array();
   write_distribution(json, r.latency);
+  write_histogram(json, r.latency);
   json.key("timeline").begin_array();
   for (std::size_t i = 0; i < r.timeline.size(); ++i) {
     const auto& s = r.timeline[i];
@@ -120,7 +162,9 @@ std::string report_json(const LoadtestReport& r) {
         .field("errors", s.errors);
     json.key("latency_ms").begin_object();
     write_percentiles(json, s.latency);
-    json.end_object().end_object();
+    json.end_object();
+    write_histogram(json, s.latency);
+    json.end_object();
   }
   json.end_array().end_object();
   return out;
@@ -245,24 +289,177 @@ window.onerror = function (message) { document.body.setAttribute('data-script-er
   return page;
 }
 
+namespace {
+
+constexpr std::string_view kReportKeys[] = {"tool",
+                                            "target",
+                                            "started_at",
+                                            "source",
+                                            "settings",
+                                            "shard",
+                                            "duration_s",
+                                            "events",
+                                            "packages",
+                                            "requests",
+                                            "events_per_s",
+                                            "packages_per_s",
+                                            "target_rate_held",
+                                            "latency_ms",
+                                            "results",
+                                            "retries",
+                                            "status_codes",
+                                            "first_errors",
+                                            "latency_distribution",
+                                            "latency_histogram",
+                                            "timeline"};
+
+std::optional<double> read_rate(const JsonObjectReader& settings) {
+  auto rate = settings.raw()["rate"];
+  if (!rate.error() && rate.is_string() && std::string_view(rate.value()) == "max") return std::nullopt;
+  try {
+    return settings.number("rate", 1e-9, 1e12);
+  } catch (const JsonError&) {
+    throw JsonError(settings.path_of("rate"), "expected events per second or \"max\"");
+  }
+}
+
+}  // namespace
+
+LoadtestReport read_loadtest_report(std::string_view text) {
+  simdjson::dom::parser parser;
+  const JsonObjectReader o(parse_json(parser, text), "");
+  o.only_keys(kReportKeys);
+  const auto big = std::numeric_limits<std::int64_t>::max();
+  LoadtestReport r;
+  r.target = o.string("target");
+  r.started_at = o.string("started_at");
+  r.started_at_ms = o.timestamp("started_at");
+  r.source = o.string("source");
+  const auto settings = o.object("settings");
+  settings.only_keys({"rate", "package_size", "connections"});
+  r.target_rate = read_rate(settings);
+  r.package_size = static_cast<int>(settings.integer("package_size", 1, 1'000'000));
+  r.connections = static_cast<int>(settings.integer("connections", 1, 100'000));
+  if (!o.has("shard")) throw std::invalid_argument("shard: missing (a report of an older ato-bridge)");
+  const auto shard = o.object("shard");
+  shard.only_keys({"index", "count", "merged_from"});
+  r.shard_count = static_cast<int>(shard.integer("count", 1, 100'000));
+  r.shard_index = static_cast<int>(shard.integer("index", 0, r.shard_count - 1));
+  if (shard.has("merged_from")) r.merged_from = static_cast<int>(shard.integer("merged_from", 1, 100'000));
+  r.duration_s = o.number("duration_s", 0, 1e9);
+  r.events = o.integer("events", 0, big);
+  r.packages = o.integer("packages", 0, big);
+  r.requests = o.integer("requests", 0, big);
+  r.retries = o.integer("retries", 0, big);
+  const auto results = o.object("results");
+  results.only_keys({"accepted", "duplicate", "rejected", "failed"});
+  r.accepted = results.integer("accepted", 0, big);
+  r.duplicates = results.integer("duplicate", 0, big);
+  r.rejected = results.integer("rejected", 0, big);
+  r.failed = results.integer("failed", 0, big);
+  for (auto [key, value] : o.object("status_codes").raw()) {
+    std::int64_t n = 0;
+    if (value.get_int64().get(n) || n < 0)
+      throw JsonError(o.path_of("status_codes") + "." + std::string(key), "expected a count");
+    r.status_codes[std::string(key)] = n;
+  }
+  if (o.has("first_errors"))
+    o.array("first_errors").for_each_string([&](std::string_view e, std::size_t) {
+      r.first_errors.emplace_back(e);
+    });
+  r.latency = read_histogram(o);
+  o.array("timeline").for_each_object([&](const JsonObjectReader& t, std::size_t index) {
+    if (t.integer("second", 0, big) != static_cast<std::int64_t>(index))
+      throw JsonError(t.path_of("second"), "expected the seconds in order from 0");
+    LoadtestSecond second;
+    second.sent = t.integer("sent", 0, big);
+    second.accepted = t.integer("accepted", 0, big);
+    second.errors = t.integer("errors", 0, big);
+    second.latency = read_histogram(t);
+    r.timeline.push_back(std::move(second));
+  });
+  return r;
+}
+
+LoadtestReport merge_loadtest_reports(const std::vector<LoadtestReport>& shards) {
+  if (shards.empty()) throw std::invalid_argument("no reports to merge");
+  const LoadtestReport& first = shards.front();
+  const int count = first.shard_count;
+  std::vector<bool> seen(static_cast<std::size_t>(count), false);
+  for (const auto& s : shards) {
+    if (s.merged_from > 1)
+      throw std::invalid_argument("a report is already a merge; merge the shard reports");
+    if (s.shard_count != count)
+      throw std::invalid_argument(
+          fmt::format("shard {}/{} and shard {}/{} are not of one run (shard counts differ)", s.shard_index,
+                      s.shard_count, first.shard_index, count));
+    if (s.package_size != first.package_size || s.target != first.target ||
+        s.target_rate.has_value() != first.target_rate.has_value())
+      throw std::invalid_argument(fmt::format(
+          "shard {} differs from shard {} in target, package size or rate mode: not shards of one run",
+          s.shard_index, first.shard_index));
+    if (seen[static_cast<std::size_t>(s.shard_index)])
+      throw std::invalid_argument(fmt::format("shard {}/{} is given twice", s.shard_index, count));
+    seen[static_cast<std::size_t>(s.shard_index)] = true;
+  }
+  std::string missing;
+  for (int i = 0; i < count; ++i)
+    if (!seen[static_cast<std::size_t>(i)])
+      missing += (missing.empty() ? "" : ", ") + fmt::format("{}/{}", i, count);
+  if (!missing.empty())
+    throw std::invalid_argument("shard(s) " + missing + " missing: merge every shard of the run");
+
+  LoadtestReport m;
+  m.target = first.target;
+  m.source = first.source;
+  m.package_size = first.package_size;
+  m.merged_from = count;
+  m.started_at_ms = first.started_at_ms;
+  std::int64_t ended_ms = 0;
+  for (const auto& s : shards) {
+    m.started_at_ms = std::min(m.started_at_ms, s.started_at_ms);
+    ended_ms = std::max(ended_ms, s.started_at_ms + static_cast<std::int64_t>(s.duration_s * 1000.0));
+  }
+  m.started_at = format_iso8601_utc(m.started_at_ms);
+  m.duration_s = static_cast<double>(ended_ms - m.started_at_ms) / 1000.0;
+  for (const auto& s : shards) {
+    if (s.target_rate) m.target_rate = m.target_rate.value_or(0) + *s.target_rate;
+    m.connections += s.connections;
+    m.events += s.events;
+    m.packages += s.packages;
+    m.requests += s.requests;
+    m.retries += s.retries;
+    m.accepted += s.accepted;
+    m.duplicates += s.duplicates;
+    m.rejected += s.rejected;
+    m.failed += s.failed;
+    for (const auto& [status, n] : s.status_codes) m.status_codes[status] += n;
+    for (const auto& e : s.first_errors)
+      if (m.first_errors.size() < 5 &&
+          std::find(m.first_errors.begin(), m.first_errors.end(), e) == m.first_errors.end())
+        m.first_errors.push_back(e);
+    m.latency.merge(s.latency);
+    const auto offset = static_cast<std::size_t>((s.started_at_ms - m.started_at_ms) / 1000);
+    if (m.timeline.size() < offset + s.timeline.size()) m.timeline.resize(offset + s.timeline.size());
+    for (std::size_t i = 0; i < s.timeline.size(); ++i) {
+      auto& into = m.timeline[offset + i];
+      into.sent += s.timeline[i].sent;
+      into.accepted += s.timeline[i].accepted;
+      into.errors += s.timeline[i].errors;
+      into.latency.merge(s.timeline[i].latency);
+    }
+  }
+  return m;
+}
+
 LoadtestFigures parse_loadtest_report(std::string_view text) {
   simdjson::dom::parser parser;
   const JsonObjectReader o(parse_json(parser, text), "");
-  o.only_keys({"tool", "target", "started_at", "source", "settings", "duration_s", "events", "packages",
-               "requests", "events_per_s", "packages_per_s", "target_rate_held", "latency_ms", "results",
-               "retries", "status_codes", "latency_distribution", "timeline"});
+  o.only_keys(kReportKeys);
   LoadtestFigures f;
   const auto settings = o.object("settings");
   settings.only_keys({"rate", "package_size", "connections"});
-  auto rate = settings.raw()["rate"];
-  const bool max = !rate.error() && rate.is_string() && std::string_view(rate.value()) == "max";
-  if (!max) {
-    try {
-      f.target_rate = settings.number("rate", 1e-9, 1e12);
-    } catch (const JsonError&) {
-      throw JsonError(settings.path_of("rate"), "expected events per second or \"max\"");
-    }
-  }
+  f.target_rate = read_rate(settings);
   f.events = o.integer("events", 0, std::numeric_limits<std::int64_t>::max());
   f.events_per_s = o.number("events_per_s", 0, 1e12);
   if (o.has("target_rate_held") && !o.raw()["target_rate_held"].is_null())

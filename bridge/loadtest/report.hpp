@@ -23,8 +23,11 @@ struct LoadtestSecond {
 struct LoadtestReport {
   std::string target;  // Cloud ALM host
   std::string started_at;
-  std::string source;                 // "synthetic" or the recording
-  std::optional<double> target_rate;  // events/s; none: as fast as possible
+  std::int64_t started_at_ms = 0;        // the same, as epoch milliseconds: merging aligns shards by it
+  std::string source;                    // "synthetic" or the recording
+  std::optional<double> target_rate;     // events/s (a shard's: its share); none: as fast as possible
+  int shard_index = 0, shard_count = 1;  // --shard I/N: this run drove every N-th package from I
+  int merged_from = 1;                   // a merged report: how many shard reports it holds
   int package_size = 0;
   int connections = 0;
   double duration_s = 0;
@@ -57,5 +60,16 @@ struct LoadtestFigures {
   std::size_t seconds = 0;  // timeline length
 };
 LoadtestFigures parse_loadtest_report(std::string_view json);
+
+// A whole JSON report read back (histograms included), for merging. Throws JsonError naming the
+// field at fault, or std::invalid_argument for a report without histograms (an older ato-bridge).
+LoadtestReport read_loadtest_report(std::string_view json);
+
+// The shards of one sharded run (`loadtest --shard I/N`, I = 0..N-1) as one report: counts summed,
+// histograms merged (the merged percentiles are those of every package together, never averages),
+// timelines aligned by each shard's start time, the target rate the sum of the shards' shares.
+// Throws std::invalid_argument when the reports are not the shards of one run (different package
+// sizes, shard counts or targets, a shard missing or given twice).
+LoadtestReport merge_loadtest_reports(const std::vector<LoadtestReport>& shards);
 
 }  // namespace ato::bridge

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace ato::bridge {
 
@@ -45,6 +47,37 @@ std::int64_t LatencyHistogram::count_at_most(std::chrono::microseconds bound) co
   for (int b = 0; b < kBuckets && upper_bound_us(b) <= bound.count(); ++b)
     total += buckets_[static_cast<std::size_t>(b)];
   return total;
+}
+
+void LatencyHistogram::merge(const LatencyHistogram& other) {
+  for (std::size_t b = 0; b < buckets_.size(); ++b) buckets_[b] += other.buckets_[b];
+  count_ += other.count_;
+  sum_us_ += other.sum_us_;
+  max_us_ = std::max(max_us_, other.max_us_);
+}
+
+LatencyHistogram::Raw LatencyHistogram::raw() const {
+  Raw out;
+  for (std::size_t b = 0; b < buckets_.size(); ++b)
+    if (buckets_[b] > 0) out.buckets.emplace_back(static_cast<int>(b), buckets_[b]);
+  out.sum_us = sum_us_;
+  out.max_us = max_us_;
+  return out;
+}
+
+LatencyHistogram LatencyHistogram::from_raw(const Raw& raw) {
+  LatencyHistogram h;
+  if (raw.sum_us < 0 || raw.max_us < 0) throw std::invalid_argument("negative latency sum or maximum");
+  for (const auto& [bucket, count] : raw.buckets) {
+    if (bucket < 0 || bucket > kBuckets || count <= 0)
+      throw std::invalid_argument("latency bucket " + std::to_string(bucket) + " with count " +
+                                  std::to_string(count) + " is out of range");
+    h.buckets_[static_cast<std::size_t>(bucket)] += count;
+    h.count_ += count;
+  }
+  h.sum_us_ = raw.sum_us;
+  h.max_us_ = raw.max_us;
+  return h;
 }
 
 }  // namespace ato::bridge

@@ -5,6 +5,8 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace ato::bridge {
 
@@ -20,6 +22,19 @@ class LatencyHistogram {
   std::chrono::microseconds quantile(double q) const;
   // How many records are at most `bound` (exact at bucket edges, conservative between them).
   std::int64_t count_at_most(std::chrono::microseconds bound) const;
+
+  // Adds another histogram's records: merged histograms give the quantiles of all records together
+  // (averaging percentiles would not).
+  void merge(const LatencyHistogram& other);
+
+  // The raw form, for reports that are merged later: the buckets that hold records, the sum and the
+  // maximum. from_raw refuses (std::invalid_argument) what no histogram could have produced.
+  struct Raw {
+    std::vector<std::pair<int, std::int64_t>> buckets;  // (bucket index, count), count > 0
+    std::int64_t sum_us = 0, max_us = 0;
+  };
+  Raw raw() const;
+  static LatencyHistogram from_raw(const Raw& raw);
 
  private:
   static int bucket_of(std::int64_t us);

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""The Kubernetes manifests in deploy/kubernetes hold together: they parse, every pod of the
+"""The Kubernetes manifests in deploy/kubernetes hold together (ato-bridge.yaml, and the sharded load
+test's loadtest-job.yaml: an indexed Job whose index is the shard, reports on a shared volume): they parse, every pod of the
 StatefulSet has its group of tenants (bridge-N.json), no tenant is served by two pods, every secret a
 configuration names is in the Secret, the probes and ports agree with the admin endpoint, each outbox
 lies on the pod's own volume, and every bridge-N.json is a configuration `ato-bridge config check`
@@ -102,8 +103,52 @@ def main(source_dir, bridge, sim):
     return problems
 
 
+def check_loadtest_job(source_dir, bridge, sim):
+    """deploy/kubernetes/loadtest-job.yaml: an indexed Job whose pods are the shards of one run."""
+    problems = []
+    with open(os.path.join(source_dir, "deploy", "kubernetes", "loadtest-job.yaml")) as f:
+        documents = {d["kind"]: d for d in yaml.safe_load_all(f) if d}
+    job, claim, config_map = documents["Job"], documents["PersistentVolumeClaim"], documents["ConfigMap"]
+    spec = job["spec"]
+    if spec.get("completionMode") != "Indexed":
+        problems.append("loadtest Job: completionMode must be Indexed (the index is the shard)")
+    shards = spec.get("completions")
+    if spec.get("parallelism") != shards:
+        problems.append(f"loadtest Job: parallelism {spec.get('parallelism')} != completions {shards}: "
+                        "every shard must run at once to drive one schedule")
+    pod = spec["template"]["spec"]
+    container = pod["containers"][0]
+    command = " ".join(container["command"])
+    if f"--shard ${{JOB_COMPLETION_INDEX}}/{shards}" not in command:
+        problems.append(f"loadtest Job: the command does not run --shard ${{JOB_COMPLETION_INDEX}}/{shards}")
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    if f"--report {mounts.get('reports')}/shard-${{JOB_COMPLETION_INDEX}}.json" not in command:
+        problems.append("loadtest Job: each shard must write its JSON report to the shared reports volume")
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    if volumes["reports"].get("persistentVolumeClaim", {}).get("claimName") != claim["metadata"]["name"]:
+        problems.append("loadtest Job: the reports volume is not the PersistentVolumeClaim in the file")
+    if "ReadWriteMany" not in claim["spec"]["accessModes"]:
+        problems.append("loadtest Job: the reports volume must be ReadWriteMany (all shards write at once)")
+    if pod.get("securityContext", {}).get("runAsNonRoot") is not True:
+        problems.append("loadtest Job: the pod must run as non-root")
+    with tempfile.TemporaryDirectory() as tmp:
+        key = os.path.join(tmp, "service-key.json")
+        subprocess.run([sim, "sample-key", "--out", key], capture_output=True, check=True)
+        config = json.loads(config_map["data"]["loadtest.json"])
+        config["cloud_alm"]["service_key_file"] = key
+        config["outbox"]["path"] = os.path.join(tmp, "outbox.db")
+        local = os.path.join(tmp, "loadtest.json")
+        with open(local, "w") as f:
+            json.dump(config, f)
+        env = dict(os.environ, **{t["password_env"]: "checked" for t in config["tenants"]})
+        checked = subprocess.run([bridge, "config", "check", "--config", local], env=env, capture_output=True, text=True)
+        if checked.returncode != 0:
+            problems.append(f"loadtest.json: ato-bridge config check: {checked.stderr.strip()}")
+    return problems
+
+
 if __name__ == "__main__":
-    found = main(*sys.argv[1:4])
+    found = main(*sys.argv[1:4]) + check_loadtest_job(*sys.argv[1:4])
     for p in found:
         print(p)
     print(f"deploy/kubernetes: {'OK' if not found else f'{len(found)} problem(s)'}")

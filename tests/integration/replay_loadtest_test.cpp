@@ -251,3 +251,80 @@ TEST_CASE("replay interrupted: says how many of how many were enqueued and how t
   CHECK(again.out.find(std::to_string(117 - enqueued) + " new in the outbox, " + std::to_string(enqueued) +
                        " already there") != std::string::npos);
 }
+
+TEST_CASE("loadtest --shard I/N: two shards merged are one run of the same load; merge refuses what is not") {
+  SimProcess sim(landscape(1));
+  BridgeProcess bridge(sim, {.register_first = false});
+  const auto one = sim.path("one.json"), s0 = sim.path("shard0.json"), s1 = sim.path("shard1.json"),
+             merged = sim.path("merged.json");
+  const std::vector<std::string> load = {"--rate", "1000", "--events", "2000", "--package-size", "20"};
+  auto args = [&](std::vector<std::string> extra) {
+    std::vector<std::string> all = {"loadtest"};
+    all.insert(all.end(), load.begin(), load.end());
+    all.insert(all.end(), extra.begin(), extra.end());
+    return all;
+  };
+  const auto single = bridge.cli(args({"--report", one.string()}));
+  REQUIRE_MESSAGE(single.exit_code == 0, single.out << single.err);
+
+  // Both shards at once, as two machines would run them.
+  std::vector<std::string> argv = {ATO_BRIDGE_BIN};
+  for (auto& a : args({"--shard", "0/2", "--report", s0.string(), "--config", bridge.config_file().string()}))
+    argv.push_back(a);
+  ChildProcess shard0(argv, sim.path("shard0.log"));
+  const auto shard1 = bridge.cli(args({"--shard", "1/2", "--report", s1.string()}));
+  REQUIRE_MESSAGE(shard1.exit_code == 0, shard1.out << shard1.err);
+  REQUIRE(shard0.wait(60s).exit_code == 0);
+  CHECK(shard1.out.find("shard 1/2") != std::string::npos);
+
+  // merge reads reports only: no configuration.
+  auto merge = [](std::vector<std::string> reports) {
+    reports.insert(reports.begin(), {ATO_BRIDGE_BIN, "loadtest", "merge"});
+    return run_process(reports);
+  };
+  const auto m = merge({s0.string(), s1.string(), "--report", merged.string()});
+  REQUIRE_MESSAGE(m.exit_code == 0, m.out << m.err);
+  CHECK(m.out.find("merged from 2 shards") != std::string::npos);
+
+  const auto whole = bridge::read_loadtest_report(read_text(one));
+  const auto a = bridge::read_loadtest_report(read_text(s0));
+  const auto b = bridge::read_loadtest_report(read_text(s1));
+  const auto together = bridge::read_loadtest_report(read_text(merged));
+  // Each shard drove half of the schedule: every other package, at its own rate share.
+  CHECK(a.events == 1000);
+  CHECK(b.events == 1000);
+  CHECK(a.packages == 50);
+  CHECK(a.target_rate == doctest::Approx(500));
+  // The merge is the same load as the single run.
+  CHECK(together.merged_from == 2);
+  CHECK(together.events == whole.events);
+  CHECK(together.packages == whole.packages);
+  CHECK(together.accepted == 2000);
+  CHECK(together.target_rate == doctest::Approx(*whole.target_rate));
+  CHECK(together.status_codes == whole.status_codes);
+  std::int64_t timeline_sent = 0;
+  for (const auto& second : together.timeline) timeline_sent += second.sent;
+  CHECK(timeline_sent == 2000);
+  // Histograms merged, not percentiles averaged: the merged p99 is the p99 of all packages together.
+  bridge::LatencyHistogram all = a.latency;
+  all.merge(b.latency);
+  CHECK(together.latency.count() == whole.latency.count());
+  CHECK(together.latency.quantile(0.99) == all.quantile(0.99));
+  CHECK(together.latency.max() == std::max(a.latency.max(), b.latency.max()));
+  // Cloud ALM got every event of both runs once: the shards' eventIds never collide.
+  const auto stats = sim_stats(sim);
+  CHECK(stats.total.events_accepted == 4000);
+  CHECK(stats.total.events_duplicate == 0);
+
+  // What is not one run's shards is refused, naming why.
+  const auto missing = merge({s0.string()});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("shard(s) 1/2 missing") != std::string::npos);
+  const auto twice = merge({s0.string(), s0.string()});
+  CHECK(twice.err.find("shard 0/2 is given twice") != std::string::npos);
+  const auto mixed = merge({s0.string(), one.string()});
+  CHECK(mixed.exit_code == 2);
+  const auto bad_shard = bridge.cli(args({"--shard", "2/2"}));
+  CHECK(bad_shard.exit_code == 2);
+  CHECK(bad_shard.err.find("expected I/N with 0 <= I < N") != std::string::npos);
+}
