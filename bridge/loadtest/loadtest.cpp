@@ -331,9 +331,11 @@ class Runner {
     if (report_.timeline.size() <= second) report_.timeline.resize(second + 1);
     auto& s = report_.timeline[second];
     const auto n = static_cast<std::int64_t>(package.events.size());
-    s.sent += n;
+    // Per second as in the totals: events sent (first attempts), accepted (or duplicate), and given up
+    // on (rejected or failed); events going back for a retry are neither yet.
+    if (package.attempt == 0) s.sent += n;
     s.accepted += accepted;
-    s.errors += n - accepted;
+    s.errors += failed + outcome.rejected;
     s.latency.record(latency);
     report_.latency.record(latency);
     if (package.attempt == 0) {

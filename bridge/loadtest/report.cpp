@@ -20,9 +20,11 @@ double ms(std::chrono::microseconds us) {
 
 void write_percentiles(JsonWriter& json, const LatencyHistogram& h) {
   json.field("p50", ms(h.quantile(0.5)))
+      .field("p75", ms(h.quantile(0.75)))
       .field("p90", ms(h.quantile(0.9)))
       .field("p99", ms(h.quantile(0.99)))
       .field("p99_9", ms(h.quantile(0.999)))
+      .field("p99_99", ms(h.quantile(0.9999)))
       .field("max", ms(h.max()))
       .field("mean", h.count() ? h.sum_seconds() * 1000.0 / static_cast<double>(h.count()) : 0.0);
 }
@@ -190,6 +192,8 @@ std::string report_html(const LoadtestReport& r) {
  .chart{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:12px;margin-bottom:16px}
  .chart h2{font-size:15px;margin:0 0 8px} svg text{font-size:11px;fill:#57606a}
  .legend span{margin-right:14px;font-size:12px} .held{color:#1a7f37} .missed{color:#cf222e}
+ table{border-collapse:collapse;font-variant-numeric:tabular-nums} td,th{padding:2px 14px;text-align:right;border-bottom:1px solid #eaeef2}
+ circle.hover:hover{fill-opacity:1}
 </style></head>
 <body>
 <h1>ato-bridge load test</h1>
@@ -198,6 +202,7 @@ std::string report_html(const LoadtestReport& r) {
 <div class="chart"><h2>Throughput (events/s)</h2><div class="legend" id="l1"></div><svg id="throughput" width="900" height="240"></svg></div>
 <div class="chart"><h2>Latency over time (ms, from the intended send time)</h2><div class="legend" id="l2"></div><svg id="latency" width="900" height="240"></svg></div>
 <div class="chart"><h2>Latency distribution (packages per latency band)</h2><svg id="distribution" width="900" height="240"></svg></div>
+<div class="chart"><h2>Latency percentiles (from the intended send time, every package)</h2><table id="percentiles"><tr><th>percentile</th><th>latency</th></tr></table></div>
 <script id="report" type="application/json">)HTML";
   page += data;
   page += R"HTML(</script>
@@ -215,30 +220,59 @@ window.onerror = function (message) { document.body.setAttribute('data-script-er
   }
   function text(parent, x, y, s, anchor) { const t = el('text', {x: x, y: y, 'text-anchor': anchor || 'start'}, parent); t.textContent = s; }
   function fmt(v) { return v >= 100 ? Math.round(v).toString() : v >= 10 ? v.toFixed(1) : v.toFixed(2); }
-  function axes(svg, maxX, maxY, xLabel) {
-    const W = +svg.getAttribute('width'), H = +svg.getAttribute('height'), L = 56, B = 28;
+  // Round ticks: a step of 1, 2 or 5 times a power of ten, about `count` of them up to the maximum.
+  function ticks(max, count) {
+    if (!(max > 0)) return {step: 1, top: 1};
+    const raw = max / count, power = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 5, 10].map(m => m * power).find(s => s >= raw);
+    return {step: step, top: Math.ceil(max / step - 1e-9) * step};
+  }
+  function label(v, unit) { return (Math.abs(v) >= 1000 ? (v / 1000).toLocaleString('en') + 'k' : String(+v.toPrecision(6))) + (unit || ''); }
+  function axes(svg, maxX, maxY, xLabel, xUnit) {
+    const W = +svg.getAttribute('width'), H = +svg.getAttribute('height'), L = 56, B = 32;
+    const ty = ticks(maxY, 4), tx = ticks(maxX, 10);
+    const a = {x: v => L + (W - 10 - L) * v / tx.top, y: v => H - B - (H - B - 10) * v / ty.top};
     el('line', {x1: L, y1: H - B, x2: W - 10, y2: H - B, stroke: '#8c959f'}, svg);
     el('line', {x1: L, y1: 10, x2: L, y2: H - B, stroke: '#8c959f'}, svg);
-    for (let i = 0; i <= 4; i++) {
-      const y = H - B - (H - B - 10) * i / 4;
-      el('line', {x1: L, y1: y, x2: W - 10, y2: y, stroke: '#eaeef2'}, svg);
-      text(svg, L - 6, y + 4, fmt(maxY * i / 4), 'end');
+    for (let v = 0; v <= ty.top + 1e-9; v += ty.step) {
+      el('line', {x1: L, y1: a.y(v), x2: W - 10, y2: a.y(v), stroke: '#eaeef2'}, svg);
+      text(svg, L - 6, a.y(v) + 4, label(v), 'end');
     }
-    text(svg, (W + L) / 2, H - 4, xLabel, 'middle');
-    return {x: v => L + (W - 10 - L) * v / Math.max(maxX, 1), y: v => H - B - (H - B - 10) * v / Math.max(maxY, 1e-9)};
+    let xticks = 0;
+    if (xUnit !== null) {
+      for (let v = 0; v <= tx.top + 1e-9; v += tx.step, xticks++) {
+        el('line', {x1: a.x(v), y1: H - B, x2: a.x(v), y2: H - B + 4, stroke: '#8c959f'}, svg);
+        text(svg, a.x(v), H - B + 16, label(v, xUnit), 'middle');
+      }
+    }
+    svg.setAttribute('data-xticks', String(xticks));
+    text(svg, W - 10, H - 2, xLabel, 'end');
+    return a;
   }
-  function lines(id, legendId, series) {
+  // Lines over the timeline; each point says its value on hover.
+  // The run rarely ends on a whole second: a last second covering under half a second would read as
+  // a collapse of the rate, so the charts leave it out (its packages count in every total).
+  const timeline = r.timeline.length > 1 && r.duration_s - (r.timeline.length - 1) < 0.5 ? r.timeline.slice(0, -1) : r.timeline;
+  function lines(id, legendId, unit, series) {
     const svg = document.getElementById(id);
-    const n = r.timeline.length;
+    const n = timeline.length;
     let maxY = 0;
-    series.forEach(s => r.timeline.forEach(p => { maxY = Math.max(maxY, s.value(p)); }));
-    const a = axes(svg, Math.max(n - 1, 1), maxY * 1.1 || 1, 'seconds');
+    series.forEach(s => timeline.forEach(p => { maxY = Math.max(maxY, s.value(p)); }));
+    if (id === 'throughput' && s0target) maxY = Math.max(maxY, s0target);
+    const a = axes(svg, Math.max(n - 1, 1), maxY * 1.05 || 1, 'time since start', 's');
     series.forEach((s, i) => {
-      const pts = r.timeline.map((p, j) => a.x(j) + ',' + a.y(s.value(p))).join(' ');
-      el('polyline', {points: pts, fill: 'none', stroke: colors[i], 'stroke-width': 2}, svg);
+      const pts = timeline.map((p, j) => a.x(j) + ',' + a.y(s.value(p))).join(' ');
+      el('polyline', {points: pts, fill: 'none', stroke: s.color, 'stroke-width': s.width || 2,
+                      'stroke-dasharray': s.dash || 'none'}, svg);
+      timeline.forEach((p, j) => {
+        // A marked series (max) shows its points, so it stays visible where another line covers it.
+        if (s.marks) el('rect', {x: a.x(j) - 3, y: a.y(s.value(p)) - 3, width: 6, height: 6, fill: 'none', stroke: s.color}, svg);
+        const dot = el('circle', {cx: a.x(j), cy: a.y(s.value(p)), r: 4, fill: s.color, 'fill-opacity': 0, class: 'hover'}, svg);
+        el('title', {}, dot).textContent = j + ' s: ' + s.name + ' ' + fmt(s.value(p)) + unit;
+      });
       const span = document.createElement('span');
-      span.style.color = colors[i];
-      span.textContent = '\u25A0 ' + s.name;
+      span.style.color = s.color;
+      span.textContent = (s.marks ? '\u25A1 ' : s.dash ? '\u2504 ' : '\u2501 ') + s.name;
       document.getElementById(legendId).appendChild(span);
     });
     if (s0target && id === 'throughput') {
@@ -249,14 +283,19 @@ window.onerror = function (message) { document.body.setAttribute('data-script-er
   }
   const s0target = typeof r.settings.rate === 'number' ? r.settings.rate : 0;
   document.getElementById('sub').textContent = r.target + ' \u00B7 ' + r.started_at + ' \u00B7 ' + r.source +
-      ' \u00B7 packages of ' + r.settings.package_size + ', ' + r.settings.connections + ' connection(s)';
+      ' \u00B7 packages of ' + r.settings.package_size + ', ' + r.settings.connections + ' connection(s)' +
+      (r.shard && r.shard.merged_from ? ' \u00B7 merged from ' + r.shard.merged_from + ' shards'
+       : r.shard && r.shard.count > 1 ? ' \u00B7 shard ' + r.shard.index + '/' + r.shard.count : '');
   const held = r.target_rate_held;
+  const statuses = Object.keys(r.status_codes).map(k => (k === 'none' ? 'no answer' : 'HTTP ' + k) + ': ' + r.status_codes[k]).join(', ') || 'none';
   const cards = [
     [fmt(r.events_per_s), 'events/s' + (s0target ? ' (target ' + s0target + ')' : '')],
     [fmt(r.packages_per_s), 'packages/s'],
     [fmt(r.latency_ms.p50) + ' ms', 'p50 latency'], [fmt(r.latency_ms.p99) + ' ms', 'p99 latency'],
-    [fmt(r.latency_ms.p99_9) + ' ms', 'p99.9 latency'], [fmt(r.latency_ms.max) + ' ms', 'max latency'],
-    [r.results.accepted + r.results.duplicate, 'accepted'], [r.results.rejected + r.results.failed, 'not accepted'],
+    [fmt(r.latency_ms.max) + ' ms', 'max latency'],
+    [r.results.accepted + r.results.duplicate, 'accepted (' + r.results.duplicate + ' duplicates)'],
+    [r.results.rejected + r.results.failed, 'not accepted (' + r.results.rejected + ' rejected, ' + r.results.failed + ' failed)'],
+    [r.retries, 'retries'], [r.requests, 'requests: ' + statuses],
     [held === null ? 'n/a' : held ? 'held' : 'NOT held', 'target rate']];
   cards.forEach(c => {
     const d = document.createElement('div'); d.className = 'card';
@@ -265,19 +304,38 @@ window.onerror = function (message) { document.body.setAttribute('data-script-er
     const s = document.createElement('span'); s.textContent = c[1];
     d.appendChild(b); d.appendChild(s); document.getElementById('cards').appendChild(d);
   });
-  lines('throughput', 'l1', [{name: 'sent', value: p => p.sent}, {name: 'accepted', value: p => p.accepted},
-                             {name: 'errors', value: p => p.errors}]);
-  lines('latency', 'l2', [{name: 'p50', value: p => p.latency_ms.p50}, {name: 'p99', value: p => p.latency_ms.p99},
-                          {name: 'max', value: p => p.latency_ms.max}]);
+  (function () {  // the percentile table, as wrk2 prints it
+    const table = document.getElementById('percentiles');
+    const rows = [['50.000%', 'p50'], ['75.000%', 'p75'], ['90.000%', 'p90'], ['99.000%', 'p99'],
+                  ['99.900%', 'p99_9'], ['99.990%', 'p99_99'], ['100.000%', 'max']];
+    rows.forEach(row => {
+      const tr = document.createElement('tr');
+      [row[0], r.latency_ms[row[1]] === undefined ? 'n/a' : fmt(r.latency_ms[row[1]]) + ' ms'].forEach(v => {
+        const td = document.createElement('td'); td.textContent = v; tr.appendChild(td);
+      });
+      table.appendChild(tr);
+    });
+    table.setAttribute('data-rows', String(rows.length));
+  })();
+  lines('throughput', 'l1', ' events/s', [
+    {name: 'sent', color: colors[0], value: p => p.sent},
+    {name: 'accepted', color: colors[1], value: p => p.accepted},
+    {name: 'not accepted', color: colors[2], value: p => p.errors}]);
+  lines('latency', 'l2', ' ms', [
+    {name: 'p50', color: colors[0], value: p => p.latency_ms.p50},
+    {name: 'p99', color: colors[2], width: 2.5, value: p => p.latency_ms.p99},
+    {name: 'max (squares; on the p99 line when a second has under 100 packages)', color: '#24292f', width: 1,
+     dash: '3 3', marks: true, value: p => p.latency_ms.max}]);
   (function () {
     const svg = document.getElementById('distribution');
     const d = r.latency_distribution;
     const maxY = Math.max(1, ...d.map(b => b.count));
-    const a = axes(svg, d.length, maxY * 1.1, 'latency at most (ms)');
+    const a = axes(svg, d.length, maxY * 1.05, 'latency at most (ms)', null);
     const w = (a.x(1) - a.x(0)) * 0.8;
     d.forEach((b, i) => {
-      el('rect', {x: a.x(i) + w * 0.1, y: a.y(b.count), width: w, height: a.y(0) - a.y(b.count), fill: colors[0]}, svg);
-      text(svg, a.x(i) + w * 0.6, a.y(0) + 14, fmt(b.le_ms), 'middle');
+      const bar = el('rect', {x: a.x(i) + w * 0.1, y: a.y(b.count), width: w, height: a.y(0) - a.y(b.count), fill: colors[0]}, svg);
+      el('title', {}, bar).textContent = b.count + ' packages at most ' + b.le_ms + ' ms';
+      text(svg, a.x(i) + w * 0.6, a.y(0) + 14, label(b.le_ms), 'middle');
     });
     svg.setAttribute('data-rendered', 'true');
   })();

@@ -180,6 +180,11 @@ TEST_CASE("with latency injected, the open model shows it; the HTML report rende
   REQUIRE_MESSAGE(dom.exit_code == 0, dom.err);
   CHECK(dom.out.find("data-charts=\"3\"") != std::string::npos);
   CHECK(dom.out.find("data-script-errors=\"") == std::string::npos);  // set by window.onerror
+  CHECK(dom.out.find("data-rows=\"7\"") != std::string::npos);        // p50 ... p99.99 and max, as wrk2
+  CHECK(dom.out.find(">99.990%<") != std::string::npos);
+  CHECK(dom.out.find(">0s<") != std::string::npos);          // a time axis with tick values
+  CHECK(dom.out.find("<title>") != std::string::npos);       // hover values
+  CHECK(dom.out.find("max (squares") != std::string::npos);  // max told apart from p99
   const auto png = sim.path("slow.png");
   const auto shot =
       run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
@@ -210,11 +215,21 @@ TEST_CASE("loadtest --from a recording: one service per package, every event cou
   SimProcess refusing(landscape(1), "refusing");
   BridgeProcess refused(refusing, {.register_first = false});
   refusing.call({.method = "POST", .path = "/sim/faults", .body = "push.*:status=400"});
-  r = refused.cli({"loadtest", "--events", "50", "--package-size", "10"});
+  const auto refused_report = refusing.path("refused.json");
+  r = refused.cli(
+      {"loadtest", "--events", "50", "--package-size", "10", "--report", refused_report.string()});
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("0 accepted") != std::string::npos);
   CHECK(r.out.find("FAILED: 50 of 50 events were not accepted") != std::string::npos);
   CHECK(r.out.find("error         HTTP 400") != std::string::npos);
+  // The report's timeline says the same: 50 sent, 50 not accepted, the reason kept.
+  const auto report = bridge::read_loadtest_report(read_text(refused_report));
+  std::int64_t sent = 0, errors = 0;
+  for (const auto& second : report.timeline) sent += second.sent, errors += second.errors;
+  CHECK(sent == 50);
+  CHECK(errors == 50);
+  REQUIRE_FALSE(report.first_errors.empty());
+  CHECK(report.first_errors.front().find("HTTP 400") != std::string::npos);
 
   // A report of a kind it cannot write is refused before anything is sent.
   r = bridge.cli({"loadtest", "--events", "10", "--report", sim.path("out.txt").string()});
@@ -302,9 +317,16 @@ TEST_CASE("loadtest --shard I/N: two shards merged are one run of the same load;
   CHECK(together.accepted == 2000);
   CHECK(together.target_rate == doctest::Approx(*whole.target_rate));
   CHECK(together.status_codes == whole.status_codes);
-  std::int64_t timeline_sent = 0;
-  for (const auto& second : together.timeline) timeline_sent += second.sent;
+  // The timeline adds up to the totals.
+  std::int64_t timeline_sent = 0, timeline_accepted = 0, timeline_errors = 0;
+  for (const auto& second : together.timeline) {
+    timeline_sent += second.sent;
+    timeline_accepted += second.accepted;
+    timeline_errors += second.errors;
+  }
   CHECK(timeline_sent == 2000);
+  CHECK(timeline_accepted == together.accepted + together.duplicates);
+  CHECK(timeline_errors == together.rejected + together.failed);
   // Histograms merged, not percentiles averaged: the merged p99 is the p99 of all packages together.
   bridge::LatencyHistogram all = a.latency;
   all.merge(b.latency);
