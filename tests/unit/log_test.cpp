@@ -43,10 +43,13 @@ TEST_CASE("ordinary prose is left readable") {
   CHECK(redact("") == "");
 }
 
-TEST_CASE("log lines, text and JSON, carry no secret") {
+namespace {
+
+// What `log` writes to stderr, once as JSON lines and once as text (in that order).
+template <typename F>
+std::string logged_both_ways(F log) {
   test::TempDir dir;
   const auto path = dir / "stderr.log";
-  const Secret secret("Json-Log-Secret-123456");
   const int saved = dup(STDERR_FILENO);
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   REQUIRE(fd >= 0);
@@ -54,16 +57,25 @@ TEST_CASE("log lines, text and JSON, carry no secret") {
   close(fd);
   for (LogFormat format : {LogFormat::Json, LogFormat::Text}) {
     setup_logging({"info", format, "test"});
+    log();
+  }
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  setup_logging({});
+  return test::read_text(path);
+}
+
+}  // namespace
+
+TEST_CASE("log lines, text and JSON, carry no secret") {
+  const Secret secret("Json-Log-Secret-123456");
+  const std::string out = logged_both_ways([&] {
     spdlog::info(
         "push for {} failed; Authorization: Bearer eyJabc.def.ghi; body {{\"access_token\":\"tok.en\"}}\n"
         "\"quoted\" next line",
         secret.reveal());
     spdlog::debug("below the level: not written");
-  }
-  dup2(saved, STDERR_FILENO);
-  close(saved);
-  setup_logging({});
-  const std::string out = test::read_text(path);
+  });
   CAPTURE(out);
   const auto json_line = out.substr(0, out.find('\n'));
   simdjson::dom::parser parser;
@@ -83,26 +95,14 @@ TEST_CASE("log lines, text and JSON, carry no secret") {
 }
 
 TEST_CASE("structured fields are members of JSON lines, text lines keep the message, secrets stay masked") {
-  test::TempDir dir;
-  const auto path = dir / "stderr.log";
   const Secret secret("Field-Secret-987654");
-  const int saved = dup(STDERR_FILENO);
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  REQUIRE(fd >= 0);
-  dup2(fd, STDERR_FILENO);
-  close(fd);
-  for (LogFormat format : {LogFormat::Json, LogFormat::Text}) {
-    setup_logging({"info", format, "test"});
+  const std::string out = logged_both_ways([&] {
     log_with_fields(
         spdlog::level::warn,
         {{"tenant", "S4T~100"}, {"service", "import"}, {"http_status", 503}, {"error", secret.reveal()}},
         "S4T~100 import: 3 events will be retried");
     spdlog::info("a line without fields");  // the fields of the line before do not stick
-  }
-  dup2(saved, STDERR_FILENO);
-  close(saved);
-  setup_logging({});
-  const std::string out = test::read_text(path);
+  });
   CAPTURE(out);
   std::istringstream lines(out);
   std::string first, second, text;
