@@ -117,7 +117,9 @@ std::optional<std::string> unknown_option_advice(const CLI::App& app, const CLI:
     for (const auto* option : at->get_options())
       for (const auto& name : option->get_lnames()) options.push_back("--" + name);
     const auto meant = closest(typed, options);
-    const std::string where = at == &app ? "ato-bridge" : "ato-bridge " + at->get_name();
+    std::string where;  // the whole command path, e.g. "ato-bridge loadtest merge"
+    for (const CLI::App* c = at; c != nullptr; c = c->get_parent())
+      where = c->get_parent() ? " " + c->get_name() + where : "ato-bridge" + where;
     return meant
                ? fmt::format("unknown option '{}' for {}; did you mean '{}'?", typed, where, *meant)
                : fmt::format("unknown option '{}' for {} ({} --help lists its options)", typed, where, where);

@@ -197,6 +197,11 @@ TEST_CASE("an unknown command or option is named with the closest one; version s
   r = run_process({kBridge, "status", "--confg", "x.json"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "unknown option '--confg' for ato-bridge status; did you mean '--config'?"));
+  r = run_process(
+      {kBridge, "dead-letters", "list", "--tenat", "S4T~100"});  // a nested command: its whole path
+  CHECK(r.exit_code == 2);
+  CHECK(
+      contains(r.err, "unknown option '--tenat' for ato-bridge dead-letters list; did you mean '--tenant'?"));
   r = run_process({kBridge, "frobnicate"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "unknown command 'frobnicate'"));
