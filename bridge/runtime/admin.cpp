@@ -16,13 +16,21 @@ net::HttpResponse json_message(int status, std::string_view key, std::string_vie
   return net::HttpResponse::json(status, std::move(body));
 }
 
-net::HttpResponse readiness(const EngineState& state) {
-  const auto reasons = not_ready_reasons(state);
+// See not_ready_reasons(): one tenant's problem is listed, not a reason to take the pod out of service.
+net::HttpResponse readiness(const EngineState& state, const BridgeConfig& config) {
+  const auto reasons = not_ready_reasons(state, config);
   std::string body;
   JsonWriter json(body);
   json.begin_object().field("ready", reasons.empty()).key("reasons").begin_array();
   for (const auto& r : reasons) json.value(r);
-  json.end_array().end_object();
+  json.end_array().key("tenant_problems").begin_object();
+  for (const auto& [tenant, problems] : tenant_problems(state, config)) {
+    if (problems.empty()) continue;
+    json.key(tenant).begin_array();
+    for (const auto& p : problems) json.value(p);
+    json.end_array();
+  }
+  json.end_object().end_object();
   return net::HttpResponse::json(reasons.empty() ? 200 : 503, std::move(body));
 }
 
@@ -33,12 +41,12 @@ net::HttpResponse handle_admin(const net::HttpRequest& request, const BridgeConf
   const bool get = request.method == "GET";
   try {
     if (get && request.path == "/healthz") return json_message(200, "status", "ok");
-    if (get && request.path == "/readyz") return readiness(engine.state());
+    if (get && request.path == "/readyz") return readiness(engine.state(), config);
     if (get && request.path == "/status")
       return net::HttpResponse::json(200, status_json(config, outbox, &engine.state(), now_epoch_millis()));
     if (get && request.path == "/metrics") {
       net::HttpResponse res;
-      res.body = prometheus_metrics(outbox, config.outbox_path, engine.state(), now_epoch_millis());
+      res.body = prometheus_metrics(outbox, config, engine.state(), now_epoch_millis());
       res.header("Content-Type", kPrometheusContentType);
       return res;
     }

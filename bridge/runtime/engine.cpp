@@ -89,6 +89,7 @@ asio::awaitable<void> Engine::Impl::run_collect(TenantRuntime& tenant, Job job, 
     counters.collected += report.collected;
     dead_at_ingestion(counters, key, report);
     counters.last_poll_ok_at = now_epoch_millis();
+    counters.failed_in_a_row = 0;
     counters.last_result =
         report.started_at_head
             ? fmt::format("first run: started at the feed's head {} (no history)", report.cursor)
@@ -192,6 +193,7 @@ void Engine::Impl::dead_at_ingestion(JobCounters& counters, const JobKey& key, c
 void Engine::Impl::fail(JobCounters& counters, const JobKey& key, const std::string& why,
                         spdlog::level::level_enum level) {
   ++counters.failed_runs;
+  ++counters.failed_in_a_row;
   counters.last_result = "failed: " + why;
   if (state.stopping) return;
   log_with_fields(level, {{"tenant", key.tenant}, {"service", name_of(kJobNames, key.job)}, {"error", why}},
@@ -243,6 +245,7 @@ asio::awaitable<void> Engine::Impl::probe_paused_systems() {
     if (it == state.paused_systems.end()) continue;
     spdlog::info("{} is registered in Landscape Management now (as {}): its events go again", it->first,
                  system.service_id);
+    state.paused_system_tenant.erase(it->first);
     state.paused_systems.erase(it);
     work.notify();
   }

@@ -55,6 +55,7 @@ inline constexpr Service service_of(Job job) {
 
 struct JobCounters {
   std::int64_t runs = 0, failed_runs = 0;
+  std::int64_t failed_in_a_row = 0;  // failed runs since the last that succeeded (tenant health)
   std::int64_t collected = 0;       // event services
   std::int64_t catch_up_polls = 0;  // polls between slots that brought it up to the others' cursor
   std::int64_t accepted = 0, duplicates = 0, rejected = 0;  // per-event results of pushed events
@@ -85,6 +86,7 @@ struct EngineState {
   std::map<std::string, std::int64_t> ingestion_dead;
   // Systems Cloud ALM's Landscape Management does not know: their events wait, nothing else does.
   std::map<std::string, std::string> paused_systems;  // SID~client -> reason
+  std::map<std::string, std::string> paused_system_tenant;  // SID~client -> the tenant whose events met it
   CircuitBreaker breaker;
   LatencyHistogram push_latency;        // one HTTP request
   LatencyHistogram acceptance_latency;  // collected (stored) to accepted

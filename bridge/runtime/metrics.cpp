@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "bridge/runtime/process_stats.hpp"
+#include "bridge/runtime/status.hpp"
 
 namespace ato::bridge {
 
@@ -92,8 +93,9 @@ void process_metrics(Exposition& x) {
 
 }  // namespace
 
-std::string prometheus_metrics(const Outbox& outbox, const std::filesystem::path& outbox_path,
-                               const EngineState& s, EpochMillis now) {
+std::string prometheus_metrics(const Outbox& outbox, const BridgeConfig& config, const EngineState& s,
+                               EpochMillis now) {
+  const std::filesystem::path& outbox_path = config.outbox_path;
   std::string out;
   Exposition x(out);
   const std::string_view p = "ato_bridge_";
@@ -189,6 +191,11 @@ std::string prometheus_metrics(const Outbox& outbox, const std::filesystem::path
   x.family(n("systems_paused"), "gauge",
            "Systems whose events wait: not registered in Landscape Management.");
   x.sample(n("systems_paused"), "", static_cast<double>(s.paused_systems.size()));
+  x.family(n("tenant_healthy"), "gauge",
+           "0 while a tenant has a problem of its own (its feed fails or was reset, its systems are unknown "
+           "to Landscape Management); /status names it. The other tenants go on.");
+  for (const auto& [tenant, problems] : tenant_problems(s, config))
+    x.sample(n("tenant_healthy"), fmt::format("tenant=\"{}\"", tenant), problems.empty() ? 1.0 : 0.0);
   x.family(n("disk_trouble"), "gauge", "1 while the outbox cannot write (disk full, I/O error).");
   x.sample(n("disk_trouble"), "", s.disk_trouble ? 1.0 : 0.0);
   x.family(n("outbox_damaged"), "gauge",

@@ -12,8 +12,9 @@ namespace ato::bridge {
 
 inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-// outbox_path: the outbox's file, whose size on disk (with its write-ahead log) is one of the series.
-std::string prometheus_metrics(const Outbox& outbox, const std::filesystem::path& outbox_path,
-                               const EngineState& state, EpochMillis now);
+// config: the outbox's file (its size on disk, with its write-ahead log, is one of the series) and the
+// tenants (each one's health).
+std::string prometheus_metrics(const Outbox& outbox, const BridgeConfig& config, const EngineState& state,
+                               EpochMillis now);
 
 }  // namespace ato::bridge

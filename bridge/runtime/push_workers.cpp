@@ -253,6 +253,7 @@ void Engine::Impl::account(const std::string& tenant_name, Service service, std:
     log_with_fields(spdlog::level::err, {{"system", system}, {"reason", kNotInLmsCode}},
                     fmt::format("pushing paused for {}: {}", system, why));
     state.paused_systems[system] = why;
+    state.paused_system_tenant[system] = tenant_name;
   }
   log_package(tenant_name, service, size, outcome);
   if (outcome.settled.done + outcome.settled.dead + outcome.settled.released > 0) work.notify();

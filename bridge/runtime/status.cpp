@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "core/json_writer.hpp"
 
 namespace ato::bridge {
@@ -67,16 +69,50 @@ void write_job(JsonWriter& json, const BridgeConfig& config, const Outbox& outbo
 
 }  // namespace
 
-std::vector<std::string> not_ready_reasons(const EngineState& state) {
+std::map<std::string, std::vector<std::string>> tenant_problems(const EngineState& state,
+                                                                const BridgeConfig& config) {
+  std::map<std::string, std::vector<std::string>> problems;
+  for (const auto& t : config.tenants) problems[t.name];
+  for (const auto& [which, why] : state.feed_resets) problems[which.first].push_back("ATO feed reset: " + why);
+  for (const auto& [key, counters] : state.jobs)
+    if (key.job != Job::Retry && counters.failed_in_a_row > 0 && problems.count(key.tenant))
+      problems[key.tenant].push_back(fmt::format("{}: {} run(s) in a row {}", name_of(kJobNames, key.job),
+                                                 counters.failed_in_a_row, counters.last_result));
+  for (const auto& [system, why] : state.paused_systems) {
+    const auto it = state.paused_system_tenant.find(system);
+    if (it != state.paused_system_tenant.end() && problems.count(it->second))
+      problems[it->second].push_back("pushing paused for " + system + ": " + why);
+  }
+  return problems;
+}
+
+std::vector<std::string> not_ready_reasons(const EngineState& state, const BridgeConfig& config) {
   std::vector<std::string> reasons;
   if (state.paused) reasons.push_back("pushing paused: " + *state.paused);
   if (state.outbox_damaged) reasons.push_back("outbox damaged: " + *state.outbox_damaged);
   if (state.disk_trouble) reasons.push_back("outbox disk trouble: " + *state.disk_trouble);
-  for (const auto& [which, why] : state.feed_resets) reasons.push_back("ATO feed reset: " + why);
   if (state.token_trouble) reasons.push_back("no OAuth token for Cloud ALM: " + *state.token_trouble);
+  // A system no tenant's package met (it cannot be told whose it is) holds back everyone's events of it.
   for (const auto& [system, why] : state.paused_systems)
-    reasons.push_back("pushing paused for " + system + ": " + why);
+    if (!state.paused_system_tenant.count(system)) reasons.push_back("pushing paused for " + system + ": " + why);
+  const auto problems = tenant_problems(state, config);
+  const bool every_tenant = !problems.empty() && std::all_of(problems.begin(), problems.end(),
+                                                             [](const auto& p) { return !p.second.empty(); });
+  if (every_tenant)
+    for (const auto& [tenant, list] : problems)
+      for (const auto& problem : list) reasons.push_back(fmt::format("tenant {}: {}", tenant, problem));
   return reasons;
+}
+
+void write_tenant_problems(JsonWriter& json, const std::map<std::string, std::vector<std::string>>& problems) {
+  json.key("tenant_problems").begin_object();
+  for (const auto& [tenant, list] : problems) {
+    if (list.empty()) continue;
+    json.key(tenant).begin_array();
+    for (const auto& p : list) json.value(p);
+    json.end_array();
+  }
+  json.end_object();
 }
 
 std::string status_json(const BridgeConfig& config, const Outbox& outbox, const EngineState* running,
@@ -87,11 +123,12 @@ std::string status_json(const BridgeConfig& config, const Outbox& outbox, const 
   json.begin_object().field("running", running != nullptr).field("now", format_iso8601_utc(now));
   if (running) {
     json.field("pid", running->pid).field("started_at", format_iso8601_utc(running->started_at));
-    const auto reasons = not_ready_reasons(*running);
+    const auto reasons = not_ready_reasons(*running, config);
     json.field("ready", reasons.empty());
     json.key("not_ready_reasons").begin_array();
     for (const auto& r : reasons) json.value(r);
     json.end_array();
+    write_tenant_problems(json, tenant_problems(*running, config));
     json.key("paused");
     running->paused ? json.value(*running->paused) : json.null();
     json.key("disk_trouble");
@@ -168,6 +205,10 @@ std::string status_text(std::string_view status) {
     out += fmt::format("ato-bridge running (pid {}, since {}), {}\n", text(root["pid"]),
                        text(root["started_at"]), bool(root["ready"]) ? "ready" : "NOT READY");
     for (auto reason : simdjson::dom::array(root["not_ready_reasons"])) out += "  ! " + text(reason) + "\n";
+    if (bool(root["ready"]))  // else every tenant's problems are among the reasons above
+      for (auto [tenant, list] : simdjson::dom::object(root["tenant_problems"]))
+        for (auto problem : simdjson::dom::array(list))
+          out += fmt::format("  ! tenant {}: {}\n", std::string_view(tenant), text(problem));
     out += fmt::format("circuit breaker {}, {} token fetches\n", text(root["circuit_breaker"]),
                        text(root["token_fetches"]));
   } else {

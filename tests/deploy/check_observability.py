@@ -44,6 +44,21 @@ rules = os.path.join(source, "deploy/prometheus/ato-bridge-alerts.yaml")
 run([tool, "check", "rules", rules])
 run([tool, "test", "rules", "ato-bridge-alerts.test.yaml"], cwd=os.path.join(source, "tests/deploy"))
 
+# Every alert has a case where it fires and one where it stays quiet: an alert never seen firing in a
+# test may be one that cannot fire (the circuit alert could not, in a slow outage).
+import yaml  # noqa: E402 (Debian's python3-yaml, installed by scripts/setup)
+
+with open(rules) as f:
+    alerts = [r["alert"] for g in yaml.safe_load(f)["groups"] for r in g["rules"] if "alert" in r]
+with open(os.path.join(source, "tests/deploy/ato-bridge-alerts.test.yaml")) as f:
+    cases = [c for t in yaml.safe_load(f)["tests"] for c in t.get("alert_rule_test", [])]
+for alert in alerts:
+    mine = [c for c in cases if c["alertname"] == alert]
+    if not any(c.get("exp_alerts") for c in mine):
+        failures.append(f"alert {alert}: no test case where it fires (tests/deploy/ato-bridge-alerts.test.yaml)")
+    if not any(not c.get("exp_alerts") for c in mine):
+        failures.append(f"alert {alert}: no test case where it stays quiet (tests/deploy/ato-bridge-alerts.test.yaml)")
+
 with open(os.path.join(source, "deploy/grafana/ato-bridge-dashboard.json")) as f:
     dashboard = json.load(f)
 variables = {v["name"] for v in dashboard["templating"]["list"]} | {"__rate_interval", "__interval"}

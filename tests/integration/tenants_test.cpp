@@ -282,6 +282,18 @@ TEST_CASE("one tenant's trouble stops no other tenant, and nothing is lost once 
     }
   }
   CHECK(bridge.log().find("S4P~100 export: run failed") != std::string::npos);
+  // Readiness with many tenants: one tenant's trouble keeps the pod in service and is named per tenant.
+  const auto ready = bridge.admin("/readyz");
+  CHECK(ready.status == 200);
+  const auto readiness = parser.parse(ready.body).value();
+  const auto problems = readiness["tenant_problems"]["S4P~100"];
+  REQUIRE_MESSAGE(!problems.error(), ready.body);
+  CHECK(std::string_view(problems.at(0)).find("401") != std::string_view::npos);
+  CHECK(readiness["tenant_problems"]["S4T~100"].error());
+  const auto metrics = bridge.admin("/metrics").body;
+  CHECK(metrics.find("ato_bridge_tenant_healthy{tenant=\"S4P~100\"} 0") != std::string::npos);
+  CHECK(metrics.find("ato_bridge_tenant_healthy{tenant=\"S4T~100\"} 1") != std::string::npos);
+  CHECK(bridge.cli({"status"}).out.find("! tenant S4P~100: export:") != std::string::npos);
   stop(bridge);
   bridge.set_wrong_passwords({});
   bridge.start();
