@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace ato {
 namespace {
@@ -76,10 +78,32 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   }
 }
 
-bool readable_by_others(const std::filesystem::path& path) {
+namespace {
+
+bool one_of_my_groups(gid_t group) {
+  if (group == ::getegid()) return true;
+  const int n = ::getgroups(0, nullptr);
+  if (n <= 0) return false;
+  std::vector<gid_t> groups(static_cast<std::size_t>(n));
+  const int got = ::getgroups(n, groups.data());
+  return got > 0 && std::find(groups.begin(), groups.begin() + got, group) != groups.begin() + got;
+}
+
+}  // namespace
+
+std::optional<std::string> secret_file_exposure(const std::filesystem::path& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return false;
-  return (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  if (st.st_mode & S_IROTH)
+    return "is readable by other users; chmod 600 it (or 640 with the group the bridge runs as, "
+           "e.g. chown root:ato-bridge and chmod 640 for the service)";
+  if ((st.st_mode & S_IRGRP) && !one_of_my_groups(st.st_gid)) {
+    std::string group = std::to_string(st.st_gid);
+    if (const struct group* g = ::getgrgid(st.st_gid)) group = g->gr_name;
+    return "is readable by group " + group +
+           ", which the bridge does not run as; chmod 600 it, or chgrp it to the bridge's own group";
+  }
+  return std::nullopt;
 }
 
 }  // namespace ato

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -32,7 +33,9 @@ enum class Overwrite { No, Yes };
 void write_file_atomically(const std::filesystem::path& path, const std::string& content, mode_t mode,
                            Overwrite overwrite);
 
-// True when group or others may read the file (a secret in it is then exposed).
-bool readable_by_others(const std::filesystem::path& path);
+// Who besides its owner can read a secret file, as a warning's advice, or nothing when none but
+// the owner and this process's own groups can: 0640 root:ato-bridge is how the service is meant to
+// read its key (README, "Running as a service"), so the check and the advice agree with that.
+std::optional<std::string> secret_file_exposure(const std::filesystem::path& path);
 
 }  // namespace ato

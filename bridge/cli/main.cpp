@@ -377,6 +377,12 @@ struct Cli {
     loadtest_cmd
         ->add_option("--from", load.from, "Push the events of this recording (default: synthetic exports)")
         ->check(CLI::ExistingFile);
+    loadtest_cmd
+        ->add_option("--system", load.system,
+                     "The system synthetic exports come from (SID~client), never one of the landscape's: "
+                     "its transports <SID>K9NNNNN are the load test's own, and ato-sim drops them with "
+                     "DELETE /sim/transports?system=SID~client")
+        ->capture_default_str();
     auto* events_opt = loadtest_cmd->add_option("--events", load.events, "How many events (default 10000)")
                            ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000}));
     loadtest_cmd->add_option("--duration", load_duration, "Or: push for this long (e.g. 30s)")

@@ -127,8 +127,8 @@ Secret read_secret_source(const JsonObjectReader& o, std::string_view inline_key
     }
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
     if (value.empty()) throw JsonError(o.path_of(file_key), path.string() + " is empty");
-    if (readable_by_others(path))
-      warnings.push_back(fmt::format("{} is readable by other users; chmod 600 it", path.string()));
+    if (auto exposure = secret_file_exposure(path))
+      warnings.push_back(fmt::format("{} {}", path.string(), *exposure));
     source = fmt::format("file {}", path.string());
     return Secret(std::move(value));
   }
@@ -233,9 +233,8 @@ void read_cloud_alm(BridgeConfig& c, const JsonObjectReader& root, const fs::pat
     throw ConfigError(fmt::format("{}: {} (the Cloud ALM service key named by cloud_alm.service_key_file)",
                                   c.service_key_file.string(), e.what()));
   }
-  if (readable_by_others(c.service_key_file))
-    c.warnings.push_back(
-        fmt::format("service key {} is readable by other users; chmod 600 it", c.service_key_file.string()));
+  if (auto exposure = secret_file_exposure(c.service_key_file))
+    c.warnings.push_back(fmt::format("service key {} {}", c.service_key_file.string(), *exposure));
   derive_communication_system(c, alm, base_dir, env);
 }
 
@@ -244,6 +243,12 @@ void read_connection(BridgeConfig& c, const JsonObjectReader& o, const fs::path&
                      const EnvLookup& env, AtoConnection& ato) {
   read_url(o, "feed_url");
   ato.feed_url = std::string(o.string("feed_url"));
+  // The bridge reads the URL as the entity set itself: a service root (.../feed/v1) answers 404.
+  const std::string_view path_part = std::string_view(ato.feed_url).substr(0, ato.feed_url.find_first_of("?#"));
+  if (!path_part.ends_with("/Events"))
+    c.warnings.push_back(fmt::format("{}: {} does not end with /Events, the feed's entity set; the feed "
+                                     "answers 404 (SAP's is .../sap/opu/odata4/ato/feed/v1/Events)",
+                                     o.path_of("feed_url"), ato.feed_url));
   ato.user = o.string("user");
   ato.password = read_secret_source(o, "password", "password_env", "password_file", base_dir, env,
                                     ato.password_source, c.warnings);
@@ -251,11 +256,10 @@ void read_connection(BridgeConfig& c, const JsonObjectReader& o, const fs::path&
     throw JsonError(o.path(),
                     "missing the communication user's password: give password_env (recommended), "
                     "password_file or password");
-  if (ato.password_source == "the configuration file" && readable_by_others(c.config_file))
-    c.warnings.push_back(
-        fmt::format("{} holds {}.password and is readable by other users; chmod 600 it, or "
-                    "use password_env",
-                    c.config_file.string(), o.path()));
+  if (ato.password_source == "the configuration file")
+    if (auto exposure = secret_file_exposure(c.config_file))
+      c.warnings.push_back(fmt::format("{} holds {}.password and {}; or use password_env",
+                                       c.config_file.string(), o.path(), *exposure));
 }
 
 // The event services: each tenant's own, with the top-level `services` as their defaults.

@@ -57,13 +57,14 @@ bool is_loopback(const std::string& host_url) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
-// Events to push: a recording's, or synthetic exports of fresh transports from S4D~080. A package
+// Events to push: a recording's, or synthetic exports of fresh transports from the load test's own
+// system (LoadtestOptions::system, never one of the landscape's: see loadtest.hpp). A package
 // holds events of one service (it goes to that service's path): a recording is read in its order,
 // and a package ends where the service changes, so a transport's events keep their order (within
 // what parallel connections allow).
 class EventSupply {
  public:
-  explicit EventSupply(const std::optional<std::string>& from) {
+  EventSupply(const std::optional<std::string>& from, SystemRef system) : system_(std::move(system)) {
     if (from) {
       auto recording = read_recording(*from, OnBadLine::Skip);
       for (auto& e : recording.events) recorded_.push_back(to_new_event(e));
@@ -122,10 +123,10 @@ class EventSupply {
     e.service = Service::Export;
     e.sequence = base_sequence_ + index;
     e.occurred_at = now_epoch_millis();
-    e.source = {"S4D", "080"};
-    e.transport_id = fmt::format("S4DK9{:05}", index % 100000);
-    e.details = ExportDetails{
-        RequestKind::Workbench, fmt::format("load test {}", index), "LOADTEST", e.occurred_at, {}};
+    e.source = system_;
+    e.transport_id = fmt::format("{}K9{:05}", system_.sid, index % 100000);
+    e.details = ExportDetails{RequestKind::Workbench, fmt::format("ato-bridge load test {}", index), "LOADTEST",
+                              e.occurred_at, {}};
     out.event_id = e.event_id;
     out.service = e.service;
     out.sequence = e.sequence;
@@ -139,6 +140,7 @@ class EventSupply {
   std::vector<NewEvent> recorded_;
   std::size_t position_ = 0;  // the next event of the recording (it wraps around)
   std::int64_t base_sequence_ = 0;
+  SystemRef system_;
   boost::uuids::random_generator generate_;
 };
 
@@ -152,12 +154,13 @@ class Runner {
         client_(context_, client_options(config, o.connections)),
         tokens_(client_, config.cloud_alm, now_epoch_millis),
         pusher_(client_, tokens_, config, now_epoch_millis),
-        supply_(o.from) {}
+        supply_(o.from, *parse_system_ref(o.system)) {}
 
   LoadtestReport run() {
     report_.target = config_.cloud_alm.host;
     report_.started_at = format_iso8601_utc(now_epoch_millis());  // (started_at_ms below: the same instant)
-    report_.source = supply_.synthetic() ? "synthetic exports" : "recording " + *options_.from;
+    report_.source =
+        supply_.synthetic() ? "synthetic exports of " + options_.system : "recording " + *options_.from;
     report_.started_at_ms = now_epoch_millis();
     report_.target_rate = options_.rate;
     if (options_.rate) report_.target_rate = *options_.rate / options_.shard_count;  // this shard's share
@@ -388,6 +391,32 @@ class Runner {
   std::exception_ptr failure_;
 };
 
+// Why the synthetic events must not come from `system`: it is malformed, or it is the landscape's.
+std::optional<std::string> synthetic_system_problem(const std::string& system, const BridgeConfig& config) {
+  const auto ref = parse_system_ref(system);
+  if (!ref) return "expected SID~client, e.g. " + std::string(kLoadtestSystem);
+  for (const auto& t : config.tenants)
+    if (t.name == system)
+      return "that is a tenant of this configuration; synthetic events would mix with its real transports. "
+             "Choose a system of no landscape (default " +
+             std::string(kLoadtestSystem) + ")";
+  for (const auto& [registered, role] : config.registration.systems)
+    if (registered.key() == system)
+      return "that is one of the landscape's systems (registration.systems); choose a system of no "
+             "landscape (default " +
+             std::string(kLoadtestSystem) + ")";
+  return std::nullopt;
+}
+
+// What a synthetic load test leaves in the Cloud ALM it pushed to, and how to drop it.
+std::string left_behind(const std::string& system) {
+  const auto sid = system.substr(0, system.find('~'));
+  return fmt::format(
+      "  left behind   synthetic transports {}K9NNNNN of system {} (exports only) in the target; on ato-sim "
+      "`curl -X DELETE '<alm_url>/sim/transports?system={}'` drops them\n",
+      sid, system, system);
+}
+
 bool known_report_kinds(const std::vector<std::string>& reports, std::string_view command,
                         std::ostream& err) {
   for (const auto& path : reports)
@@ -467,10 +496,16 @@ int run_loadtest(LoadtestOptions o, std::ostream& out, std::ostream& err) {
           << config.cloud_alm.host << " (--allow-remote)\n";
     }
     if (!known_report_kinds(o.reports, "loadtest", err)) return kExitUsage;
+    if (auto problem = synthetic_system_problem(o.system, config)) {
+      err << "ato-bridge loadtest: --system " << o.system << ": " << *problem << "\n";
+      return kExitUsage;
+    }
     if (o.package_size <= 0) o.package_size = config.tenants.front().export_service.package_size;
     if (o.connections <= 0) o.connections = config.push.connections;
     Runner runner(o, config, err);
-    return report_and_judge(runner.run(), o.reports, out);
+    const int code = report_and_judge(runner.run(), o.reports, out);
+    if (!o.from) out << left_behind(o.system);
+    return code;
   } catch (const std::exception& e) {
     err << "ato-bridge loadtest: error: " << redact(e.what()) << "\n";
     return kExitFailure;

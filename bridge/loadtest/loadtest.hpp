@@ -6,11 +6,14 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bridge/cli/commands.hpp"
 
 namespace ato::bridge {
+
+inline constexpr std::string_view kLoadtestSystem = "LTS~999";
 
 struct LoadtestOptions {
   std::string config_file;
@@ -22,6 +25,10 @@ struct LoadtestOptions {
   int connections = 0;               // 0: push.connections
   std::vector<std::string> reports;  // .json and/or .html
   bool allow_remote = false;
+  // Synthetic events come from a system of their own, never one of the landscape's, so a load test
+  // cannot collide with real transports in a Cloud ALM it shares (its transports are <SID>K9NNNNN of
+  // this system, easy to see and to drop). SID~client; refused if it is a configured tenant or system.
+  std::string system{kLoadtestSystem};
   // --shard I/N: of the whole run's schedule (every package, in order), this process sends the
   // packages k with k % N == I, each at its place in the schedule; the rate and event count given are
   // the whole run's. Reports of all N shards merge into one (run_loadtest_merge).

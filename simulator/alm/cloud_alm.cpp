@@ -421,7 +421,20 @@ net::HttpResponse CloudAlm::push(const net::HttpRequest& request, Service servic
 // Our view of every transport with the history of events that made its status (no token: the
 // simulator's own, like /sim/stats). SAP's public view is the Features API's Transports.
 net::HttpResponse CloudAlm::transports(const net::HttpRequest& request) {
-  if (request.method != "GET") return odata_error(405, "METHOD_NOT_ALLOWED", "Read transports with GET");
+  if (request.method == "DELETE") {
+    std::string system_text;
+    const auto system = query_param(request.query, "system", system_text);
+    if (!parse_system_ref(system))
+      return odata_error(400, "INVALID_SYSTEM",
+                         "DELETE /sim/transports?system=SID~client drops one system's events (e.g. a load "
+                         "test's LTS~999)",
+                         "system");
+    const auto [transports, events] = drop_system(std::string(system));
+    return net::HttpResponse::json(200, fmt::format(R"({{"system":"{}","transports_dropped":{},"events_dropped":{}}})",
+                                                    system, transports, events));
+  }
+  if (request.method != "GET")
+    return odata_error(405, "METHOD_NOT_ALLOWED", "Read transports with GET (DELETE ?system= drops a system's)");
   std::string filter_text, top_text, skip_text;
   const auto filter = query_param(request.query, "$filter", filter_text);
   std::optional<std::string> want_id, want_status;
@@ -580,6 +593,38 @@ void CloudAlm::reset() {
   journal_dropped_ = 0;
   counters_.clear();
   if (store_) store_->db.exec("DELETE FROM journal");
+}
+
+std::pair<std::size_t, std::size_t> CloudAlm::drop_system(const std::string& system) {
+  std::lock_guard lock(mutex_);
+  std::vector<boost::uuids::uuid> dropped;
+  std::size_t transports = 0;
+  for (auto it = transports_.begin(); it != transports_.end();) {
+    auto& t = it->second;
+    const bool theirs = t.source == system;
+    for (const auto& step : t.history)
+      if (theirs || step.source == system) dropped.push_back(step.event_id);
+    if (theirs) {
+      it = transports_.erase(it);
+      ++transports;
+      continue;
+    }
+    std::erase_if(t.history, [&](const TransportRecord::Step& step) { return step.source == system; });
+    std::erase_if(t.last_sequence_by_source, [&](const auto& entry) { return entry.first == system; });
+    ++it;
+  }
+  for (const auto& id : dropped) accepted_ids_.erase(id);
+  std::erase_if(journal_, [&](const AtoEvent& e) { return e.source.key() == system; });
+  if (store_) {
+    sqlite::Transaction tx(store_->db);
+    sqlite::Statement remove(store_->db, "DELETE FROM journal WHERE event_id = ?");
+    for (const auto& id : dropped) {
+      remove.bind(1, boost::uuids::to_string(id)).run();
+      remove.reset();
+    }
+    tx.commit();
+  }
+  return {transports, dropped.size()};
 }
 
 std::optional<TransportRecord> CloudAlm::transport(const std::string& id) const {

@@ -114,6 +114,9 @@ class CloudAlm {
   net::HttpResponse faults_endpoint(const net::HttpRequest& request);
   net::HttpResponse landscape(const net::HttpRequest& request, EpochMillis now);
   void reset();
+  // Forgets a system's events: the transports it exported, and its steps in others (a load test's
+  // synthetic system, DELETE /sim/transports?system=). Returns how many transports and events went.
+  std::pair<std::size_t, std::size_t> drop_system(const std::string& system);
   void apply_periodic_faults(EpochMillis now);
   bool transport_rejects(const AtoEvent& event) const;  // apply() would reject it (caller holds mutex_)
   // Applies one event to the state (caller holds mutex_). Returns the rejection code, if any.

@@ -53,7 +53,16 @@ getent passwd ato-bridge >/dev/null || fail "no ato-bridge user after installing
   fail "/etc/ato-bridge is $(stat -c '%U:%G %a' /etc/ato-bridge), expected root:ato-bridge 750"
 systemd-analyze verify --man=no /lib/systemd/system/ato-bridge.service || fail "the installed unit does not verify"
 man -w ato-bridge >/dev/null 2>&1 || [[ -f /usr/share/man/man1/ato-bridge.1.gz ]] || fail "no man page installed"
+# The README's service steps: the example configuration and a key 0640 root:ato-bridge. The service's
+# user reads the key without a warning (the advice and the check agree).
+cp /usr/share/doc/ato-bridge/examples/bridge.json /etc/ato-bridge/
+"$work/root/usr/bin/ato-sim" sample-key --out "$work/service-key.json" >/dev/null
+install -m 0640 -g ato-bridge "$work/service-key.json" /etc/ato-bridge/
+checked=$(cd / && setpriv --reuid=ato-bridge --regid=ato-bridge --init-groups env ATO_PASSWORD_S4D_080=x   ATO_PASSWORD_S4T_100=x ATO_PASSWORD_S4P_100=x /usr/bin/ato-bridge config check 2>&1) ||
+  fail "config check of the example as the service's user failed: $checked"
+! grep -qi "warning" <<<"$checked" || fail "config check of the example warns: $checked"
 dpkg --purge ato-bridge >/dev/null || fail "dpkg --purge failed"
+[[ ! -e /etc/ato-bridge ]] || fail "/etc/ato-bridge left after purge: $(ls -ln /etc/ato-bridge)"
 [[ ! -e /usr/bin/ato-bridge ]] || fail "/usr/bin/ato-bridge left after purge"
 ! getent passwd ato-bridge >/dev/null || fail "the ato-bridge user left after purge"
 echo "installed with dpkg -i, ran from /usr/bin, unit verified, purged"

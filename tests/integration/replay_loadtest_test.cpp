@@ -350,3 +350,49 @@ TEST_CASE("loadtest --shard I/N: two shards merged are one run of the same load;
   CHECK(bad_shard.exit_code == 2);
   CHECK(bad_shard.err.find("expected I/N with 0 <= I < N") != std::string::npos);
 }
+
+// A load test into a Cloud ALM that a bridge also delivers a real landscape to: the synthetic events
+// come from a system of their own (LTS~999, transports LTSK9NNNNN), so nothing of the landscape's is
+// touched, and the simulator drops them on request.
+TEST_CASE("a load test shares a Cloud ALM without harm: its own system, seen and dropped") {
+  SimProcess sim(landscape(15));
+  BridgeProcess bridge(sim, {.register_first = false});
+  auto r = bridge.cli({"loadtest", "--events", "2000", "--package-size", "100"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
+  CHECK(r.out.find("synthetic exports of LTS~999") != std::string::npos);
+  CHECK(r.out.find("left behind   synthetic transports LTSK9NNNNN of system LTS~999") != std::string::npos);
+  CHECK(sim_stats(sim).total.events_accepted == 2000);
+  for (const auto& e : accepted_journal(sim)) {
+    CHECK(e.source.key() == "LTS~999");
+    CHECK(e.transport_id.starts_with("LTSK9"));
+  }
+  // A system of the landscape is refused as the load test's.
+  r = bridge.cli({"loadtest", "--events", "10", "--system", "S4D~080"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--system S4D~080: that is a tenant of this configuration") != std::string::npos);
+  r = bridge.cli({"loadtest", "--events", "10", "--system", "nonsense"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("expected SID~client") != std::string::npos);
+
+  // The landscape delivered afterwards to the same Cloud ALM: nothing refused, nothing out of order.
+  bridge.start();
+  REQUIRE(eventually([&] { return generator_done(sim); }, 30s));
+  const auto produced = static_cast<std::int64_t>(landscape_history(sim).size());
+  REQUIRE_MESSAGE(eventually([&] { return sim_stats(sim).total.events_accepted == 2000 + produced; }, 60s),
+                  bridge.log());
+  CHECK(sim_stats(sim).total.order_violations == 0);
+  CHECK(sim_stats(sim).total.events_rejected == 0);
+  CHECK(bridge.cli({"dead-letters", "list", "--json"}).out.find("eventId") == std::string::npos);
+  bridge.kill(SIGTERM);
+  CHECK(bridge.wait().exit_code == 0);
+
+  // Dropped on request: the load test's transports go, the landscape's stay.
+  const auto dropped = sim.call({.method = "DELETE", .path = "/sim/transports?system=LTS~999"});
+  REQUIRE_MESSAGE(dropped.status == 200, dropped.body);
+  CHECK(dropped.body.find("\"transports_dropped\":2000") != std::string::npos);
+  CHECK(dropped.body.find("\"events_dropped\":2000") != std::string::npos);
+  const auto journal = accepted_journal(sim);
+  CHECK(static_cast<std::int64_t>(journal.size()) == produced);
+  for (const auto& e : journal) CHECK(e.source.key() != "LTS~999");
+  CHECK(sim.call({.method = "DELETE", .path = "/sim/transports?system=bad"}).status == 400);
+}

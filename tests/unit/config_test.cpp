@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bridge/config.hpp"
 #include "core/service_key.hpp"
@@ -297,4 +298,52 @@ TEST_CASE_FIXTURE(Fixture, "push and registration settings, and their errors") {
       ConfigError);
   write_config(R"(,"push":{"connections":0})");
   CHECK_THROWS_WITH_AS(load(), (file + ": push.connections: must be between 1 and 64").c_str(), ConfigError);
+}
+
+// The example the Debian package installs (/usr/share/doc/ato-bridge/examples/bridge.json) works as
+// shipped once its host names are edited: every feed URL names the Events entity set.
+TEST_CASE_FIXTURE(Fixture, "the packaged example configuration loads without a warning") {
+  std::filesystem::copy_file(std::filesystem::path(ATO_SOURCE_DIR) / "deploy/systemd/bridge.json", config,
+                             std::filesystem::copy_options::overwrite_existing);
+  write_text(dir / "service-key.json", service_key_json());
+  chmod((dir / "service-key.json").c_str(), 0600);
+  env = [](const std::string& name) -> std::optional<std::string> {
+    if (name.starts_with("ATO_PASSWORD_")) return kPassword;
+    return std::nullopt;
+  };
+  const auto c = load();
+  CHECK(c.tenants.size() == 3);
+  for (const auto& t : c.tenants) CHECK(t.ato.feed_url.ends_with("/sap/opu/odata4/ato/feed/v1/Events"));
+  CHECK(c.warnings.empty());
+  // A feed URL without the entity set is named: the feed would answer 404 at every run.
+  write_text(config, R"({"cloud_alm":{"service_key_file":"key.json"},
+      "ato":{"feed_url":"https://s4d.example.com/sap/opu/odata4/ato/feed/v1","user":"U","password_env":"ATO_PASSWORD_X"}})");
+  const auto w = load();
+  REQUIRE(w.warnings.size() == 1);
+  CHECK(w.warnings[0].find("ato.feed_url: https://s4d.example.com/sap/opu/odata4/ato/feed/v1 does not end "
+                           "with /Events") != std::string::npos);
+}
+
+// The service reads its key as root:ato-bridge 0640 (README, "Running as a service"): the warning
+// and its advice agree with that. Readable by the group the process runs as: fine; by other users,
+// or by a group the process is not in: warned, with advice that keeps the service able to read it.
+TEST_CASE_FIXTURE(Fixture, "a key readable by the bridge's own group draws no warning; by others it does") {
+  write_config();
+  chown(key.c_str(), static_cast<uid_t>(-1), getegid());
+  chmod(key.c_str(), 0640);
+  CHECK(load().warnings.empty());
+  chmod(key.c_str(), 0644);
+  auto c = load();
+  REQUIRE(c.warnings.size() == 1);
+  CHECK(c.warnings[0].find("is readable by other users; chmod 600 it (or 640 with the group the bridge runs "
+                           "as") != std::string::npos);
+  if (geteuid() == 0) {  // only root can give the file a group this process is not in
+    const gid_t foreign = 54321;
+    REQUIRE(chown(key.c_str(), static_cast<uid_t>(-1), foreign) == 0);
+    chmod(key.c_str(), 0640);
+    c = load();
+    REQUIRE(c.warnings.size() == 1);
+    CHECK(c.warnings[0].find("is readable by group 54321, which the bridge does not run as") !=
+          std::string::npos);
+  }
 }
