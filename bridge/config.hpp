@@ -42,7 +42,8 @@ enum class Durability { Normal, Full };
 
 // Where each communication-system value came from, for `config check`.
 struct Provenance {
-  std::string host, port, token_endpoint, client_id, client_secret;  // client_secret: how the client authenticates
+  std::string host, port, token_endpoint, client_id,
+      client_secret;  // client_secret: how the client authenticates
 };
 
 // The communication system of SAP_COM_0690, derived from the service key (overridable).
@@ -52,12 +53,11 @@ struct CommunicationSystem {
   std::string token_endpoint;  // uaa.url + /oauth/token
   std::string client_id;
   CredentialType credential_type = CredentialType::Secret;
-  Secret client_secret;             // secret keys: HTTP Basic at the token endpoint
-  std::string client_certificate;   // X.509 keys: mutual TLS at the token endpoint (uaa.certurl)
+  Secret client_secret;            // secret keys: HTTP Basic at the token endpoint
+  std::string client_certificate;  // X.509 keys: mutual TLS at the token endpoint (uaa.certurl)
   Secret client_key;
   Provenance provenance;
 };
-
 
 struct AtoConnection {
   std::string feed_url;
@@ -111,6 +111,11 @@ struct BridgeConfig {
   PushSettings push;
   LandscapeRegistration registration;
   std::string admin_listen{kDefaultAdminListen};
+  // admin.token_env / token_file / token: when set, every admin request but the probes (/healthz,
+  // /readyz) and /metrics must carry `Authorization: Bearer <token>` (status, POST /tick change or
+  // reveal what the bridge does). Empty: no token (fine on loopback; warned otherwise).
+  Secret admin_token;
+  std::string admin_token_source;
   LogOptions log;
   bool backfill = false;
   int max_pages_per_run = 10'000;     // collect.max_pages_per_run: a feed's nextLinks cannot run forever

@@ -234,6 +234,16 @@ void JsonObjectReader::unique_keys() const {
 }
 
 void JsonObjectReader::only_keys(std::span<const std::string_view> allowed) const {
+  check_keys(allowed, UnknownKey::Refuse);
+}
+
+std::size_t JsonObjectReader::unknown_keys(std::span<const std::string_view> known) const {
+  return check_keys(known, UnknownKey::Count);
+}
+
+std::size_t JsonObjectReader::check_keys(std::span<const std::string_view> allowed,
+                                         UnknownKey unknown) const {
+  std::size_t unknown_count = 0;
   // A bit per allowed key: no allocation on this hot path (every event is checked).
   if (allowed.size() > 64) throw std::logic_error("only_keys: at most 64 allowed keys");
   std::uint64_t seen = 0;
@@ -249,7 +259,11 @@ void JsonObjectReader::only_keys(std::span<const std::string_view> allowed) cons
         break;
       }
     }
-    if (at == allowed.size()) throw JsonError(path_of(key), "unknown field");
+    if (at == allowed.size()) {
+      if (unknown == UnknownKey::Refuse) throw JsonError(path_of(key), "unknown field");
+      ++unknown_count;
+      return;
+    }
     const std::uint64_t bit = std::uint64_t{1} << at;
     if (seen & bit) throw JsonError(path_of(key), "given more than once");
     seen |= bit;
@@ -260,6 +274,7 @@ void JsonObjectReader::only_keys(std::span<const std::string_view> allowed) cons
   } else {
     for (auto field : object_) check(field.key);
   }
+  return unknown_count;
 }
 
 JsonArrayReader::JsonArrayReader(simdjson::dom::element element, std::string path) : path_(std::move(path)) {

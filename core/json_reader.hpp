@@ -65,12 +65,20 @@ class JsonObjectReader {
     only_keys(std::span<const std::string_view>(allowed.begin(), allowed.size()));
   }
   void only_keys(std::span<const std::string_view> allowed) const;
+  // For a peer's answers read tolerantly: the known keys at most once each; how many others there
+  // were (a newer peer's additions, counted, not refused).
+  std::size_t unknown_keys(std::initializer_list<std::string_view> known) const {
+    return unknown_keys(std::span<const std::string_view>(known.begin(), known.size()));
+  }
+  std::size_t unknown_keys(std::span<const std::string_view> known) const;
   // For documents whose other fields are allowed (SAP's service keys): no key given twice, so the
   // value used is never just the first of two.
   void unique_keys() const;
   simdjson::dom::object raw() const { return object_; }
 
  private:
+  enum class UnknownKey { Refuse, Count };
+  std::size_t check_keys(std::span<const std::string_view> allowed, UnknownKey unknown) const;
   std::optional<simdjson::dom::element> find(std::string_view key) const;
   simdjson::dom::element require(std::string_view key, std::string_view expected) const;
   // The value `el` found at `key`, checked: one lookup serves both required and optional fields.

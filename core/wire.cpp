@@ -105,11 +105,12 @@ std::string to_json(const PushPackage& package) {
 PushResponse parse_push_response(std::string_view json) {
   Document doc(json);
   const auto o = doc.object();
-  o.only_keys({"packageId", "results"});
   PushResponse response;
+  response.unknown_fields += static_cast<std::int64_t>(o.unknown_keys({"packageId", "results"}));
   response.package_id = read_uuid(o, "packageId");
   o.array("results").for_each_object([&](const JsonObjectReader& r, std::size_t) {
-    r.only_keys({"eventId", "result", "code", "message"});
+    response.unknown_fields +=
+        static_cast<std::int64_t>(r.unknown_keys({"eventId", "result", "code", "message"}));
     EventResult result;
     result.event_id = read_uuid(r, "eventId");
     result.outcome = read_enum(r, "result", kEventOutcomeNames);

@@ -51,6 +51,10 @@ struct EventResult {
 struct PushResponse {
   std::string package_id;
   std::vector<EventResult> results;
+  // Fields the contract does not name (schema/json/push-response.schema.json), in the answer and its
+  // results: a newer Cloud ALM may add some, so they are counted and ignored. What contradicts
+  // itself (a rejection without a code, an eventId that is no UUID) is still refused.
+  std::int64_t unknown_fields = 0;
 };
 PushResponse parse_push_response(std::string_view json);
 std::string to_json(const PushResponse& response);

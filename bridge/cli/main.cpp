@@ -493,7 +493,10 @@ struct Cli {
         "check", "SQLite's integrity check and the outbox's invariants; exit 1 when damaged (reads only)");
     add_config(outbox_check, outbox_cmd.config_file);
     outbox_salvage = outbox->add_subcommand(
-        "salvage", "Copy every readable event of the outbox into a new file (the damaged one is only read)");
+        "salvage",
+        "Copy every readable event of the outbox into a new file (the damaged one is only read). Exit code "
+        "1\n"
+        "when events could not be copied (the new file is still written; the lost ones are listed)");
     add_config(outbox_salvage, outbox_cmd.config_file);
     outbox_salvage->add_option("--to", outbox_cmd.salvage_to, "The new outbox file (must not exist)")
         ->required();

@@ -6,6 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <unistd.h>
+
+#include <limits>
 #include <ostream>
 #include <sstream>
 
@@ -40,8 +43,8 @@ net::ClientOptions tls_options(const BridgeConfig& config) {
   return options;
 }
 
-std::optional<net::ClientResponse> call_admin(const RunInfo& bridge, const std::string& method,
-                                              const std::string& path) {
+std::optional<net::ClientResponse> call_admin(const RunInfo& bridge, const BridgeConfig& config,
+                                              const std::string& method, const std::string& path) {
   return run_sync<std::optional<net::ClientResponse>>(
       [&](asio::io_context& context) -> asio::awaitable<std::optional<net::ClientResponse>> {
         net::ClientOptions options;
@@ -50,6 +53,8 @@ std::optional<net::ClientResponse> call_admin(const RunInfo& bridge, const std::
         net::ClientRequest request;  // named: GCC 12 mishandles a braced temporary as a coroutine argument
         request.method = method;
         request.url = bridge.admin_url + path;
+        if (!config.admin_token.empty())
+          request.headers.push_back({"Authorization", "Bearer " + config.admin_token.reveal()});
         std::optional<net::ClientResponse> response;
         try {
           response = co_await client.send(std::move(request));
@@ -203,6 +208,23 @@ std::string check_report_json(const std::string& report, bool ok) {
   return out;
 }
 
+// Why `run` could not create an outbox at `path` (its directory is missing, not one, or not
+// writable by this user), or nothing. `run` creates the file, never the directory.
+std::optional<std::string> cannot_create_outbox(const std::filesystem::path& path) {
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec))
+    return fmt::format("its directory {} does not exist; create it (the service's StateDirectory does)",
+                       dir.string());
+  if (!std::filesystem::is_directory(dir, ec)) return fmt::format("{} is not a directory", dir.string());
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return fmt::format(
+        "its directory {} is not writable by this user (uid {}); run as the user the bridge "
+        "runs as, or give it the directory",
+        dir.string(), ::geteuid());
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_check(const std::string& config_file, bool as_json, std::ostream& out, std::ostream& err) {
@@ -264,8 +286,14 @@ int run_check(const std::string& config_file, std::ostream& out, std::ostream& e
     const auto options = outbox_options(config, OutboxAccess::Read);
     if (!std::filesystem::exists(config.outbox_path) &&
         !outbox_lived_here(config.outbox_path, options.used_before)) {
-      out << "OK    outbox " << config.outbox_path.string()
-          << ": none yet, the first `ato-bridge run` creates it\n";
+      if (const auto problem = cannot_create_outbox(config.outbox_path)) {
+        out << "FAIL  outbox " << config.outbox_path.string()
+            << ": none yet, and `ato-bridge run` cannot create it: " << *problem << "\n";
+        ok = false;
+      } else {
+        out << "OK    outbox " << config.outbox_path.string()
+            << ": none yet, the first `ato-bridge run` creates it\n";
+      }
     } else {
       Outbox outbox(options);
       const auto problems = outbox.check_integrity();
@@ -290,7 +318,10 @@ int run_status(const std::string& config_file, bool json, std::ostream& out, std
     const BridgeConfig config = load_config_without_secrets(config_file);
     std::string document;
     if (auto bridge = find_running_bridge(config.outbox_path)) {
-      auto response = call_admin(*bridge, "GET", "/status");
+      auto response = call_admin(*bridge, config, "GET", "/status");
+      if (response && response->status == 401)
+        err << "ato-bridge status: the running bridge refused the admin token (" << config.admin_token_source
+            << "): showing what the outbox says\n";
       if (response && response->status == 200) document = response->body;
     }
     const auto options = outbox_options(config, OutboxAccess::Read);
@@ -337,7 +368,7 @@ int run_tick(const std::string& config_file, const std::string& service, const s
     }
     // (tenant names are letters, digits and ~ . _ -: nothing to encode in a query)
     const auto response =
-        call_admin(*bridge, "POST", "/tick/" + service + (tenant.empty() ? "" : "?tenant=" + tenant));
+        call_admin(*bridge, config, "POST", "/tick/" + service + (tenant.empty() ? "" : "?tenant=" + tenant));
     if (!response) {
       err << "ato-bridge tick: the bridge (pid " << bridge->pid << ") does not answer at "
           << bridge->admin_url << "\n";
@@ -451,7 +482,18 @@ int run_dead_letters(const DeadLettersCommand& c, std::ostream& out, std::ostrea
     Outbox outbox(options);
     switch (c.action) {
       case DeadLettersCommand::Action::List: {
-        const auto letters = outbox.dead_letters(filter_of(c));
+        // One more than asked for tells whether the list was cut.
+        auto filter = filter_of(c);
+        if (filter.limit < std::numeric_limits<int>::max()) ++filter.limit;
+        auto letters = outbox.dead_letters(filter);
+        const bool cut = static_cast<int>(letters.size()) > c.limit;
+        if (cut) letters.resize(static_cast<std::size_t>(c.limit));
+        const std::string more =
+            cut ? fmt::format(
+                      "only the {} newest dead letters are shown; there are more: --limit N shows up to N "
+                      "(at most 100000), and --service, --tenant or --transport narrow the list\n",
+                      c.limit)
+                : std::string();
         if (c.json) {
           std::string text;
           JsonWriter json(text);
@@ -459,6 +501,7 @@ int run_dead_letters(const DeadLettersCommand& c, std::ostream& out, std::ostrea
           for (const auto& d : letters) write_dead_letter(json, d, false);
           json.end_array();
           out << text << "\n";
+          err << more;  // stdout stays one JSON document
           return kExitOk;
         }
         if (letters.empty()) out << "no dead letters\n";
@@ -466,6 +509,7 @@ int run_dead_letters(const DeadLettersCommand& c, std::ostream& out, std::ostrea
           out << fmt::format("{}  {:<10} {:<13} {:<11} seq {:<8} attempts {:<3} {}  {}\n", d.event_id,
                              d.tenant, to_string(d.service), d.transport_id, d.sequence, d.attempts,
                              format_iso8601_utc(d.died_at), d.reason);
+        out << more;
         return kExitOk;
       }
       case DeadLettersCommand::Action::Show: {

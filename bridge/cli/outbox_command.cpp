@@ -77,6 +77,15 @@ int salvage(const BridgeConfig& config, const std::string& to, std::ostream& out
       "check` "
       "and start the bridge.\n",
       to, config.outbox_path.string(), report.identity_kept ? "" : " (and start it with --new-outbox)");
+  // The new file is usable either way; the exit code tells a script whether it holds everything.
+  if (const auto lost = report.unreadable_rows + report.without_payload; lost > 0) {
+    out << fmt::format(
+        "LOST: {} events of the damaged outbox are not in {} (listed above); a backup of the damaged file, "
+        "if "
+        "there is one, may still have them\n",
+        lost, to);
+    return kExitFailure;
+  }
   return kExitOk;
 }
 

@@ -36,10 +36,16 @@ net::ListenOptions admin_listen_options(const std::string& listen) {
 // end first (what was on the wire goes back to the outbox). Should that take more than two seconds,
 // the process leaves without tearing anything down: what is stored is durable, and the leases of
 // what was in flight make the next start send it again.
-void unwind(net::HttpServers& servers, Engine& engine) {
-  if (!engine.busy()) return;
+// Returns how many events were in flight when it began (their pushes are the ones cancelled).
+std::int64_t unwind(net::HttpServers& servers, Engine& engine, const Outbox& outbox) {
+  if (!engine.busy()) return 0;
+  std::int64_t in_flight = 0;
+  try {
+    in_flight = outbox.counts().total(EventState::InFlight);
+  } catch (const std::exception&) {  // the outbox's own trouble is said below
+  }
   engine.abort();
-  if (servers.drain([&] { return !engine.busy(); }, std::chrono::seconds(2))) return;
+  if (servers.drain([&] { return !engine.busy(); }, std::chrono::seconds(2))) return in_flight;
   spdlog::warn(
       "stopped at once: some work did not end within 2 s; events still in flight are sent again at the "
       "next start (Cloud ALM deduplicates)");
@@ -95,7 +101,7 @@ int run_bridge(const RunCommand& command) {
           engine.stop(kShutdownGrace, [&] { servers.stop(); });
         },
         false);
-    unwind(servers, engine);
+    const std::int64_t cancelled = unwind(servers, engine, outbox);
     remove_run_file(config.outbox_path);
     if (const auto& damaged = engine.state().outbox_damaged) {
       spdlog::error(
@@ -114,6 +120,13 @@ int run_bridge(const RunCommand& command) {
           "(Cloud ALM deduplicates); nothing is lost",
           counts.total(EventState::Pending), counts.total(EventState::Retryable),
           counts.total(EventState::Dead), in_flight);
+    else if (cancelled > 0)  // a second signal: the pushes on the wire were cancelled, not answered
+      spdlog::warn(
+          "stopped: the pushes of {} events were cancelled by the second signal; those events went back to "
+          "the outbox and go again at the next start (Cloud ALM deduplicates what it already took). "
+          "Outbox holds {} pending, {} retryable, {} dead letters",
+          cancelled, counts.total(EventState::Pending), counts.total(EventState::Retryable),
+          counts.total(EventState::Dead));
     else
       spdlog::info("stopped: outbox holds {} pending, {} retryable, {} dead letters; nothing was in flight",
                    counts.total(EventState::Pending), counts.total(EventState::Retryable),

@@ -59,8 +59,9 @@ asio::awaitable<EnqueueResult> Collector::store(Service service, const std::vect
   co_return stored;
 }
 
+// "S4D~080 export": the spelling of the engine's job lines, `tick` and `cursor` (one spelling in logs).
 std::string Collector::label(Service service) const {
-  return fmt::format("{} {}", tenant_, to_string(service));
+  return fmt::format("{} {}", tenant_, command_name(service));
 }
 
 void Collector::record(CollectReport& report, const EnqueueResult& stored, std::int64_t cursor) const {
@@ -91,8 +92,10 @@ std::string Collector::next_link(Service service, const FeedPage& page, int page
   return url;
 }
 
-asio::awaitable<CollectReport> Collector::collect(Service service, std::int64_t up_to) {
-  CollectReport report;
+asio::awaitable<CollectReport> Collector::collect(Service service, std::int64_t up_to,
+                                                  CollectReport* progress) {
+  CollectReport own;
+  CollectReport& report = progress ? *progress : own;
   const auto cursor = co_await outbox_thread_.run([&] { return outbox_.cursor(tenant_, service); });
   if (up_to < kMaxSequence && (!cursor || *cursor >= up_to)) {  // a catch-up with nothing to do
     report.cursor = cursor.value_or(0);
@@ -109,7 +112,8 @@ asio::awaitable<CollectReport> Collector::collect(Service service, std::int64_t 
     report.started_at_head = true;
     co_return report;
   }
-  if (!cursor)
+  // Said once: an empty feed leaves the service without a cursor, and each run would say it again.
+  if (!cursor && backfill_announced_.insert(service).second)
     spdlog::info("{}: first run with backfill: collecting the feed from the beginning", label(service));
   report.cursor = cursor.value_or(0);
 

@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <functional>
+#include <set>
 #include <unordered_set>
 
 #include "bridge/collect/feed_client.hpp"
@@ -56,7 +57,10 @@ class Collector {
   // nextLink seen before in the run, or more than max_pages_per_run pages, end the run with an error.
   // `up_to` bounds a catch-up: events above it are left for the next run, and the cursor stops
   // there. A catch-up of a service that has no cursor yet, or one at `up_to` already, does nothing.
-  boost::asio::awaitable<CollectReport> collect(Service service, std::int64_t up_to = kMaxSequence);
+  // `progress`, when given, is the report as it grows: after a failure it still says what the run
+  // stored before it failed (those events are collected, and counted as such).
+  boost::asio::awaitable<CollectReport> collect(Service service, std::int64_t up_to = kMaxSequence,
+                                                CollectReport* progress = nullptr);
 
  private:
   // Stores a page's events with the cursor it reaches, on the outbox thread.
@@ -74,6 +78,7 @@ class Collector {
                         std::unordered_set<std::string>& seen) const;
 
   bool backfill_;
+  std::set<Service> backfill_announced_;  // services whose "first run with backfill" was logged
   int max_pages_;
   CollectorHooks hooks_;
 };

@@ -110,7 +110,10 @@ std::string effective_config_text(const BridgeConfig& c) {
                           c.ca_file ? c.ca_file->string() : "system store"));
   line("push", fmt::format("{} connection(s), {} timeout per operation", c.push.connections,
                            format_duration(c.push.timeout)));
-  line("admin", c.admin_listen);
+  line("admin", c.admin_token.empty()
+                    ? c.admin_listen + ", no token"
+                    : fmt::format("{}, bearer token from {} (****) for all but /healthz, /readyz, /metrics",
+                                  c.admin_listen, c.admin_token_source));
   line("log", fmt::format("{}, {}", c.log.level, c.log.format == LogFormat::Json ? "json" : "text"));
   if (!c.warnings.empty()) {
     out += "\nWarnings:\n";

@@ -244,11 +244,13 @@ void read_connection(BridgeConfig& c, const JsonObjectReader& o, const fs::path&
   read_url(o, "feed_url");
   ato.feed_url = std::string(o.string("feed_url"));
   // The bridge reads the URL as the entity set itself: a service root (.../feed/v1) answers 404.
-  const std::string_view path_part = std::string_view(ato.feed_url).substr(0, ato.feed_url.find_first_of("?#"));
+  const std::string_view path_part =
+      std::string_view(ato.feed_url).substr(0, ato.feed_url.find_first_of("?#"));
   if (!path_part.ends_with("/Events"))
-    c.warnings.push_back(fmt::format("{}: {} does not end with /Events, the feed's entity set; the feed "
-                                     "answers 404 (SAP's is .../sap/opu/odata4/ato/feed/v1/Events)",
-                                     o.path_of("feed_url"), ato.feed_url));
+    c.warnings.push_back(
+        fmt::format("{}: {} does not end with /Events, the feed's entity set; the feed "
+                    "answers 404 (SAP's is .../sap/opu/odata4/ato/feed/v1/Events)",
+                    o.path_of("feed_url"), ato.feed_url));
   ato.user = o.string("user");
   ato.password = read_secret_source(o, "password", "password_env", "password_file", base_dir, env,
                                     ato.password_source, c.warnings);
@@ -297,6 +299,21 @@ void read_tenant_services(const JsonObjectReader& o, const ServiceDefaults& defa
     t.status_change_service = read_service(*services, "status_change", kDefaultStatusChangePath);
 }
 
+// Two spellings of one feed: the URLs compared as URLs (host case, an explicit default port and a
+// trailing slash do not make another feed), so two tenants cannot read one feed unnoticed.
+bool same_feed(const std::string& a, const std::string& b) {
+  const auto pa = parse_http_url(a), pb = parse_http_url(b);
+  if (!std::holds_alternative<HttpUrl>(pa) || !std::holds_alternative<HttpUrl>(pb)) return a == b;
+  auto key = [](const HttpUrl& u) {
+    std::string target = u.target;
+    const auto query = target.find('?');
+    auto path_end = query == std::string::npos ? target.size() : query;
+    while (path_end > 1 && target[path_end - 1] == '/') target.erase(--path_end, 1);
+    return u.scheme + "://" + u.host + ":" + std::to_string(u.port) + target;
+  };
+  return key(std::get<HttpUrl>(pa)) == key(std::get<HttpUrl>(pb));
+}
+
 TenantConfig read_tenant(BridgeConfig& c, const JsonObjectReader& o, const fs::path& base_dir,
                          const EnvLookup& env, const ServiceDefaults& defaults) {
   o.only_keys({"name", "feed_url", "user", "password", "password_env", "password_file", "services"});
@@ -311,7 +328,7 @@ TenantConfig read_tenant(BridgeConfig& c, const JsonObjectReader& o, const fs::p
       throw JsonError(o.path_of("name"), fmt::format("tenant {} is named twice", t.name));
   read_connection(c, o, base_dir, env, t.ato);
   for (const auto& other : c.tenants)
-    if (other.ato.feed_url == t.ato.feed_url && other.ato.user == t.ato.user)
+    if (same_feed(other.ato.feed_url, t.ato.feed_url) && other.ato.user == t.ato.user)
       throw JsonError(
           o.path_of("feed_url"),
           fmt::format("tenant {} reads the same feed with the same user as tenant {}: each tenant "
@@ -395,20 +412,31 @@ void read_tls(BridgeConfig& c, const JsonObjectReader& root, const fs::path& bas
         "can read the client secret and events. Use tls.ca_file instead.");
 }
 
-void read_admin(BridgeConfig& c, const JsonObjectReader& root) {
+void read_admin(BridgeConfig& c, const JsonObjectReader& root, const fs::path& base_dir,
+                const EnvLookup& env) {
   auto o = root.optional_object("admin");
   if (!o) return;
-  o->only_keys({"listen"});
-  if (!o->has("listen")) return;
-  const std::string listen(o->string("listen"));
-  const auto parsed = parse_listen_address(listen);
-  if (auto* error = std::get_if<std::string>(&parsed)) throw JsonError(o->path_of("listen"), *error);
-  if (!is_loopback_host(std::get<ListenAddress>(parsed).host))
+  o->only_keys({"listen", "token_env", "token_file", "token"});
+  c.admin_token = read_secret_source(*o, "token", "token_env", "token_file", base_dir, env,
+                                     c.admin_token_source, c.warnings);
+  if (!c.admin_token.empty() && c.admin_token.reveal().size() < 16)
+    throw JsonError(o->path(),
+                    "the admin token is shorter than 16 characters: use a random one "
+                    "(e.g. openssl rand -hex 24)");
+  if (o->has("listen")) {
+    const std::string listen(o->string("listen"));
+    const auto parsed = parse_listen_address(listen);
+    if (auto* error = std::get_if<std::string>(&parsed)) throw JsonError(o->path_of("listen"), *error);
+    c.admin_listen = listen;
+  }
+  const auto parsed = parse_listen_address(c.admin_listen);
+  if (std::holds_alternative<ListenAddress>(parsed) &&
+      !is_loopback_host(std::get<ListenAddress>(parsed).host) && c.admin_token.empty())
     c.warnings.push_back(
         fmt::format("admin.listen {} is reachable from other machines; the admin endpoint "
-                    "has no authentication",
-                    listen));
-  c.admin_listen = listen;
+                    "has no authentication: set admin.token_env (or token_file) so that /status and "
+                    "POST /tick need a bearer token (the probes and /metrics stay open)",
+                    c.admin_listen));
 }
 
 void read_log(BridgeConfig& c, const JsonObjectReader& root) {
@@ -511,7 +539,7 @@ BridgeConfig parse_config(std::string_view text, const fs::path& file, const Env
     read_retry_policy(c, root);
     read_push(c, root);
     read_registration(c, root);
-    read_admin(c, root);
+    read_admin(c, root, base_dir, env);
     read_log(c, root);
     read_collect(c, root);
     check_plain_http(c);

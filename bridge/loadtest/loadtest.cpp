@@ -125,8 +125,8 @@ class EventSupply {
     e.occurred_at = now_epoch_millis();
     e.source = system_;
     e.transport_id = fmt::format("{}K9{:05}", system_.sid, index % 100000);
-    e.details = ExportDetails{RequestKind::Workbench, fmt::format("ato-bridge load test {}", index), "LOADTEST",
-                              e.occurred_at, {}};
+    e.details = ExportDetails{
+        RequestKind::Workbench, fmt::format("ato-bridge load test {}", index), "LOADTEST", e.occurred_at, {}};
     out.event_id = e.event_id;
     out.service = e.service;
     out.sequence = e.sequence;

@@ -188,6 +188,7 @@ struct Outbox::Impl {
   struct StoredRow {
     int tenant = 0;
     std::int64_t sequence = 0;
+    std::optional<std::string> payload;  // none once delivered events' payloads are gone
   };
   std::optional<StoredRow> stored_row(std::int64_t id, std::string_view event_id);
   void store_dead(int tenant, const NewEvent& event, const std::string& reason, std::int64_t id,
@@ -375,8 +376,10 @@ void Outbox::Impl::prepare() {
                                   "ON e.id = j.value WHERE l.expires_at <= ?1 AND e.settled_at IS NULL");
   rescue_leases = std::make_unique<Statement>(*db, "DELETE FROM leases WHERE expires_at <= ?1");
   all_event_ids = std::make_unique<Statement>(*db, "SELECT event_id, id FROM events");
-  event_at_row =
-      std::make_unique<Statement>(*db, "SELECT event_id, tenant, sequence FROM events WHERE id = ?1");
+  event_at_row = std::make_unique<Statement>(
+      *db,
+      "SELECT e.event_id, e.tenant, e.sequence, p.payload FROM events e LEFT JOIN "
+      "payloads p ON p.id = e.id WHERE e.id = ?1");
   stored_at_sequence = std::make_unique<Statement>(
       *db,
       "SELECT e.event_id, p.payload FROM events e JOIN payloads p ON p.id = e.id WHERE e.tenant = ?1 AND "
@@ -687,6 +690,14 @@ std::vector<std::string> Outbox::Impl::ingestion_problems(int tenant, const std:
     const auto stored = candidate ? stored_row(*candidate, e.event_id) : std::nullopt;
     if (!stored || (stored->tenant == tenant && stored->sequence == e.sequence))
       continue;  // new, or a re-read of the same sequence (checked for its content when stored)
+    if (stored->tenant != tenant && stored->payload == e.payload) {
+      problems[i] = fmt::format(
+          "{}: eventId {} is stored as sequence {} of tenant {}: the same event from two tenants, with the "
+          "same content (do two tenants read one feed? `ato-bridge config check` compares their feed "
+          "URLs); not pushed twice",
+          kEventIdConflict, e.event_id, stored->sequence, tenant_name(stored->tenant));
+      continue;
+    }
     problems[i] = fmt::format(
         "{}: eventId {} is stored with sequence {}{}; the feed now sends it with sequence {} "
         "and other content; not pushed (Cloud ALM would answer duplicate and it would be "
@@ -715,7 +726,8 @@ std::optional<Outbox::Impl::StoredRow> Outbox::Impl::stored_row(std::int64_t id,
   stmt.bind(1, id);
   std::optional<StoredRow> row;
   if (stmt.step() && stmt.text(0) == event_id)
-    row = StoredRow{static_cast<int>(stmt.int64(1)), stmt.int64(2)};
+    row = StoredRow{static_cast<int>(stmt.int64(1)), stmt.int64(2),
+                    stmt.is_null(3) ? std::nullopt : std::optional<std::string>(stmt.text(3))};
   stmt.reset();
   return row;
 }

@@ -57,6 +57,7 @@ PushVerdict settle_per_event(int status, std::string_view body, const std::vecto
     verdict.reason = verdict.settlements.front().message;
     return verdict;
   }
+  verdict.unknown_fields = response.unknown_fields;
   std::unordered_map<std::string_view, const EventResult*> by_id;
   for (const auto& r : response.results) by_id.emplace(r.event_id, &r);
   verdict.settlements.reserve(events.size());

@@ -29,6 +29,7 @@ struct PushVerdict {
   // Source systems Cloud ALM's Landscape Management does not know (MSG_SLIS_NOT_FOUND_IN_LMS): their
   // events are released, not dead-lettered; pushing pauses for these systems until registered.
   std::set<std::string> unregistered_systems;
+  std::int64_t unknown_fields = 0;  // in a 2xx answer: ignored, counted (PushResponse::unknown_fields)
 };
 
 // An HTTP answer. `retry_after` and `location` are the raw header values (may be empty). A redirect

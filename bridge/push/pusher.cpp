@@ -197,6 +197,7 @@ asio::awaitable<void> Pusher::push_events(const std::string& tenant, std::vector
     outcome.accepted += verdict.accepted;
     outcome.duplicates += verdict.duplicates;
     outcome.rejected += verdict.rejected;
+    outcome.answer_unknown_fields += verdict.unknown_fields;
     outcome.unregistered_systems.insert(verdict.unregistered_systems.begin(),
                                         verdict.unregistered_systems.end());
     co_await settle(events, verdict, outcome);

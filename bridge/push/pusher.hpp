@@ -34,8 +34,10 @@ struct PushOutcome {
   bool token_refreshed = false;
   std::string token_problem;  // no token could be had (the package went back untouched)
   std::vector<std::chrono::microseconds> request_latencies;
-  std::vector<EpochMillis> done_enqueued_at;   // for collection-to-acceptance latency
-  std::set<std::string> unregistered_systems;  // MSG_SLIS_NOT_FOUND_IN_LMS: pause pushing for these
+  std::vector<EpochMillis> done_enqueued_at;  // for collection-to-acceptance latency
+  std::set<std::string> unregistered_systems;
+  std::int64_t answer_unknown_fields = 0;  // fields Cloud ALM's answers carried that the contract does not
+                                           // name  // MSG_SLIS_NOT_FOUND_IN_LMS: pause pushing for these
 };
 
 // Where each verdict goes: the outbox for the bridge, counters in memory for the load test.

@@ -34,11 +34,37 @@ net::HttpResponse readiness(const EngineState& state, const BridgeConfig& config
   return net::HttpResponse::json(reasons.empty() ? 200 : 503, std::move(body));
 }
 
+// Constant time for equal lengths: a wrong token's answer says nothing of how much of it was right.
+bool same_secret(std::string_view given, const std::string& expected) {
+  if (given.size() != expected.size()) return false;
+  unsigned char differs = 0;
+  for (std::size_t i = 0; i < given.size(); ++i)
+    differs |= static_cast<unsigned char>(given[i] ^ expected[i]);
+  return differs == 0;
+}
+
+// The probes and Prometheus need no token (they carry none); everything else does, once one is set.
+bool needs_token(const net::HttpRequest& request) {
+  return !(request.method == "GET" &&
+           (request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics"));
+}
+
 }  // namespace
 
 net::HttpResponse handle_admin(const net::HttpRequest& request, const BridgeConfig& config,
                                const Outbox& outbox, Engine& engine) {
   const bool get = request.method == "GET";
+  if (!config.admin_token.empty() && needs_token(request)) {
+    const std::string_view auth = request.header("Authorization");
+    if (!auth.starts_with("Bearer ") || !same_secret(auth.substr(7), config.admin_token.reveal())) {
+      auto refused =
+          json_message(401, "error",
+                       "this admin endpoint needs admin.token: send Authorization: Bearer <token> "
+                       "(ato-bridge status and tick do, with the token in the configuration's source)");
+      refused.header("WWW-Authenticate", "Bearer realm=\"ato-bridge admin\"");
+      return refused;
+    }
+  }
   try {
     if (get && request.path == "/healthz") return json_message(200, "status", "ok");
     if (get && request.path == "/readyz") return readiness(engine.state(), config);

@@ -84,10 +84,18 @@ asio::awaitable<void> Engine::Impl::run_collect(TenantRuntime& tenant, Job job, 
   }
   tenant.collecting.insert(service);
   const auto poll_started = std::chrono::steady_clock::now();
-  try {
-    const CollectReport report = co_await tenant.collector.collect(service);
+  // What the run stored, also when it then fails (a page stored, the next refused): counted either way.
+  CollectReport report;
+  bool counted = false;
+  const auto count_stored = [&] {
+    if (counted) return;
+    counted = true;
     counters.collected += report.collected;
     dead_at_ingestion(counters, key, report);
+  };
+  try {
+    co_await tenant.collector.collect(service, kMaxSequence, &report);
+    count_stored();
     counters.last_poll_ok_at = now_epoch_millis();
     counters.failed_in_a_row = 0;
     counters.last_result =
@@ -122,6 +130,17 @@ asio::awaitable<void> Engine::Impl::run_collect(TenantRuntime& tenant, Job job, 
   } catch (const std::exception& e) {  // e.g. the recording cannot be written
     fail(counters, key, e.what(), spdlog::level::err);
   }
+  if (!counted && report.collected > 0) {
+    log_with_fields(spdlog::level::info,
+                    {{"tenant", key.tenant},
+                     {"service", name_of(kJobNames, job)},
+                     {"events", report.collected},
+                     {"cursor", report.cursor}},
+                    fmt::format("{}: collected {} events (cursor {}) before the run failed; they are stored "
+                                "and will be pushed",
+                                label, report.collected, report.cursor));
+  }
+  count_stored();
   counters.poll_duration.record(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - poll_started));
   tenant.collecting.erase(service);
@@ -154,12 +173,10 @@ asio::awaitable<void> Engine::Impl::catch_up(TenantRuntime& tenant, Service serv
   Alive alive(*this);
   bool caught_up = false;
   const JobKey key{tenant.config.name, job_of(service)};
+  CollectReport report;  // what was stored counts, also when the catch-up then fails
   try {
-    const CollectReport report = co_await tenant.collector.collect(service, up_to);
-    JobCounters& counters = state.jobs[key];
-    counters.collected += report.collected;
-    dead_at_ingestion(counters, key, report);
-    if (report.pages > 0) ++counters.catch_up_polls;
+    co_await tenant.collector.collect(service, up_to, &report);
+    if (report.pages > 0) ++state.jobs[key].catch_up_polls;
     caught_up = true;
     if (report.collected > 0)
       spdlog::debug("{}: caught up to sequence {}: {} events", job_label(key), up_to, report.collected);
@@ -168,6 +185,9 @@ asio::awaitable<void> Engine::Impl::catch_up(TenantRuntime& tenant, Service serv
   } catch (const std::exception& e) {  // the next scheduled poll collects them
     spdlog::debug("{}: catching up to sequence {} failed: {}", job_label(key), up_to, e.what());
   }
+  JobCounters& counters = state.jobs[key];
+  counters.collected += report.collected;
+  dead_at_ingestion(counters, key, report);
   tenant.collecting.erase(service);
   if (caught_up) co_await catch_up_lagging(tenant);  // a scheduled poll may have raised the highest meanwhile
   work.notify();

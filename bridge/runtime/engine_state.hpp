@@ -56,8 +56,8 @@ inline constexpr Service service_of(Job job) {
 struct JobCounters {
   std::int64_t runs = 0, failed_runs = 0;
   std::int64_t failed_in_a_row = 0;  // failed runs since the last that succeeded (tenant health)
-  std::int64_t collected = 0;       // event services
-  std::int64_t catch_up_polls = 0;  // polls between slots that brought it up to the others' cursor
+  std::int64_t collected = 0;        // event services
+  std::int64_t catch_up_polls = 0;   // polls between slots that brought it up to the others' cursor
   std::int64_t accepted = 0, duplicates = 0, rejected = 0;  // per-event results of pushed events
   std::int64_t retried = 0, dead_lettered = 0, released = 0;
   std::int64_t packages = 0;
@@ -73,6 +73,7 @@ struct EngineState {
   std::map<int, std::int64_t> requests_by_status;  // 0: no answer
   std::int64_t token_fetches = 0;
   std::int64_t token_failures = 0;                // token requests that gave no usable token
+  std::int64_t answer_unknown_fields = 0;         // fields of Cloud ALM's push answers not in the contract
   std::optional<std::string> token_trouble;       // why no token can be had now (cleared by the next token)
   std::int64_t cloud_alm_connections_opened = 0;  // pushes, tokens and Landscape Management calls
   std::optional<std::string> paused;              // why pushing is paused (403, refused credentials)
@@ -85,7 +86,7 @@ struct EngineState {
   // Events stored as dead letters at ingestion, by reason code (EVENT_ID_CONFLICT, EVENT_TOO_LARGE).
   std::map<std::string, std::int64_t> ingestion_dead;
   // Systems Cloud ALM's Landscape Management does not know: their events wait, nothing else does.
-  std::map<std::string, std::string> paused_systems;  // SID~client -> reason
+  std::map<std::string, std::string> paused_systems;        // SID~client -> reason
   std::map<std::string, std::string> paused_system_tenant;  // SID~client -> the tenant whose events met it
   CircuitBreaker breaker;
   LatencyHistogram push_latency;        // one HTTP request

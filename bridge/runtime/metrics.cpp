@@ -218,6 +218,9 @@ std::string prometheus_metrics(const Outbox& outbox, const BridgeConfig& config,
     x.sample(n("ingestion_dead_letters_total"), fmt::format("reason=\"{}\"", reason),
              it == s.ingestion_dead.end() ? 0.0 : static_cast<double>(it->second));
   }
+  x.family(n("answer_unknown_fields_total"), "counter",
+           "Fields in Cloud ALM's push answers that the contract does not name: ignored, not a failure.");
+  x.sample(n("answer_unknown_fields_total"), "", static_cast<double>(s.answer_unknown_fields));
   x.family(n("token_failures_total"), "counter",
            "Token requests that gave no usable token (refused, unreachable, unusable answer).");
   x.sample(n("token_failures_total"), "", static_cast<double>(s.token_failures));

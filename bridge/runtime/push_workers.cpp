@@ -136,6 +136,10 @@ asio::awaitable<void> Engine::Impl::worker() {
       co_await work.wait(seen, kIdlePoll);
       continue;
     }
+    // The probe is taken before the claim: other workers run while this one waits for the outbox
+    // thread, and each would otherwise see the probe still allowed and send a package of its own.
+    const bool probe_taken = state.paused.has_value();
+    if (probe_taken) probe_allowed = false;
     if (!state.breaker.would_allow(now)) {
       co_await give_back(&ahead);
       const auto until = state.breaker.state() == CircuitBreaker::State::Open
@@ -147,6 +151,7 @@ asio::awaitable<void> Engine::Impl::worker() {
     std::optional<ClaimedPackage> package = std::exchange(ahead, std::nullopt);
     if (!package) package = co_await claim_or_nothing(now);
     if (!package) {
+      if (probe_taken && state.paused) probe_allowed = true;  // nothing to probe with: the next may
       co_await work.wait(seen, kIdlePoll);
       continue;
     }
@@ -235,6 +240,11 @@ void Engine::Impl::account(const std::string& tenant_name, Service service, std:
   for (auto latency : outcome.request_latencies) state.push_latency.record(latency);
   for (EpochMillis enqueued : outcome.done_enqueued_at)
     state.acceptance_latency.record(std::chrono::milliseconds(now - enqueued));
+  if (outcome.answer_unknown_fields > 0 && state.answer_unknown_fields == 0)
+    spdlog::info(
+        "Cloud ALM's push answers carry fields the contract does not name: ignored, counted in "
+        "ato_bridge_answer_unknown_fields_total");
+  state.answer_unknown_fields += outcome.answer_unknown_fields;
   state.token_fetches = tokens.fetches();
   state.token_failures = tokens.failures();
   if (!outcome.token_problem.empty())

@@ -73,7 +73,8 @@ std::map<std::string, std::vector<std::string>> tenant_problems(const EngineStat
                                                                 const BridgeConfig& config) {
   std::map<std::string, std::vector<std::string>> problems;
   for (const auto& t : config.tenants) problems[t.name];
-  for (const auto& [which, why] : state.feed_resets) problems[which.first].push_back("ATO feed reset: " + why);
+  for (const auto& [which, why] : state.feed_resets)
+    problems[which.first].push_back("ATO feed reset: " + why);
   for (const auto& [key, counters] : state.jobs)
     if (key.job != Job::Retry && counters.failed_in_a_row > 0 && problems.count(key.tenant))
       problems[key.tenant].push_back(fmt::format("{}: {} run(s) in a row {}", name_of(kJobNames, key.job),
@@ -94,7 +95,8 @@ std::vector<std::string> not_ready_reasons(const EngineState& state, const Bridg
   if (state.token_trouble) reasons.push_back("no OAuth token for Cloud ALM: " + *state.token_trouble);
   // A system no tenant's package met (it cannot be told whose it is) holds back everyone's events of it.
   for (const auto& [system, why] : state.paused_systems)
-    if (!state.paused_system_tenant.count(system)) reasons.push_back("pushing paused for " + system + ": " + why);
+    if (!state.paused_system_tenant.count(system))
+      reasons.push_back("pushing paused for " + system + ": " + why);
   const auto problems = tenant_problems(state, config);
   const bool every_tenant = !problems.empty() && std::all_of(problems.begin(), problems.end(),
                                                              [](const auto& p) { return !p.second.empty(); });
@@ -104,7 +106,8 @@ std::vector<std::string> not_ready_reasons(const EngineState& state, const Bridg
   return reasons;
 }
 
-void write_tenant_problems(JsonWriter& json, const std::map<std::string, std::vector<std::string>>& problems) {
+void write_tenant_problems(JsonWriter& json,
+                           const std::map<std::string, std::vector<std::string>>& problems) {
   json.key("tenant_problems").begin_object();
   for (const auto& [tenant, list] : problems) {
     if (list.empty()) continue;

@@ -4,8 +4,8 @@
 
 #include <map>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "bridge/config.hpp"
 #include "bridge/outbox/outbox.hpp"

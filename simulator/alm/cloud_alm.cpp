@@ -145,7 +145,6 @@ net::HttpResponse auth_error(const TokenCheck& auth) {
   return response;
 }
 
-
 AlmSettings default_alm_settings() {
   AlmSettings s;
   s.push_paths = {{Service::Export, "/api/calm-deployments/v1/ato/exports"},
@@ -224,8 +223,7 @@ std::optional<std::pair<std::string, std::string>> CloudAlm::apply(AtoEvent&& ev
     t.source = source;
     t.released_at = event.occurred_at;
     if (const auto* e = std::get_if<ExportDetails>(&event.details)) t.title = e->title;
-  }
-  else if (!t.exported)
+  } else if (!t.exported)
     ++counters.unknown_transports;  // before its export: kept, shown once the export arrives
   if (auto status = status_after(event)) {
     TransportRecord::StatusKey key{event.occurred_at, step_rank(event), source, event.sequence};
@@ -286,7 +284,8 @@ net::HttpResponse CloudAlm::handle_certified(const net::HttpRequest& request) {
   const EpochMillis now = now_epoch_millis();
   apply_periodic_faults(now);
   if (request.path != "/oauth/token")
-    return odata_error(404, "NOT_FOUND", fmt::format("No resource at {} (the mTLS host serves /oauth/token)", request.path));
+    return odata_error(404, "NOT_FOUND",
+                       fmt::format("No resource at {} (the mTLS host serves /oauth/token)", request.path));
   const auto decision = faults_.decide("token");
   if (decision.status) return injected_error(decision);
   auto response = tokens_.handle_token_request(request, now, ClientProof::Certificate);
@@ -430,11 +429,13 @@ net::HttpResponse CloudAlm::transports(const net::HttpRequest& request) {
                          "test's LTS~999)",
                          "system");
     const auto [transports, events] = drop_system(std::string(system));
-    return net::HttpResponse::json(200, fmt::format(R"({{"system":"{}","transports_dropped":{},"events_dropped":{}}})",
-                                                    system, transports, events));
+    return net::HttpResponse::json(
+        200, fmt::format(R"({{"system":"{}","transports_dropped":{},"events_dropped":{}}})", system,
+                         transports, events));
   }
   if (request.method != "GET")
-    return odata_error(405, "METHOD_NOT_ALLOWED", "Read transports with GET (DELETE ?system= drops a system's)");
+    return odata_error(405, "METHOD_NOT_ALLOWED",
+                       "Read transports with GET (DELETE ?system= drops a system's)");
   std::string filter_text, top_text, skip_text;
   const auto filter = query_param(request.query, "$filter", filter_text);
   std::optional<std::string> want_id, want_status;
@@ -497,8 +498,8 @@ net::HttpResponse CloudAlm::transports(const net::HttpRequest& request) {
   }
   json.end_array();
   if (*skip + written < matched) {
-    std::string next = "/sim/transports?$top=" + std::to_string(*top) +
-                       "&$skip=" + std::to_string(*skip + written);
+    std::string next =
+        "/sim/transports?$top=" + std::to_string(*top) + "&$skip=" + std::to_string(*skip + written);
     if (!filter.empty()) {
       std::string encoded;
       for (unsigned char c : filter)
@@ -599,20 +600,16 @@ std::pair<std::size_t, std::size_t> CloudAlm::drop_system(const std::string& sys
   std::lock_guard lock(mutex_);
   std::vector<boost::uuids::uuid> dropped;
   std::size_t transports = 0;
-  for (auto it = transports_.begin(); it != transports_.end();) {
-    auto& t = it->second;
+  for (auto& [id, t] : transports_) {
     const bool theirs = t.source == system;
     for (const auto& step : t.history)
       if (theirs || step.source == system) dropped.push_back(step.event_id);
-    if (theirs) {
-      it = transports_.erase(it);
-      ++transports;
-      continue;
-    }
+    if (theirs) continue;  // erased below
     std::erase_if(t.history, [&](const TransportRecord::Step& step) { return step.source == system; });
     std::erase_if(t.last_sequence_by_source, [&](const auto& entry) { return entry.first == system; });
-    ++it;
   }
+  transports = boost::unordered::erase_if(transports_,
+                                          [&](const auto& entry) { return entry.second.source == system; });
   for (const auto& id : dropped) accepted_ids_.erase(id);
   std::erase_if(journal_, [&](const AtoEvent& e) { return e.source.key() == system; });
   if (store_) {

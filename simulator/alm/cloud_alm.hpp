@@ -11,18 +11,18 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/event.hpp"
 #include "core/net/http.hpp"
-#include "simulator/alm/landscape_registry.hpp"
 #include "simulator/alm/features.hpp"
+#include "simulator/alm/landscape_registry.hpp"
 #include "simulator/alm/token_authority.hpp"
 #include "simulator/faults.hpp"
 

@@ -124,6 +124,9 @@ struct Setup {
   bool backfill = true;
   int max_pages_per_run = 0;  // 0: the default
   std::string run_every = "1s";
+  int connections = 2;
+  int package_size = 100;
+  std::string admin_token;  // set: admin.token_file names a file holding it
 };
 
 // A real `ato-bridge run` (export and retry jobs) against the peers, in a temporary directory.
@@ -141,16 +144,23 @@ class Bridge {
                                     ? fmt::format(R"({{"backfill":{},"max_pages_per_run":{}}})",
                                                   setup.backfill, setup.max_pages_per_run)
                                     : fmt::format(R"({{"backfill":{}}})", setup.backfill);
-    write_text(config_, fmt::format(R"({{"cloud_alm":{{"service_key_file":"key.json"}},
+    write_text(config_,
+               fmt::format(R"({{"cloud_alm":{{"service_key_file":"key.json"}},
   "ato":{{"feed_url":"{}{}","user":"CALM_COMM","password_env":"ATO_TEST_PASSWORD"}},
-  "services":{{"export":{{"run_every":"{}"}},"import":{{"active":false}},"status_change":{{"active":false}},
+  "services":{{"export":{{"run_every":"{}","package_size":{}}},"import":{{"active":false}},"status_change":{{"active":false}},
               "retry":{{"run_every":"1s"}}}},
   "outbox":{{"path":"outbox.db"}},
   "retry_policy":{{"base":"100ms","cap":"1s"}},
-  "push":{{"timeout":"3s"}},
-  "admin":{{"listen":"127.0.0.1:0"}},
+  "push":{{"timeout":"3s","connections":{}}},
+  "admin":{{"listen":"127.0.0.1:0"{}}},
   "collect":{}}})",
-                                    peers.url(), kFeedPath, setup.run_every, collect));
+                           peers.url(), kFeedPath, setup.run_every, setup.package_size, setup.connections,
+                           setup.admin_token.empty() ? "" : R"(,"token_file":"admin-token")", collect));
+    if (!setup.admin_token.empty()) {
+      write_text(dir_ / "admin-token", setup.admin_token + "\n");
+      std::filesystem::permissions(dir_ / "admin-token",
+                                   std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
   }
   ~Bridge() {
     if (process_ && process_->running()) {
@@ -182,6 +192,7 @@ class Bridge {
   }
 
   PlainResponse admin(const std::string& path) { return http_get(admin_ + path); }
+  const std::string& admin_url() const { return admin_; }
   ProcessResult cli(std::vector<std::string> args) {
     std::vector<std::string> argv = {ATO_BRIDGE_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -488,4 +499,170 @@ TEST_CASE("sizes: an oversized event is a dead letter, an oversized page an erro
   REQUIRE_MESSAGE(bridge.logged("is larger than the limit of 67108864 bytes", 20s), bridge.log());
   CHECK(bridge.log().find("ATO feed unreachable") == std::string::npos);
   CHECK(bridge.export_cursor() == "3");
+}
+
+// A newer Cloud ALM may add fields to its answers: an answer that adds them is read for what it says
+// (every event accepted, once), the extra fields counted, not taken for an unreadable answer (which
+// re-sent every accepted event until it was dead-lettered).
+TEST_CASE("a 200 answer with fields the contract does not name is read tolerantly: nothing re-sent") {
+  Peers peers;
+  std::atomic<int> pushed{0};
+  peers.push([&pushed](const net::HttpRequest& request) {
+    const auto package = parse_push_package(request.body);
+    pushed += static_cast<int>(package.events.size());
+    std::string results;
+    for (const auto& e : package.events)
+      results += (results.empty() ? "" : ",") +
+                 fmt::format(R"({{"eventId":"{}","result":"accepted","processedAt":"2026-12-07T00:00:00Z"}})",
+                             e.event_id);
+    return net::HttpResponse::json(
+        200, R"({"packageId":")" + package.package_id + R"(","traceId":"abc","results":[)" + results + "]}");
+  });
+  peers.feed([](const net::HttpRequest& request) { return honest_feed(request, 6, 6); });
+  Bridge bridge(peers);
+  bridge.start();
+  REQUIRE_MESSAGE(eventually([&] { return bridge.export_cursor() == "6" && pushed == 6; }, 10s),
+                  bridge.log());
+  std::this_thread::sleep_for(1500ms);  // retry runs come and go: nothing goes again
+  CHECK(pushed == 6);
+  const auto metrics = bridge.admin("/metrics").body;
+  const auto at = metrics.find("\nato_bridge_answer_unknown_fields_total ");
+  REQUIRE(at != std::string::npos);
+  // One per event's result, and one per answer (packages of up to 6 events).
+  const auto counted = std::stoll(metrics.substr(at + 40));
+  CHECK(counted >= 7);
+  CHECK(counted <= 12);
+  CHECK(bridge.cli({"dead-letters", "list", "--json"}).out.find("eventId") == std::string::npos);
+  // What contradicts itself is still refused: a rejection without a code.
+  CHECK_THROWS(
+      parse_push_response(R"({"packageId":"0b7e7d2c-0000-4000-8000-000000000001","results":[)"
+                          R"({"eventId":"0b7e7d2c-0000-4000-8000-000000000002","result":"rejected"}]})"));
+}
+
+// `dead-letters list` shows the newest --limit (100 by default) and says when there are more.
+TEST_CASE("dead-letters list says when it shows only some of them, and how to see more") {
+  Peers peers;
+  peers.push([](const net::HttpRequest& request) {
+    const auto package = parse_push_package(request.body);
+    std::string results;
+    for (const auto& e : package.events)
+      results +=
+          (results.empty() ? "" : ",") +
+          fmt::format(R"({{"eventId":"{}","result":"rejected","code":"INVALID_EVENT","message":"no"}})",
+                      e.event_id);
+    return net::HttpResponse::json(
+        200, R"({"packageId":")" + package.package_id + R"(","results":[)" + results + "]}");
+  });
+  peers.feed([](const net::HttpRequest& request) { return honest_feed(request, 5, 5); });
+  Bridge bridge(peers);
+  bridge.start();
+  REQUIRE_MESSAGE(eventually(
+                      [&] {
+                        return bridge.cli({"dead-letters", "list"}).out.find("seq 5") != std::string::npos;
+                      },
+                      10s),
+                  bridge.log());
+  auto r = bridge.cli({"dead-letters", "list", "--limit", "3"});
+  CHECK(occurrences(r.out, "INVALID_EVENT") == 3);
+  CHECK(r.out.find("only the 3 newest dead letters are shown; there are more: --limit N") !=
+        std::string::npos);
+  r = bridge.cli({"dead-letters", "list", "--limit", "3", "--json"});
+  CHECK(occurrences(r.out, "\"eventId\"") == 3);
+  CHECK(r.err.find("only the 3 newest dead letters are shown") != std::string::npos);
+  r = bridge.cli({"dead-letters", "list", "--limit", "5"});
+  CHECK(occurrences(r.out, "INVALID_EVENT") == 5);
+  CHECK(r.out.find("only the") == std::string::npos);
+}
+
+// A run that stores a page and then fails (the next page is refused) collected what it stored:
+// events_collected_total, status and the log count it, and it is delivered.
+TEST_CASE("events stored by a run that then failed are counted as collected") {
+  Peers peers;
+  std::atomic<int> pushed{0};
+  peers.push(counting_accept_all(pushed));
+  peers.feed([&peers](const net::HttpRequest& request) {
+    if (request.query.find("skiptoken") != std::string::npos)
+      return net::HttpResponse::json(503, R"({"error":{"code":"BUSY","message":"try later"}})");
+    std::vector<std::string> events;
+    for (std::int64_t s = after_of(request) + 1; s <= std::min<std::int64_t>(after_of(request) + 20, 20); ++s)
+      events.push_back(event_json(s));
+    if (after_of(request) >= 20) return net::HttpResponse::json(200, page_json({}, 20));
+    return net::HttpResponse::json(200, page_json(events, 35, peers.url() + kFeedPath + "?$skiptoken=20"));
+  });
+  Bridge bridge(peers);
+  bridge.start();
+  REQUIRE_MESSAGE(eventually([&] { return pushed == 20; }, 10s), bridge.log());
+  REQUIRE_MESSAGE(bridge.logged("collected 20 events (cursor 20) before the run failed"), bridge.log());
+  const auto metrics = bridge.admin("/metrics").body;
+  CHECK(metrics.find("ato_bridge_events_collected_total{tenant=\"default\",service=\"export\"} 20") !=
+        std::string::npos);
+  CHECK(bridge.cli({"status", "--json"}).out.find("\"collected\":20") != std::string::npos);
+}
+
+// While pushing is paused (403), each retry run sends one probe package: several workers waking at
+// once must not each send one.
+TEST_CASE("a paused bridge probes with one package per retry run, however many workers wake") {
+  Peers peers;
+  std::atomic<int> pushes{0};
+  peers.push([&pushes](const net::HttpRequest&) {
+    ++pushes;
+    return net::HttpResponse::json(403, R"({"error":{"code":"FORBIDDEN","message":"scope missing"}})");
+  });
+  peers.feed([](const net::HttpRequest& request) { return honest_feed(request, 40, 40); });
+  Bridge bridge(peers, {.connections = 4, .package_size = 5});
+  bridge.start();
+  REQUIRE_MESSAGE(bridge.logged("pushing paused"), bridge.log());
+  std::this_thread::sleep_for(500ms);
+  const int before = pushes;
+  std::this_thread::sleep_for(4s);  // four retry runs (run_every 1s)
+  const int probes = pushes - before;
+  CHECK(probes >= 2);
+  CHECK_MESSAGE(probes <= 5, probes << " push requests in 4 s while paused");
+}
+
+// An empty feed leaves the service without a cursor: "first run with backfill" is still said once,
+// and services are spelled one way in the log (as `tick` and `cursor` name them).
+TEST_CASE("an empty feed under backfill: the first run is announced once, services spelled one way") {
+  Peers peers;
+  peers.push(accept_all);
+  peers.feed([](const net::HttpRequest&) { return net::HttpResponse::json(200, page_json({}, 0)); });
+  Bridge bridge(peers);
+  bridge.start();
+  REQUIRE(eventually([&] { return peers.peer().count(kFeedPath) >= 4; }, 10s));
+  CHECK(occurrences(bridge.log(), "first run with backfill") == 1);
+  CHECK(bridge.log().find("default export: first run with backfill") != std::string::npos);
+  CHECK(bridge.log().find(" EXPORT") == std::string::npos);
+}
+
+// An admin endpoint with a token: the probes and /metrics stay open (kubelet and Prometheus carry no
+// token); /status and POST /tick need it; ato-bridge status and tick send it from the configuration.
+TEST_CASE("admin.token: only the probes and /metrics go without it; status and tick send it") {
+  Peers peers;
+  peers.push(accept_all);
+  peers.feed([](const net::HttpRequest& request) { return honest_feed(request, 3, 3); });
+  const std::string token = "0123456789abcdef-admin-token";
+  Bridge bridge(peers, {.admin_token = token});
+  bridge.start();
+  CHECK(bridge.admin("/healthz").status == 200);
+  CHECK(bridge.admin("/readyz").status == 200);
+  CHECK(bridge.admin("/metrics").status == 200);
+  const auto status = bridge.admin("/status");
+  CHECK(status.status == 401);
+  CHECK(status.body.find("needs admin.token") != std::string::npos);
+  auto curl = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {"/usr/bin/curl", "-s", "-o",  "/dev/null", "-w",
+                                     "%{http_code}",  "-X", "POST"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(bridge.admin_url() + "/tick/export");
+    return run_process(argv).out;
+  };
+  CHECK(curl({}) == "401");
+  CHECK(curl({"-H", "Authorization: Bearer wrong-token-0123456789abc"}) == "401");
+  CHECK(curl({"-H", "Authorization: Bearer " + token}) == "202");
+  const auto tick = bridge.cli({"tick", "export"});
+  CHECK_MESSAGE(tick.exit_code == 0, tick.err);
+  const auto shown = bridge.cli({"status", "--json"});
+  CHECK(shown.out.find("\"running\":true") != std::string::npos);
+  CHECK(bridge.cli({"config", "check"}).out.find("bearer token from file") != std::string::npos);
+  CHECK(bridge.log().find(token) == std::string::npos);  // never logged
 }

@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <map>
 #include <set>
@@ -179,4 +181,30 @@ TEST_CASE(
   CHECK(dead_letters(bridge) == 0);
   bridge.kill(SIGTERM);
   CHECK(bridge.wait().exit_code == 0);
+}
+
+// `check` says OK for an outbox that is not there yet only when `run` can create it.
+TEST_CASE("check fails for an outbox run could not create: a missing or unwritable directory") {
+  SimProcess sim(landscape(1), "sim-outbox-dir");
+  BridgeProcess missing(sim, {.outbox_path = (sim.path("no-such-directory") / "outbox.db").string()},
+                        "missing");
+  auto r = missing.cli({"check"});
+  CHECK(r.exit_code == 1);
+  CHECK_MESSAGE(
+      r.out.find("FAIL  outbox " + (sim.path("no-such-directory") / "outbox.db").string() +
+                 ": none yet, and `ato-bridge run` cannot create it: its directory") != std::string::npos,
+      r.out);
+  CHECK(r.out.find("does not exist") != std::string::npos);
+  if (::geteuid() != 0) {  // root writes anywhere: a read-only directory means nothing to it
+    std::filesystem::create_directories(sim.path("read-only"));
+    std::filesystem::permissions(sim.path("read-only"),
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    BridgeProcess read_only(sim, {.outbox_path = (sim.path("read-only") / "outbox.db").string()}, "ro");
+    r = read_only.cli({"check"});
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("is not writable by this user") != std::string::npos);
+  }
+  BridgeProcess fine(sim, {}, "fine");
+  r = fine.cli({"check"});
+  CHECK_MESSAGE(r.out.find("the first `ato-bridge run` creates it") != std::string::npos, r.out);
 }

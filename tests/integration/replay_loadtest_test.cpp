@@ -396,3 +396,29 @@ TEST_CASE("a load test shares a Cloud ALM without harm: its own system, seen and
   for (const auto& e : journal) CHECK(e.source.key() != "LTS~999");
   CHECK(sim.call({.method = "DELETE", .path = "/sim/transports?system=bad"}).status == 400);
 }
+
+// Salvage writes the new outbox either way; its exit code says whether events were lost.
+TEST_CASE("outbox salvage exits 1 and says so when events could not be copied") {
+  SimProcess sim(landscape(2));
+  BridgeProcess bridge(sim, {.register_first = false});
+  const auto recording = sim.path("history.ndjson");
+  write_text(recording, sim.call({.path = "/sim/ato/history.ndjson", .to_ato = true}).body);
+  auto r = bridge.cli({"replay", recording.string()});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
+  // A sound outbox: everything copied, exit 0.
+  r = bridge.cli({"outbox", "salvage", "--to", sim.path("whole.db").string()});
+  CHECK_MESSAGE(r.exit_code == 0, r.out << r.err);
+  CHECK(r.out.find("LOST") == std::string::npos);
+  // One payload gone: that event cannot be copied.
+  const auto removed =
+      run_process({"/usr/bin/python3", "-c",
+                   "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); "
+                   "db.execute('DELETE FROM payloads WHERE id = (SELECT min(id) FROM payloads)'); "
+                   "db.commit()",
+                   bridge.outbox_file().string()});
+  REQUIRE_MESSAGE(removed.exit_code == 0, removed.err);
+  r = bridge.cli({"outbox", "salvage", "--to", sim.path("partial.db").string()});
+  CHECK(r.exit_code == 1);
+  CHECK_MESSAGE(r.out.find("LOST: 1 events of the damaged outbox are not in") != std::string::npos, r.out);
+  CHECK(std::filesystem::exists(sim.path("partial.db")));
+}

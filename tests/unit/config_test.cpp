@@ -347,3 +347,40 @@ TEST_CASE_FIXTURE(Fixture, "a key readable by the bridge's own group draws no wa
           std::string::npos);
   }
 }
+
+// One feed spelled two ways is one feed: host case, an explicit :443 or a trailing slash.
+TEST_CASE_FIXTURE(Fixture, "two tenants on one feed are refused however the URL is spelled") {
+  for (const std::string other :
+       {"https://S4D.example.com/feed/Events", "https://s4d.example.com:443/feed/Events",
+        "https://s4d.example.com/feed/Events/"}) {
+    CAPTURE(other);
+    write_text(config, R"({"cloud_alm":{"service_key_file":"key.json"},"tenants":[
+      {"name":"A","feed_url":"https://s4d.example.com/feed/Events","user":"U","password_env":"ATO_PASSWORD"},
+      {"name":"B","feed_url":")" +
+                           other + R"(","user":"U","password_env":"ATO_PASSWORD"}]})");
+    CHECK_THROWS_WITH_AS(load(),
+                         doctest::Contains("tenant B reads the same feed with the same user as tenant A"),
+                         ConfigError);
+  }
+  write_text(config, R"({"cloud_alm":{"service_key_file":"key.json"},"tenants":[
+    {"name":"A","feed_url":"https://s4d.example.com/feed/Events","user":"U","password_env":"ATO_PASSWORD"},
+    {"name":"B","feed_url":"https://s4t.example.com/feed/Events","user":"U","password_env":"ATO_PASSWORD"}]})");
+  CHECK(load().tenants.size() == 2);
+}
+
+TEST_CASE_FIXTURE(Fixture,
+                  "an admin endpoint off loopback is warned without a token; a short token is refused") {
+  write_config(R"(,"admin":{"listen":"0.0.0.0:8690"})");
+  auto c = load();
+  REQUIRE(c.warnings.size() == 1);
+  CHECK(c.warnings[0].find("has no authentication: set admin.token_env") != std::string::npos);
+  write_text(dir / "admin-token", "0123456789abcdef-long-enough\n");
+  chmod((dir / "admin-token").c_str(), 0600);
+  write_config(R"(,"admin":{"listen":"0.0.0.0:8690","token_file":"admin-token"})");
+  c = load();
+  CHECK(c.warnings.empty());
+  CHECK(c.admin_token.reveal() == "0123456789abcdef-long-enough");
+  write_text(dir / "admin-token", "short\n");
+  CHECK_THROWS_WITH_AS(load(), doctest::Contains("the admin token is shorter than 16 characters"),
+                       ConfigError);
+}

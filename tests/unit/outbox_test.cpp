@@ -953,6 +953,20 @@ TEST_CASE_FIXTURE(Fixture, "an eventId another tenant stored is a conflict that 
   CHECK(box().dead_letters({.tenant = std::string("S4D~080")}).empty());
 }
 
+// Two tenants reading one feed (a configuration mistake) store the same event twice: said as that,
+// not as "other content".
+TEST_CASE_FIXTURE(Fixture, "the same event from two tenants is named as such, not as other content") {
+  const NewEvent original = tenant_event(Service::Export, 1, "S4DK900001", 0, "S4D~080");
+  box().enqueue("S4D~080", Service::Export, {original}, 1, kT0);
+  const auto r = box().enqueue("S4D~100", Service::Export, {original}, 1, kT0);
+  CHECK(r.dead == 1);
+  REQUIRE(r.dead_reasons.size() == 1);
+  CHECK(
+      r.dead_reasons[0].find("is stored as sequence 1 of tenant S4D~080: the same event from two tenants") !=
+      std::string::npos);
+  CHECK(r.dead_reasons[0].find("other content") == std::string::npos);
+}
+
 TEST_CASE_FIXTURE(Fixture,
                   "a tenant renamed keeps its events and cursors; a taken or unknown name is refused") {
   box().enqueue("default", Service::Export, {event(Service::Export, 1)}, 5, kT0);
