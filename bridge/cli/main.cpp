@@ -37,8 +37,16 @@ std::string joined(const std::vector<std::string>& names) {
 
 // A bash completion script from the command line itself: for each command path, its subcommands and
 // options, so the completion never tells anything the command line does not take.
+// Values of positional arguments, where the command takes a fixed set (CLI11 does not list them).
+std::string positional_values(const std::string& path) {
+  if (path == "ato-bridge tick") return "export import status_change retry ";
+  if (path == "ato-bridge cursor set") return "export import status_change ";
+  if (path == "ato-bridge completion") return "bash zsh ";
+  return "";
+}
+
 void completion_cases(const CLI::App& at, const std::string& path, std::string& out) {
-  std::string words;
+  std::string words = positional_values(path);
   for (const auto* sub : at.get_subcommands([](const CLI::App*) { return true; }))
     words += sub->get_name() + " ";
   for (const auto* option : at.get_options())
@@ -70,6 +78,15 @@ _ato_bridge() {{
 complete -F _ato_bridge ato-bridge
 )bash",
                      cases);
+}
+
+// zsh runs the same completion through its bash compatibility (bashcompinit), so the two never differ.
+std::string zsh_completion(const CLI::App& app) {
+  return "# zsh completion for ato-bridge (ato-bridge completion zsh): the bash completion, through zsh's\n"
+         "# bashcompinit.  source <(ato-bridge completion zsh)   in ~/.zshrc, after compinit\n"
+         "autoload -U +X compinit && compinit -u\n"
+         "autoload -U +X bashcompinit && bashcompinit\n" +
+         bash_completion(app);
 }
 
 // Walks the command words (`config init`, `dead-letters list`) and names the first that is no
@@ -216,14 +233,17 @@ struct Cli {
 
   Cli() {
     ato::wrap_help_to_terminal(app);  // before any subcommand: they inherit it
-    app.set_version_flag("--version", [] { return version_text(); });
+    app.set_version_flag("--version,-V", [] { return version_text(); });
     version_cmd =
         app.add_subcommand("version", "Print the version and what it was built with (for bug reports)");
     completion_cmd = app.add_subcommand(
         "completion",
-        "Print a bash completion script for every command and option (made from this very command line):\n"
-        "  source <(ato-bridge completion bash)   or save it under /etc/bash_completion.d/");
-    completion_cmd->add_option("SHELL", completion_shell, "bash")->required()->check(CLI::IsMember({"bash"}));
+        "Print a completion script for every command and option (made from this very command line):\n"
+        "  source <(ato-bridge completion bash)   or save it under /etc/bash_completion.d/\n"
+        "  source <(ato-bridge completion zsh)    in ~/.zshrc");
+    completion_cmd->add_option("SHELL", completion_shell, "bash or zsh")
+        ->required()
+        ->check(CLI::IsMember({"bash", "zsh"}));
     app.require_subcommand(1);
     app.footer(kFooter);
     auto* config = app.add_subcommand("config", "Write a starting configuration, or validate one");
@@ -543,7 +563,7 @@ struct Cli {
       return kExitOk;
     }
     if (*completion_cmd) {
-      std::cout << bash_completion(app);
+      std::cout << (completion_shell == "zsh" ? zsh_completion(app) : bash_completion(app));
       return kExitOk;
     }
     if (*init_cmd) {
@@ -610,6 +630,15 @@ struct Cli {
 
 int main(int argc, char** argv) {
   Cli cli;
+  // `ato-bridge help [COMMAND...]` is `ato-bridge [COMMAND...] --help`, as git and kubectl take it.
+  std::vector<char*> args(argv, argv + argc);
+  static char help_flag[] = "--help";
+  if (argc >= 2 && std::string_view(argv[1]) == "help") {
+    args.erase(args.begin() + 1);
+    args.push_back(help_flag);
+    argc = static_cast<int>(args.size());
+    argv = args.data();
+  }
   if (const auto unknown = unknown_command_advice(cli.app, argc, argv)) {
     std::cerr << "ato-bridge: " << *unknown << "\n";
     return kExitUsage;

@@ -268,6 +268,47 @@ TEST_CASE("bash completion completes commands, subcommands and options") {
   CHECK(completed.out == "status\nrequeue\n--tenant\n");
 }
 
+// The values a command takes complete too; zsh gets the same completion; `help` and -V work as in
+// other tools.
+TEST_CASE("service names complete after tick; completion zsh; help COMMAND and -V") {
+  TempDir dir;
+  const auto script = run_process({kBridge, "completion", "bash"});
+  REQUIRE(script.exit_code == 0);
+  write_text(dir / "completion.sh", script.out);
+  const auto completed = run_process({"/bin/bash", "-c",
+                                      "source \"$1\"\n"
+                                      "complete_words() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); "
+                                      "_ato_bridge; echo \"${COMPREPLY[*]}\"; }\n"
+                                      "complete_words ato-bridge tick st\n"
+                                      "complete_words ato-bridge tick --tenant S4T~100 im\n"
+                                      "complete_words ato-bridge completion z\n",
+                                      "bash", (dir / "completion.sh").string()});
+  REQUIRE_MESSAGE(completed.exit_code == 0, completed.err);
+  CHECK(completed.out == "status_change\nimport\nzsh\n");
+  const auto zsh_script = run_process({kBridge, "completion", "zsh"});
+  REQUIRE(zsh_script.exit_code == 0);
+  CHECK(contains(zsh_script.out, "bashcompinit"));
+  if (std::filesystem::exists("/usr/bin/zsh")) {  // scripts/setup --with-test-tools installs it
+    write_text(dir / "completion.zsh", zsh_script.out);
+    // As zsh's bashcompinit calls it (in sh emulation); zsh's own matching then filters by the prefix.
+    const auto sourced = run_process({"/usr/bin/zsh", "-f", "-c",
+                                      "source \"$1\" && emulate sh -c 'COMP_WORDS=(ato-bridge tick st); "
+                                      "COMP_CWORD=2; _ato_bridge; echo \"${COMPREPLY[*]}\"'",
+                                      "zsh", (dir / "completion.zsh").string()},
+                                     {.env = {{"HOME", dir.path().string()}}});
+    CHECK_MESSAGE(sourced.exit_code == 0, sourced.err);
+    CHECK(contains(sourced.out, "export import status_change retry"));
+    CHECK_FALSE(contains(sourced.out, "dead-letters"));
+  }
+  const auto help = run_process({kBridge, "help", "tick"});
+  CHECK(help.exit_code == 0);
+  CHECK(contains(help.out, "export, import, status_change or retry"));
+  CHECK(run_process({kBridge, "help"}).exit_code == 0);
+  const auto v = run_process({kBridge, "-V"});
+  CHECK(v.exit_code == 0);
+  CHECK(v.out.starts_with("ato-bridge "));
+}
+
 TEST_CASE("check --json says the same as the text, as JSON a monitor can read") {
   Workspace w;
   w.make_key();
