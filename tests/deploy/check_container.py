@@ -84,6 +84,112 @@ RUNTIME = (["--runtime", "runc", "--ulimit", "nofile=4096:4096", "--ulimit", "np
 # As the StatefulSet runs it: read-only root, no capabilities.
 HARDENED = ["--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
 
+# 4. The installed unit for real: systemd (Debian 12's, 252) as PID 1 in a container made from the
+# image, the package's unit started with systemctl against ato-sim on the host's loopback.
+SYSTEMD_IMAGE = """FROM localhost/ato-bridge:test
+USER root
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd systemd-sysv >/dev/null \\
+ && rm -rf /var/lib/apt/lists/*
+STOPSIGNAL SIGRTMIN+3
+ENTRYPOINT ["/lib/systemd/systemd"]
+CMD []
+"""
+
+
+def in_unit_container(*command, timeout=60):
+    return run(["podman", "exec", "ato-bridge-systemd-test", *command], timeout=timeout)
+
+
+def check_unit_under_systemd(state, ready, settings, context):
+    work = tempfile.mkdtemp()
+    try:
+        with open(os.path.join(work, "Containerfile"), "w") as f:
+            f.write(SYSTEMD_IMAGE)
+        built = run(["podman", "build", "--quiet", "--isolation=chroot", "-t", "localhost/ato-bridge-systemd:test", work],
+                    timeout=900)
+        if built.returncode != 0:
+            sys.exit("the image with systemd could not be built:\n" + built.stderr[-2000:])
+        started = run(["podman", "run", "-d", *RUNTIME, "--systemd=always", "--name", "ato-bridge-systemd-test",
+                       "--network=host", "-v", f"{state}:/srv/state:ro", "localhost/ato-bridge-systemd:test"], timeout=120)
+        if started.returncode != 0:
+            sys.exit("systemd did not start in a container:\n" + started.stderr[-2000:])
+        for _ in range(60):
+            if in_unit_container("systemctl", "is-system-running").stdout.strip() in ("running", "degraded"):
+                break
+            time.sleep(0.5)
+        # What an operator does (README, "Running it as a service"): configuration and key in
+        # /etc/ato-bridge, the key 0640 root:ato-bridge, the passwords in ato-bridge.env 0600.
+        unit_settings = dict(settings)
+        unit_settings["outbox"] = dict(settings["outbox"], path="/var/lib/ato-bridge/outbox.db")
+        # Off loopback without a token: a warning at every start, which the journal must keep as one.
+        unit_settings["admin"] = {"listen": "0.0.0.0:0"}
+        with open(os.path.join(work, "bridge.json"), "w") as f:
+            json.dump(unit_settings, f)
+        with open(os.path.join(work, "ato-bridge.env"), "w") as f:
+            for t in ready["tenants"]:
+                f.write(f"ATO_PASSWORD_{re.sub('[^A-Za-z0-9]', '_', t['name'])}={t['password']}\n")
+        for name, mode in (("bridge.json", "0640"), ("ato-bridge.env", "0600")):
+            copied = run(["podman", "cp", os.path.join(work, name), f"ato-bridge-systemd-test:/etc/ato-bridge/{name}"])
+            if copied.returncode != 0:
+                sys.exit(f"podman cp {name} failed: {copied.stderr}")
+            in_unit_container("chmod", mode, f"/etc/ato-bridge/{name}")
+            in_unit_container("chown", "root:ato-bridge" if mode == "0640" else "root:root", f"/etc/ato-bridge/{name}")
+        for source in (ready["service_key_file"], ready["ca_file"]):
+            in_unit_container("install", "-m", "0640", "-g", "ato-bridge", f"/srv/state/{os.path.basename(source)}",
+                              "/etc/ato-bridge/")
+        began = time.monotonic()
+        start = in_unit_container("systemctl", "start", "ato-bridge", timeout=90)
+        journal = lambda: in_unit_container("journalctl", "-u", "ato-bridge", "-o", "json", "--no-pager").stdout
+        if start.returncode != 0:
+            sys.exit("systemctl start ato-bridge failed:\n" + start.stderr + in_unit_container(
+                "journalctl", "-u", "ato-bridge", "--no-pager").stdout[-3000:])
+        status_text = in_unit_container("systemctl", "show", "-p", "StatusText", "--value", "ato-bridge").stdout.strip()
+        if "tenant(s), admin" not in status_text:
+            sys.exit(f"systemctl start returned, but the unit's STATUS is '{status_text}' (READY=1 with STATUS= expected)")
+        print(f"systemctl start ato-bridge: ready after {time.monotonic() - began:.1f} s, status '{status_text}'")
+        # A new outbox with backfill: the unit's bridge sends the landscape again (what the first
+        # container delivered comes back as duplicates), so Cloud ALM's answers of either kind count.
+        def answered():
+            with urllib.request.urlopen(ready["alm_url"] + "/sim/stats", context=context, timeout=5) as answer:
+                stats = json.load(answer)
+            return stats["events_accepted"] + stats["events_duplicate"]
+        before = answered()
+        now = before
+        for _ in range(120):
+            now = answered()
+            if now > before:
+                break
+            time.sleep(0.5)
+        if now <= before:
+            sys.exit("the unit's bridge pushed nothing to ato-sim in 60 s:\n"
+                     + in_unit_container("journalctl", "-u", "ato-bridge", "--no-pager").stdout[-3000:])
+        priorities = {}
+        for line in journal().splitlines():
+            entry = json.loads(line)
+            message = entry.get("MESSAGE")
+            if isinstance(message, str):
+                if "reachable from other machines" in message:
+                    priorities["warning"] = entry.get("PRIORITY")
+                elif "starting: outbox" in message:
+                    priorities["info"] = entry.get("PRIORITY")
+        if priorities != {"warning": "4", "info": "6"}:
+            sys.exit(f"journal priorities of the unit's lines: {priorities}, expected warning 4 and info 6:\n"
+                     + in_unit_container("journalctl", "-u", "ato-bridge", "--no-pager").stdout[-3000:])
+        began = time.monotonic()
+        stop = in_unit_container("systemctl", "stop", "ato-bridge", timeout=60)
+        took = time.monotonic() - began
+        result = in_unit_container("systemctl", "show", "-p", "Result", "-p", "ExecMainStatus", "--value",
+                                   "ato-bridge").stdout.split()
+        if stop.returncode != 0 or took > 10 or result != ["success", "0"]:
+            sys.exit(f"systemctl stop: exit {stop.returncode} after {took:.1f} s, result {result} "
+                     "(within 10 s and success expected: pushes in flight get 3 s)")
+        print(f"the unit under systemd pushed to ato-sim ({now - before} events answered), "
+              f"journal priorities warning=4 info=6, stopped in {took:.1f} s with result success")
+    finally:
+        run(["podman", "rm", "-f", "ato-bridge-systemd-test"], timeout=120)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 # 2. Build the image as scripts/container does, from this build's package.
 work = tempfile.mkdtemp()
 try:
@@ -167,6 +273,7 @@ try:
         if stopped.returncode != 0 or status != "0":
             sys.exit(f"the container did not stop cleanly on SIGTERM (exit {status}):\n" + logs[-3000:])
         print(f"the image's bridge delivered {accepted} events to ato-sim and stopped cleanly")
+        check_unit_under_systemd(state, ready, settings, context)
     finally:
         sim_process.terminate()
         sim_process.wait(timeout=20)
