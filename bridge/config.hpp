@@ -158,6 +158,7 @@ struct InitOptions {
   std::vector<InitTenant> tenants;  // one: written as the single `ato` section when named "default"
   std::optional<std::filesystem::path> ca_file;
   milliseconds run_every = std::chrono::minutes(5);
+  std::string admin_listen{kDefaultAdminListen};
   std::optional<std::filesystem::path> out;  // where the file will live (relative paths are made for it)
 };
 

@@ -37,6 +37,12 @@ std::vector<InitTenant> tenants_from_sim_ready_file(const std::filesystem::path&
   simdjson::dom::parser parser;
   const JsonObjectReader root(parse_json(parser, text), "");
   std::vector<InitTenant> tenants;
+  if (!root.has("tenants"))
+    throw std::runtime_error(
+        file.string() +
+        " has no ATO tenants: it is the ready file of a simulator started with --only alm (a fake Cloud ALM "
+        "alone). Name the feeds with --tenant NAME,FEED_URL,USER,PASSWORD_ENV (a real tenant's, or another "
+        "simulator's), or give the ready file of an ato-sim serve without --only alm");
   root.array("tenants").for_each_object([&](const JsonObjectReader& t, std::size_t) {
     std::string name(t.string("name"));
     std::string env = "ATO_PASSWORD_";

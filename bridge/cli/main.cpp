@@ -278,6 +278,12 @@ struct Cli {
     init_cmd->add_option("--run-every", run_every, "Schedule of every outbound service's job (SAP: 5m)")
         ->check(kDuration)
         ->capture_default_str();
+    init_cmd
+        ->add_option(
+            "--admin-listen", init.options.admin_listen,
+            "The admin endpoint's address (health, status, metrics, tick); 127.0.0.1:0 takes any free "
+            "port, which the run file names for status and tick")
+        ->capture_default_str();
     init_cmd->add_option("--out", init_out, "Write here (mode 0600) instead of standard output");
     init_cmd->add_flag("--force", init.force, "Overwrite --out if it exists");
 

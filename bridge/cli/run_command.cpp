@@ -79,9 +79,19 @@ int run_bridge(const RunCommand& command) {
     if (command.record) record = *command.record;
     Engine engine(servers.context(), config, outbox, record);
     const auto admin = admin_listen_options(config.admin_listen);
-    const auto port = servers.listen(admin, [&](const net::HttpRequest& request) {
-      return handle_admin(request, config, outbox, engine);
-    });
+    std::uint16_t port = 0;
+    try {
+      port = servers.listen(admin, [&](const net::HttpRequest& request) {
+        return handle_admin(request, config, outbox, engine);
+      });
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format(
+          "{} (admin.listen {}): another bridge or program holds it; choose another port with admin.listen "
+          "in "
+          "{}, e.g. \"127.0.0.1:8691\", or \"127.0.0.1:0\" for any free one (the run file beside the outbox "
+          "names it, and status and tick find it there)",
+          e.what(), config.admin_listen, config.config_file.string()));
+    }
     const std::string admin_url = "http://" + admin.address + ":" + std::to_string(port);
     std::string tenants;
     for (const auto& t : config.tenants) tenants += (tenants.empty() ? "" : ", ") + t.name;

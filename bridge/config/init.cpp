@@ -51,7 +51,11 @@ std::string init_config_json(const InitOptions& options) {
     }
   }
 
+  if (const auto parsed = parse_listen_address(options.admin_listen);
+      std::holds_alternative<std::string>(parsed))
+    throw ConfigError("--admin-listen: " + std::get<std::string>(parsed));
   BridgeConfig defaults;
+  defaults.admin_listen = options.admin_listen;
   TenantConfig services;
   services.export_service.path = kDefaultExportPath;
   services.import_service.path = kDefaultImportPath;

@@ -1,6 +1,9 @@
 // The command lines as a user runs them: real binaries, a temporary directory, nothing else.
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -174,6 +177,48 @@ TEST_CASE_FIXTURE(Workspace, "config check refuses broken input with a message t
 
   r = run_process({kBridge, "config", "check", "--config", config});  // no ATO_PASSWORD in the environment
   CHECK(r.exit_code == 1);
+}
+
+// The ready file of `ato-sim serve --only alm` has no tenants: said so, with what to do instead.
+TEST_CASE_FIXTURE(Workspace, "config init --from-sim on a Cloud-ALM-only ready file says what it is") {
+  make_key();
+  const auto ready = (dir / "ready.json").string();
+  write_text(ready, R"({"alm_url":"https://127.0.0.1:1","token_url":"https://127.0.0.1:1/oauth/token"})");
+  const auto r = run_process({kBridge, "config", "init", "--service-key", key, "--from-sim", ready});
+  CHECK(r.exit_code != 0);
+  CHECK(contains(r.err, "has no ATO tenants: it is the ready file of a simulator started with --only alm"));
+  CHECK(contains(r.err, "--tenant NAME,FEED_URL,USER,PASSWORD_ENV"));
+  CHECK_FALSE(contains(r.err, "tenants: missing"));
+  // --admin-listen: written into the file, checked like admin.listen.
+  CHECK(init({"--admin-listen", "127.0.0.1:0", "--out", config}).exit_code == 0);
+  CHECK(contains(read_text(config), R"("listen": "127.0.0.1:0")"));
+  CHECK(init({"--admin-listen", "nonsense", "--out", config, "--force"}).exit_code != 0);
+}
+
+// A port someone else holds: run says which setting chooses another, and how to take any free one.
+TEST_CASE_FIXTURE(Workspace, "run on an admin port already taken says how to choose another") {
+  make_key();
+  REQUIRE(init({"--admin-listen", "127.0.0.1:0", "--out", config}).exit_code == 0);
+  const auto first =
+      run_process({kBridge, "config", "check", "--config", config}, {.env = {{"ATO_PASSWORD", "x"}}});
+  REQUIRE_MESSAGE(first.exit_code == 0, first.err);
+  // Take a port, then point the bridge at it.
+  const int held = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(held, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(held, 1) == 0);
+  socklen_t length = sizeof address;
+  ::getsockname(held, reinterpret_cast<sockaddr*>(&address), &length);
+  const std::string taken = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+  CHECK(init({"--admin-listen", taken, "--out", config, "--force"}).exit_code == 0);
+  const auto r = run_process({kBridge, "run", "--config", config},
+                             {.env = {{"ATO_PASSWORD", "x"}}, .timeout = std::chrono::seconds(20)});
+  ::close(held);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "(admin.listen " + taken + "): another bridge or program holds it"));
+  CHECK(contains(r.err, "\"127.0.0.1:0\" for any free one"));
 }
 
 TEST_CASE_FIXTURE(Workspace, "a key readable by others draws a warning") {
