@@ -80,6 +80,16 @@ complete -F _ato_bridge ato-bridge
                      cases);
 }
 
+// Every command's help, one after the other (`ato-bridge help --all`): the man page's COMMANDS section
+// is made of it, so the page carries every command's options.
+void all_help(const CLI::App& at, const std::string& path, std::ostream& out) {
+  for (const auto* sub : at.get_subcommands([](const CLI::App*) { return true; })) {
+    const std::string here = path + " " + sub->get_name();
+    out << "\n" << here << "\n" << sub->help(path) << "\n";
+    all_help(*sub, here, out);
+  }
+}
+
 // zsh runs the same completion through its bash compatibility (bashcompinit), so the two never differ.
 std::string zsh_completion(const CLI::App& app) {
   return "# zsh completion for ato-bridge (ato-bridge completion zsh): the bash completion, through zsh's\n"
@@ -636,6 +646,10 @@ struct Cli {
 
 int main(int argc, char** argv) {
   Cli cli;
+  if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "--all") {
+    all_help(cli.app, "ato-bridge", std::cout);
+    return kExitOk;
+  }
   // `ato-bridge help [COMMAND...]` is `ato-bridge [COMMAND...] --help`, as git and kubectl take it.
   std::vector<char*> args(argv, argv + argc);
   static char help_flag[] = "--help";

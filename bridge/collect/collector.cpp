@@ -1,5 +1,7 @@
 #include "bridge/collect/collector.hpp"
 
+#include "core/log.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -104,17 +106,20 @@ asio::awaitable<CollectReport> Collector::collect(Service service, std::int64_t 
   if (!cursor && !backfill_) {
     const std::int64_t head = co_await feed_.head(service);  // verified: an event carries it
     co_await outbox_thread_.run([&] { return outbox_.enqueue(tenant_, service, {}, head, hooks_.clock()); });
-    spdlog::info(
-        "{}: first run: starting at the feed's head, sequence {} (no historic data is sent, as SAP "
-        "documents; collect.backfill or --backfill collects from the beginning)",
-        label(service), head);
+    log_with_fields(
+        spdlog::level::info, {{"tenant", tenant_}, {"service", command_name(service)}, {"cursor", head}},
+        fmt::format("{}: first run: starting at the feed's head, sequence {} (no historic data is "
+                    "sent, as SAP documents; collect.backfill or --backfill collects from the "
+                    "beginning)",
+                    label(service), head));
     report.cursor = head;
     report.started_at_head = true;
     co_return report;
   }
   // Said once: an empty feed leaves the service without a cursor, and each run would say it again.
   if (!cursor && backfill_announced_.insert(service).second)
-    spdlog::info("{}: first run with backfill: collecting the feed from the beginning", label(service));
+    log_with_fields(spdlog::level::info, {{"tenant", tenant_}, {"service", command_name(service)}},
+                    label(service) + ": first run with backfill: collecting the feed from the beginning");
   report.cursor = cursor.value_or(0);
 
   FeedPage page = co_await feed_.first_page(service, report.cursor);

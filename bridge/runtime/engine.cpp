@@ -112,7 +112,8 @@ asio::awaitable<void> Engine::Impl::run_collect(TenantRuntime& tenant, Job job, 
            {"cursor", report.cursor}},
           fmt::format("{}: collected {} events (cursor {})", label, report.collected, report.cursor));
     if (state.feed_resets.erase(reset_key) > 0)
-      spdlog::info("{}: the ATO feed's head is at or above the cursor again: collecting resumes", label);
+      log_with_fields(spdlog::level::info, {{"tenant", key.tenant}, {"service", name_of(kJobNames, job)}},
+                      label + ": the ATO feed's head is at or above the cursor again: collecting resumes");
   } catch (const FeedResetError& e) {
     if (!state.feed_resets.count(reset_key)) ++state.feed_resets_seen;
     state.feed_resets[reset_key] = e.what();
@@ -179,11 +180,20 @@ asio::awaitable<void> Engine::Impl::catch_up(TenantRuntime& tenant, Service serv
     if (report.pages > 0) ++state.jobs[key].catch_up_polls;
     caught_up = true;
     if (report.collected > 0)
-      spdlog::debug("{}: caught up to sequence {}: {} events", job_label(key), up_to, report.collected);
+      log_with_fields(
+          spdlog::level::debug,
+          {{"tenant", key.tenant},
+           {"service", name_of(kJobNames, key.job)},
+           {"events", report.collected},
+           {"cursor", up_to}},
+          fmt::format("{}: caught up to sequence {}: {} events", job_label(key), up_to, report.collected));
   } catch (const OutboxDamagedError& e) {
     outbox_damaged(e.what());
   } catch (const std::exception& e) {  // the next scheduled poll collects them
-    spdlog::debug("{}: catching up to sequence {} failed: {}", job_label(key), up_to, e.what());
+    log_with_fields(
+        spdlog::level::debug,
+        {{"tenant", key.tenant}, {"service", name_of(kJobNames, key.job)}, {"error", e.what()}},
+        fmt::format("{}: catching up to sequence {} failed: {}", job_label(key), up_to, e.what()));
   }
   JobCounters& counters = state.jobs[key];
   counters.collected += report.collected;
@@ -287,8 +297,9 @@ void Engine::start() {
       auto& counters = s.jobs[{tenant->config.name, job}];
       if (!settings_of(tenant->config, job).active) {
         counters.last_result = "inactive: collects and sends nothing";
-        spdlog::info("{}: inactive (collects and sends nothing)",
-                     impl_->job_label({tenant->config.name, job}));
+        log_with_fields(
+            spdlog::level::info, {{"tenant", tenant->config.name}, {"service", name_of(kJobNames, job)}},
+            impl_->job_label({tenant->config.name, job}) + ": inactive (collects and sends nothing)");
         continue;
       }
       impl_->spawn(impl_->job_loop(tenant.get(), job), "a job");

@@ -22,6 +22,19 @@ for path in ./usr/bin/ato-bridge ./usr/bin/ato-sim ./lib/systemd/system/ato-brid
     ./usr/share/doc/ato-bridge/examples/bridge.json ./etc/ato-bridge/; do
   grep -qxF "$path" <<<"$contents" || fail "the package lacks $path"
 done
+# ato-bridge(1) carries every command's options, FILES and ENVIRONMENT (made by help2man from
+# `ato-bridge help --all` and deploy/man/ato-bridge.h2m).
+mkdir -p "$work/root" && dpkg-deb -x "$deb" "$work/root"
+page=$(zcat "$work/root/usr/share/man/man1/ato-bridge.1.gz")
+for want in '.SH FILES' '.SH ENVIRONMENT' '.SH COMMANDS' '.SS ato\-bridge dead\-letters list' '.SS ato\-bridge loadtest merge' \
+    '\-\-shard' 'ATO_BRIDGE_CONFIG' '/etc/ato-bridge/ato-bridge.env'; do
+  grep -qF -- "$want" <<<"$page" || fail "ato-bridge(1) lacks '$want'"
+done
+if command -v man >/dev/null; then
+  warnings=$(MANWIDTH=100 man --warnings -l "$work/root/usr/share/man/man1/ato-bridge.1.gz" 2>&1 >/dev/null || true)
+  [[ -z "$warnings" ]] || fail "man warns about ato-bridge(1): $warnings"
+fi
+echo "ato-bridge(1): COMMANDS, FILES and ENVIRONMENT and every command's options"
 depends=$(dpkg-deb -f "$deb" Depends)
 for lib in adduser libssl3 libsqlite3-0 libsystemd0; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"

@@ -4,10 +4,12 @@
 // (tests/support/hostile_peer.hpp) that records what reached it. Every wait is bounded.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <csignal>
 #include <map>
 #include <mutex>
+#include <sstream>
 
 #include "core/net/http.hpp"
 #include "core/wire.hpp"
@@ -127,6 +129,7 @@ struct Setup {
   int connections = 2;
   int package_size = 100;
   std::string admin_token;  // set: admin.token_file names a file holding it
+  bool json_log = false;    // "log": {"format": "json"}
 };
 
 // A real `ato-bridge run` (export and retry jobs) against the peers, in a temporary directory.
@@ -153,9 +156,11 @@ class Bridge {
   "retry_policy":{{"base":"100ms","cap":"1s"}},
   "push":{{"timeout":"3s","connections":{}}},
   "admin":{{"listen":"127.0.0.1:0"{}}},
+  "log":{{"format":"{}"}},
   "collect":{}}})",
                            peers.url(), kFeedPath, setup.run_every, setup.package_size, setup.connections,
-                           setup.admin_token.empty() ? "" : R"(,"token_file":"admin-token")", collect));
+                           setup.admin_token.empty() ? "" : R"(,"token_file":"admin-token")",
+                           setup.json_log ? "json" : "text", collect));
     if (!setup.admin_token.empty()) {
       write_text(dir_ / "admin-token", setup.admin_token + "\n");
       std::filesystem::permissions(dir_ / "admin-token",
@@ -665,4 +670,32 @@ TEST_CASE("admin.token: only the probes and /metrics go without it; status and t
   CHECK(shown.out.find("\"running\":true") != std::string::npos);
   CHECK(bridge.cli({"config", "check"}).out.find("bearer token from file") != std::string::npos);
   CHECK(bridge.log().find(token) == std::string::npos);  // never logged
+}
+
+// JSON log lines about a tenant's job carry the tenant and the service as fields of their own, so a
+// log pipeline need not parse the message.
+TEST_CASE("every JSON log line about a tenant's job carries tenant and service fields") {
+  Peers peers;
+  peers.push(accept_all);
+  peers.feed([](const net::HttpRequest& request) { return honest_feed(request, 4, 4); });
+  Bridge bridge(peers, {.json_log = true});
+  bridge.start();
+  REQUIRE(eventually([&] { return bridge.export_cursor() == "4"; }, 10s));
+  bridge.stop();
+  simdjson::dom::parser parser;
+  int about_jobs = 0;
+  std::istringstream lines(bridge.log());
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line.front() != '{') continue;
+    const auto entry = parser.parse(line).value();
+    const std::string_view msg = entry["msg"].get_string().value();
+    if (!msg.starts_with("default export:") && !msg.starts_with("default import:") &&
+        !msg.starts_with("default status_change:"))
+      continue;
+    ++about_jobs;
+    CAPTURE(msg);
+    CHECK(entry["tenant"].get_string().value() == "default");
+    CHECK(!entry["service"].error());
+  }
+  CHECK(about_jobs >= 4);  // two inactive services, the first run with backfill, a collection
 }
