@@ -27,6 +27,14 @@ std::optional<Service> service_named(std::string_view name) {
 
 // Every configured tenant's cursors, and those of tenants the outbox knows beyond them (a tenant
 // dropped from the configuration, or 'default' of an outbox from before tenants).
+// What the next run does for a service without a cursor: collect.backfill decides (a run with
+// --backfill that found the feed empty leaves none, so the next run without it starts at the head).
+std::string none_yet(const BridgeConfig& config) {
+  return config.backfill ? "(none yet: the next run collects the feed from the beginning, collect.backfill)"
+                         : "(none yet: the next run starts at the feed's head, no history; `run --backfill` "
+                           "collects from the beginning)";
+}
+
 void show(const BridgeConfig& config, Outbox& outbox, bool json, std::ostream& out) {
   std::vector<std::string> names;
   for (const auto& t : config.tenants) names.push_back(t.name);
@@ -47,7 +55,7 @@ void show(const BridgeConfig& config, Outbox& outbox, bool json, std::ostream& o
         out << fmt::format("{:<20}{:<15}{}\n", name, service_name,
                            cursor
                                ? std::to_string(*cursor) + (configured ? "" : "  (not in the configuration)")
-                               : "(none: the first run starts at the feed's head)");
+                               : none_yet(config));
     }
     writer.end_object();
   }

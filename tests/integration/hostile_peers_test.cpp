@@ -637,6 +637,9 @@ TEST_CASE("an empty feed under backfill: the first run is announced once, servic
   CHECK(occurrences(bridge.log(), "first run with backfill") == 1);
   CHECK(bridge.log().find("default export: first run with backfill") != std::string::npos);
   CHECK(bridge.log().find(" EXPORT") == std::string::npos);
+  // cursor show says what the next run does with no cursor yet (this configuration backfills).
+  CHECK(bridge.cli({"cursor", "show"})
+            .out.find("(none yet: the next run collects the feed from the beginning") != std::string::npos);
 }
 
 // An admin endpoint with a token: the probes and /metrics stay open (kubelet and Prometheus carry no
