@@ -295,41 +295,47 @@ TEST_CASE("null in a generated configuration means not set") {
   CHECK_FALSE(contains(r.out, "Another-Secret-Of-Ours-42"));
 }
 
-// Shell completion is made from the command line itself, so it offers exactly what it takes.
-TEST_CASE("bash completion completes commands, subcommands and options") {
-  TempDir dir;
+// What bash's completion of `ato-bridge completion bash` offers for each line of words (one line of
+// offers per line of words).
+static std::string bash_completes(const TempDir& dir, const std::string& word_lines) {
   const auto script = run_process({kBridge, "completion", "bash"});
   REQUIRE(script.exit_code == 0);
   write_text(dir / "completion.sh", script.out);
+  std::string calls;
+  for (std::size_t at = 0; at < word_lines.size();) {
+    const auto eol = word_lines.find('\n', at);
+    calls += "complete_words " + word_lines.substr(at, eol - at) + "\n";
+    at = eol == std::string::npos ? word_lines.size() : eol + 1;
+  }
   const auto completed = run_process({"/bin/bash", "-c",
                                       "source \"$1\"\n"
                                       "complete_words() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); "
-                                      "_ato_bridge; echo \"${COMPREPLY[*]}\"; }\n"
-                                      "complete_words ato-bridge sta\n"
-                                      "complete_words ato-bridge dead-letters re\n"
-                                      "complete_words ato-bridge cursor set --ten\n",
+                                      "_ato_bridge; echo \"${COMPREPLY[*]}\"; }\n" +
+                                          calls,
                                       "bash", (dir / "completion.sh").string()});
   REQUIRE_MESSAGE(completed.exit_code == 0, completed.err);
-  CHECK(completed.out == "status\nrequeue\n--tenant\n");
+  return completed.out;
+}
+
+// Shell completion is made from the command line itself, so it offers exactly what it takes.
+TEST_CASE("bash completion completes commands, subcommands and options") {
+  TempDir dir;
+  const auto completed = bash_completes(dir,
+                                        "ato-bridge sta\n"
+                                        "ato-bridge dead-letters re\n"
+                                        "ato-bridge cursor set --ten");
+  CHECK(completed == "status\nrequeue\n--tenant\n");
 }
 
 // The values a command takes complete too; zsh gets the same completion; `help` and -V work as in
 // other tools.
 TEST_CASE("service names complete after tick; completion zsh; help COMMAND and -V") {
   TempDir dir;
-  const auto script = run_process({kBridge, "completion", "bash"});
-  REQUIRE(script.exit_code == 0);
-  write_text(dir / "completion.sh", script.out);
-  const auto completed = run_process({"/bin/bash", "-c",
-                                      "source \"$1\"\n"
-                                      "complete_words() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); "
-                                      "_ato_bridge; echo \"${COMPREPLY[*]}\"; }\n"
-                                      "complete_words ato-bridge tick st\n"
-                                      "complete_words ato-bridge tick --tenant S4T~100 im\n"
-                                      "complete_words ato-bridge completion z\n",
-                                      "bash", (dir / "completion.sh").string()});
-  REQUIRE_MESSAGE(completed.exit_code == 0, completed.err);
-  CHECK(completed.out == "status_change\nimport\nzsh\n");
+  const auto completed = bash_completes(dir,
+                                        "ato-bridge tick st\n"
+                                        "ato-bridge tick --tenant S4T~100 im\n"
+                                        "ato-bridge completion z");
+  CHECK(completed == "status_change\nimport\nzsh\n");
   const auto zsh_script = run_process({kBridge, "completion", "zsh"});
   REQUIRE(zsh_script.exit_code == 0);
   CHECK(contains(zsh_script.out, "bashcompinit"));
