@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bridge/cli/config_commands.hpp"
@@ -56,6 +57,8 @@ int run_replay(const ReplayCommand& command, std::ostream& out, std::ostream& er
 // For commands that touch only the outbox and the admin endpoint: the configuration without
 // requiring the ATO password or client secret in the environment.
 BridgeConfig load_config_without_secrets(const std::string& file);
+// An event service by the name the commands use (export, import, status_change), or none.
+std::optional<Service> service_named(std::string_view name);
 // The outbox as the configuration describes it.
 // Read: for commands that only look (never creates or migrates; see OutboxAccess).
 OutboxOptions outbox_options(const BridgeConfig& config, OutboxAccess access = OutboxAccess::Write);

@@ -19,12 +19,6 @@ namespace {
 constexpr std::pair<std::string_view, Service> kCursorServices[] = {
     {"export", Service::Export}, {"import", Service::Import}, {"status_change", Service::StatusChange}};
 
-std::optional<Service> service_named(std::string_view name) {
-  for (const auto& [text, service] : kCursorServices)
-    if (text == name) return service;
-  return std::nullopt;
-}
-
 // Every configured tenant's cursors, and those of tenants the outbox knows beyond them (a tenant
 // dropped from the configuration, or 'default' of an outbox from before tenants).
 // What the next run does for a service without a cursor: collect.backfill decides (a run with
@@ -81,6 +75,12 @@ std::optional<std::string> tenant_for_set(const BridgeConfig& config, const std:
 }
 
 }  // namespace
+
+std::optional<Service> service_named(std::string_view name) {
+  for (const auto& [text, service] : kCursorServices)
+    if (text == name) return service;
+  return std::nullopt;
+}
 
 int run_cursor(const CursorCommand& c, std::ostream& out, std::ostream& err) {
   try {

@@ -1,4 +1,4 @@
-// `ato-bridge check`, `status`, `tick` and `dead-letters`: short-lived commands beside a running
+// `ato-bridge check`, `status`, `tick` and `register`: short-lived commands beside a running
 // bridge (or none). They read the outbox directly (SQLite allows readers beside the one writer) and
 // talk to a running bridge through its admin endpoint.
 #include <fmt/format.h>
@@ -8,7 +8,6 @@
 
 #include <unistd.h>
 
-#include <limits>
 #include <ostream>
 #include <sstream>
 
@@ -62,14 +61,6 @@ std::optional<net::ClientResponse> call_admin(const RunInfo& bridge, const Bridg
         }
         co_return response;
       });
-}
-
-std::optional<Service> service_named(const std::string& name) {
-  if (auto job = value_of(kJobNames, name); job && *job != Job::Retry)
-    return *job == Job::Export   ? Service::Export
-           : *job == Job::Import ? Service::Import
-                                 : Service::StatusChange;
-  return std::nullopt;
 }
 
 }  // namespace
@@ -435,112 +426,6 @@ int run_register(const RegisterCommand& c, std::ostream& out, std::ostream& err)
     co_return 0;
   });
   return ok ? kExitOk : kExitFailure;
-}
-
-namespace {
-
-void write_dead_letter(JsonWriter& json, const DeadLetter& d, bool with_payload) {
-  json.begin_object()
-      .field("tenant", d.tenant)
-      .field("eventId", d.event_id)
-      .field("service", to_string(d.service))
-      .field("sequence", d.sequence)
-      .field("transportId", d.transport_id)
-      .field("sourceSystem", d.source_system)
-      .field("attempts", d.attempts)
-      .field("enqueuedAt", format_iso8601_utc(d.enqueued_at))
-      .field("diedAt", format_iso8601_utc(d.died_at))
-      .field("reason", d.reason)
-      .key("errors")
-      .raw(d.errors.empty() ? "[]" : d.errors);
-  if (with_payload) json.key("event").raw(d.payload);
-  json.end_object();
-}
-
-DeadLetterFilter filter_of(const DeadLettersCommand& c) {
-  DeadLetterFilter filter;
-  if (c.service) {
-    filter.service = service_named(*c.service);
-    if (!filter.service)
-      throw std::runtime_error("--service: expected export, import or status_change, got '" + *c.service +
-                               "'");
-  }
-  filter.transport_id = c.transport;
-  filter.tenant = c.tenant;
-  filter.limit = c.limit;
-  return filter;
-}
-
-}  // namespace
-
-int run_dead_letters(const DeadLettersCommand& c, std::ostream& out, std::ostream& err) {
-  try {
-    const BridgeConfig config = load_config_without_secrets(c.config_file);
-    auto options = outbox_options(
-        config, c.action == DeadLettersCommand::Action::Requeue ? OutboxAccess::Write : OutboxAccess::Read);
-    options.create = false;
-    Outbox outbox(options);
-    switch (c.action) {
-      case DeadLettersCommand::Action::List: {
-        // One more than asked for tells whether the list was cut.
-        auto filter = filter_of(c);
-        if (filter.limit < std::numeric_limits<int>::max()) ++filter.limit;
-        auto letters = outbox.dead_letters(filter);
-        const bool cut = static_cast<int>(letters.size()) > c.limit;
-        if (cut) letters.resize(static_cast<std::size_t>(c.limit));
-        const std::string more =
-            cut ? fmt::format(
-                      "only the {} newest dead letters are shown; there are more: --limit N shows up to N "
-                      "(at most 100000), and --service, --tenant or --transport narrow the list\n",
-                      c.limit)
-                : std::string();
-        if (c.json) {
-          std::string text;
-          JsonWriter json(text);
-          json.begin_array();
-          for (const auto& d : letters) write_dead_letter(json, d, false);
-          json.end_array();
-          out << text << "\n";
-          err << more;  // stdout stays one JSON document
-          return kExitOk;
-        }
-        if (letters.empty()) out << "no dead letters\n";
-        for (const auto& d : letters)
-          out << fmt::format("{}  {:<10} {:<13} {:<11} seq {:<8} attempts {:<3} {}  {}\n", d.event_id,
-                             d.tenant, to_string(d.service), d.transport_id, d.sequence, d.attempts,
-                             format_iso8601_utc(d.died_at), d.reason);
-        out << more;
-        return kExitOk;
-      }
-      case DeadLettersCommand::Action::Show: {
-        const auto d = outbox.dead_letter(*c.event_id);
-        if (!d) {
-          err << "ato-bridge dead-letters show: no dead letter with eventId " << *c.event_id << "\n";
-          return kExitFailure;
-        }
-        std::string text;
-        JsonWriter json(text);
-        write_dead_letter(json, *d, true);
-        out << pretty_json(text) << "\n";
-        return kExitOk;
-      }
-      case DeadLettersCommand::Action::Requeue: {
-        const EpochMillis now = now_epoch_millis();
-        const int n =
-            c.event_id ? outbox.requeue_dead(*c.event_id, now) : outbox.requeue_dead(filter_of(c), now);
-        if (c.event_id && n == 0) {
-          err << "ato-bridge dead-letters requeue: no dead letter with eventId " << *c.event_id << "\n";
-          return kExitFailure;
-        }
-        out << "re-queued " << n << " dead letter(s): they go out with their service's next push\n";
-        return kExitOk;
-      }
-    }
-  } catch (const std::exception& e) {
-    err << "ato-bridge dead-letters: error: " << redact(e.what()) << "\n";
-    return kExitFailure;
-  }
-  return kExitFailure;
 }
 
 }  // namespace ato::bridge

@@ -13,13 +13,12 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/uuid/random_generator.hpp>
-#include <boost/uuid/uuid_io.hpp>
 
 #include <deque>
 #include <ostream>
 
 #include "bridge/config/client_options.hpp"
+#include "bridge/loadtest/event_supply.hpp"
 #include "bridge/loadtest/report.hpp"
 #include "bridge/push/pusher.hpp"
 #include "core/files.hpp"
@@ -56,93 +55,6 @@ bool is_loopback(const std::string& host_url) {
   const auto& host = std::get<HttpUrl>(parsed).host;
   return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
-
-// Events to push: a recording's, or synthetic exports of fresh transports from the load test's own
-// system (LoadtestOptions::system, never one of the landscape's: see loadtest.hpp). A package
-// holds events of one service (it goes to that service's path): a recording is read in its order,
-// and a package ends where the service changes, so a transport's events keep their order (within
-// what parallel connections allow).
-class EventSupply {
- public:
-  EventSupply(const std::optional<std::string>& from, SystemRef system) : system_(std::move(system)) {
-    if (from) {
-      auto recording = read_recording(*from, OnBadLine::Skip);
-      for (auto& e : recording.events) recorded_.push_back(to_new_event(e));
-    }
-    base_sequence_ = now_epoch_millis() * 100;
-  }
-  bool synthetic() const { return recorded_.empty(); }
-  std::size_t available() const { return recorded_.size(); }
-
-  // Passes over the next package without building it (another shard sends it): how many events it has.
-  std::int64_t skip_package(std::int64_t n) {
-    if (synthetic()) return n;
-    const Service service = recorded_[position_ % recorded_.size()].service;
-    std::int64_t skipped = 0;
-    while (skipped < n && recorded_[position_ % recorded_.size()].service == service) ++skipped, ++position_;
-    return skipped;
-  }
-
-  // `n` events of one service, numbered from `first_index`.
-  std::vector<ClaimedEvent> next_package(std::int64_t first_index, std::int64_t n) {
-    std::vector<ClaimedEvent> out;
-    if (synthetic()) {
-      for (std::int64_t i = 0; i < n; ++i) out.push_back(synthetic_event(first_index + i));
-      return out;
-    }
-    const Service service = recorded_[position_ % recorded_.size()].service;
-    for (std::int64_t i = 0; i < n; ++i) {
-      const NewEvent& e = recorded_[position_ % recorded_.size()];
-      if (e.service != service) break;
-      out.push_back(recorded_event(e, first_index + i));
-      ++position_;
-    }
-    return out;
-  }
-
- private:
-  static ClaimedEvent recorded_event(const NewEvent& e, std::int64_t index) {
-    ClaimedEvent out;
-    out.id = index;
-    {
-      out.event_id = e.event_id;
-      out.service = e.service;
-      out.sequence = e.sequence;
-      out.transport_id = e.transport_id;
-      out.source_system = e.source_system;
-      out.payload = e.payload;
-      return out;
-    }
-  }
-
-  ClaimedEvent synthetic_event(std::int64_t index) {
-    ClaimedEvent out;
-    out.id = index;
-    AtoEvent e;
-    e.event_id = boost::uuids::to_string(generate_());
-    e.service = Service::Export;
-    e.sequence = base_sequence_ + index;
-    e.occurred_at = now_epoch_millis();
-    e.source = system_;
-    e.transport_id = fmt::format("{}K9{:05}", system_.sid, index % 100000);
-    e.details = ExportDetails{
-        RequestKind::Workbench, fmt::format("ato-bridge load test {}", index), "LOADTEST", e.occurred_at, {}};
-    out.event_id = e.event_id;
-    out.service = e.service;
-    out.sequence = e.sequence;
-    out.transport_id = e.transport_id;
-    out.source_system = e.source.key();
-    out.payload = to_json(e);
-    return out;
-  }
-
- private:
-  std::vector<NewEvent> recorded_;
-  std::size_t position_ = 0;  // the next event of the recording (it wraps around)
-  std::int64_t base_sequence_ = 0;
-  SystemRef system_;
-  boost::uuids::random_generator generate_;
-};
 
 class Runner {
  public:
@@ -390,32 +302,6 @@ class Runner {
   Clock::time_point start_, finished_{};
   std::exception_ptr failure_;
 };
-
-// Why the synthetic events must not come from `system`: it is malformed, or it is the landscape's.
-std::optional<std::string> synthetic_system_problem(const std::string& system, const BridgeConfig& config) {
-  const auto ref = parse_system_ref(system);
-  if (!ref) return "expected SID~client, e.g. " + std::string(kLoadtestSystem);
-  for (const auto& t : config.tenants)
-    if (t.name == system)
-      return "that is a tenant of this configuration; synthetic events would mix with its real transports. "
-             "Choose a system of no landscape (default " +
-             std::string(kLoadtestSystem) + ")";
-  for (const auto& [registered, role] : config.registration.systems)
-    if (registered.key() == system)
-      return "that is one of the landscape's systems (registration.systems); choose a system of no "
-             "landscape (default " +
-             std::string(kLoadtestSystem) + ")";
-  return std::nullopt;
-}
-
-// What a synthetic load test leaves in the Cloud ALM it pushed to, and how to drop it.
-std::string left_behind(const std::string& system) {
-  const auto sid = system.substr(0, system.find('~'));
-  return fmt::format(
-      "  left behind   synthetic transports {}K9NNNNN of system {} (exports only) in the target; on ato-sim "
-      "`curl -X DELETE '<alm_url>/sim/transports?system={}'` drops them\n",
-      sid, system, system);
-}
 
 bool known_report_kinds(const std::vector<std::string>& reports, std::string_view command,
                         std::ostream& err) {
