@@ -329,7 +329,7 @@ TEST_CASE_FIXTURE(Fixture, "the packaged example configuration loads without a w
 // or by a group the process is not in: warned, with advice that keeps the service able to read it.
 TEST_CASE_FIXTURE(Fixture, "a key readable by the bridge's own group draws no warning; by others it does") {
   write_config();
-  chown(key.c_str(), static_cast<uid_t>(-1), getegid());
+  REQUIRE(chown(key.c_str(), static_cast<uid_t>(-1), getegid()) == 0);
   chmod(key.c_str(), 0640);
   CHECK(load().warnings.empty());
   chmod(key.c_str(), 0644);
