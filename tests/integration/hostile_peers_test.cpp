@@ -128,8 +128,9 @@ struct Setup {
   std::string run_every = "1s";
   int connections = 2;
   int package_size = 100;
-  std::string admin_token;  // set: admin.token_file names a file holding it
-  bool json_log = false;    // "log": {"format": "json"}
+  std::string admin_token;     // set: admin.token_file names a file holding it
+  bool json_log = false;       // "log": {"format": "json"}
+  std::string timeout = "3s";  // push.timeout, which the feed client takes too
 };
 
 // A real `ato-bridge run` (export and retry jobs) against the peers, in a temporary directory.
@@ -147,20 +148,20 @@ class Bridge {
                                     ? fmt::format(R"({{"backfill":{},"max_pages_per_run":{}}})",
                                                   setup.backfill, setup.max_pages_per_run)
                                     : fmt::format(R"({{"backfill":{}}})", setup.backfill);
-    write_text(config_,
-               fmt::format(R"({{"cloud_alm":{{"service_key_file":"key.json"}},
+    write_text(config_, fmt::format(R"({{"cloud_alm":{{"service_key_file":"key.json"}},
   "ato":{{"feed_url":"{}{}","user":"CALM_COMM","password_env":"ATO_TEST_PASSWORD"}},
   "services":{{"export":{{"run_every":"{}","package_size":{}}},"import":{{"active":false}},"status_change":{{"active":false}},
               "retry":{{"run_every":"1s"}}}},
   "outbox":{{"path":"outbox.db"}},
   "retry_policy":{{"base":"100ms","cap":"1s"}},
-  "push":{{"timeout":"3s","connections":{}}},
+  "push":{{"timeout":"{}","connections":{}}},
   "admin":{{"listen":"127.0.0.1:0"{}}},
   "log":{{"format":"{}"}},
   "collect":{}}})",
-                           peers.url(), kFeedPath, setup.run_every, setup.package_size, setup.connections,
-                           setup.admin_token.empty() ? "" : R"(,"token_file":"admin-token")",
-                           setup.json_log ? "json" : "text", collect));
+                                    peers.url(), kFeedPath, setup.run_every, setup.package_size,
+                                    setup.timeout, setup.connections,
+                                    setup.admin_token.empty() ? "" : R"(,"token_file":"admin-token")",
+                                    setup.json_log ? "json" : "text", collect));
     if (!setup.admin_token.empty()) {
       write_text(dir_ / "admin-token", setup.admin_token + "\n");
       std::filesystem::permissions(dir_ / "admin-token",
@@ -491,7 +492,9 @@ TEST_CASE("sizes: an oversized event is a dead letter, an oversized page an erro
     }
     return net::HttpResponse::json(200, page_json(events, 3));
   });
-  Bridge bridge(peers);
+  // Time enough for 65 MiB on a loaded machine under AddressSanitizer (3 s was not, once, in CI):
+  // the limit, not the clock, must end the read.
+  Bridge bridge(peers, {.timeout = "30s"});
   bridge.start();
   REQUIRE_MESSAGE(bridge.logged("EVENT_TOO_LARGE: the event is"), bridge.log());
   CHECK(eventually([&] { return pushed == 2; }, 10s));
