@@ -95,9 +95,10 @@ std::optional<std::string> synthetic_system_problem(const std::string& system, c
 std::string left_behind(const std::string& system) {
   const auto sid = system.substr(0, system.find('~'));
   return fmt::format(
-      "  left behind   synthetic transports {}K9NNNNN of system {} (exports only) in the target; on ato-sim "
-      "`curl -X DELETE '<alm_url>/sim/transports?system={}'` drops them\n",
-      sid, system, system);
+      "  left behind   synthetic transports {}K9NNNNN of system {} (exports only) in the target, and its "
+      "registration if you made one (`ato-bridge unregister --system {}`); on ato-sim `curl -X DELETE "
+      "'<alm_url>/sim/transports?system={}'` drops the transports\n",
+      sid, system, system, system);
 }
 
 }  // namespace ato::bridge

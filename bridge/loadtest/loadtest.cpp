@@ -80,6 +80,11 @@ class Runner {
     report_.shard_count = options_.shard_count;
     report_.package_size = options_.package_size;
     report_.connections = options_.connections;
+    if (options_.duration)
+      report_.requested_duration_s = std::chrono::duration<double>(*options_.duration).count();
+    report_.requested_events = options_.events;
+    report_.max_retries = kMaxRetries;
+    report_.hosts = {this_host()};
     total_events_ =
         options_.events.value_or(options_.duration     ? -1
                                  : supply_.synthetic() ? 10'000
@@ -224,7 +229,6 @@ class Runner {
     account(package, outcome, accepted, failed, now);
     if (!retry.empty()) {
       ++retrying_;
-      report_.retries += static_cast<std::int64_t>(retry.size());
       spawn(requeue_later({std::move(retry), package.intended, package.attempt + 1},
                           now + milliseconds(200 << package.attempt)));
     }
@@ -253,6 +257,13 @@ class Runner {
     s.errors += failed + outcome.rejected;
     s.latency.record(latency);
     report_.latency.record(latency);
+    for (const auto service_time : outcome.request_latencies) report_.service_time.record(service_time);
+    if (package.attempt > 0) {  // a retry: counted when sent again, in events and in requests
+      s.retried_events += n;
+      s.retry_requests += outcome.requests;
+      report_.retried_events += n;
+      report_.retry_requests += outcome.requests;
+    }
     if (package.attempt == 0) {
       report_.events += n;
       ++report_.packages;
@@ -262,12 +273,22 @@ class Runner {
     report_.duplicates += outcome.duplicates;
     report_.rejected += outcome.rejected;
     report_.failed += failed;
-    if ((failed > 0 || outcome.rejected > 0) && !outcome.problem.empty() && report_.first_errors.size() < 5 &&
-        std::find(report_.first_errors.begin(), report_.first_errors.end(), outcome.problem) ==
-            report_.first_errors.end())
-      report_.first_errors.push_back(outcome.problem);
-    report_.status_codes[outcome.last_status ? std::to_string(outcome.last_status) : "none"] +=
-        outcome.requests;
+    if ((failed > 0 || outcome.rejected > 0) && !outcome.problem.empty()) note_error(outcome.problem);
+    const auto status = outcome.last_status ? std::to_string(outcome.last_status) : "none";
+    report_.status_codes[status] += outcome.requests;
+    s.status_codes[status] += outcome.requests;
+    for (const auto& system : outcome.unregistered_systems)
+      note_error(
+          fmt::format("Cloud ALM's Landscape Management does not know system {} "
+                      "(MSG_SLIS_NOT_FOUND_IN_LMS): register it first, `ato-bridge register --config "
+                      "{} --system {} --role development`, and `ato-bridge unregister` it after the test",
+                      system, options_.config_file, system));
+  }
+
+  void note_error(const std::string& reason) {
+    if (report_.first_errors.size() < 5 && std::find(report_.first_errors.begin(), report_.first_errors.end(),
+                                                     reason) == report_.first_errors.end())
+      report_.first_errors.push_back(reason);
   }
 
   asio::awaitable<void> progress() {

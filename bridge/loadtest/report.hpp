@@ -13,12 +13,23 @@
 
 namespace ato::bridge {
 
+// Per second of the run, by when a package's sending completed.
 struct LoadtestSecond {
-  std::int64_t sent = 0;      // events whose package completed in this second
-  std::int64_t accepted = 0;  // accepted or duplicate
-  std::int64_t errors = 0;    // events not accepted (rejected, dead, given up, no answer)
-  LatencyHistogram latency;   // package latency from its intended send time
+  std::int64_t sent = 0;            // events whose package completed in this second (first sends)
+  std::int64_t accepted = 0;        // accepted or duplicate
+  std::int64_t errors = 0;          // events not accepted (rejected, dead, given up, no answer)
+  std::int64_t retried_events = 0;  // events sent again after a retryable answer (429, 503, no answer)
+  std::int64_t retry_requests = 0;  // the requests that sent them
+  std::map<std::string, std::int64_t> status_codes;  // requests by HTTP status ("none": no answer)
+  LatencyHistogram latency;  // corrected: each package's latency from its intended send time
 };
+
+// Where a run was measured: a figure means little without the machine that produced it.
+struct LoadtestHost {
+  std::string name, cpu_model, kernel, ato_bridge;
+  int cpus = 0;
+};
+LoadtestHost this_host();
 
 struct LoadtestReport {
   std::string target;  // Cloud ALM host
@@ -30,12 +41,22 @@ struct LoadtestReport {
   int merged_from = 1;                   // a merged report: how many shard reports it holds
   int package_size = 0;
   int connections = 0;
+  // What was asked for (the run's configuration): a duration or an event count (or neither: the
+  // default count), and how often a package is retried at most.
+  std::optional<double> requested_duration_s;
+  std::optional<std::int64_t> requested_events;
+  int max_retries = 3;
+  std::vector<LoadtestHost> hosts;  // one per process (shards merged: each shard's)
   double duration_s = 0;
-  std::int64_t events = 0, packages = 0, requests = 0, retries = 0;
+  std::int64_t events = 0, packages = 0, requests = 0;
+  // Retries, counted both ways: events sent again, and the requests that carried them (a package
+  // of 100 refused with 503 and sent again is 1 retry request and 100 retried events).
+  std::int64_t retried_events = 0, retry_requests = 0;
   std::int64_t accepted = 0, duplicates = 0, rejected = 0, failed = 0;
   std::map<std::string, std::int64_t> status_codes;  // "200", "503", "none"
   std::vector<std::string> first_errors;             // why events were not accepted: the first 5 reasons
-  LatencyHistogram latency;
+  LatencyHistogram latency;       // corrected (wrk2's sense): from each package's intended send time
+  LatencyHistogram service_time;  // uncorrected: each request from sent to answered, waits excluded
   std::vector<LoadtestSecond> timeline;
 
   double events_per_s() const { return duration_s > 0 ? static_cast<double>(events) / duration_s : 0; }
@@ -46,6 +67,8 @@ struct LoadtestReport {
 
 std::string summary_text(const LoadtestReport& report);
 std::string report_json(const LoadtestReport& report);
+// A second's p99 is drawn only from this many packages; with fewer it would be its maximum.
+inline constexpr std::int64_t kPackagesForP99 = 100;
 // One page, no external assets: the JSON inline, charts drawn as SVG by a small script.
 std::string report_html(const LoadtestReport& report);
 

@@ -173,18 +173,45 @@ TEST_CASE("with latency injected, the open model shows it; the HTML report rende
   // Packages wait for the connection from their scheduled time on: a closed loop would report ~150 ms.
   CHECK(f.p99_ms > 1000);
   CHECK(f.target_rate_held == false);
+  // wrk2's two views: corrected latency (above) and the service time of each request, apart.
+  const auto report = bridge::read_loadtest_report(read_text(json));
+  CHECK(report.service_time.count() == report.requests);
+  CHECK(report.service_time.quantile(0.5).count() >= 150'000);
+  CHECK(report.service_time.quantile(0.99).count() < 1'000'000);
+  REQUIRE(report.hosts.size() == 1);
+  CHECK(report.hosts[0].cpus > 0);
+  CHECK(report.requested_events == 400);
 
-  const auto dom = run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                                "--dump-dom", "file://" + html.string()},
-                               {.timeout = 60s});
-  REQUIRE_MESSAGE(dom.exit_code == 0, dom.err);
-  CHECK(dom.out.find("data-charts=\"3\"") != std::string::npos);
-  CHECK(dom.out.find("data-script-errors=\"") == std::string::npos);  // set by window.onerror
-  CHECK(dom.out.find("data-rows=\"7\"") != std::string::npos);        // p50 ... p99.99 and max, as wrk2
-  CHECK(dom.out.find(">99.990%<") != std::string::npos);
-  CHECK(dom.out.find(">0s<") != std::string::npos);          // a time axis with tick values
-  CHECK(dom.out.find("<title>") != std::string::npos);       // hover values
-  CHECK(dom.out.find("max (squares") != std::string::npos);  // max told apart from p99
+  const auto dom_at = [&](int width) {
+    const auto dom = run_process(
+        {"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+         "--window-size=" + std::to_string(width) + ",900", "--dump-dom", "file://" + html.string()},
+        {.timeout = 60s});
+    REQUIRE_MESSAGE(dom.exit_code == 0, dom.err);
+    return dom.out;
+  };
+  const auto dom = dom_at(960);
+  CHECK(dom.find("data-charts=\"5\"") != std::string::npos);
+  CHECK(dom.find("data-script-errors=\"") == std::string::npos);  // set by window.onerror
+  CHECK(dom.find("data-rows=\"7\"") != std::string::npos);        // p50 ... p99.99 and max, as wrk2
+  CHECK(dom.find(">99.990%<") != std::string::npos);
+  CHECK(dom.find(">0s<") != std::string::npos);          // a time axis with tick values
+  CHECK(dom.find("<title>") != std::string::npos);       // hover values
+  CHECK(dom.find("max (squares") != std::string::npos);  // max told apart from p99
+  // Under 100 packages a second (here ~7): no p99 is drawn for any second, the max stands alone.
+  CHECK(dom.find("data-gaps=\"" + std::to_string(report.timeline.size() - 1)) != std::string::npos);
+  CHECK(dom.find("service time (uncorrected)") != std::string::npos);
+  CHECK(dom.find(">host<") != std::string::npos);  // the run's configuration and machine
+  CHECK(dom.find(">package size<") != std::string::npos);
+  // The charts follow the page's width.
+  const auto width_in = [](const std::string& page) {
+    const auto at = page.find("data-chart-width=\"");
+    REQUIRE(at != std::string::npos);
+    return std::stoi(page.substr(at + 18));
+  };
+  const int narrow = width_in(dom_at(640)), wide = width_in(dom_at(1400));
+  CHECK(narrow < 640);
+  CHECK(wide > 1200);
   const auto png = sim.path("slow.png");
   const auto shot =
       run_process({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
@@ -192,6 +219,39 @@ TEST_CASE("with latency injected, the open model shows it; the HTML report rende
                   {.timeout = 60s});
   REQUIRE_MESSAGE(shot.exit_code == 0, shot.err);
   CHECK(std::filesystem::file_size(png) > 20'000);  // a page with charts, not a blank one
+}
+
+TEST_CASE("a load test's report counts retries in requests and in events, and shows 503s over time") {
+  // A fifth of the pushes answered 503: each is retried (up to 3 times) as a request of its own.
+  SimProcess sim(
+      {"--generate-count", "1", "--no-lms-check", "--seed", "5", "--faults", "push.*:status=503@20%"});
+  BridgeProcess bridge(sim, {.register_first = false});
+  const auto json = sim.path("documents") / "loadtest-report.flaky.json";  // validated below
+  const auto r = bridge.cli({"loadtest", "--rate", "1000", "--events", "2000", "--package-size", "10",
+                             "--connections", "2", "--report", json.string()});
+  const auto report = bridge::read_loadtest_report(read_text(json));
+  const auto served_503 = report.status_codes.contains("503") ? report.status_codes.at("503") : 0;
+  REQUIRE(served_503 > 0);
+  // Every 503 sends its package again (or gives up after the third retry): requests and events apart.
+  CHECK(report.retry_requests > 0);
+  CHECK(report.retry_requests <= served_503);
+  CHECK(report.retried_events == report.retry_requests * 10);
+  CHECK(report.requests == report.packages + report.retry_requests);
+  CHECK(r.out.find(fmt::format("retries       {} retry requests re-sent {} events", report.retry_requests,
+                               report.retried_events)) != std::string::npos);
+  // Over time: the seconds add up to the totals.
+  std::int64_t requests = 0, seconds_503 = 0, retry_requests = 0, retried_events = 0;
+  for (const auto& second : report.timeline) {
+    for (const auto& [status, n] : second.status_codes) requests += n;
+    if (second.status_codes.contains("503")) seconds_503 += second.status_codes.at("503");
+    retry_requests += second.retry_requests;
+    retried_events += second.retried_events;
+  }
+  CHECK(requests == report.requests);
+  CHECK(seconds_503 == served_503);
+  CHECK(retry_requests == report.retry_requests);
+  CHECK(retried_events == report.retried_events);
+  CHECK(sim.validate_kept_documents() == "");
 }
 
 TEST_CASE("loadtest refuses a Cloud ALM outside this machine unless --allow-remote") {
@@ -208,7 +268,7 @@ TEST_CASE("loadtest --from a recording: one service per package, every event cou
   BridgeProcess bridge(sim, {.register_first = false});
   const auto recording = std::string(ATO_SOURCE_DIR) + "/simulator/recordings/sample-landscape.ndjson";
   auto r = bridge.cli({"loadtest", "--from", recording, "--events", "200", "--package-size", "10"});
-  CHECK(r.out.find("HTTP          200:") != std::string::npos);  // no 400 for a package of mixed services
+  CHECK(r.out.find(" requests: 200:") != std::string::npos);  // no 400 for a package of mixed services
   CHECK(r.out.find("400") == std::string::npos);
 
   // Every push refused: nothing accepted, the reason shown, and a failing exit code.
@@ -423,4 +483,18 @@ TEST_CASE("outbox salvage exits 1 and says so when events could not be copied") 
   CHECK(r.exit_code == 1);
   CHECK_MESSAGE(r.out.find("LOST: 1 events of the damaged outbox are not in") != std::string::npos, r.out);
   CHECK(std::filesystem::exists(sim.path("partial.db")));
+}
+
+TEST_CASE("a load test's system unknown to Landscape Management: the summary says to register it, and how") {
+  SimProcess sim(landscape(1), "sim", /*lms_check=*/true);  // registration enforced, as by Cloud ALM
+  BridgeProcess bridge(sim, {.register_first = false});
+  auto r = bridge.cli({"loadtest", "--events", "20", "--package-size", "10"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("does not know system LTS~999 (MSG_SLIS_NOT_FOUND_IN_LMS)") != std::string::npos);
+  CHECK(r.out.find("--system LTS~999 --role development") != std::string::npos);
+  // Done as it says, the same load test is accepted.
+  REQUIRE(bridge.cli({"register", "--system", "LTS~999", "--role", "development"}).exit_code == 0);
+  r = bridge.cli({"loadtest", "--events", "20", "--package-size", "10"});
+  CHECK_MESSAGE(r.exit_code == 0, r.out);
+  CHECK(r.out.find("20 accepted") != std::string::npos);
 }
