@@ -35,6 +35,17 @@ if command -v man >/dev/null; then
   [[ -z "$warnings" ]] || fail "man warns about ato-bridge(1): $warnings"
 fi
 echo "ato-bridge(1): COMMANDS, FILES and ENVIRONMENT and every command's options"
+# ato-sim(1) the same way (deploy/man/ato-sim.h2m, each subcommand's --help).
+page=$(zcat "$work/root/usr/share/man/man1/ato-sim.1.gz")
+for want in '.SH FILES' '.SH ENVIRONMENT' '.SH COMMANDS' '.SS ato\-sim serve' '.SS ato\-sim sample\-key' \
+    '\-\-faults' '\-\-imports' 'ato\-sim\-service\-key.json'; do
+  grep -qF -- "$want" <<<"$page" || fail "ato-sim(1) lacks '$want'"
+done
+if command -v man >/dev/null; then
+  warnings=$(MANWIDTH=100 man --warnings -l "$work/root/usr/share/man/man1/ato-sim.1.gz" 2>&1 >/dev/null || true)
+  [[ -z "$warnings" ]] || fail "man warns about ato-sim(1): $warnings"
+fi
+echo "ato-sim(1): COMMANDS, FILES and ENVIRONMENT and every subcommand's options"
 depends=$(dpkg-deb -f "$deb" Depends)
 for lib in adduser libssl3 libsqlite3-0 libsystemd0; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
