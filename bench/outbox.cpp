@@ -1,6 +1,6 @@
 // bench/run outbox: the outbox against bare SQLite in the same run, same disk, same durability
 // (WAL, synchronous=NORMAL), same batch sizes.
-//   reference ("raw SQLite, same statements", design.md's floor): the outbox's own schema and its very
+//   reference ("raw SQLite, same statements", the floor of bench/README.md): the outbox's own schema and its very
 //     SQL (bridge/outbox/queries.hpp) driven through the bare C API: what our layer costs on top.
 //   plain queue (for information): a table with a primary key and a unique event_id, INSERT and
 //     DELETE ... RETURNING: what per-transport order, leases, retry state and history cost.

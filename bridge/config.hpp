@@ -135,6 +135,10 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 std::optional<std::string> process_env(const std::string& name);
 
 BridgeConfig load_config(const std::filesystem::path& file, const EnvLookup& env = process_env);
+// For commands that touch only the outbox, the admin endpoint or Cloud ALM (status, tick, dead
+// letters, loadtest): the configuration without requiring the tenants' passwords in the environment
+// (an operator need not have them to run these).
+BridgeConfig load_config_without_secrets(const std::filesystem::path& file);
 // The configuration in `text`, as if read from `file` (relative paths in it are relative to its
 // directory; the service key and secret files it names are read).
 BridgeConfig parse_config(std::string_view text, const std::filesystem::path& file,

@@ -54,9 +54,6 @@ struct ReplayCommand {
 };
 int run_replay(const ReplayCommand& command, std::ostream& out, std::ostream& err);
 
-// For commands that touch only the outbox and the admin endpoint: the configuration without
-// requiring the ATO password or client secret in the environment.
-BridgeConfig load_config_without_secrets(const std::string& file);
 // An event service by the name the commands use (export, import, status_change), or none.
 std::optional<Service> service_named(std::string_view name);
 // The outbox as the configuration describes it.

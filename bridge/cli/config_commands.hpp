@@ -7,12 +7,9 @@
 #include <string>
 
 #include "bridge/config.hpp"
+#include "bridge/exit_codes.hpp"
 
 namespace ato::bridge {
-
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;  // the request could not be done (bad config, I/O, ...)
-inline constexpr int kExitUsage = 2;    // the command line itself is wrong
 
 struct InitCommand {
   InitOptions options;

@@ -138,15 +138,6 @@ asio::awaitable<void> check_registration(const BridgeConfig& config, net::HttpCl
 
 }  // namespace
 
-// status, tick and dead-letters touch only the outbox and the admin endpoint: an operator need not
-// have the ATO password or the client secret in the environment to run them.
-BridgeConfig load_config_without_secrets(const std::string& file) {
-  return load_config(file, [](const std::string& name) -> std::optional<std::string> {
-    auto value = process_env(name);
-    return value && !value->empty() ? value : std::optional<std::string>("(not needed by this command)");
-  });
-}
-
 OutboxOptions outbox_options(const BridgeConfig& config, OutboxAccess access) {
   OutboxOptions options;
   options.path = config.outbox_path;

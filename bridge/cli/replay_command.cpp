@@ -181,8 +181,7 @@ int run_replay(const ReplayCommand& c, std::ostream& out, std::ostream& err) {
       }
       const std::int64_t cursor = std::max(outbox.cursor(tenant, service).value_or(0), highest);
       const auto stored = outbox.enqueue(tenant, service, batch, cursor, now_epoch_millis());
-      total.inserted += stored.inserted;
-      total.duplicates += stored.duplicates;
+      total += stored;
       progress.update(static_cast<std::int64_t>(i), seconds_left(i));
     }
     if (interrupted) {

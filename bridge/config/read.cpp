@@ -506,12 +506,6 @@ const TenantConfig* BridgeConfig::tenant(std::string_view name) const {
   return nullptr;
 }
 
-std::optional<std::string> process_env(const std::string& name) {
-  const char* value = std::getenv(name.c_str());
-  if (!value) return std::nullopt;
-  return std::string(value);
-}
-
 BridgeConfig load_config(const fs::path& file, const EnvLookup& env) {
   std::string text;
   try {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bridge/cli/commands.hpp"
+#include "bridge/exit_codes.hpp"
 
 namespace ato::bridge {
 

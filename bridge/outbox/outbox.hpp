@@ -107,6 +107,14 @@ struct EnqueueResult {
   int duplicates = 0;  // already stored (the same sequence, eventId and content): ignored
   int dead = 0;        // stored as dead letters at once (EVENT_ID_CONFLICT, EVENT_TOO_LARGE): never pushed
   std::vector<std::string> dead_reasons;  // one per dead letter, in the order stored
+
+  EnqueueResult& operator+=(const EnqueueResult& other) {
+    inserted += other.inserted;
+    duplicates += other.duplicates;
+    dead += other.dead;
+    dead_reasons.insert(dead_reasons.end(), other.dead_reasons.begin(), other.dead_reasons.end());
+    return *this;
+  }
 };
 
 // Dead-letter reasons given at ingestion; a dead letter's reason starts with its code.
@@ -187,6 +195,15 @@ struct SettleResult {
   int dead = 0;  // including those the retry policy gave up on
   int released = 0;
   int stale = 0;  // the lease was no longer ours (rescued meanwhile): nothing written for these
+
+  SettleResult& operator+=(const SettleResult& other) {
+    done += other.done;
+    retryable += other.retryable;
+    dead += other.dead;
+    released += other.released;
+    stale += other.stale;
+    return *this;
+  }
 };
 
 struct RescueResult {

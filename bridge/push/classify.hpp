@@ -1,4 +1,5 @@
-// What one push's answer means for each event in the package, as ../shared/design.md classifies it.
+// What one push's answer means for each event in the package: the table in README.md, "How Cloud ALM's
+// answers are handled".
 // A pure function of the answer, so every rule is unit-tested without a network.
 #pragma once
 

@@ -41,10 +41,13 @@ std::vector<Settlement> retry_all(const std::vector<ClaimedEvent>& events, int s
   return out;
 }
 
-std::vector<Settlement> release_all(const std::vector<ClaimedEvent>& events) {
-  std::vector<Settlement> out;
-  for (const auto& e : events) out.push_back(Settlement::release(e.id));
-  return out;
+// Events that were not sent (no token, stopping, the rest of a split after a pause) or whose send
+// was cancelled go back as they were: no attempt spent.
+asio::awaitable<void> give_back(const std::vector<ClaimedEvent>& events, const SettleFn& settle,
+                                PushOutcome& outcome) {
+  PushVerdict released;
+  for (const auto& e : events) released.settlements.push_back(Settlement::release(e.id));
+  co_await settle(events, released, outcome);
 }
 
 }  // namespace
@@ -82,11 +85,7 @@ asio::awaitable<void> Pusher::settle_in_outbox(Outbox& outbox, OutboxThread& out
                                                const PushVerdict& verdict, PushOutcome& outcome) {
   const auto result = co_await outbox_thread.run(
       [&] { return outbox.settle(lease_token, verdict.settlements, clock_(), config_.retry_policy); });
-  outcome.settled.done += result.done;
-  outcome.settled.retryable += result.retryable;
-  outcome.settled.dead += result.dead;
-  outcome.settled.released += result.released;
-  outcome.settled.stale += result.stale;
+  outcome.settled += result;
   for (std::size_t i = 0; i < verdict.settlements.size() && i < events.size(); ++i)
     if (verdict.settlements[i].kind == Settlement::Kind::Done)
       outcome.done_enqueued_at.push_back(events[i].enqueued_at);
@@ -112,9 +111,7 @@ asio::awaitable<void> Pusher::push_events(const std::string& tenant, std::vector
       no_token = true;
     }
     if (no_token) {  // nothing was sent: the events go back without spending an attempt
-      PushVerdict released;
-      released.settlements = release_all(events);
-      co_await settle(events, released, outcome);
+      co_await give_back(events, settle, outcome);
       co_return;
     }
     net::ClientRequest request;
@@ -130,9 +127,7 @@ asio::awaitable<void> Pusher::push_events(const std::string& tenant, std::vector
     if (permits_) on_the_wire = co_await permits_->acquire();
     if (stopping_ && stopping_()) {  // stopping: only what is on the wire already may finish
       on_the_wire.reset();
-      PushVerdict released;
-      released.settlements = release_all(events);
-      co_await settle(events, released, outcome);
+      co_await give_back(events, settle, outcome);
       co_return;
     }
     const auto started = std::chrono::steady_clock::now();
@@ -152,16 +147,13 @@ asio::awaitable<void> Pusher::push_events(const std::string& tenant, std::vector
     }
     on_the_wire.reset();
     if (cancelled) {  // shutting down: not the events' fault
-      PushVerdict released;
-      released.settlements = release_all(events);
-      co_await settle(events, released, outcome);
+      co_await give_back(events, settle, outcome);
       co_return;
     }
     outcome.cloud_alm_trouble = outcome.cloud_alm_trouble || verdict.cloud_alm_trouble;
     switch (verdict.action) {
       case PushVerdict::Action::RefreshToken:
-        if (round == 0) {
-          tokens_.invalidate(authorization);
+        if (tokens_.refresh_after_refusal(authorization, round)) {
           outcome.token_refreshed = true;
           continue;
         }
@@ -183,9 +175,7 @@ asio::awaitable<void> Pusher::push_events(const std::string& tenant, std::vector
         if (!outcome.paused)
           co_await push_events(tenant, std::move(second), settle, outcome);
         else {
-          PushVerdict released;
-          released.settlements = release_all(second);
-          co_await settle(second, released, outcome);
+          co_await give_back(second, settle, outcome);
         }
         co_return;
       }

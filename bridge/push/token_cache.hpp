@@ -45,6 +45,14 @@ class TokenCache {
   // Cloud ALM refused `authorization` (401): the next call fetches a new token. A token already
   // replaced by another push's refresh is left alone.
   void invalidate(const std::string& authorization);
+  // The one rule for a refused token, for every caller (pushes, Landscape Management): Cloud ALM
+  // answered 401 to `authorization` in the `round`-th send of a request. The first time the token is
+  // invalidated and the caller sends once more (true); a fresh token refused again stands (false).
+  bool refresh_after_refusal(const std::string& authorization, int round) {
+    if (round > 0) return false;
+    invalidate(authorization);
+    return true;
+  }
   // Forget the token (e.g. scopes may have changed while pushing was paused).
   void forget() { authorization_.clear(); }
   // Fetches a token now (for `check`) and says what was granted.

@@ -50,10 +50,7 @@ asio::awaitable<net::ClientResponse> LandscapeClient::call(std::string_view meth
     } catch (const net::HttpClientError& e) {
       throw LandscapeError(fmt::format("Cloud ALM's Landscape Management unreachable: {}", e.what()));
     }
-    if (response.status == 401 && round == 0) {
-      tokens_.invalidate(authorization);
-      continue;
-    }
+    if (response.status == 401 && tokens_.refresh_after_refusal(authorization, round)) continue;
     co_return response;
   }
 }

@@ -79,7 +79,7 @@ TEST_CASE("an unreadable 2xx body retries everything") {
   for (const auto& s : v.settlements) CHECK(s.kind == Kind::Retry);
 }
 
-TEST_CASE("status codes are classified as design.md says") {
+TEST_CASE("status codes are classified as the README's table of answers says") {
   const auto events = package();
   CHECK(classify_answer(401, "", "", events, 0).action == PushVerdict::Action::RefreshToken);
   const auto forbidden =
