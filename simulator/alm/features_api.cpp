@@ -12,7 +12,9 @@
 #include "core/json_writer.hpp"
 #include "core/time.hpp"
 #include "simulator/alm/answers.hpp"
-#include "simulator/alm/cloud_alm.hpp"
+#include "simulator/alm/features_api.hpp"
+
+#include "simulator/alm/alm_store.hpp"
 #include "simulator/odata.hpp"
 #include "simulator/odata_query.hpp"
 
@@ -69,19 +71,7 @@ std::string_view metadata_xml();
 
 }  // namespace
 
-std::string CloudAlm::effective_status(const Feature& f) const {
-  // Deployed to production and every transport there: Deployed (what Cloud ALM shows then).
-  if (f.status_code != "READY_FOR_PRODUCTION" || !f.deployed_to) return f.status_code;
-  const auto ids = features_.transports_of(f.uuid);
-  if (ids.empty()) return f.status_code;
-  for (const auto& id : ids) {
-    const auto t = transports_.find(id);
-    if (t == transports_.end() || t->second.status != "Deployed in " + *f.deployed_to) return f.status_code;
-  }
-  return "DEPLOYED";
-}
-
-net::HttpResponse CloudAlm::features_api(const net::HttpRequest& request, EpochMillis now) {
+net::HttpResponse FeaturesApi::handle(const net::HttpRequest& request, EpochMillis now) {
   const bool write = request.method != "GET" && request.method != "HEAD";
   // The public API's scopes; the integration's display scope also reads, as Cloud ALM's own UI does.
   auto auth = tokens_.check(request.header("Authorization"), write ? kWriteScope : kReadScope, now);
@@ -116,10 +106,11 @@ net::HttpResponse CloudAlm::features_api(const net::HttpRequest& request, EpochM
     if (set == "TransportReferences" && !key && request.method == "POST")
       return assign_transport(request, now);
     if (set == "TransportReferences" && key && request.method == "DELETE") {
-      std::lock_guard lock(mutex_);
-      const auto before = features_.references.size();
-      std::erase_if(features_.references, [&](const TransportReference& r) { return r.uuid == *key; });
-      if (features_.references.size() == before)
+      const auto state = store_.lock();
+      auto& references = state->features().references;
+      const auto before = references.size();
+      std::erase_if(references, [&](const TransportReference& r) { return r.uuid == *key; });
+      if (references.size() == before)
         return odata_error(404, "NOT_FOUND", fmt::format("No transport reference {}", *key));
       net::HttpResponse gone;
       gone.status = 204;
@@ -134,8 +125,8 @@ net::HttpResponse CloudAlm::features_api(const net::HttpRequest& request, EpochM
   return features_read(request, set, key);
 }
 
-net::HttpResponse CloudAlm::features_read(const net::HttpRequest& request, std::string_view set,
-                                          const std::optional<std::string>& key) {
+net::HttpResponse FeaturesApi::features_read(const net::HttpRequest& request, std::string_view set,
+                                             const std::optional<std::string>& key) {
   const std::vector<ODataProperty>* properties = set == "Features"              ? &kFeatureProperties
                                                  : set == "Transports"          ? &kTransportProperties
                                                  : set == "TransportReferences" ? &kReferenceProperties
@@ -156,21 +147,22 @@ net::HttpResponse CloudAlm::features_read(const net::HttpRequest& request, std::
 
   std::vector<ODataEntity> rows;
   {
-    std::lock_guard lock(mutex_);
+    const auto state = store_.lock();
+    const FeatureStore& features = state->features();
     if (set == "Features") {
-      for (const auto& f : features_.features)
-        rows.push_back({f.uuid, f.display_id, f.title, text_or_null(f.description), effective_status(f),
-                        f.priority_code, iso(f.created_at), iso(f.modified_at)});
+      for (const auto& f : features.features)
+        rows.push_back({f.uuid, f.display_id, f.title, text_or_null(f.description),
+                        state->effective_status(f), f.priority_code, iso(f.created_at), iso(f.modified_at)});
     } else if (set == "Transports") {
-      for (const auto& [id, t] : transports_) {
+      for (const auto& [id, t] : state->transports()) {
         if (!t.exported) continue;  // Cloud ALM knows a transport from its export on
-        const auto* reference = features_.reference_of(id);
+        const auto* reference = features.reference_of(id);
         rows.push_back({transport_uuid(id), id, text_or_null(t.title), t.status,
                         reference ? ODataValue{reference->feature_uuid} : ODataValue{std::monostate{}},
                         t.source, iso(t.released_at)});
       }
     } else if (set == "TransportReferences") {
-      for (const auto& r : features_.references)
+      for (const auto& r : features.references)
         rows.push_back({r.uuid, r.feature_uuid, transport_uuid(r.transport_request), r.transport_request,
                         iso(r.created_at)});
     } else if (set == "FeatureStatus") {
@@ -192,7 +184,7 @@ net::HttpResponse CloudAlm::features_read(const net::HttpRequest& request, std::
                                  *properties, std::move(entities)));
 }
 
-net::HttpResponse CloudAlm::create_feature(const net::HttpRequest& request, EpochMillis now) {
+net::HttpResponse FeaturesApi::create_feature(const net::HttpRequest& request, EpochMillis now) {
   Feature f;
   try {
     simdjson::dom::parser parser;
@@ -218,9 +210,11 @@ net::HttpResponse CloudAlm::create_feature(const net::HttpRequest& request, Epoc
     return odata_error(400, "BAD_REQUEST", "unknown priorityCode (see FeaturePriorities)", "priorityCode");
   f.uuid = random_uuid();
   f.created_at = f.modified_at = now;
-  std::lock_guard lock(mutex_);
-  f.display_id = fmt::format("1-{}", features_.next_display_id++);
-  features_.features.push_back(f);
+  {
+    const auto state = store_.lock();
+    f.display_id = fmt::format("1-{}", state->features().next_display_id++);
+    state->features().features.push_back(f);
+  }
   auto response = net::HttpResponse::json(
       201, odata_entity_json("Features", kFeatureProperties,
                              {f.uuid, f.display_id, f.title, text_or_null(f.description), f.status_code,
@@ -229,8 +223,8 @@ net::HttpResponse CloudAlm::create_feature(const net::HttpRequest& request, Epoc
   return response;
 }
 
-net::HttpResponse CloudAlm::change_feature(const net::HttpRequest& request, const std::string& uuid,
-                                           EpochMillis now) {
+net::HttpResponse FeaturesApi::change_feature(const net::HttpRequest& request, const std::string& uuid,
+                                              EpochMillis now) {
   std::optional<std::string> title, description, status;
   std::optional<std::int64_t> priority;
   try {
@@ -248,8 +242,8 @@ net::HttpResponse CloudAlm::change_feature(const net::HttpRequest& request, cons
   if (status && std::none_of(std::begin(kFeatureStatuses), std::end(kFeatureStatuses),
                              [&](const FeatureStatusInfo& s) { return *status == s.code; }))
     return odata_error(400, "BAD_REQUEST", "unknown statusCode (see FeatureStatus)", "statusCode");
-  std::lock_guard lock(mutex_);
-  Feature* f = features_.find(uuid);
+  const auto state = store_.lock();
+  Feature* f = state->features().find(uuid);
   if (!f) return odata_error(404, "NOT_FOUND", fmt::format("No feature {}", uuid));
   if (title) f->title = *title;
   if (description) f->description = *description;
@@ -257,14 +251,14 @@ net::HttpResponse CloudAlm::change_feature(const net::HttpRequest& request, cons
   if (priority) f->priority_code = *priority;
   f->modified_at = now;
   return net::HttpResponse::json(
-      200,
-      odata_entity_json("Features", kFeatureProperties,
-                        {f->uuid, f->display_id, f->title, text_or_null(f->description), effective_status(*f),
-                         f->priority_code, iso(f->created_at), iso(f->modified_at)}));
+      200, odata_entity_json(
+               "Features", kFeatureProperties,
+               {f->uuid, f->display_id, f->title, text_or_null(f->description), state->effective_status(*f),
+                f->priority_code, iso(f->created_at), iso(f->modified_at)}));
 }
 
 // SAP: only released transports can be assigned, and a transport belongs to at most one feature.
-net::HttpResponse CloudAlm::assign_transport(const net::HttpRequest& request, EpochMillis now) {
+net::HttpResponse FeaturesApi::assign_transport(const net::HttpRequest& request, EpochMillis now) {
   TransportReference r;
   try {
     simdjson::dom::parser parser;
@@ -277,18 +271,19 @@ net::HttpResponse CloudAlm::assign_transport(const net::HttpRequest& request, Ep
                        e.path().empty() ? std::nullopt : std::optional(e.path()));
   }
   for (auto& c : r.feature_uuid) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::lock_guard lock(mutex_);
-  const Feature* f = features_.find(r.feature_uuid);
+  const auto state = store_.lock();
+  FeatureStore& features = state->features();
+  const Feature* f = features.find(r.feature_uuid);
   if (!f) return odata_error(400, "BAD_REQUEST", fmt::format("No feature {}", r.feature_uuid), "featureUuid");
-  const auto t = transports_.find(r.transport_request);
-  if (t == transports_.end() || !t->second.exported)
+  const auto* t = state->transport(r.transport_request);
+  if (!t || !t->exported)
     return odata_error(400, "TRANSPORT_NOT_RELEASED",
                        fmt::format("Transport request {} is not released: only released transports can be "
                                    "assigned to a feature",
                                    r.transport_request),
                        "transportRequest");
-  if (const auto* taken = features_.reference_of(r.transport_request)) {
-    const Feature* other = features_.find(taken->feature_uuid);
+  if (const auto* taken = features.reference_of(r.transport_request)) {
+    const Feature* other = features.find(taken->feature_uuid);
     return odata_error(
         409, "TRANSPORT_ALREADY_ASSIGNED",
         fmt::format("Transport request {} is already assigned to feature {}: a transport can only "
@@ -298,7 +293,7 @@ net::HttpResponse CloudAlm::assign_transport(const net::HttpRequest& request, Ep
   }
   r.uuid = random_uuid();
   r.created_at = now;
-  features_.references.push_back(r);
+  features.references.push_back(r);
   return net::HttpResponse::json(
       201, odata_entity_json("TransportReferences", kReferenceProperties,
                              {r.uuid, r.feature_uuid, transport_uuid(r.transport_request),
@@ -308,8 +303,8 @@ net::HttpResponse CloudAlm::assign_transport(const net::HttpRequest& request, Ep
 // Deploy: possible when every transport is Released or Deployed in somewhere, blocked while one is
 // scheduled or running; production only once the feature is Ready for Production. Ours: the body
 // names the target system, and the fake ATO imports the transports there.
-net::HttpResponse CloudAlm::deploy_feature(const net::HttpRequest& request, const std::string& uuid,
-                                           EpochMillis now) {
+net::HttpResponse FeaturesApi::deploy_feature(const net::HttpRequest& request, const std::string& uuid,
+                                              EpochMillis now) {
   std::string target;
   try {
     simdjson::dom::parser parser;
@@ -329,10 +324,10 @@ net::HttpResponse CloudAlm::deploy_feature(const net::HttpRequest& request, cons
                        "targetSystem");
   std::vector<std::string> transports;
   {
-    std::lock_guard lock(mutex_);
-    Feature* f = features_.find(uuid);
+    const auto state = store_.lock();
+    Feature* f = state->features().find(uuid);
     if (!f) return odata_error(404, "NOT_FOUND", fmt::format("No feature {}", uuid));
-    transports = features_.transports_of(uuid);
+    transports = state->features().transports_of(uuid);
     if (transports.empty())
       return odata_error(400, "NOTHING_TO_DEPLOY",
                          fmt::format("Feature {} has no transports assigned", f->display_id));
@@ -342,7 +337,8 @@ net::HttpResponse CloudAlm::deploy_feature(const net::HttpRequest& request, cons
                                      "production",
                                      f->display_id, f->status_code));
     for (const auto& id : transports) {
-      const auto& status = transports_.at(id).status;
+      const auto* t = state->transport(id);
+      const std::string status = t ? t->status : std::string();
       if (status.starts_with("Scheduled In") || status.starts_with("Running in"))
         return odata_error(409, "DEPLOY_BLOCKED",
                            fmt::format("Transport request {} is {}: deploy once it finished", id, status));
@@ -350,8 +346,7 @@ net::HttpResponse CloudAlm::deploy_feature(const net::HttpRequest& request, cons
   }
   if (const auto problem = deploy_target_.deploy(transports, target); !problem.empty())
     return odata_error(502, "DEPLOY_FAILED", problem);
-  std::lock_guard lock(mutex_);
-  if (Feature* f = features_.find(uuid)) {
+  if (const auto state = store_.lock(); Feature* f = state->features().find(uuid)) {
     if (*role == "test") f->status_code = "IN_TESTING";
     f->deployed_to = target;
     f->modified_at = now;

@@ -207,7 +207,7 @@ std::string TokenAuthority::issue(EpochMillis now, const std::string& jti) {
 }
 
 net::HttpResponse TokenAuthority::handle_token_request(const net::HttpRequest& request, EpochMillis now,
-                                                      ClientProof proof) {
+                                                       ClientProof proof) {
   if (request.method != "POST" && request.method != "GET") {
     ++requests_rejected_;
     return token_error(405, "invalid_request", "use POST (form body) or GET with grant_type in the query");

@@ -1,0 +1,26 @@
+// How the fake Cloud ALM is set up (ato-sim serve's options).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/event.hpp"
+
+namespace ato::sim {
+
+struct AlmSettings {
+  std::map<Service, std::string> push_paths;  // defaults: schema/README.md
+  int max_package_size = 1000;
+  std::optional<std::filesystem::path> journal_file;  // SQLite; none: memory only
+  // The newest accepted events /sim/journal can serve; older ones are dropped from memory (a load
+  // test at 60k events/s would otherwise grow by ~130 GB an hour). 0: keep all.
+  std::size_t journal_memory_events = 1'000'000;
+  // Refuse events of systems not registered in Landscape Management (MSG_SLIS_NOT_FOUND_IN_LMS).
+  bool lms_check = true;
+};
+AlmSettings default_alm_settings();
+
+}  // namespace ato::sim
