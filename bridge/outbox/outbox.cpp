@@ -893,6 +893,7 @@ ClaimedPackage Outbox::Impl::claim_from(int tenant, const ClaimRequest& request,
   }
   package.tenant = tenant_name(tenant);
   package.lease_token = static_cast<std::int64_t>(random() >> 2) + 1;
+  package.from = request.from;
   package.lease_expires_at = request.now + request.lease.count();
   std::string ids = json_array(chosen);
   std::vector<std::int64_t> read_ids;

@@ -140,15 +140,16 @@ struct ClaimedEvent {
   EpochMillis enqueued_at = 0;
 };
 
+enum class ClaimFrom { Pending, Retryable };  // the service's own job / the retry job
+
 // One tenant's events of one service: each tenant's arrangement pushes its own.
 struct ClaimedPackage {
   std::string tenant;
-  std::int64_t lease_token = 0;
+  std::int64_t lease_token = 0;  // positive: what settle() and release_leases() name the lease by
   EpochMillis lease_expires_at = 0;
-  std::vector<ClaimedEvent> events;  // ascending sequence
+  ClaimFrom from = ClaimFrom::Pending;  // which job's claim it is (the retry job's are counted apart)
+  std::vector<ClaimedEvent> events;     // ascending sequence
 };
-
-enum class ClaimFrom { Pending, Retryable };  // the service's own job / the retry job
 
 struct ClaimRequest {
   Service service = Service::Export;

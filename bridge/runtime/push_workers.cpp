@@ -64,10 +64,7 @@ asio::awaitable<std::optional<ClaimedPackage>> Engine::Impl::claim_next(EpochMil
     next_claim = (next_claim + index + 1) % n;
     co_return std::move(claimed.second);
   }
-  if (index < requests.size()) {
-    claimed.second.lease_token = -claimed.second.lease_token;  // marks a retry-job package for accounting
-    co_return std::move(claimed.second);
-  }
+  if (index < requests.size()) co_return std::move(claimed.second);  // the retry job's (package.from)
   // Nothing due: no retry round until the retry job's next run (unless it ran meanwhile).
   if (requests.size() > n && retry_runs == retry_runs_before) retry_round = false;
   co_return std::nullopt;
@@ -91,11 +88,10 @@ asio::awaitable<void> Engine::Impl::give_back(std::optional<ClaimedPackage>* ahe
   back.reserve(package.events.size());
   for (const auto& e : package.events) back.push_back(Settlement::release(e.id));
   try {
-    co_await outbox_thread.run([&] {
-      return outbox.settle(std::abs(package.lease_token), back, now_epoch_millis(), config.retry_policy);
-    });
+    co_await outbox_thread.run(
+        [&] { return outbox.settle(package.lease_token, back, now_epoch_millis(), config.retry_policy); });
   } catch (const DiskTroubleError& e) {  // released by the disk watch once writes work again
-    stranded_leases.push_back(std::abs(package.lease_token));
+    stranded_leases.push_back(package.lease_token);
     disk_trouble(e.what());
   } catch (const OutboxError& e) {  // the lease runs out and the retry job rescues the events
     spdlog::error("push: could not return a package to the outbox: {}", e.what());
@@ -155,8 +151,7 @@ asio::awaitable<void> Engine::Impl::worker() {
       co_await work.wait(seen, kIdlePoll);
       continue;
     }
-    const bool from_retry = package->lease_token < 0;
-    package->lease_token = std::abs(package->lease_token);
+    const bool from_retry = package->from == ClaimFrom::Retryable;
     const bool probing = state.paused.has_value();
     probe_allowed = false;
     state.breaker.allow(now_epoch_millis());
