@@ -11,6 +11,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "bridge/cli/check_report.hpp"
 #include "bridge/cli/commands.hpp"
 #include "bridge/collect/feed_client.hpp"
 #include "bridge/config/client_options.hpp"
@@ -113,7 +114,7 @@ asio::awaitable<std::vector<std::pair<SystemRef, SystemRole>>> systems_to_regist
 }
 
 asio::awaitable<void> check_registration(const BridgeConfig& config, net::HttpClient& client,
-                                         TokenCache& tokens, std::ostream& out, bool& ok) {
+                                         TokenCache& tokens, CheckReport& report) {
   LandscapeClient landscape(client, tokens, config);
   try {
     const auto systems = co_await systems_to_register(config, landscape, {}, std::nullopt);
@@ -121,18 +122,15 @@ asio::awaitable<void> check_registration(const BridgeConfig& config, net::HttpCl
     for (const auto& [system, role] : systems) {
       const auto it = std::find_if(registered.begin(), registered.end(),
                                    [&](const LmsSystem& r) { return r.system == system; });
-      if (it != registered.end()) {
-        out << "OK    " << system.key() << " is registered in Landscape Management as " << it->service_id
-            << "\n";
-      } else {
-        out << "FAIL  " << system.key()
-            << " is not registered in Landscape Management: Cloud ALM refuses its events "
-            << "(MSG_SLIS_NOT_FOUND_IN_LMS); run ato-bridge register\n";
-        ok = false;
-      }
+      if (it != registered.end())
+        report.ok(system.key() + " is registered in Landscape Management as " + it->service_id);
+      else
+        report.fail(system.key() +
+                    " is not registered in Landscape Management: Cloud ALM refuses its events "
+                    "(MSG_SLIS_NOT_FOUND_IN_LMS); run ato-bridge register");
     }
   } catch (const std::exception& e) {
-    out << "WARN  landscape registration not checked: " << redact(e.what()) << "\n";
+    report.warn("landscape registration not checked: " + redact(e.what()));
   }
 }
 
@@ -149,46 +147,6 @@ OutboxOptions outbox_options(const BridgeConfig& config, OutboxAccess access) {
 }
 
 namespace {
-
-// `check --json`: the report's lines as {"ok", "checks": [{"status", "check", "detail"?}]}; a line
-// indented under another is that check's detail.
-std::string check_report_json(const std::string& report, bool ok) {
-  std::string out;
-  JsonWriter json(out);
-  json.begin_object().field("ok", ok).key("checks").begin_array();
-  bool open = false;
-  std::string detail;
-  const auto close = [&] {
-    if (!open) return;
-    if (!detail.empty()) json.field("detail", detail);
-    json.end_object();
-    open = false;
-    detail.clear();
-  };
-  std::size_t at = 0;
-  while (at < report.size()) {
-    const auto eol = report.find('\n', at);
-    const std::string line = report.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
-    at = eol == std::string::npos ? report.size() : eol + 1;
-    const std::string status = line.substr(0, 4) == "OK  "   ? "ok"
-                               : line.substr(0, 4) == "WARN" ? "warn"
-                               : line.substr(0, 4) == "FAIL" ? "fail"
-                                                             : "";
-    if (status.empty()) {
-      if (open)
-        detail +=
-            (detail.empty() ? "" : " ") +
-            line.substr(line.find_first_not_of(' ') == std::string::npos ? 0 : line.find_first_not_of(' '));
-      continue;
-    }
-    close();
-    json.begin_object().field("status", status).field("check", line.size() > 6 ? line.substr(6) : "");
-    open = true;
-  }
-  close();
-  json.end_array().end_object();
-  return out;
-}
 
 // Why `run` could not create an outbox at `path` (its directory is missing, not one, or not
 // writable by this user), or nothing. `run` creates the file, never the directory.
@@ -209,90 +167,85 @@ std::optional<std::string> cannot_create_outbox(const std::filesystem::path& pat
 
 }  // namespace
 
-int run_check(const std::string& config_file, bool as_json, std::ostream& out, std::ostream& err) {
-  std::ostringstream report;
-  const int code = run_check(config_file, report, err);
-  if (as_json)
-    out << check_report_json(report.str(), code == kExitOk) << "\n";
-  else
-    out << report.str();
-  return code;
-}
+namespace {
 
-int run_check(const std::string& config_file, std::ostream& out, std::ostream& err) {
+// Every check, each result into `report` (configuration, token and scope, registration, each
+// tenant's feed, the outbox).
+void check_into(const std::string& config_file, CheckReport& report) {
   BridgeConfig config;
   try {
     config = load_config(config_file);
   } catch (const std::exception& e) {
-    out << "FAIL  configuration: " << redact(e.what()) << "\n";
-    return kExitFailure;
+    report.fail("configuration: " + redact(e.what()));
+    return;
   }
-  out << "OK    configuration: " << config.config_file.string() << "\n";
-  for (const auto& w : config.warnings) out << "WARN  " << w << "\n";
-  bool ok = true;
+  report.ok("configuration: " + config.config_file.string());
+  for (const auto& w : config.warnings) report.warn(w);
   run_sync<int>([&](asio::io_context& context) -> asio::awaitable<int> {
     std::optional<net::HttpClient> client;
     try {
       client.emplace(context, tls_options(config));
     } catch (const std::exception& e) {
-      out << "FAIL  TLS: " << redact(e.what()) << "\n";
-      ok = false;
+      report.fail("TLS: " + redact(e.what()));
       co_return 0;
     }
     TokenCache tokens(*client, config.cloud_alm, now_epoch_millis);
     try {
       const TokenInfo token = co_await tokens.fetch();
-      out << "OK    Cloud ALM token from " << config.cloud_alm.token_endpoint << ": scope '" << token.scope
-          << "'\n";
+      report.ok("Cloud ALM token from " + config.cloud_alm.token_endpoint + ": scope '" + token.scope + "'");
       if (token.scope.find("manage") == std::string::npos)
-        out << "WARN  the token carries no manage scope: Cloud ALM will refuse pushes with 403\n";
+        report.warn("the token carries no manage scope: Cloud ALM will refuse pushes with 403");
     } catch (const std::exception& e) {
-      out << "FAIL  Cloud ALM token: " << redact(e.what()) << "\n";
-      ok = false;
+      report.fail("Cloud ALM token: " + redact(e.what()));
     }
-    co_await check_registration(config, *client, tokens, out, ok);
+    co_await check_registration(config, *client, tokens, report);
     for (const auto& tenant : config.tenants) {  // each tenant's arrangement on its own
       FeedClient feed(*client, tenant.ato);
       try {
         const auto head = co_await feed.head(Service::Export);
-        out << "OK    tenant " << tenant.name << ": ATO feed " << tenant.ato.feed_url << " as user '"
-            << tenant.ato.user << "': head sequence " << head << "\n";
+        report.ok(fmt::format("tenant {}: ATO feed {} as user '{}': head sequence {}", tenant.name,
+                              tenant.ato.feed_url, tenant.ato.user, head));
       } catch (const std::exception& e) {
-        out << "FAIL  tenant " << tenant.name << ": ATO feed: " << redact(e.what()) << "\n";
-        ok = false;
+        report.fail("tenant " + tenant.name + ": ATO feed: " + redact(e.what()));
       }
     }
     co_return 0;
   });
+  const std::string where = "outbox " + config.outbox_path.string();
   try {
     const auto options = outbox_options(config, OutboxAccess::Read);
     if (!std::filesystem::exists(config.outbox_path) &&
         !outbox_lived_here(config.outbox_path, options.used_before)) {
-      if (const auto problem = cannot_create_outbox(config.outbox_path)) {
-        out << "FAIL  outbox " << config.outbox_path.string()
-            << ": none yet, and `ato-bridge run` cannot create it: " << *problem << "\n";
-        ok = false;
-      } else {
-        out << "OK    outbox " << config.outbox_path.string()
-            << ": none yet, the first `ato-bridge run` creates it\n";
-      }
+      if (const auto problem = cannot_create_outbox(config.outbox_path))
+        report.fail(where + ": none yet, and `ato-bridge run` cannot create it: " + *problem);
+      else
+        report.ok(where + ": none yet, the first `ato-bridge run` creates it");
     } else {
       Outbox outbox(options);
       const auto problems = outbox.check_integrity();
       if (problems.empty())
-        out << "OK    outbox " << config.outbox_path.string() << " (schema " << outbox.schema_version()
-            << ", integrity checked)\n";
-      for (const auto& problem : problems)
-        out << "FAIL  outbox " << config.outbox_path.string() << ": " << problem << "\n";
-      if (!problems.empty()) out << "      " << damaged_outbox_advice(config.outbox_path) << "\n";
-      ok = ok && problems.empty();
+        report.ok(fmt::format("{} (schema {}, integrity checked)", where, outbox.schema_version()));
+      for (std::size_t i = 0; i < problems.size(); ++i)
+        report.fail(where + ": " + problems[i],
+                    i + 1 == problems.size() ? damaged_outbox_advice(config.outbox_path) : std::string());
     }
   } catch (const std::exception& e) {
-    out << "FAIL  outbox: " << redact(e.what()) << "\n";
-    ok = false;
+    report.fail("outbox: " + redact(e.what()));
   }
-  if (!ok) err << "ato-bridge check: at least one check failed\n";
-  return ok ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+int run_check(const std::string& config_file, bool as_json, std::ostream& out, std::ostream& err) {
+  CheckReport report(as_json ? nullptr : &out);
+  check_into(config_file, report);
+  if (as_json) out << report.json() << "\n";
+  if (!report.passed()) err << "ato-bridge check: at least one check failed\n";
+  return report.passed() ? kExitOk : kExitFailure;
+}
+
+int run_check(const std::string& config_file, std::ostream& out, std::ostream& err) {
+  return run_check(config_file, false, out, err);
 }
 
 int run_status(const std::string& config_file, bool json, std::ostream& out, std::ostream& err) {
