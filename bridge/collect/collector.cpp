@@ -1,5 +1,6 @@
 #include "bridge/collect/collector.hpp"
 
+#include "bridge/outbox/outbox.hpp"
 #include "core/log.hpp"
 
 #include <fmt/format.h>

@@ -12,10 +12,12 @@
 #include <unordered_set>
 
 #include "bridge/collect/feed_client.hpp"
-#include "bridge/outbox/outbox.hpp"
 #include "bridge/outbox/outbox_thread.hpp"
+#include "bridge/outbox/types.hpp"
 
 namespace ato::bridge {
+
+class Outbox;  // bridge/outbox/outbox.hpp: only its .cpp opens the outbox
 
 struct CollectReport {
   int pages = 0;

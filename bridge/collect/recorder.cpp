@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "bridge/outbox/outbox.hpp"
 #include "core/files.hpp"
 #include "core/wire.hpp"
 

@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <filesystem>
 
-#include "bridge/outbox/outbox.hpp"
+#include "bridge/outbox/types.hpp"
 
 namespace ato::bridge {
+
+class Outbox;  // bridge/outbox/outbox.hpp: only its .cpp opens the outbox
 
 class Recorder {
  public:

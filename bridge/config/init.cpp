@@ -4,7 +4,7 @@
 
 #include "bridge/config.hpp"
 #include "bridge/config/sections.hpp"
-#include "bridge/outbox/outbox.hpp"
+#include "bridge/outbox/types.hpp"
 #include "core/files.hpp"
 #include "core/json_reader.hpp"
 #include "core/json_writer.hpp"

@@ -9,7 +9,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "bridge/outbox/outbox.hpp"
+#include "bridge/outbox/types.hpp"
 #include "core/files.hpp"
 #include "core/json_reader.hpp"
 #include "core/time.hpp"

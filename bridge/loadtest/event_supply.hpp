@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "bridge/config.hpp"
-#include "bridge/outbox/outbox.hpp"
+#include "bridge/outbox/types.hpp"
 #include "core/event.hpp"
 
 namespace ato::bridge {

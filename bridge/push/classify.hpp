@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bridge/outbox/outbox.hpp"
+#include "bridge/outbox/types.hpp"
 
 namespace ato::bridge {
 

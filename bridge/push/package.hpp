@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "bridge/config.hpp"
-#include "bridge/outbox/outbox.hpp"
+#include "bridge/outbox/types.hpp"
 
 namespace ato::bridge {
 

@@ -1,5 +1,7 @@
 #include "bridge/push/pusher.hpp"
 
+#include "bridge/outbox/outbox.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/uuid/random_generator.hpp>

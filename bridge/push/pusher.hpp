@@ -12,8 +12,8 @@
 #include <string>
 
 #include "bridge/config.hpp"
-#include "bridge/outbox/outbox.hpp"
 #include "bridge/outbox/outbox_thread.hpp"
+#include "bridge/outbox/types.hpp"
 #include "bridge/push/classify.hpp"
 #include "bridge/push/package.hpp"
 #include "bridge/push/permits.hpp"
@@ -21,6 +21,8 @@
 #include "core/net/http_client.hpp"
 
 namespace ato::bridge {
+
+class Outbox;  // bridge/outbox/outbox.hpp: only its .cpp opens the outbox
 
 struct PushOutcome {
   SettleResult settled;
