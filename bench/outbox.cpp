@@ -1,6 +1,7 @@
 // bench/run outbox: the outbox against bare SQLite in the same run, same disk, same durability
 // (WAL, synchronous=NORMAL), same batch sizes.
-//   reference ("raw SQLite, same statements", the floor of bench/README.md): the outbox's own schema and its very
+//   reference ("raw SQLite, same statements", the floor of bench/README.md): the outbox's own schema and its
+//   very
 //     SQL (bridge/outbox/queries.hpp) driven through the bare C API: what our layer costs on top.
 //   plain queue (for information): a table with a primary key and a unique event_id, INSERT and
 //     DELETE ... RETURNING: what per-transport order, leases, retry state and history cost.
@@ -64,7 +65,8 @@ struct SameStatements {
     exec("PRAGMA mmap_size = 268435456");
     exec("PRAGMA temp_store = MEMORY");
     for (const auto& m : ato::schema::kOutboxMigrations) exec(std::string(m.sql).c_str());
-    exec("INSERT INTO tenants (id, name, created_at) VALUES (1, 'default', 0)");  // as the outbox's first store
+    exec("INSERT INTO tenants (id, name, created_at) VALUES (1, 'default', 0)");  // as the outbox's first
+                                                                                  // store
   }
   ~SameStatements() { sqlite3_close(db); }
   void exec(const char* sql) { sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
