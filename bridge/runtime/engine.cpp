@@ -120,13 +120,8 @@ asio::awaitable<void> Engine::Impl::run_collect(TenantRuntime& tenant, Job job, 
     fail(counters, key, e.what(), spdlog::level::err);
   } catch (const FeedError& e) {
     fail(counters, key, e.what(), e.retry_soon() ? spdlog::level::warn : spdlog::level::err);
-  } catch (const OutboxDamagedError& e) {
-    outbox_damaged(e.what());
-    fail(counters, key, e.what(), spdlog::level::err);
-  } catch (const DiskTroubleError& e) {
-    disk_trouble(e.what());
-    fail(counters, key, e.what(), spdlog::level::err);
   } catch (const OutboxError& e) {
+    outbox_error_to_state(e);
     fail(counters, key, e.what(), spdlog::level::err);
   } catch (const std::exception& e) {  // e.g. the recording cannot be written
     fail(counters, key, e.what(), spdlog::level::err);

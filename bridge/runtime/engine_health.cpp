@@ -9,13 +9,18 @@
 
 namespace ato::bridge {
 
-void Engine::Impl::outbox_failed(const OutboxError& e, std::string_view where) {
+bool Engine::Impl::outbox_error_to_state(const OutboxError& e) {
   if (dynamic_cast<const OutboxDamagedError*>(&e))
     outbox_damaged(e.what());
   else if (dynamic_cast<const DiskTroubleError*>(&e))
     disk_trouble(e.what());
   else
-    spdlog::error("{}: {}", where, e.what());
+    return false;
+  return true;
+}
+
+void Engine::Impl::outbox_failed(const OutboxError& e, std::string_view where) {
+  if (!outbox_error_to_state(e)) spdlog::error("{}: {}", where, e.what());
 }
 
 void Engine::Impl::outbox_damaged(const std::string& why) {

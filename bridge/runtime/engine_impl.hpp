@@ -192,8 +192,10 @@ struct Engine::Impl {
   void fail(JobCounters& counters, const JobKey& key, const std::string& why,
             spdlog::level::level_enum level);
 
-  // An outbox failure with nothing else to undo: damage and disk trouble change the engine's state
-  // (and say so once), anything else is logged with `where`.
+  // The one place an outbox error becomes engine state: damage and disk trouble stop the work (and
+  // say so once): true; any other error is the failed operation's alone: false.
+  bool outbox_error_to_state(const OutboxError& e);
+  // The same, and any other error logged as `where: what`.
   void outbox_failed(const OutboxError& e, std::string_view where);
 
   // Damage does not heal by itself: collecting and pushing stop for good, the bridge says not ready

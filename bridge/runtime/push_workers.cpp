@@ -90,11 +90,11 @@ asio::awaitable<void> Engine::Impl::give_back(std::optional<ClaimedPackage>* ahe
   try {
     co_await outbox_thread.run(
         [&] { return outbox.settle(package.lease_token, back, now_epoch_millis(), config.retry_policy); });
-  } catch (const DiskTroubleError& e) {  // released by the disk watch once writes work again
-    stranded_leases.push_back(package.lease_token);
-    disk_trouble(e.what());
-  } catch (const OutboxError& e) {  // the lease runs out and the retry job rescues the events
-    spdlog::error("push: could not return a package to the outbox: {}", e.what());
+  } catch (const OutboxError& e) {
+    // With disk trouble the disk watch releases the lease once writes work again; otherwise the
+    // lease runs out and the retry job rescues the events.
+    if (dynamic_cast<const DiskTroubleError*>(&e)) stranded_leases.push_back(package.lease_token);
+    outbox_failed(e, "push: could not return a package to the outbox");
   }
   work.notify();
 }
@@ -171,15 +171,11 @@ asio::awaitable<void> Engine::Impl::push(ClaimedPackage package, bool from_retry
   PushOutcome outcome;
   try {
     outcome = co_await pusher.push(std::move(package), outbox, outbox_thread);
-  } catch (const OutboxDamagedError& e) {
-    outbox_damaged(e.what());  // the events stay leased; a restart with a sound outbox rescues them
-    co_return;
-  } catch (const DiskTroubleError& e) {
-    stranded_leases.push_back(lease_token);  // released by the disk watch once writes work again
-    disk_trouble(e.what());
-    co_return;
   } catch (const OutboxError& e) {
-    spdlog::error("push: {}", e.what());
+    // Damaged: the events stay leased, a restart with a sound outbox rescues them. Disk trouble: the
+    // disk watch releases the lease once writes work again.
+    if (dynamic_cast<const DiskTroubleError*>(&e)) stranded_leases.push_back(lease_token);
+    outbox_failed(e, "push");
     co_return;
   }
   account(tenant_name, service, size, outcome, from_retry, probing);
