@@ -863,10 +863,13 @@ ClaimedPackage Outbox::claim(const ClaimRequest& request) {
         if (number <= last) order.push_back(number);
     }
     for (int tenant : order) {
-      const std::int64_t watermark =
-          request.watermark_of ? request.watermark_of(impl_->tenant_name(tenant)) : request.watermark;
-      const int max_events =
-          request.max_events_of ? request.max_events_of(impl_->tenant_name(tenant)) : request.max_events;
+      const auto per_tenant = [&](const auto& values, auto otherwise) {
+        if (values.empty()) return otherwise;
+        const auto it = values.find(impl_->tenant_name(tenant));
+        return it == values.end() ? decltype(otherwise){0} : it->second;
+      };
+      const std::int64_t watermark = per_tenant(request.watermark_of, request.watermark);
+      const int max_events = per_tenant(request.max_events_of, request.max_events);
       if (max_events <= 0) continue;  // the service is not this tenant's
       ClaimedPackage package = impl_->claim_from(tenant, request, watermark, max_events);
       if (!package.events.empty()) {

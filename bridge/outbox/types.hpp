@@ -148,12 +148,14 @@ struct ClaimRequest {
   EpochMillis now = 0;
   std::chrono::milliseconds lease{std::chrono::minutes(2)};
   // Events above this sequence of their tenant's feed are not claimable: the low watermark (see
-  // low_watermark()). watermark_of, when set, gives it per tenant; otherwise `watermark` holds for all.
+  // low_watermark()). watermark_of, when not empty, gives it per tenant (0 for a tenant it does not
+  // name); otherwise `watermark` holds for all. Values, taken before the claim: the outbox asks
+  // nobody while it claims.
   std::int64_t watermark = kMaxSequence;
-  std::function<std::int64_t(const std::string& tenant)> watermark_of;
-  // Per tenant, when set (instead of max_events): its package size; 0 skips the tenant (the
-  // service is not active there).
-  std::function<int(const std::string& tenant)> max_events_of;
+  std::map<std::string, std::int64_t> watermark_of;
+  // Per tenant, when not empty (instead of max_events): its package size; 0, or a tenant it does
+  // not name, skips the tenant (the service is not active there).
+  std::map<std::string, int> max_events_of;
   // Only this tenant's events (empty: any tenant, taking turns).
   std::string tenant;
   // Source systems (SID~client) whose events are not claimed now (pushing paused for them).

@@ -230,8 +230,7 @@ struct Engine::Impl {
   std::vector<ClaimRequest> claim_requests(EpochMillis now) const;
 
   // On the outbox thread: the first request that leases events wins (its index and package).
-  static std::pair<std::size_t, ClaimedPackage> claim_first(Outbox& outbox,
-                                                            std::vector<ClaimRequest>& requests);
+  std::pair<std::size_t, ClaimedPackage> claim_first(Outbox& outbox, std::vector<ClaimRequest>& requests);
 
   asio::awaitable<std::optional<ClaimedPackage>> claim_next(EpochMillis now);
 

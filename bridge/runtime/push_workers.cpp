@@ -16,25 +16,21 @@ std::vector<std::string> Engine::Impl::excluded_systems() const {
 }
 
 // A package is one tenant's (its arrangement pushes it, to its paths). One request per service:
-// the outbox takes the tenants in turn, each with its own package size and low watermark (both
-// read on the outbox thread from settings that do not change while the engine runs).
+// the outbox takes the tenants in turn, each with its own package size (from the configuration) and
+// low watermark (read from the outbox's cursors at the claim, on the outbox thread): values, so the
+// outbox never calls back into the engine.
 std::vector<ClaimRequest> Engine::Impl::claim_requests(EpochMillis now) const {
   std::vector<ClaimRequest> requests;
   const auto excluded = excluded_systems();
   const auto request = [&](Service service, ClaimFrom from) {
     ClaimRequest r{service, from, 0, now, lease(), kMaxSequence, {}, {}, {}, excluded};
-    const Impl* self = this;
-    r.watermark_of = [self](const std::string& name) {
-      const TenantRuntime* t = self->tenant(name);
-      return t ? self->outbox.low_watermark(name, t->active_services) : std::int64_t{0};
-    };
-    r.max_events_of = [self, service, from](const std::string& name) {
-      const TenantConfig* t = self->config.tenant(name);
-      if (!t || !settings_of(*t, job_of(service)).active) return 0;
-      return from == ClaimFrom::Retryable ? self->config.retry_service.package_size
-                                          : settings_of(*t, job_of(service)).package_size;
-    };
-    return r;
+    for (const auto& t : config.tenants) {
+      const auto& settings = settings_of(t, job_of(service));
+      r.max_events_of[t.name] = !settings.active               ? 0
+                                : from == ClaimFrom::Retryable ? config.retry_service.package_size
+                                                               : settings.package_size;
+    }
+    return r;  // watermark_of: filled on the outbox thread, at the claim (claim_first)
   };
   const std::size_t n = active_services.size();
   for (std::size_t i = 0; i < n; ++i)
@@ -46,6 +42,10 @@ std::vector<ClaimRequest> Engine::Impl::claim_requests(EpochMillis now) const {
 
 std::pair<std::size_t, ClaimedPackage> Engine::Impl::claim_first(Outbox& outbox,
                                                                  std::vector<ClaimRequest>& requests) {
+  std::map<std::string, std::int64_t> watermarks;
+  for (const auto& t : tenants)
+    watermarks[t->config.name] = outbox.low_watermark(t->config.name, t->active_services);
+  for (auto& r : requests) r.watermark_of = watermarks;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     ClaimedPackage package = outbox.claim(requests[i]);
     if (!package.events.empty()) return {i, std::move(package)};

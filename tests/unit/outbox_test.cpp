@@ -923,9 +923,8 @@ TEST_CASE_FIXTURE(Fixture, "within a tenant a transport's events leave in that t
   ClaimRequest r;
   r.service = Service::Import;
   r.now = kT0;
-  r.watermark_of = [&](const std::string& name) {
-    return box().low_watermark(name, {Service::Import, Service::StatusChange});
-  };
+  // Taken before the claims (nothing is collected between them), as the engine takes it.
+  r.watermark_of = {{t, box().low_watermark(t, {Service::Import, Service::StatusChange})}};
   CHECK(box().claim(r).events.empty());  // its transport's earlier events are open
   r.service = Service::StatusChange;
   const auto first = box().claim(r);
@@ -996,14 +995,14 @@ TEST_CASE_FIXTURE(Fixture,
   ClaimRequest r;
   r.service = Service::Export;
   r.now = kT0;
-  r.max_events_of = [](const std::string& tenant) { return tenant == "S4D~080" ? 2 : 0; };
+  r.max_events_of = {{"S4D~080", 2}, {"S4D~100", 0}};
   const auto first = box().claim(r);
   CHECK(first.tenant == "S4D~080");
   CHECK(sequences(first) == std::vector<std::int64_t>{1, 2});
   const auto second = box().claim(r);  // turns: S4D~100 would be next, but its service is not active
   CHECK(second.tenant == "S4D~080");
   CHECK(sequences(second) == std::vector<std::int64_t>{3, 4});
-  r.max_events_of = [](const std::string& tenant) { return tenant == "S4D~080" ? 0 : 3; };
+  r.max_events_of = {{"S4D~080", 0}, {"S4D~100", 3}};
   const auto third = box().claim(r);
   CHECK(third.tenant == "S4D~100");
   CHECK(sequences(third) == std::vector<std::int64_t>{1, 2, 3});
