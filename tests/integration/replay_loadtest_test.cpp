@@ -269,7 +269,9 @@ TEST_CASE("loadtest --from a recording: one service per package, every event cou
   const auto recording = std::string(ATO_SOURCE_DIR) + "/simulator/recordings/sample-landscape.ndjson";
   auto r = bridge.cli({"loadtest", "--from", recording, "--events", "200", "--package-size", "10"});
   CHECK(r.out.find(" requests: 200:") != std::string::npos);  // no 400 for a package of mixed services
-  CHECK(r.out.find("400") == std::string::npos);
+  // Not a bare "400": the simulator's port may contain it (34001 did, once, in CI).
+  CHECK(r.out.find("400: ") == std::string::npos);
+  CHECK(r.out.find("HTTP 400") == std::string::npos);
 
   // Every push refused: nothing accepted, the reason shown, and a failing exit code.
   SimProcess refusing(landscape(1), "refusing");
