@@ -277,7 +277,8 @@ int run_status(const std::string& config_file, bool json, std::ostream& out, std
     }
     if (document.empty()) {
       Outbox outbox(options);
-      document = status_json(config, outbox, nullptr, now_epoch_millis());
+      const EpochMillis now = now_epoch_millis();
+      document = status_json(config, view_of_outbox(outbox, config, now), nullptr, now);
     }
     out << (json ? document + "\n" : status_text(document));
     return kExitOk;

@@ -36,14 +36,11 @@ net::ListenOptions admin_listen_options(const std::string& listen) {
 // end first (what was on the wire goes back to the outbox). Should that take more than two seconds,
 // the process leaves without tearing anything down: what is stored is durable, and the leases of
 // what was in flight make the next start send it again.
-// Returns how many events were in flight when it began (their pushes are the ones cancelled).
-std::int64_t unwind(net::HttpServers& servers, Engine& engine, const Outbox& outbox) {
+// Returns how many events were being pushed when it began (their pushes are the ones cancelled).
+// The engine's count, not the outbox's: the outbox thread may still be at work.
+std::int64_t unwind(net::HttpServers& servers, Engine& engine) {
   if (!engine.busy()) return 0;
-  std::int64_t in_flight = 0;
-  try {
-    in_flight = outbox.counts().total(EventState::InFlight);
-  } catch (const std::exception&) {  // the outbox's own trouble is said below
-  }
+  const std::int64_t in_flight = engine.state().events_being_pushed;
   engine.abort();
   if (servers.drain([&] { return !engine.busy(); }, std::chrono::seconds(2))) return in_flight;
   spdlog::warn(
@@ -81,8 +78,8 @@ int run_bridge(const RunCommand& command) {
     const auto admin = admin_listen_options(config.admin_listen);
     std::uint16_t port = 0;
     try {
-      port = servers.listen(admin, [&](const net::HttpRequest& request) {
-        return handle_admin(request, config, outbox, engine);
+      port = servers.listen_deferred(admin, [&](const net::HttpRequest& request, net::Answer answer) {
+        handle_admin(request, config, engine, std::move(answer));
       });
     } catch (const std::exception& e) {
       throw std::runtime_error(fmt::format(
@@ -111,7 +108,7 @@ int run_bridge(const RunCommand& command) {
           engine.stop(kShutdownGrace, [&] { servers.stop(); });
         },
         false);
-    const std::int64_t cancelled = unwind(servers, engine, outbox);
+    const std::int64_t cancelled = unwind(servers, engine);
     remove_run_file(config.outbox_path);
     if (const auto& damaged = engine.state().outbox_damaged) {
       spdlog::error(

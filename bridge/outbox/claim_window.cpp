@@ -37,6 +37,13 @@ void ClaimWindow::stored(WindowEvent event) {
   evict_above_capacity();
 }
 
+std::vector<WindowEvent> ClaimWindow::events() const {
+  std::vector<WindowEvent> out;
+  out.reserve(by_sequence_.size());
+  for (const auto& [sequence, node] : by_sequence_) out.push_back(node.event);
+  return out;
+}
+
 void ClaimWindow::claimed(std::int64_t id) {
   if (Node* node = find(id)) node->event.state = EventState::InFlight;
 }

@@ -83,6 +83,8 @@ class ClaimWindow {
   // outbox when the window is complete; otherwise the oldest of its lowest open events, which may be
   // younger by the time one service collects ahead of another.
   std::optional<EpochMillis> oldest_enqueued_at() const;
+  // Every event here, in sequence order (the outbox's memory check compares them with the file).
+  std::vector<WindowEvent> events() const;
   // Full, open events wait beyond it, and none in it can leave now (for any service).
   bool blocked(EpochMillis now, std::int64_t watermark,
                const std::vector<std::string>& excluded_systems) const;

@@ -1,15 +1,31 @@
 // The outbox: every collected event rests here until Cloud ALM accepted it (done) or it was given
 // up on with a stated reason (dead). One SQLite file in WAL mode, one writer connection.
 //
-// Life of an event:  pending --claim--> in_flight --settle--> done | retryable | dead
-//                    retryable --claim (retry job)--> in_flight;  in_flight --release--> back, no attempt
-//                    spent in_flight --lease expired (crash)--> retryable (rescue);  dead --requeue-->
-//                    pending
-// In flight means listed by a lease: one row per claimed package, while the event's own row keeps
-// the state it was claimed from (schema/outbox/006 says why).
+// States of an event (a row of `events`; in flight is a lease listing it, schema/outbox/006):
 //
-// Thread-safe: one operation (or one group of them, see together()) at a time, so the bridge's
-// outbox thread writes while the network thread reads its status; other processes may read the file.
+//   enqueue --> pending --claim--> in flight --settle: accepted--------------> done --retention--> (gone)
+//                  ^                  |  |  '--settle: refused, retry left--> retryable
+//                  |                  |  '-----settle: refused for good, or --> dead
+//                  |                  |        retries spent (retry policy)
+//                  |                  '--release (shutdown, full disk): back as claimed, no attempt spent
+//                  |                  '--lease expired (a crash): an attempt spent, then as a refusal
+//                  |    retryable --claim (the retry job)--> in flight
+//                  '--- dead --requeue (an operator)
+//
+// Invariants (`ato-bridge outbox check` tests the file's; memory.hpp lists memory's):
+//   - every event has its payload until retention deletes the row;
+//   - no event lies above its tenant's cursor of its service, and a cursor never goes backwards
+//     (but by an operator's `cursor set`);
+//   - a lease lists only open events (not done, not dead), each in at most one lease;
+//   - per tenant, an event leaves only when every earlier open event of its transport is done or
+//     dead, and none above the tenant's low watermark leaves (claim_window.hpp);
+//   - a sequence of a tenant is stored once; an eventId stored under another sequence is a dead
+//     letter, never pushed.
+//
+// One door: one thread uses an outbox at a time (the running bridge's outbox thread, a command's
+// main thread); another thread arriving meanwhile gets std::logic_error (one_user.hpp). Other
+// processes may read and write the file: the outbox notices their commits and reloads.
+// The parts behind this facade: outbox_impl.hpp.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +62,9 @@ class Outbox {
   // `ato-bridge outbox check`: SQLite's integrity check and the outbox's own invariants. Each
   // problem found, in words; empty when all is well.
   std::vector<std::string> check_integrity() const;
+  // What memory mirrors of the file against the file (memory.hpp): each disagreement, in words.
+  // For tests, after every step of a randomized run.
+  std::vector<std::string> check_memory() const;
 
   // Stores `events` (all of `service`, collected from `tenant`'s feed) and moves the tenant's cursor
   // of the service to `cursor` in one

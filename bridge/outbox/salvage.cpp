@@ -9,6 +9,7 @@
 
 #include "bridge/outbox/outbox.hpp"
 #include "bridge/outbox/outbox_file.hpp"
+#include "bridge/outbox/queries.hpp"
 #include "core/sqlite.hpp"
 
 namespace ato::bridge {
@@ -20,27 +21,14 @@ namespace {
 
 constexpr std::int64_t kRange = 500;
 
-constexpr const char* kReadEvents =
-    "SELECT e.id, e.event_id, e.service, e.sequence, e.transport_id, e.source_system, e.state, e.attempts, "
-    "e.enqueued_at, e.next_attempt_at, e.settled_at, e.dead_reason, e.errors, p.payload, e.tenant FROM "
-    "events e "
-    "LEFT "
-    "JOIN "
-    "payloads p ON p.id = e.id WHERE e.id BETWEEN ?1 AND ?2 ORDER BY e.id";
-
 // Copies rows from the damaged file into the new one; reads that fail are narrowed down to rows.
 class Copier {
  public:
   Copier(Database& from, Database& to, SalvageReport& report)
       : from_(from),
         report_(report),
-        insert_event_(
-            to,
-            "INSERT INTO events (id, event_id, service, sequence, transport_id, source_system, state, "
-            "attempts, enqueued_at, next_attempt_at, settled_at, dead_reason, errors, tenant) VALUES (?1, "
-            "?2, "
-            "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT DO NOTHING"),
-        insert_payload_(to, "INSERT INTO payloads (id, payload) VALUES (?1, ?2) ON CONFLICT DO NOTHING") {}
+        insert_event_(to, sql::salvage_insert_event),
+        insert_payload_(to, sql::salvage_insert_payload) {}
 
   void copy(std::int64_t first, std::int64_t last) {
     for (std::int64_t low = first; low <= last; low += kRange) {
@@ -63,7 +51,7 @@ class Copier {
     };
     std::vector<Row> rows;
     try {
-      Statement read(from_, kReadEvents);
+      Statement read(from_, sql::salvage_read_events);
       read.bind(1, low).bind(2, high);
       while (read.step()) {
         Row r{read.int64(0),
@@ -129,20 +117,20 @@ SalvageReport salvage_outbox(const fs::path& damaged, const fs::path& target) {
   Database from(damaged, SQLITE_OPEN_READONLY);
   const auto highest =
       try_read([&] {
-        return from.query_int("SELECT max(id) FROM events");
-      }).value_or(try_read([&] { return from.query_int("SELECT max(id) FROM payloads"); }).value_or(0));
-  const auto identity = try_read([&] { return from.query_text("SELECT id FROM outbox_identity"); });
+        return from.query_int(sql::salvage_highest_event);
+      }).value_or(try_read([&] { return from.query_int(sql::salvage_highest_payload); }).value_or(0));
+  const auto identity = try_read([&] { return from.query_text(sql::read_identity); });
   {
     OutboxOptions options;
     options.path = target;
     Outbox created(options);  // the latest schema, a new identity
   }
   Database to(target, SQLITE_OPEN_READWRITE);
-  to.exec("PRAGMA busy_timeout = 5000");
+  to.exec(queries::with_placeholder(sql::busy_timeout, "%VALUE%", "5000"));
   sqlite::Transaction tx(to);
   Copier(from, to, report).copy(1, highest);
   if (identity && identity->size() == 32) {
-    Statement keep(to, "UPDATE outbox_identity SET id = ?1");
+    Statement keep(to, sql::salvage_keep_identity);
     keep.bind(1, *identity).run();
     report.identity_kept = true;
   } else {
@@ -152,12 +140,12 @@ SalvageReport salvage_outbox(const fs::path& damaged, const fs::path& target) {
   // The tenants by number (the events name them so); a name that cannot be read is made up, and said.
   std::map<std::int64_t, std::string> tenants;
   const bool tenants_read = try_read([&] {
-                              Statement read(from, "SELECT id, name FROM tenants");
+                              Statement read(from, sql::load_tenants);
                               while (read.step()) tenants[read.int64(0)] = std::string(read.text(1));
                               return true;
                             }).value_or(false);
   {
-    Statement used(to, "SELECT DISTINCT tenant FROM events");
+    Statement used(to, sql::salvage_tenants_used);
     while (used.step())
       if (!tenants.count(used.int64(0))) {
         tenants[used.int64(0)] = fmt::format("salvaged-{}", used.int64(0));
@@ -168,7 +156,7 @@ SalvageReport salvage_outbox(const fs::path& damaged, const fs::path& target) {
       }
   }
   for (const auto& [number, name] : tenants) {
-    Statement write(to, "INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, 0)");
+    Statement write(to, sql::salvage_insert_tenant);
     write.bind(1, number).bind(2, name).run();
   }
   for (const auto& tenant : tenants)
@@ -176,13 +164,13 @@ SalvageReport salvage_outbox(const fs::path& damaged, const fs::path& target) {
       const std::int64_t number = tenant.first;  // (clang 14 lambdas cannot capture structured bindings)
       const std::string& name = tenant.second;
       const auto stored = try_read([&] {
-        Statement read(from, "SELECT sequence FROM cursors WHERE tenant = ?1 AND service = ?2");
+        Statement read(from, sql::salvage_read_cursor);
         read.bind(1, number).bind(2, std::string_view(service));
         return read.step() ? std::optional<std::int64_t>(read.int64(0)) : std::nullopt;
       });
       std::optional<std::int64_t> cursor = stored ? *stored : std::nullopt;
       if (!stored) {  // rebuilt from what was salvaged: events beyond it are not known here
-        Statement highest_of(to, "SELECT max(sequence) FROM events WHERE tenant = ?1 AND service = ?2");
+        Statement highest_of(to, sql::salvage_highest_sequence);
         highest_of.bind(1, number).bind(2, std::string_view(service));
         if (highest_of.step() && !highest_of.is_null(0)) cursor = highest_of.int64(0);
         if (!cursor && tenants_read) continue;  // the tenant never had this cursor, or lost nothing here
@@ -194,8 +182,7 @@ SalvageReport salvage_outbox(const fs::path& damaged, const fs::path& target) {
                    : "; the service's first run starts at the feed's head"));
       }
       if (!cursor) continue;
-      Statement write(to,
-                      "INSERT INTO cursors (tenant, service, sequence, updated_at) VALUES (?3, ?1, ?2, 0)");
+      Statement write(to, sql::salvage_insert_cursor);
       write.bind(1, std::string_view(service)).bind(2, *cursor).bind(3, number).run();
       report.cursors[fmt::format("{} {}", name, service)] = *cursor;
     }

@@ -49,11 +49,33 @@ bool needs_token(const net::HttpRequest& request) {
            (request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics"));
 }
 
+// Everything but /status and /metrics: answered from the engine's state alone.
+net::HttpResponse answer_now(const net::HttpRequest& request, const BridgeConfig& config, Engine& engine) {
+  const bool get = request.method == "GET";
+  if (get && request.path == "/healthz") return json_message(200, "status", "ok");
+  if (get && request.path == "/readyz") return readiness(engine.state(), config);
+  if (request.path.starts_with("/tick/")) {
+    if (request.method != "POST") return json_message(405, "error", "use POST");
+    const auto name = std::string_view(request.path).substr(6);
+    const auto job = value_of(kJobNames, name);
+    if (!job) return json_message(404, "error", "unknown service; " + one_of(kJobNames));
+    const auto tenant = net::form_value(request.query, "tenant");
+    const int ticked = engine.tick(*job, tenant ? std::optional<std::string>(*tenant) : std::nullopt);
+    if (ticked == 0)
+      return json_message(409, "error",
+                          std::string(name) +
+                              (tenant ? " of tenant " + std::string(*tenant) : std::string()) +
+                              " is inactive (or no such tenant)");
+    return json_message(202, "ticked", fmt::format("{} ({} job(s))", name, ticked));
+  }
+  return json_message(404, "error",
+                      "no such endpoint: /healthz, /readyz, /status, /metrics, POST /tick/SERVICE");
+}
+
 }  // namespace
 
-net::HttpResponse handle_admin(const net::HttpRequest& request, const BridgeConfig& config,
-                               const Outbox& outbox, Engine& engine) {
-  const bool get = request.method == "GET";
+void handle_admin(const net::HttpRequest& request, const BridgeConfig& config, Engine& engine,
+                  net::Answer answer) {
   if (!config.admin_token.empty() && needs_token(request)) {
     const std::string_view auth = request.header("Authorization");
     if (!auth.starts_with("Bearer ") || !same_secret(auth.substr(7), config.admin_token.reveal())) {
@@ -62,39 +84,28 @@ net::HttpResponse handle_admin(const net::HttpRequest& request, const BridgeConf
                        "this admin endpoint needs admin.token: send Authorization: Bearer <token> "
                        "(ato-bridge status and tick do, with the token in the configuration's source)");
       refused.header("WWW-Authenticate", "Bearer realm=\"ato-bridge admin\"");
-      return refused;
+      answer(std::move(refused));
+      return;
     }
   }
-  try {
-    if (get && request.path == "/healthz") return json_message(200, "status", "ok");
-    if (get && request.path == "/readyz") return readiness(engine.state(), config);
-    if (get && request.path == "/status")
-      return net::HttpResponse::json(200, status_json(config, outbox, &engine.state(), now_epoch_millis()));
-    if (get && request.path == "/metrics") {
+  const bool get = request.method == "GET";
+  if (get && request.path == "/status") {
+    engine.read_outbox_view([&config, &engine, answer](const OutboxView* view, const std::string& error) {
+      if (!view) return answer(json_message(503, "error", error));
+      answer(net::HttpResponse::json(200, status_json(config, *view, &engine.state(), now_epoch_millis())));
+    });
+    return;
+  }
+  if (get && request.path == "/metrics") {
+    engine.read_outbox_view([&config, &engine, answer](const OutboxView* view, const std::string&) {
       net::HttpResponse res;
-      res.body = prometheus_metrics(outbox, config, engine.state(), now_epoch_millis());
+      res.body = prometheus_metrics(view, config, engine.state());
       res.header("Content-Type", kPrometheusContentType);
-      return res;
-    }
-    if (request.path.starts_with("/tick/")) {
-      if (request.method != "POST") return json_message(405, "error", "use POST");
-      const auto name = std::string_view(request.path).substr(6);
-      const auto job = value_of(kJobNames, name);
-      if (!job) return json_message(404, "error", "unknown service; " + one_of(kJobNames));
-      const auto tenant = net::form_value(request.query, "tenant");
-      const int ticked = engine.tick(*job, tenant ? std::optional<std::string>(*tenant) : std::nullopt);
-      if (ticked == 0)
-        return json_message(409, "error",
-                            std::string(name) +
-                                (tenant ? " of tenant " + std::string(*tenant) : std::string()) +
-                                " is inactive (or no such tenant)");
-      return json_message(202, "ticked", fmt::format("{} ({} job(s))", name, ticked));
-    }
-  } catch (const OutboxError& e) {
-    return json_message(503, "error", e.what());
+      answer(std::move(res));
+    });
+    return;
   }
-  return json_message(404, "error",
-                      "no such endpoint: /healthz, /readyz, /status, /metrics, POST /tick/SERVICE");
+  answer(answer_now(request, config, engine));
 }
 
 }  // namespace ato::bridge

@@ -3,7 +3,6 @@
 #pragma once
 
 #include "bridge/config.hpp"
-#include "bridge/outbox/outbox.hpp"
 #include "bridge/runtime/engine.hpp"
 #include "core/net/http.hpp"
 
@@ -14,7 +13,9 @@ namespace ato::bridge {
 //   GET  /status         the JSON of `ato-bridge status --json`
 //   GET  /metrics        Prometheus text format
 //   POST /tick/SERVICE   run that job now (export, import, status_change, retry)
-net::HttpResponse handle_admin(const net::HttpRequest& request, const BridgeConfig& config,
-                               const Outbox& outbox, Engine& engine);
+// /status and /metrics show the outbox as read on the outbox thread (Engine::read_outbox_view), so
+// they are answered later: `answer` is called once, on the engine's thread.
+void handle_admin(const net::HttpRequest& request, const BridgeConfig& config, Engine& engine,
+                  net::Answer answer);
 
 }  // namespace ato::bridge

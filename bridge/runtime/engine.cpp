@@ -357,6 +357,24 @@ bool Engine::busy() const {
   return impl_->running > 0;
 }
 
+void Engine::read_outbox_view(std::function<void(const OutboxView* view, const std::string& error)> then) {
+  impl_->spawn(
+      [](Impl& impl,
+         std::function<void(const OutboxView*, const std::string&)> then) -> asio::awaitable<void> {
+        Impl::Alive alive(impl);
+        std::optional<OutboxView> view;
+        std::string error;
+        try {
+          view = co_await impl.outbox_thread.run(
+              [&] { return view_of_outbox(impl.outbox, impl.config, now_epoch_millis()); });
+        } catch (const std::exception& e) {
+          error = e.what();
+        }
+        then(view ? &*view : nullptr, error);
+      }(*impl_, std::move(then)),
+      "reading the outbox for the admin endpoint");
+}
+
 const EngineState& Engine::state() {
   impl_->state.token_fetches = impl_->tokens.fetches();
   impl_->state.token_failures = impl_->tokens.failures();

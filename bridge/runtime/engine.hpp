@@ -17,6 +17,7 @@
 #include "bridge/config.hpp"
 #include "bridge/outbox/outbox.hpp"
 #include "bridge/runtime/engine_state.hpp"
+#include "bridge/runtime/outbox_view.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -48,6 +49,10 @@ class Engine {
   bool busy() const;
 
   const EngineState& state();
+  // Reads what /status and /metrics show of the outbox on the outbox thread, behind the work queued
+  // before it, and hands it to `then` on the engine's thread: the view, or null and why it could not
+  // be read. The network thread never touches the outbox itself.
+  void read_outbox_view(std::function<void(const OutboxView* view, const std::string& error)> then);
 
  private:
   struct Impl;

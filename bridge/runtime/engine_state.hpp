@@ -89,8 +89,9 @@ struct EngineState {
   std::map<std::string, std::string> paused_systems;        // SID~client -> reason
   std::map<std::string, std::string> paused_system_tenant;  // SID~client -> the tenant whose events met it
   CircuitBreaker breaker;
-  LatencyHistogram push_latency;        // one HTTP request
-  LatencyHistogram acceptance_latency;  // collected (stored) to accepted
+  LatencyHistogram push_latency;         // one HTTP request
+  LatencyHistogram acceptance_latency;   // collected (stored) to accepted
+  std::int64_t events_being_pushed = 0;  // in packages on the wire now (what a second signal cancels)
   bool stopping = false;
 };
 

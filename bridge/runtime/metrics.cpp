@@ -93,8 +93,7 @@ void process_metrics(Exposition& x) {
 
 }  // namespace
 
-std::string prometheus_metrics(const Outbox& outbox, const BridgeConfig& config, const EngineState& s,
-                               EpochMillis now) {
+std::string prometheus_metrics(const OutboxView* outbox, const BridgeConfig& config, const EngineState& s) {
   const std::filesystem::path& outbox_path = config.outbox_path;
   std::string out;
   Exposition x(out);
@@ -143,13 +142,8 @@ std::string prometheus_metrics(const Outbox& outbox, const BridgeConfig& config,
 
   // A damaged outbox cannot be read; the series that come from it are left out, the rest (among them
   // ato_bridge_outbox_damaged) still tell what is going on.
-  std::optional<StateCounts> counts;
-  std::optional<std::chrono::milliseconds> age;
-  try {
-    counts = outbox.counts();
-    age = outbox.oldest_waiting_age(now);
-  } catch (const OutboxError&) {
-  }
+  const StateCounts* counts = outbox ? &outbox->counts : nullptr;
+  const auto age = outbox ? outbox->oldest_waiting_age : std::nullopt;
   if (counts) {
     x.family(n("outbox_events"), "gauge", "Events in the outbox by tenant, service and state.");
     for (const auto& [tenant, by_service] : counts->by_tenant)

@@ -5,16 +5,17 @@
 #include <filesystem>
 #include <string>
 
-#include "bridge/outbox/outbox.hpp"
 #include "bridge/runtime/engine_state.hpp"
+#include "bridge/runtime/outbox_view.hpp"
 
 namespace ato::bridge {
 
 inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 // config: the outbox's file (its size on disk, with its write-ahead log, is one of the series) and the
-// tenants (each one's health).
-std::string prometheus_metrics(const Outbox& outbox, const BridgeConfig& config, const EngineState& state,
-                               EpochMillis now);
+// tenants (each one's health). `outbox` null: it could not be read (damaged): the series that come
+// from it are left out, the rest (among them ato_bridge_outbox_damaged) still tell what is going on.
+std::string prometheus_metrics(const OutboxView* outbox, const BridgeConfig& config,
+                               const EngineState& state);
 
 }  // namespace ato::bridge

@@ -169,6 +169,12 @@ asio::awaitable<void> Engine::Impl::push(ClaimedPackage package, bool from_retry
   const std::size_t size = package.events.size();
   const std::int64_t lease_token = package.lease_token;
   PushOutcome outcome;
+  struct OnTheWire {  // counted while the push is awaited, however it ends
+    std::int64_t& count;
+    std::int64_t size;
+    ~OnTheWire() { count -= size; }
+  } on_the_wire{state.events_being_pushed, static_cast<std::int64_t>(size)};
+  state.events_being_pushed += on_the_wire.size;
   try {
     outcome = co_await pusher.push(std::move(package), outbox, outbox_thread);
   } catch (const OutboxError& e) {

@@ -29,8 +29,8 @@ void write_states(JsonWriter& json, const std::map<EventState, std::int64_t>& st
 }
 
 // One job: a tenant's event service (`tenant` set) or the bridge's retry job.
-void write_job(JsonWriter& json, const BridgeConfig& config, const Outbox& outbox, const StateCounts& counts,
-               const TenantConfig* tenant, Job job, const EngineState* running) {
+void write_job(JsonWriter& json, const BridgeConfig& config, const OutboxView& outbox,
+               const StateCounts& counts, const TenantConfig* tenant, Job job, const EngineState* running) {
   const auto& settings = tenant ? settings_of(*tenant, job) : config.retry_service;
   json.begin_object().key("tenant");
   tenant ? json.value(tenant->name) : json.null();
@@ -118,9 +118,9 @@ void write_tenant_problems(JsonWriter& json,
   json.end_object();
 }
 
-std::string status_json(const BridgeConfig& config, const Outbox& outbox, const EngineState* running,
+std::string status_json(const BridgeConfig& config, const OutboxView& outbox, const EngineState* running,
                         EpochMillis now) {
-  const StateCounts counts = outbox.counts();
+  const StateCounts& counts = outbox.counts;
   std::string out;
   JsonWriter json(out);
   json.begin_object().field("running", running != nullptr).field("now", format_iso8601_utc(now));
@@ -160,7 +160,7 @@ std::string status_json(const BridgeConfig& config, const Outbox& outbox, const 
   for (const auto& [state, name] : kEventStateNames) totals[state] = counts.total(state);
   write_states(json, totals);
   json.key("oldest_waiting_seconds");
-  if (auto age = outbox.oldest_waiting_age(now))
+  if (const auto& age = outbox.oldest_waiting_age)
     json.value(static_cast<double>(age->count()) / 1000.0);
   else
     json.null();
@@ -168,16 +168,16 @@ std::string status_json(const BridgeConfig& config, const Outbox& outbox, const 
   json.end_object();
   json.key("tenants").begin_array();
   for (const auto& t : config.tenants) {
-    std::vector<Service> active;
-    for (Job job : {Job::Export, Job::Import, Job::StatusChange})
-      if (settings_of(t, job).active) active.push_back(service_of(job));
     std::map<EventState, std::int64_t> totals_of_tenant;
     if (auto it = counts.by_tenant.find(t.name); it != counts.by_tenant.end())
       for (const auto& [service, states] : it->second)
         for (const auto& [state, n] : states) totals_of_tenant[state] += n;
     json.begin_object().field("name", t.name).field("feed_url", t.ato.feed_url);
     write_states(json, totals_of_tenant);
-    json.field("low_watermark", outbox.low_watermark(t.name, active)).end_object();
+    const auto watermark = outbox.low_watermarks.find(t.name);
+    json.field("low_watermark",
+               watermark == outbox.low_watermarks.end() ? std::int64_t{0} : watermark->second)
+        .end_object();
   }
   json.end_array();
   json.key("services").begin_array();

@@ -8,13 +8,13 @@
 #include <vector>
 
 #include "bridge/config.hpp"
-#include "bridge/outbox/outbox.hpp"
 #include "bridge/runtime/engine_state.hpp"
+#include "bridge/runtime/outbox_view.hpp"
 
 namespace ato::bridge {
 
 // `running` null: the bridge is not running; what the outbox holds is still reported.
-std::string status_json(const BridgeConfig& config, const Outbox& outbox, const EngineState* running,
+std::string status_json(const BridgeConfig& config, const OutboxView& outbox, const EngineState* running,
                         EpochMillis now);
 
 // What readiness means for a bridge of many tenants: not ready (503 at /readyz, the pod out of

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,5 +67,8 @@ bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);
 std::string form_encode(std::string_view value);
 // Finds `name` in an application/x-www-form-urlencoded text (a body or a query), decoded.
 std::optional<std::string> form_value(std::string_view form, std::string_view name);
+
+// How a handler that answers later hands over its answer (HttpServers::listen_deferred).
+using Answer = std::function<void(HttpResponse)>;
 
 }  // namespace ato::net

@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
@@ -18,6 +20,7 @@
 
 #include <atomic>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -42,6 +45,7 @@ constexpr std::size_t kKeptBodyBytes = 256 * 1024;
 struct Listener {
   ListenOptions options;
   Handler handler;
+  DeferredHandler deferred;  // instead of handler
   std::unique_ptr<ssl::context> tls;
   std::unique_ptr<tcp::acceptor> acceptor;
 };
@@ -177,6 +181,30 @@ asio::awaitable<void> drip(Stream& stream, http::response<http::string_body>& re
   }
 }
 
+// Waits for a deferred handler's answer. Only pointers go through the initiation (see
+// bridge/outbox/outbox_thread.hpp on GCC 12 and copies in coroutine initiations); the waiting
+// coroutine's io_context is kept from running out of work until the answer came.
+asio::awaitable<HttpResponse> answer_later(const DeferredHandler* handler, const HttpRequest* request) {
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(HttpResponse)>(
+      [](auto completion, const DeferredHandler* handler, const HttpRequest* request) {
+        using Completion = decltype(completion);
+        struct Waiting {
+          Completion completion;
+          asio::executor_work_guard<asio::associated_executor_t<Completion>> home;
+        };
+        auto home = asio::make_work_guard(asio::get_associated_executor(completion));
+        auto waiting = std::make_shared<Waiting>(Waiting{std::move(completion), std::move(home)});
+        (*handler)(*request, [waiting](HttpResponse response) {
+          auto executor = waiting->home.get_executor();
+          asio::post(executor, [waiting, response = std::move(response)]() mutable {
+            std::move(waiting->completion)(std::move(response));
+            waiting->home.reset();
+          });
+        });
+      },
+      use_awaitable, handler, request);
+}
+
 // Serves requests on one connection until the client closes it, a timeout, or a fault ends it.
 template <typename Stream>
 asio::awaitable<void> serve_requests(Stream& stream, Listener& listener, const std::string& remote) {
@@ -192,7 +220,12 @@ asio::awaitable<void> serve_requests(Stream& stream, Listener& listener, const s
     parser.body_limit(listener.options.max_body_bytes);
     beast::get_lowest_layer(stream).expires_after(listener.options.idle_timeout);
     co_await http::async_read(stream, buffer, parser, use_awaitable);
-    HttpResponse res = listener.handler(request);
+    // Not a conditional expression around co_await: GCC 12 miscompiles that (a crash).
+    HttpResponse res;
+    if (listener.deferred)
+      res = co_await answer_later(&listener.deferred, &request);
+    else
+      res = listener.handler(request);
     if (res.delay.count() > 0) {
       timer.expires_after(res.delay);
       co_await timer.async_wait(use_awaitable);
@@ -290,6 +323,13 @@ struct HttpServers::Impl {
 
 HttpServers::HttpServers(int threads) : impl_(std::make_unique<Impl>(std::max(1, threads))) {}
 HttpServers::~HttpServers() = default;
+
+std::uint16_t HttpServers::listen_deferred(const ListenOptions& options, DeferredHandler handler) {
+  Handler none;
+  const auto port = listen(options, std::move(none));
+  impl_->listeners.back().deferred = std::move(handler);
+  return port;
+}
 
 std::uint16_t HttpServers::listen(const ListenOptions& options, Handler handler) {
   Listener& listener = impl_->listeners.emplace_back();

@@ -21,6 +21,10 @@ class io_context;
 namespace ato::net {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
+// A handler that answers later, once work elsewhere is done (another thread's, say): it calls
+// `answer` (core/net/http.hpp) exactly once, from any thread; the connection waits for it. The
+// request is valid only during the call: copy what the answer needs.
+using DeferredHandler = std::function<void(const HttpRequest&, Answer)>;
 
 struct TlsIdentity {
   std::string certificate_pem;  // leaf first, then any chain
@@ -49,6 +53,7 @@ class HttpServers {
   // Binds and starts accepting (once run() runs). Throws std::runtime_error naming the address when
   // it cannot bind. Returns the bound port.
   std::uint16_t listen(const ListenOptions& options, Handler handler);
+  std::uint16_t listen_deferred(const ListenOptions& options, DeferredHandler handler);
 
   // Runs until stop() or SIGINT/SIGTERM; then closes the listeners and connections and returns.
   // `on_signal` (optional) is told which signal ended the run. With `stop_on_signal` false the

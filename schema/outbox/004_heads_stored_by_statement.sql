@@ -4,7 +4,7 @@
 -- without it while a 94,000-event backlog drained (bench/e2e.sh; instrumented outbox). Collecting
 -- was the largest single cost of the outbox thread.
 --
--- The outbox's statements (bridge/outbox/queries.hpp) do the trigger's work:
+-- The outbox's statements (bridge/outbox/sql/) do the trigger's work:
 --   * kInsertEvent sets the flag as it stores: a head unless an earlier event of the transport is
 --     open;
 --   * kDemoteLaterHeads follows every stored event and ends the headship of later open events of

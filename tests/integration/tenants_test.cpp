@@ -303,3 +303,37 @@ TEST_CASE("one tenant's trouble stops no other tenant, and nothing is lost once 
   check_statuses(sim);
   stop(bridge);
 }
+
+// One door into the outbox (issue 31): /status and /metrics read the outbox on the outbox thread,
+// behind the work queued there, never from the network thread beside it. Asked again and again while
+// four tenants drain (the outbox thread claiming, settling and storing all the while), every answer
+// is whole, and what one answer counts as done a later one never counts less. The outbox refuses a
+// second thread inside it (bridge/outbox/one_user.hpp), so a read from the network thread would
+// answer 503 naming "two threads at once".
+TEST_CASE("status and metrics while the outbox thread works: every answer read through its one door") {
+  SimProcess sim(landscape(150), "sim", true);
+  BridgeProcess bridge(sim);
+  bridge.start();
+  std::int64_t last_done = 0, answers = 0;
+  simdjson::dom::parser parser;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  bool drained = false;
+  while (!drained && std::chrono::steady_clock::now() < deadline && answers < 2000) {
+    drained = all_delivered(sim);
+    const auto status = bridge.admin("/status");
+    REQUIRE_MESSAGE(status.status == 200, status.body);
+    const std::int64_t done = parser.parse(status.body)["outbox"]["states"]["done"].get_int64().value();
+    CHECK_MESSAGE(done >= last_done, "done went from " << last_done << " to " << done);
+    last_done = done;
+    const auto metrics = bridge.admin("/metrics");
+    REQUIRE(metrics.status == 200);
+    CHECK(metrics.body.find("ato_bridge_outbox_events{") != std::string::npos);
+    ++answers;
+  }
+  REQUIRE_MESSAGE(drained, bridge.log());
+  MESSAGE("status and metrics answered ", answers, " times each while the outbox drained");
+  CHECK(answers >= 3);
+  CHECK(last_done <= static_cast<std::int64_t>(landscape_history(sim).size()));
+  CHECK(bridge.log().find("two threads at once") == std::string::npos);
+  stop(bridge);
+}

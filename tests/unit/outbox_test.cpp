@@ -340,6 +340,7 @@ TEST_CASE_FIXTURE(Fixture,
     box().enqueue(kTenant, s, mine, seq, kT0);
   }
 
+  box().counts();  // loads the tally too, so every mirror is kept (and checked) from here on
   std::map<std::string, std::int64_t> last_done;  // per transport: the highest sequence delivered
   std::int64_t delivered = 0;
   EpochMillis now = kT0;
@@ -364,6 +365,11 @@ TEST_CASE_FIXTURE(Fixture,
           }
         }
         box().settle(package.lease_token, outcome, now, policy);
+        // What memory mirrors of the file (bridge/outbox/memory.hpp) agrees with it after every step.
+        const auto problems = box().check_memory();
+        CHECK_MESSAGE(problems.empty(),
+                      "round " << round << ": " << (problems.empty() ? "" : problems.front()));
+        if (!problems.empty()) round = 2000;
       }
     }
   }
@@ -1048,4 +1054,22 @@ TEST_CASE_FIXTURE(Fixture,
   // A configuration that names its tenant takes them over (ato-bridge tenant rename).
   box().rename_tenant("default", "S4D~080");
   CHECK(box().cursor("S4D~080", Service::Export) == 3);
+}
+
+// One door (bridge/outbox/one_user.hpp): a second thread inside the outbox while the first is in it is
+// a caller's bug, refused at once rather than waited for.
+TEST_CASE_FIXTURE(Fixture, "a second thread inside the outbox at the same time is refused") {
+  std::atomic<bool> inside{false}, release{false};
+  std::thread first([&] {
+    box().together({[&] {
+      inside = true;
+      for (int i = 0; i < 5000 && !release; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }});
+  });
+  for (int i = 0; i < 5000 && !inside; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(inside);
+  CHECK_THROWS_WITH_AS(box().counts(), doctest::Contains("two threads at once"), std::logic_error);
+  release = true;
+  first.join();
+  CHECK(box().counts().total(EventState::Pending) == 0);  // the door is open again once it left
 }

@@ -1,0 +1,2 @@
+-- Frees the pages retention emptied.
+PRAGMA incremental_vacuum

@@ -1,0 +1,2 @@
+-- The schema version: the last migration applied.
+PRAGMA user_version

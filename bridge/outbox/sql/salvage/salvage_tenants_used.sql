@@ -1,0 +1,2 @@
+-- The tenants the copied events name.
+SELECT DISTINCT tenant FROM events

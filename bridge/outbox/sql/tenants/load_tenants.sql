@@ -1,0 +1,2 @@
+-- Tenants by number (schema/outbox/009).
+SELECT id, name FROM tenants
