@@ -107,10 +107,16 @@ struct Engine::Impl {
     if (record) recorder.emplace(*record, outbox);
   }
 
-  // A page of events is committed to the outbox: record it, then wake the pushers.
+  // A page of events is committed to the outbox: record it, then wake the pushers. The recorder
+  // reads the outbox, so on the outbox thread (its one door), and alone, outside any group: a group
+  // could still roll back what it would read.
   void stored() {
-    if (recorder) recorder->catch_up();
+    if (recorder) spawn(record_committed(), "the recording");
     work.notify();
+  }
+  asio::awaitable<void> record_committed() {
+    Alive alive(*this);
+    co_await outbox_thread.run_alone([this] { recorder->catch_up(); });
   }
 
   asio::io_context& context;
