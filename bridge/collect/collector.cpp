@@ -1,6 +1,5 @@
 #include "bridge/collect/collector.hpp"
 
-#include "bridge/outbox/outbox.hpp"
 #include "core/log.hpp"
 
 #include <fmt/format.h>
@@ -54,8 +53,7 @@ asio::awaitable<EnqueueResult> Collector::store(Service service, const std::vect
                                                 std::int64_t cursor) {
   EnqueueResult stored;
   try {
-    stored = co_await outbox_thread_.run(
-        [&] { return outbox_.enqueue(tenant_, service, *batch, cursor, hooks_.clock()); });
+    stored = co_await store_.store(service, *batch, cursor);
   } catch (const SequenceConflictError& e) {
     throw FeedResetError(fmt::format("{}: {}", label(service), e.what()));
   }
@@ -99,14 +97,14 @@ asio::awaitable<CollectReport> Collector::collect(Service service, std::int64_t 
                                                   CollectReport* progress) {
   CollectReport own;
   CollectReport& report = progress ? *progress : own;
-  const auto cursor = co_await outbox_thread_.run([&] { return outbox_.cursor(tenant_, service); });
+  const auto cursor = co_await store_.cursor(service);
   if (up_to < kMaxSequence && (!cursor || *cursor >= up_to)) {  // a catch-up with nothing to do
     report.cursor = cursor.value_or(0);
     co_return report;
   }
   if (!cursor && !backfill_) {
     const std::int64_t head = co_await feed_.head(service);  // verified: an event carries it
-    co_await outbox_thread_.run([&] { return outbox_.enqueue(tenant_, service, {}, head, hooks_.clock()); });
+    co_await store_.store(service, {}, head);
     log_with_fields(
         spdlog::level::info, {{"tenant", tenant_}, {"service", command_name(service)}, {"cursor", head}},
         fmt::format("{}: first run: starting at the feed's head, sequence {} (no historic data is "

@@ -11,13 +11,23 @@
 #include <set>
 #include <unordered_set>
 
+#include <optional>
+
 #include "bridge/collect/feed_client.hpp"
-#include "bridge/outbox/outbox_thread.hpp"
 #include "bridge/outbox/types.hpp"
 
 namespace ato::bridge {
 
-class Outbox;  // bridge/outbox/outbox.hpp: only its .cpp opens the outbox
+// Where a collector's pages go and its cursors come from: for the bridge the outbox, on the outbox
+// thread (bridge/runtime/engine_impl.hpp wires it). The collector itself knows no outbox.
+struct CollectedStore {
+  // A page's events (all of `service`) and the cursor they reach, in one transaction. Throws as
+  // Outbox::enqueue does (SequenceConflictError: other content under a stored sequence).
+  std::function<boost::asio::awaitable<EnqueueResult>(Service service, const std::vector<NewEvent>& events,
+                                                      std::int64_t cursor)>
+      store;
+  std::function<boost::asio::awaitable<std::optional<std::int64_t>>(Service service)> cursor;
+};
 
 struct CollectReport {
   int pages = 0;
@@ -41,14 +51,13 @@ struct CollectorHooks {
 
 class Collector {
  public:
-  // Collects tenant `tenant`'s feed. Stores through `outbox_thread`, so the feed's reads never wait
-  // behind SQLite.
-  Collector(std::string tenant, FeedClient& feed, Outbox& outbox, OutboxThread& outbox_thread, bool backfill,
-            CollectorHooks hooks, int max_pages_per_run = kDefaultMaxPagesPerRun)
+  // Collects tenant `tenant`'s feed into `store` (the bridge's stores on the outbox thread, so the
+  // feed's reads never wait behind SQLite).
+  Collector(std::string tenant, FeedClient& feed, CollectedStore store, bool backfill, CollectorHooks hooks,
+            int max_pages_per_run = kDefaultMaxPagesPerRun)
       : tenant_(std::move(tenant)),
         feed_(feed),
-        outbox_(outbox),
-        outbox_thread_(outbox_thread),
+        store_(std::move(store)),
         backfill_(backfill),
         max_pages_(max_pages_per_run),
         hooks_(std::move(hooks)) {}
@@ -65,7 +74,7 @@ class Collector {
                                                 CollectReport* progress = nullptr);
 
  private:
-  // Stores a page's events with the cursor it reaches, on the outbox thread.
+  // Stores a page's events with the cursor it reaches.
   boost::asio::awaitable<EnqueueResult> store(Service service, const std::vector<NewEvent>* batch,
                                               std::int64_t cursor);
   void record(CollectReport& report, const EnqueueResult& stored, std::int64_t cursor) const;
@@ -73,8 +82,7 @@ class Collector {
 
   std::string tenant_;
   FeedClient& feed_;
-  Outbox& outbox_;
-  OutboxThread& outbox_thread_;
+  CollectedStore store_;
   // The next page's URL, refused when the run saw it before or has read too many pages.
   std::string next_link(Service service, const FeedPage& page, int pages_read,
                         std::unordered_set<std::string>& seen) const;

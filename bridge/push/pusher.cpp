@@ -1,7 +1,5 @@
 #include "bridge/push/pusher.hpp"
 
-#include "bridge/outbox/outbox.hpp"
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/uuid/random_generator.hpp>
@@ -63,34 +61,11 @@ Pusher::Pusher(net::HttpClient& client, TokenCache& tokens, const BridgeConfig& 
       permits_(permits),
       stopping_(std::move(stopping)) {}
 
-asio::awaitable<PushOutcome> Pusher::push(ClaimedPackage package, Outbox& outbox,
-                                          OutboxThread& outbox_thread) {
-  const std::int64_t lease = package.lease_token;
-  SettleFn settle = [this, &outbox, &outbox_thread, lease](const std::vector<ClaimedEvent>& events,
-                                                           const PushVerdict& verdict, PushOutcome& outcome) {
-    return settle_in_outbox(outbox, outbox_thread, lease, events, verdict, outcome);
-  };
-  PushOutcome outcome = co_await send(package.tenant, std::move(package.events), std::move(settle));
-  co_return outcome;
-}
-
 asio::awaitable<PushOutcome> Pusher::send(std::string tenant, std::vector<ClaimedEvent> events,
                                           SettleFn settle) {
   PushOutcome outcome;
   if (!events.empty()) co_await push_events(tenant, std::move(events), settle, outcome);
   co_return outcome;
-}
-
-asio::awaitable<void> Pusher::settle_in_outbox(Outbox& outbox, OutboxThread& outbox_thread,
-                                               std::int64_t lease_token,
-                                               const std::vector<ClaimedEvent>& events,
-                                               const PushVerdict& verdict, PushOutcome& outcome) {
-  const auto result = co_await outbox_thread.run(
-      [&] { return outbox.settle(lease_token, verdict.settlements, clock_(), config_.retry_policy); });
-  outcome.settled += result;
-  for (std::size_t i = 0; i < verdict.settlements.size() && i < events.size(); ++i)
-    if (verdict.settlements[i].kind == Settlement::Kind::Done)
-      outcome.done_enqueued_at.push_back(events[i].enqueued_at);
 }
 
 asio::awaitable<void> Pusher::push_events(const std::string& tenant, std::vector<ClaimedEvent> events,

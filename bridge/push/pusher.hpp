@@ -12,7 +12,6 @@
 #include <string>
 
 #include "bridge/config.hpp"
-#include "bridge/outbox/outbox_thread.hpp"
 #include "bridge/outbox/types.hpp"
 #include "bridge/push/classify.hpp"
 #include "bridge/push/package.hpp"
@@ -21,8 +20,6 @@
 #include "core/net/http_client.hpp"
 
 namespace ato::bridge {
-
-class Outbox;  // bridge/outbox/outbox.hpp: only its .cpp opens the outbox
 
 struct PushOutcome {
   SettleResult settled;
@@ -42,8 +39,9 @@ struct PushOutcome {
                                            // name  // MSG_SLIS_NOT_FOUND_IN_LMS: pause pushing for these
 };
 
-// Where each verdict goes: the outbox for the bridge, counters in memory for the load test.
-// Awaited: the bridge's outbox writes on its own thread.
+// Where each verdict goes: the outbox for the bridge (the engine settles there,
+// Engine::Impl::settle_in_outbox), counters in memory for the load test. Awaited: the bridge's
+// outbox writes on its own thread. The pusher itself knows no outbox.
 using SettleFn = std::function<boost::asio::awaitable<void>(
     const std::vector<ClaimedEvent>& events, const PushVerdict& verdict, PushOutcome& outcome)>;
 
@@ -56,11 +54,6 @@ class Pusher {
   Pusher(net::HttpClient& client, TokenCache& tokens, const BridgeConfig& config,
          std::function<EpochMillis()> clock, Permits* permits = nullptr, std::function<bool()> stopping = {});
 
-  // Sends the package and settles its events in `outbox` (on `outbox_thread`). Throws OutboxError
-  // when settling fails
-  // (the events stay leased and are rescued later).
-  boost::asio::awaitable<PushOutcome> push(ClaimedPackage package, Outbox& outbox,
-                                           OutboxThread& outbox_thread);
   // Sends `events` as one package (or several, after a 413) and hands every verdict to `settle`.
   // To the path of `tenant`'s arrangement (the first tenant's when the configuration names no such one).
   boost::asio::awaitable<PushOutcome> send(std::string tenant, std::vector<ClaimedEvent> events,
@@ -69,10 +62,6 @@ class Pusher {
  private:
   boost::asio::awaitable<void> push_events(const std::string& tenant, std::vector<ClaimedEvent> events,
                                            const SettleFn& settle, PushOutcome& outcome);
-  boost::asio::awaitable<void> settle_in_outbox(Outbox& outbox, OutboxThread& outbox_thread,
-                                                std::int64_t lease_token,
-                                                const std::vector<ClaimedEvent>& events,
-                                                const PushVerdict& verdict, PushOutcome& outcome);
 
   net::HttpClient& client_;
   TokenCache& tokens_;

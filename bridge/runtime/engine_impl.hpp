@@ -21,11 +21,12 @@
 #include <vector>
 
 #include "bridge/collect/collector.hpp"
-#include "bridge/collect/recorder.hpp"
 #include "bridge/config/client_options.hpp"
+#include "bridge/outbox/outbox_thread.hpp"
 #include "bridge/push/pusher.hpp"
 #include "bridge/registration/landscape_client.hpp"
 #include "bridge/runtime/engine.hpp"
+#include "bridge/runtime/recorder.hpp"
 
 namespace ato::bridge {
 namespace asio = boost::asio;
@@ -64,6 +65,19 @@ inline net::ClientOptions client_options(const BridgeConfig& c) {
 
 inline constexpr milliseconds kIdlePoll{1000};  // how often idle workers look again without a wake-up
 
+// A tenant's collected pages go to the outbox, on the outbox thread.
+inline CollectedStore store_in(Outbox& outbox, OutboxThread& outbox_thread, std::string tenant,
+                               std::function<EpochMillis()> clock) {
+  return {[&outbox, &outbox_thread, tenant, clock](Service service, const std::vector<NewEvent>& events,
+                                                   std::int64_t cursor) -> asio::awaitable<EnqueueResult> {
+            co_return co_await outbox_thread.run(
+                [&] { return outbox.enqueue(tenant, service, events, cursor, clock()); });
+          },
+          [&outbox, &outbox_thread, tenant](Service service) -> asio::awaitable<std::optional<std::int64_t>> {
+            co_return co_await outbox_thread.run([&] { return outbox.cursor(tenant, service); });
+          }};
+}
+
 // One tenant's SAP_COM_0690 arrangement at run time: its feed, its collector and its event jobs. A
 // tenant's trouble (401, unreachable, upgrade window, a reset feed) stays in its own jobs.
 struct TenantRuntime {
@@ -71,7 +85,8 @@ struct TenantRuntime {
                 OutboxThread& outbox_thread, bool backfill, CollectorHooks hooks, int max_pages_per_run)
       : config(config),
         feed(http, config.ato),
-        collector(config.name, feed, outbox, outbox_thread, backfill, std::move(hooks), max_pages_per_run) {
+        collector(config.name, feed, store_in(outbox, outbox_thread, config.name, now_epoch_millis), backfill,
+                  std::move(hooks), max_pages_per_run) {
     for (Job job : {Job::Export, Job::Import, Job::StatusChange})
       if (settings_of(config, job).active) active_services.push_back(service_of(job));
   }
@@ -254,6 +269,9 @@ struct Engine::Impl {
   asio::awaitable<void> worker();
 
   asio::awaitable<void> push(ClaimedPackage package, bool from_retry, bool probing);
+  // What the pusher hands back for each request's events, settled in the outbox under the
+  // package's lease (on the outbox thread): the one place the bridge settles a push.
+  SettleFn settle_in_outbox(std::int64_t lease_token);
 
   void log_package(const std::string& tenant_name, Service service, std::size_t size,
                    const PushOutcome& outcome);

@@ -163,6 +163,19 @@ asio::awaitable<void> Engine::Impl::worker() {
   co_await give_back(&ahead);  // stopping: what was claimed ahead goes back untouched
 }
 
+SettleFn Engine::Impl::settle_in_outbox(std::int64_t lease_token) {
+  return [this, lease_token](const std::vector<ClaimedEvent>& events, const PushVerdict& verdict,
+                             PushOutcome& outcome) -> asio::awaitable<void> {
+    const auto result = co_await outbox_thread.run([&] {
+      return outbox.settle(lease_token, verdict.settlements, now_epoch_millis(), config.retry_policy);
+    });
+    outcome.settled += result;
+    for (std::size_t i = 0; i < verdict.settlements.size() && i < events.size(); ++i)
+      if (verdict.settlements[i].kind == Settlement::Kind::Done)
+        outcome.done_enqueued_at.push_back(events[i].enqueued_at);
+  };
+}
+
 asio::awaitable<void> Engine::Impl::push(ClaimedPackage package, bool from_retry, bool probing) {
   const Service service = package.events.front().service;
   const std::string tenant_name = package.tenant;
@@ -176,7 +189,7 @@ asio::awaitable<void> Engine::Impl::push(ClaimedPackage package, bool from_retry
   } on_the_wire{state.events_being_pushed, static_cast<std::int64_t>(size)};
   state.events_being_pushed += on_the_wire.size;
   try {
-    outcome = co_await pusher.push(std::move(package), outbox, outbox_thread);
+    outcome = co_await pusher.send(package.tenant, std::move(package.events), settle_in_outbox(lease_token));
   } catch (const OutboxError& e) {
     // Damaged: the events stay leased, a restart with a sound outbox rescues them. Disk trouble: the
     // disk watch releases the lease once writes work again.

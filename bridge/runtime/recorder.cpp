@@ -1,4 +1,4 @@
-#include "bridge/collect/recorder.hpp"
+#include "bridge/runtime/recorder.hpp"
 
 #include <limits>
 

@@ -3,6 +3,7 @@
 // feed: lines are appended after the outbox committed them, and at start the recorder appends what
 // the outbox stored after the recording's last line (a crash between the two). So the recording
 // never holds an event the outbox lost, nor misses one it stored.
+// It reads the outbox, so the running bridge calls it on the outbox thread (the one door).
 #pragma once
 
 #include <cstdint>
