@@ -86,10 +86,8 @@ struct TenantRuntime {
       : config(config),
         feed(http, config.ato),
         collector(config.name, feed, store_in(outbox, outbox_thread, config.name, now_epoch_millis), backfill,
-                  std::move(hooks), max_pages_per_run) {
-    for (Job job : {Job::Export, Job::Import, Job::StatusChange})
-      if (settings_of(config, job).active) active_services.push_back(service_of(job));
-  }
+                  std::move(hooks), max_pages_per_run),
+        active_services(bridge::active_services(config)) {}
   const TenantConfig& config;
   FeedClient feed;
   Collector collector;
