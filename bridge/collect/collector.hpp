@@ -19,7 +19,7 @@
 namespace ato::bridge {
 
 // Where a collector's pages go and its cursors come from: for the bridge the outbox, on the outbox
-// thread (bridge/runtime/engine_impl.hpp wires it). The collector itself knows no outbox.
+// thread (bridge/runtime/engine/collection_jobs.cpp wires it). The collector itself knows no outbox.
 struct CollectedStore {
   // A page's events (all of `service`) and the cursor they reach, in one transaction. Throws as
   // Outbox::enqueue does (SequenceConflictError: other content under a stored sequence).

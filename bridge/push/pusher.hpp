@@ -40,7 +40,7 @@ struct PushOutcome {
 };
 
 // Where each verdict goes: the outbox for the bridge (the engine settles there,
-// Engine::Impl::settle_in_outbox), counters in memory for the load test. Awaited: the bridge's
+// PushWorkers::settle_in_outbox in bridge/runtime/engine), counters in memory for the load test. Awaited: the bridge's
 // outbox writes on its own thread. The pusher itself knows no outbox.
 using SettleFn = std::function<boost::asio::awaitable<void>(
     const std::vector<ClaimedEvent>& events, const PushVerdict& verdict, PushOutcome& outcome)>;

@@ -1,15 +1,11 @@
-// What the engine knows of its own health and acts on: the pause (403, redirects, refused
-// credentials), the circuit breaker, a full disk (and its watch), a damaged outbox, rescued leases.
+#include "bridge/runtime/engine/health.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
-
-#include "bridge/runtime/engine_impl.hpp"
 
 namespace ato::bridge {
 
-bool Engine::Impl::outbox_error_to_state(const OutboxError& e) {
+bool Health::outbox_error_to_state(const OutboxError& e) {
   if (dynamic_cast<const OutboxDamagedError*>(&e))
     outbox_damaged(e.what());
   else if (dynamic_cast<const DiskTroubleError*>(&e))
@@ -19,23 +15,28 @@ bool Engine::Impl::outbox_error_to_state(const OutboxError& e) {
   return true;
 }
 
-void Engine::Impl::outbox_failed(const OutboxError& e, std::string_view where) {
+void Health::outbox_failed(const OutboxError& e, std::string_view where) {
   if (!outbox_error_to_state(e)) spdlog::error("{}: {}", where, e.what());
 }
 
-void Engine::Impl::outbox_damaged(const std::string& why) {
-  if (!state.outbox_damaged)
+void Health::settle_failed(const OutboxError& e, std::int64_t lease_token, std::string_view where) {
+  if (dynamic_cast<const DiskTroubleError*>(&e)) stranded_leases_.push_back(lease_token);
+  outbox_failed(e, where);
+}
+
+void Health::outbox_damaged(const std::string& why) {
+  if (!core_.state.outbox_damaged)
     spdlog::critical(
         "the outbox is damaged: {}. Collecting and pushing stop (the feed's cursor stays where it "
         "was) and the bridge reports not ready until it is restarted with a sound outbox",
         why);
-  state.outbox_damaged = why;
+  core_.state.outbox_damaged = why;
 }
 
-bool Engine::Impl::outbox_usable() {
-  if (state.outbox_damaged) return false;
+bool Health::outbox_usable() {
+  if (core_.state.outbox_damaged) return false;
   try {
-    outbox.verify_file();
+    core_.outbox.verify_file();
   } catch (const OutboxDamagedError& e) {
     outbox_damaged(e.what());
     return false;
@@ -43,19 +44,20 @@ bool Engine::Impl::outbox_usable() {
   return true;
 }
 
-void Engine::Impl::disk_trouble(const std::string& why) {
-  const bool first = !state.disk_trouble;
-  state.disk_trouble = why;  // before the watch starts: co_spawn may run it at once, right here
+void Health::disk_trouble(const std::string& why) {
+  const bool first = !core_.state.disk_trouble;
+  core_.state.disk_trouble = why;  // before the watch starts: co_spawn may run it at once, right here
   if (!first) return;
   spdlog::error(
       "outbox cannot write ({}): collecting and pushing stop and the bridge reports not ready; what is "
       "stored is kept, and work resumes as soon as a write succeeds again (tried every second)",
       why);
-  spawn(disk_watch(), "the disk watch");
+  core_.spawn(disk_watch(), "the disk watch");
 }
 
-asio::awaitable<void> Engine::Impl::disk_watch() {
-  Alive alive(*this);
+asio::awaitable<void> Health::disk_watch() {
+  EngineCore::Alive alive(core_);
+  auto& state = core_.state;
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!state.stopping && state.disk_trouble) {
     timer.expires_after(std::chrono::seconds(1));
@@ -64,9 +66,9 @@ asio::awaitable<void> Engine::Impl::disk_watch() {
     if (state.stopping) break;
     int released = 0;
     try {
-      released = co_await outbox_thread.run([&] {
-        outbox.probe_write();
-        return outbox.release_leases(stranded_leases);
+      released = co_await core_.outbox_thread.run([&] {
+        core_.outbox.probe_write();
+        return core_.outbox.release_leases(stranded_leases_);
       });
     } catch (const DiskTroubleError& e) {
       spdlog::debug("outbox write probe: {}", e.what());
@@ -75,56 +77,45 @@ asio::awaitable<void> Engine::Impl::disk_watch() {
       spdlog::error("outbox write probe: {}", e.what());
       continue;
     }
-    stranded_leases.clear();
+    stranded_leases_.clear();
     state.disk_trouble.reset();
     spdlog::info("outbox writable again (a write succeeded): collecting and pushing resume{}",
                  released > 0
                      ? fmt::format("; {} events whose answers could not be stored go again", released)
                      : std::string());
-    work.notify();
+    core_.work.notify();
   }
 }
 
-void Engine::Impl::log_rescue(const RescueResult& rescued, std::string_view what) {
-  if (rescued.retryable > 0)
-    spdlog::warn("{} events {}; they go again after the retry backoff (Cloud ALM deduplicates)",
-                 rescued.retryable, what);
-  if (rescued.dead > 0)
-    spdlog::error(
-        "{} events {} and the retry policy gives up on them (retry_policy.max_attempts or "
-        "max_age): dead-lettered, see `ato-bridge dead-letters list`",
-        rescued.dead, what);
-  state.jobs[retry_job()].retried += rescued.retryable;
-  state.jobs[retry_job()].dead_lettered += rescued.dead;
-}
-
-void Engine::Impl::update_breaker(const PushOutcome& outcome) {
-  const auto before = state.breaker.state();
+void Health::update_breaker(const PushOutcome& outcome) {
+  auto& breaker = core_.state.breaker;
+  const auto before = breaker.state();
   if (outcome.cloud_alm_trouble)
-    state.breaker.on_failure(now_epoch_millis());
+    breaker.on_failure(now_epoch_millis());
   else if (outcome.answered)
-    state.breaker.on_success();
-  const auto after = state.breaker.state();
+    breaker.on_success();
+  const auto after = breaker.state();
   if (before == after) return;
   if (after == CircuitBreaker::State::Open)
     spdlog::warn("circuit breaker open: Cloud ALM is failing ({}); pushing waits until {}, then one probe",
-                 outcome.problem, format_iso8601_utc(state.breaker.reopens_at()));
+                 outcome.problem, format_iso8601_utc(breaker.reopens_at()));
   else if (after == CircuitBreaker::State::Closed)
     spdlog::info("circuit breaker closed: Cloud ALM answers again");
 }
 
-void Engine::Impl::update_pause(const PushOutcome& outcome, bool probing) {
+void Health::update_pause(const PushOutcome& outcome, bool probing) {
+  auto& paused = core_.state.paused;
   if (outcome.paused) {
-    if (!state.paused)
+    if (!paused)
       spdlog::error(
           "pushing paused: {}. Events stay queued; the retry job checks on every run whether the "
           "cause is gone.",
           outcome.problem);
-    state.paused = outcome.problem;
-  } else if (probing && outcome.answered && state.paused) {
+    paused = outcome.problem;
+  } else if (probing && outcome.answered && paused) {
     spdlog::info("pushing resumed: Cloud ALM accepts the pushes again");
-    state.paused.reset();
-    work.notify();
+    paused.reset();
+    core_.work.notify();
   }
 }
 
