@@ -1,23 +1,26 @@
 // `ato-bridge cursor show|set`: each tenant's event service cursors ("collected up to this sequence of
-// the tenant's feed"), and an operator's correction of one after a feed reset; `ato-bridge tenant
-// rename`, which hands an outbox tenant's events and cursors to another name. Setting takes the outbox's
-// instance lock, so it is refused while a bridge runs (the running bridge would write its own cursor over
-// it).
+// the tenant's feed"), and an operator's correction of one after a feed reset. Setting holds the
+// outbox alone, so it is refused while a bridge runs (the running bridge would write its own cursor
+// over it).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <ostream>
 
-#include "bridge/cli/commands.hpp"
-#include "bridge/runtime/run_file.hpp"
+#include "bridge/cli/command_context.hpp"
+#include "bridge/cli/command_spec.hpp"
 #include "core/json_writer.hpp"
 #include "core/log.hpp"
 
 namespace ato::bridge {
 namespace {
 
-constexpr std::pair<std::string_view, Service> kCursorServices[] = {
-    {"export", Service::Export}, {"import", Service::Import}, {"status_change", Service::StatusChange}};
+struct CursorCommand {
+  bool json = false;    // show as JSON
+  std::string service;  // set: export, import or status_change
+  std::string tenant;   // set: which tenant (may be left out when the configuration has one)
+  std::int64_t sequence = 0;
+};
 
 // Every configured tenant's cursors, and those of tenants the outbox knows beyond them (a tenant
 // dropped from the configuration, or 'default' of an outbox from before tenants).
@@ -41,7 +44,7 @@ void show(const BridgeConfig& config, Outbox& outbox, bool json, std::ostream& o
   for (const auto& name : names) {
     const bool configured = config.tenant(name) != nullptr;
     writer.key(name).begin_object();
-    for (const auto& [service_name, service] : kCursorServices) {
+    for (const auto& [service_name, service] : kServicesByName) {
       const auto cursor = outbox.cursor(name, service);
       writer.key(service_name);
       cursor ? writer.value(*cursor) : writer.null();
@@ -74,22 +77,22 @@ std::optional<std::string> tenant_for_set(const BridgeConfig& config, const std:
   return std::nullopt;
 }
 
-}  // namespace
-
-std::optional<Service> service_named(std::string_view name) {
-  for (const auto& [text, service] : kCursorServices)
-    if (text == name) return service;
-  return std::nullopt;
+int show_cursors(const CursorCommand& c, CommandContext& context) {
+  try {
+    const BridgeConfig& config = context.config_without_secrets();
+    Outbox outbox = context.outbox_to_read();
+    show(config, outbox, c.json, context.out);
+    return kExitOk;
+  } catch (const std::exception& e) {
+    return context.failed("cursor", e);
+  }
 }
 
-int run_cursor(const CursorCommand& c, std::ostream& out, std::ostream& err) {
+int set_cursor(const CursorCommand& c, CommandContext& context) {
+  auto& out = context.out;
+  auto& err = context.err;
   try {
-    const BridgeConfig config = load_config_without_secrets(c.config_file);
-    if (!c.set) {
-      Outbox outbox(outbox_options(config, OutboxAccess::Read));
-      show(config, outbox, c.json, out);
-      return kExitOk;
-    }
+    const BridgeConfig& config = context.config_without_secrets();
     const auto service = service_named(c.service);
     if (!service) {
       err << "ato-bridge cursor set: unknown service '" << c.service
@@ -98,18 +101,9 @@ int run_cursor(const CursorCommand& c, std::ostream& out, std::ostream& err) {
     }
     const auto tenant = tenant_for_set(config, c.tenant, err);
     if (!tenant) return kExitUsage;
-    std::optional<InstanceLock> lock;
-    try {
-      lock.emplace(config.outbox_path);
-    } catch (const std::exception& e) {
-      err << "ato-bridge cursor set: refused: " << e.what()
-          << "; stop the bridge first (it would overwrite the cursor)\n";
-      return kExitFailure;
-    }
-    auto options = outbox_options(config);
-    options.create = false;
-    options.used_before = lock->existed_before() || options.used_before;
-    Outbox outbox(options);
+    const auto held = context.hold_outbox("cursor set", " (it would overwrite the cursor)");
+    if (!held) return kExitFailure;
+    Outbox& outbox = *held->outbox;
     const auto before = outbox.cursor(*tenant, *service);
     outbox.set_cursor(*tenant, *service, c.sequence, now_epoch_millis());
     out << fmt::format(
@@ -120,42 +114,43 @@ int run_cursor(const CursorCommand& c, std::ostream& out, std::ostream& err) {
                                          : "");
     return kExitOk;
   } catch (const std::exception& e) {
-    err << "ato-bridge cursor: error: " << redact(e.what()) << "\n";
-    return kExitFailure;
+    return context.failed("cursor", e);
   }
 }
 
-}  // namespace ato::bridge
+}  // namespace
 
-namespace ato::bridge {
+CommandSpec cursor_group() {
+  return group(
+      {"cursor"},
+      "Show each tenant's event service cursors (collected up to this sequence of the tenant's feed), or\n"
+      "set one");
+}
 
-int run_tenant_rename(const TenantRenameCommand& c, std::ostream& out, std::ostream& err) {
-  try {
-    const BridgeConfig config = load_config_without_secrets(c.config_file);
-    if (!is_valid_tenant_name(c.to)) {
-      err << "ato-bridge tenant rename: '" << c.to << "': expected 1 to 64 letters, digits and ~ . _ -\n";
-      return kExitUsage;
-    }
-    std::optional<InstanceLock> lock;
-    try {
-      lock.emplace(config.outbox_path);
-    } catch (const std::exception& e) {
-      err << "ato-bridge tenant rename: refused: " << e.what() << "; stop the bridge first\n";
-      return kExitFailure;
-    }
-    auto options = outbox_options(config);
-    options.create = false;
-    options.used_before = lock->existed_before() || options.used_before;
-    Outbox outbox(options);
-    outbox.rename_tenant(c.from, c.to);
-    out << fmt::format(
-        "tenant {} is {} from now on: its events and cursors are kept{}\n", c.from, c.to,
-        config.tenant(c.to) ? "" : fmt::format(" (the configuration names no tenant {} yet)", c.to));
-    return kExitOk;
-  } catch (const std::exception& e) {
-    err << "ato-bridge tenant rename: error: " << redact(e.what()) << "\n";
-    return kExitFailure;
-  }
+CommandSpec cursor_show_command() {
+  auto a = std::make_shared<CursorCommand>();
+  return {{"cursor", "show"},
+          "Print the cursors (works while a bridge runs)",
+          {config_option(), option("--json", &a->json, "Print JSON")},
+          [a](CommandContext& c) { return show_cursors(*a, c); },
+          {}};
+}
+
+CommandSpec cursor_set_command() {
+  auto a = std::make_shared<CursorCommand>();
+  return {{"cursor", "set"},
+          "Set a service's cursor after a feed reset; refused while a bridge runs on the outbox",
+          {config_option(),
+           option("--tenant", &a->tenant,
+                  "The tenant whose cursor it is (may be left out when the configuration has one)"),
+           option("SERVICE", &a->service, "export, import or status_change")
+               .needed()
+               .check(ValueCheck::one_of({"export", "import", "status_change"})),
+           option("SEQUENCE", &a->sequence, "The feed sequence collected up to (0: from the start)")
+               .needed()
+               .check(ValueCheck::range(0, 9007199254740991))},
+          [a](CommandContext& c) { return set_cursor(*a, c); },
+          {}};
 }
 
 }  // namespace ato::bridge

@@ -5,7 +5,8 @@
 #include <limits>
 #include <ostream>
 
-#include "bridge/cli/commands.hpp"
+#include "bridge/cli/command_context.hpp"
+#include "bridge/cli/command_spec.hpp"
 #include "core/json_writer.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
@@ -13,6 +14,17 @@
 namespace ato::bridge {
 
 namespace {
+
+struct DeadLettersCommand {
+  enum class Action { List, Show, Requeue } action = Action::List;
+  std::optional<std::string> event_id;   // show, requeue one
+  std::optional<std::string> service;    // list, requeue --all: filter
+  std::optional<std::string> transport;  // list, requeue --all: filter
+  std::optional<std::string> tenant;     // list, requeue --all: filter
+  bool all = false;                      // requeue every matching dead letter
+  int limit = 100;
+  bool json = false;
+};
 
 void write_dead_letter(JsonWriter& json, const DeadLetter& d, bool with_payload) {
   json.begin_object()
@@ -46,11 +58,11 @@ DeadLetterFilter filter_of(const DeadLettersCommand& c) {
   return filter;
 }
 
-}  // namespace
-
-int run_dead_letters(const DeadLettersCommand& c, std::ostream& out, std::ostream& err) {
+int run_dead_letters(const DeadLettersCommand& c, CommandContext& context) {
+  auto& out = context.out;
+  auto& err = context.err;
   try {
-    const BridgeConfig config = load_config_without_secrets(c.config_file);
+    const BridgeConfig& config = context.config_without_secrets();
     auto options = outbox_options(
         config, c.action == DeadLettersCommand::Action::Requeue ? OutboxAccess::Write : OutboxAccess::Read);
     options.create = false;
@@ -112,10 +124,66 @@ int run_dead_letters(const DeadLettersCommand& c, std::ostream& out, std::ostrea
       }
     }
   } catch (const std::exception& e) {
-    err << "ato-bridge dead-letters: error: " << redact(e.what()) << "\n";
-    return kExitFailure;
+    return context.failed("dead-letters", e);
   }
   return kExitFailure;
+}
+
+std::function<int(CommandContext&)> run_as(std::shared_ptr<DeadLettersCommand> a,
+                                           DeadLettersCommand::Action action) {
+  return [a, action](CommandContext& c) {
+    a->action = action;
+    if (a->all) a->limit = 1'000'000'000;
+    return run_dead_letters(*a, c);
+  };
+}
+
+// --service, --transport, --tenant: which dead letters list and requeue --all take.
+std::vector<OptionSpec> filters(DeadLettersCommand& a) {
+  return {config_option(),
+          option("--service", &a.service, "Only this service: export, import, status_change"),
+          option("--transport", &a.transport, "Only this transport (e.g. S4DK900123)"),
+          option("--tenant", &a.tenant, "Only this tenant's (e.g. S4T~100)")};
+}
+
+}  // namespace
+
+CommandSpec dead_letters_group() {
+  return group({"dead-letters"}, "List, show and re-queue events given up on");
+}
+
+CommandSpec dead_letters_list_command() {
+  auto a = std::make_shared<DeadLettersCommand>();
+  auto options = filters(*a);
+  options.push_back(
+      option("--limit", &a->limit, "At most this many").with_default().check(ValueCheck::range(1, 100000)));
+  options.push_back(option("--json", &a->json, "Print JSON"));
+  return {{"dead-letters", "list"},
+          "List dead letters, newest first",
+          std::move(options),
+          run_as(a, DeadLettersCommand::Action::List),
+          {}};
+}
+
+CommandSpec dead_letters_show_command() {
+  auto a = std::make_shared<DeadLettersCommand>();
+  return {{"dead-letters", "show"},
+          "Show one dead letter: reason, every failed attempt, the event",
+          {config_option(), option("EVENT_ID", &a->event_id, "The event's eventId").needed()},
+          run_as(a, DeadLettersCommand::Action::Show),
+          {}};
+}
+
+CommandSpec dead_letters_requeue_command() {
+  auto a = std::make_shared<DeadLettersCommand>();
+  auto options = filters(*a);
+  options.push_back(option("EVENT_ID", &a->event_id, "The event's eventId").excluding("--all"));
+  options.push_back(option("--all", &a->all, "Every dead letter matching --service/--transport"));
+  return {{"dead-letters", "requeue"},
+          "Give dead letters another chance: back to pending, attempts reset, history kept",
+          std::move(options),
+          run_as(a, DeadLettersCommand::Action::Requeue),
+          [a] { return !a->event_id && !a->all ? std::string("give an EVENT_ID or --all") : std::string(); }};
 }
 
 }  // namespace ato::bridge

@@ -6,7 +6,8 @@
 #include <optional>
 #include <ostream>
 
-#include "bridge/cli/commands.hpp"
+#include "bridge/cli/command_context.hpp"
+#include "bridge/cli/command_spec.hpp"
 #include "bridge/outbox/outbox_file.hpp"
 #include "bridge/outbox/salvage.hpp"
 #include "core/log.hpp"
@@ -89,16 +90,43 @@ int salvage(const BridgeConfig& config, const std::string& to, std::ostream& out
   return kExitOk;
 }
 
-}  // namespace
-
-int run_outbox_command(const OutboxCommand& c, std::ostream& out, std::ostream& err) {
+// Errors here are said without "error:": the outbox's own messages say what is damaged.
+int on_outbox(CommandContext& c, const std::function<int(const BridgeConfig&)>& command) {
   try {
-    const BridgeConfig config = load_config_without_secrets(c.config_file);
-    return c.salvage_to ? salvage(config, *c.salvage_to, out) : check(config, out);
+    return command(c.config_without_secrets());
   } catch (const std::exception& e) {
-    err << "ato-bridge outbox: " << redact(e.what()) << "\n";
+    c.err << "ato-bridge outbox: " << redact(e.what()) << "\n";
     return kExitFailure;
   }
+}
+
+}  // namespace
+
+CommandSpec outbox_group() {
+  return group({"outbox"}, "Check a damaged outbox, or salvage its readable events");
+}
+
+CommandSpec outbox_check_command() {
+  return {{"outbox", "check"},
+          "SQLite's integrity check and the outbox's invariants; exit 1 when damaged (reads only)",
+          {config_option()},
+          [](CommandContext& c) {
+            return on_outbox(c, [&](const BridgeConfig& config) { return check(config, c.out); });
+          },
+          {}};
+}
+
+CommandSpec outbox_salvage_command() {
+  auto to = std::make_shared<std::string>();
+  return {{"outbox", "salvage"},
+          "Copy every readable event of the outbox into a new file (the damaged one is only read). Exit code "
+          "1\n"
+          "when events could not be copied (the new file is still written; the lost ones are listed)",
+          {config_option(), option("--to", to.get(), "The new outbox file (must not exist)").needed()},
+          [to](CommandContext& c) {
+            return on_outbox(c, [&](const BridgeConfig& config) { return salvage(config, *to, c.out); });
+          },
+          {}};
 }
 
 }  // namespace ato::bridge

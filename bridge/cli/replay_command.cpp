@@ -16,7 +16,8 @@
 #include <ostream>
 #include <thread>
 
-#include "bridge/cli/commands.hpp"
+#include "bridge/cli/command_context.hpp"
+#include "bridge/cli/command_spec.hpp"
 #include "bridge/outbox/outbox.hpp"
 #include "bridge/runtime/run_file.hpp"
 #include "core/log.hpp"
@@ -25,6 +26,15 @@
 namespace ato::bridge {
 
 namespace {
+
+struct ReplayCommand {
+  std::string config_file;
+  std::string file;
+  std::string speed = "max";  // a factor (1 = original pace) or max
+  bool fresh_ids = false;
+  bool abort_on_bad_line = false;
+  std::string tenant;  // every event to this tenant (default: the tenant named after its source system)
+};
 
 using Clock = std::chrono::steady_clock;
 
@@ -114,8 +124,6 @@ std::vector<std::string> tenants_of(const BridgeConfig& config, const std::vecto
   }
   return out;
 }
-
-}  // namespace
 
 int run_replay(const ReplayCommand& c, std::ostream& out, std::ostream& err) {
   const auto speed = parse_speed(c.speed);
@@ -234,6 +242,38 @@ int run_replay(const ReplayCommand& c, std::ostream& out, std::ostream& err) {
     err << "ato-bridge replay: error: " << redact(e.what()) << "\n";
     return kExitFailure;
   }
+}
+
+}  // namespace
+
+CommandSpec replay_command() {
+  auto a = std::make_shared<ReplayCommand>();
+  return {
+      {"replay"},
+      "Enqueue a recorded NDJSON file into the outbox as if collected (then `run` pushes it). eventIds "
+      "are\n"
+      "kept, so replaying twice changes nothing; --fresh-ids gives each event a new eventId and a new\n"
+      "sequence. For an outbox of its own (a test setup): replay moves the services' cursors to cover the\n"
+      "recording, which a bridge polling a live feed must not have.",
+      {option("FILE", &a->file, "The recording (NDJSON, one event per line)")
+           .needed()
+           .check(ValueCheck::existing_file()),
+       config_option(),
+       option("--tenant", &a->tenant,
+              "Enqueue every event for this tenant (default: the tenant named after the event's\n"
+              "source system, SID~client, or the only tenant configured)"),
+       option("--speed", &a->speed, "Original spacing of occurredAt divided by this, or max").with_default(),
+       option("--fresh-ids", &a->fresh_ids, "New eventIds and sequences: replaying again adds events"),
+       option(
+           "--on-bad-line", [a](const std::string& v) { a->abort_on_bad_line = v == "abort"; },
+           "A malformed line: skip it (reported with its line number) or abort (nothing is enqueued)")
+           .check(ValueCheck::one_of({"skip", "abort"}))
+           .shown_default("skip")},
+      [a](CommandContext& c) {
+        a->config_file = c.config_file;
+        return run_replay(*a, c.out, c.err);
+      },
+      {}};
 }
 
 }  // namespace ato::bridge

@@ -5,7 +5,8 @@
 #include <csignal>
 #include <cstdlib>
 
-#include "bridge/cli/commands.hpp"
+#include "bridge/cli/command_context.hpp"
+#include "bridge/cli/command_spec.hpp"
 #include "bridge/runtime/admin.hpp"
 #include "bridge/runtime/engine.hpp"
 #include "bridge/runtime/run_file.hpp"
@@ -17,6 +18,14 @@
 namespace ato::bridge {
 
 namespace {
+
+struct RunCommand {
+  std::string config_file;
+  bool backfill = false;              // overrides collect.backfill
+  std::string log_level;              // overrides log.level when set
+  std::optional<std::string> record;  // append every collected event to this NDJSON file
+  bool new_outbox = false;            // accept a missing, empty or replaced outbox as a new start
+};
 
 constexpr std::chrono::seconds kShutdownGrace{3};
 
@@ -50,8 +59,7 @@ std::int64_t unwind(net::HttpServers& servers, Engine& engine) {
   std::_Exit(kExitOk);
 }
 
-}  // namespace
-
+// Foreground until SIGINT/SIGTERM; logs to stderr.
 int run_bridge(const RunCommand& command) {
   BridgeConfig config;
   try {
@@ -143,6 +151,33 @@ int run_bridge(const RunCommand& command) {
     spdlog::error("{}", e.what());
     return kExitFailure;
   }
+}
+
+}  // namespace
+
+CommandSpec run_command() {
+  auto a = std::make_shared<RunCommand>();
+  return {
+      {"run"},
+      "Run the bridge in the foreground: every active service's job collects the ATO feed on its schedule\n"
+      "into the outbox, push workers send packages to Cloud ALM, the retry job re-sends failed events.\n"
+      "Logs to stderr. SIGINT/SIGTERM: collecting stops, pushes in flight finish or go back to the outbox\n"
+      "(no attempt spent), exit 0 within a few seconds.",
+      {config_option(),
+       option("--new-outbox", &a->new_outbox,
+              "Start with the outbox file as it is, though it is missing, empty or another outbox than "
+              "the one that lived there (what that one held is not sent)"),
+       option("--backfill", &a->backfill,
+              "A service's first run collects the feed from the beginning (test landscapes)"),
+       option("--record", &a->record,
+              "Append every collected event to this NDJSON recording (written after the outbox commit;\n"
+              "continued, not overwritten, across restarts)"),
+       option("--log-level", &a->log_level, "Override log.level (trace, debug, info, warn, error, off)")},
+      [a](CommandContext& c) {
+        a->config_file = c.config_file;
+        return run_bridge(*a);
+      },
+      {}};
 }
 
 }  // namespace ato::bridge

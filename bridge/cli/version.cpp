@@ -1,4 +1,10 @@
+// `ato-bridge version` and --version: the version and what it was built with, for bug reports.
 #include "bridge/cli/version.hpp"
+
+#include <ostream>
+
+#include "bridge/cli/command_context.hpp"
+#include "bridge/cli/command_spec.hpp"
 
 #include "bridge/outbox/outbox.hpp"
 
@@ -36,6 +42,17 @@ std::string version_text() {
       int(simdjson::SIMDJSON_VERSION_REVISION), simdjson::get_active_implementation()->name(),
       SPDLOG_VER_MAJOR, SPDLOG_VER_MINOR, SPDLOG_VER_PATCH, FMT_VERSION / 10000, FMT_VERSION / 100 % 100,
       FMT_VERSION % 100, Outbox::latest_schema_version());
+}
+
+CommandSpec version_command() {
+  return {{"version"},
+          "Print the version and what it was built with (for bug reports)",
+          {},
+          [](CommandContext& c) {
+            c.out << version_text();
+            return kExitOk;
+          },
+          {}};
 }
 
 }  // namespace ato::bridge
