@@ -3,33 +3,36 @@
 // (bridge/cli/command_spec.hpp); adding a command is that file and one row here.
 #include "bridge/cli/command_spec.hpp"
 
-#define ATO_BRIDGE_COMMANDS(ROW)    \
-  ROW(version_command)              \
-  ROW(completion_command)           \
-  ROW(config_group)                 \
-  ROW(config_init_command)          \
-  ROW(config_check_command)         \
-  ROW(run_command)                  \
-  ROW(check_command)                \
-  ROW(status_command)               \
-  ROW(tick_command)                 \
-  ROW(register_command)             \
-  ROW(unregister_command)           \
-  ROW(replay_command)               \
-  ROW(loadtest_command)             \
-  ROW(loadtest_merge_command)       \
-  ROW(dead_letters_group)           \
-  ROW(dead_letters_list_command)    \
-  ROW(dead_letters_show_command)    \
+// clang-format off
+#define ATO_BRIDGE_COMMANDS(ROW) \
+  ROW(version_command) \
+  ROW(completion_command) \
+  ROW(config_group) \
+  ROW(config_init_command) \
+  ROW(config_check_command) \
+  ROW(run_command) \
+  ROW(check_command) \
+  ROW(status_command) \
+  ROW(tick_command) \
+  ROW(register_command) \
+  ROW(unregister_command) \
+  ROW(replay_command) \
+  ROW(loadtest_command) \
+  ROW(loadtest_merge_command) \
+  ROW(dead_letters_group) \
+  ROW(dead_letters_list_command) \
+  ROW(dead_letters_show_command) \
   ROW(dead_letters_requeue_command) \
-  ROW(cursor_group)                 \
-  ROW(cursor_show_command)          \
-  ROW(cursor_set_command)           \
-  ROW(tenant_group)                 \
-  ROW(tenant_rename_command)        \
-  ROW(outbox_group)                 \
-  ROW(outbox_check_command)         \
-  ROW(outbox_salvage_command)
+  ROW(cursor_group) \
+  ROW(cursor_show_command) \
+  ROW(cursor_set_command) \
+  ROW(tenant_group) \
+  ROW(tenant_rename_command) \
+  ROW(outbox_group) \
+  ROW(outbox_check_command) \
+  ROW(outbox_salvage_command) \
+  /* a new command's row goes above this line */
+// clang-format on
 
 namespace ato::bridge {
 
