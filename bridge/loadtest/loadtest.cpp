@@ -49,6 +49,33 @@ struct Package {
   int attempt = 0;
 };
 
+// Packages due and not sent yet, the workers waiting for one, and how many are out (on the wire, or
+// waiting to be retried): the load test is finished when dispatching is done and none is left.
+struct PackageQueue {
+  std::deque<Package> due;
+  std::vector<asio::steady_timer*> waiting;
+  int in_flight = 0, retrying = 0;
+  bool dispatch_done = false;
+
+  bool finished() const { return dispatch_done && due.empty() && in_flight == 0 && retrying == 0; }
+  void wake() {
+    for (auto* t : waiting) t->cancel();
+  }
+  asio::awaitable<void> wait_for_work(asio::io_context& context, milliseconds limit) {
+    asio::steady_timer timer(context, limit);
+    waiting.push_back(&timer);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    waiting.erase(std::find(waiting.begin(), waiting.end(), &timer));
+  }
+};
+
+// The progress line on stderr: rewritten in place on a terminal, one line per second otherwise.
+struct ProgressLine {
+  std::ostream& out;
+  bool tty;
+};
+
 bool is_loopback(const std::string& host_url) {
   const auto parsed = parse_http_url(host_url);
   if (!std::holds_alternative<HttpUrl>(parsed)) return false;
@@ -61,8 +88,7 @@ class Runner {
   Runner(const LoadtestOptions& o, const BridgeConfig& config, std::ostream& progress_out)
       : options_(o),
         config_(config),
-        progress_out_(progress_out),
-        tty_(::isatty(STDERR_FILENO)),
+        progress_{progress_out, static_cast<bool>(::isatty(STDERR_FILENO))},
         client_(context_, client_options(config, o.connections)),
         tokens_(client_, config.cloud_alm, now_epoch_millis),
         pusher_(client_, tokens_, config, now_epoch_millis),
@@ -154,50 +180,36 @@ class Runner {
                                       static_cast<double>(k) * options_.package_size / *options_.rate));
         co_await sleep_until(due);
         if (!dispatching()) break;
-        queue_.push_back(make_package(due));
+        packages_.due.push_back(make_package(due));
       } else {
         // As fast as possible: keep every connection busy, measure from when a package is queued.
-        while (queue_.size() >= static_cast<std::size_t>(options_.connections))
-          co_await wait_for_work(milliseconds(50));
-        queue_.push_back(make_package(Clock::now()));
+        while (packages_.due.size() >= static_cast<std::size_t>(options_.connections))
+          co_await packages_.wait_for_work(context_, milliseconds(50));
+        packages_.due.push_back(make_package(Clock::now()));
       }
       ++k;
-      wake();
+      packages_.wake();
     }
-    dispatch_done_ = true;
-    wake();
+    packages_.dispatch_done = true;
+    packages_.wake();
   }
-
-  void wake() {
-    for (auto* t : waiting_) t->cancel();
-  }
-
-  asio::awaitable<void> wait_for_work(milliseconds limit) {
-    asio::steady_timer timer(context_, limit);
-    waiting_.push_back(&timer);
-    boost::system::error_code ignored;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    waiting_.erase(std::find(waiting_.begin(), waiting_.end(), &timer));
-  }
-
-  bool finished() const { return dispatch_done_ && queue_.empty() && in_flight_ == 0 && retrying_ == 0; }
 
   asio::awaitable<void> worker() {
     for (;;) {
-      if (queue_.empty()) {
-        if (finished()) break;
-        co_await wait_for_work(milliseconds(100));
+      if (packages_.due.empty()) {
+        if (packages_.finished()) break;
+        co_await packages_.wait_for_work(context_, milliseconds(100));
         continue;
       }
-      Package package = std::move(queue_.front());
-      queue_.pop_front();
-      wake();  // the dispatcher may be waiting for room in the queue (--rate max)
-      ++in_flight_;
+      Package package = std::move(packages_.due.front());
+      packages_.due.pop_front();
+      packages_.wake();  // the dispatcher may be waiting for room in the queue (--rate max)
+      ++packages_.in_flight;
       co_await send(std::move(package));
-      --in_flight_;
-      if (finished()) {
+      --packages_.in_flight;
+      if (packages_.finished()) {
         finished_ = Clock::now();
-        wake();
+        packages_.wake();
       }
     }
     if (finished_ == Clock::time_point{}) finished_ = Clock::now();
@@ -228,7 +240,7 @@ class Runner {
     const auto now = Clock::now();
     account(package, outcome, accepted, failed, now);
     if (!retry.empty()) {
-      ++retrying_;
+      ++packages_.retrying;
       spawn(requeue_later({std::move(retry), package.intended, package.attempt + 1},
                           now + milliseconds(200 << package.attempt)));
     }
@@ -237,9 +249,9 @@ class Runner {
   // A retry waits in its own coroutine, so the connection serves other packages meanwhile.
   asio::awaitable<void> requeue_later(Package package, Clock::time_point when) {
     co_await sleep_until(when);
-    --retrying_;
-    queue_.push_front(std::move(package));
-    wake();
+    --packages_.retrying;
+    packages_.due.push_front(std::move(package));
+    packages_.wake();
   }
 
   void account(const Package& package, const PushOutcome& outcome, std::int64_t accepted, std::int64_t failed,
@@ -292,7 +304,7 @@ class Runner {
   }
 
   asio::awaitable<void> progress() {
-    while (!finished()) {
+    while (!packages_.finished()) {
       co_await sleep_until(Clock::now() + std::chrono::seconds(1));
       const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
       const auto line =
@@ -300,26 +312,22 @@ class Runner {
                       report_.accepted + report_.duplicates, report_.rejected + report_.failed,
                       static_cast<double>(report_.events) / seconds,
                       static_cast<double>(report_.latency.quantile(0.99).count()) / 1000.0);
-      progress_out_ << (tty_ ? "\r" + line + "   " : line + "\n") << std::flush;
+      progress_.out << (progress_.tty ? "\r" + line + "   " : line + "\n") << std::flush;
     }
-    if (tty_) progress_out_ << "\n";
+    if (progress_.tty) progress_.out << "\n";
   }
 
   const LoadtestOptions& options_;
   const BridgeConfig& config_;
-  std::ostream& progress_out_;
-  bool tty_;
+  ProgressLine progress_;
   asio::io_context context_;
   net::HttpClient client_;
   TokenCache tokens_;
   Pusher pusher_;
   EventSupply supply_;
   LoadtestReport report_;
-  std::deque<Package> queue_;
-  std::vector<asio::steady_timer*> waiting_;
+  PackageQueue packages_;
   std::int64_t total_events_ = 0, dispatched_ = 0;
-  int in_flight_ = 0, retrying_ = 0;
-  bool dispatch_done_ = false;
   Clock::time_point start_, finished_{};
   std::exception_ptr failure_;
 };

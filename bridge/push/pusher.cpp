@@ -130,10 +130,7 @@ asio::awaitable<void> Pusher::push_events(const std::string& tenant, std::vector
     outcome.cloud_alm_trouble = outcome.cloud_alm_trouble || verdict.cloud_alm_trouble;
     switch (verdict.action) {
       case PushVerdict::Action::RefreshToken:
-        if (tokens_.refresh_after_refusal(authorization, round)) {
-          outcome.token_refreshed = true;
-          continue;
-        }
+        if (tokens_.refresh_after_refusal(authorization, round)) continue;
         verdict.settlements =
             retry_all(events, 401, "Cloud ALM refused a freshly fetched token: " + verdict.reason);
         break;

@@ -29,19 +29,18 @@ struct PushOutcome {
   bool paused = false;  // 403 or refused client credentials: stop pushing
   std::string problem;  // the pause reason, or what went wrong with the last request
   bool cloud_alm_trouble = false;
-  bool answered = false;  // Cloud ALM answered at least once (the breaker's probe got through)
-  bool token_refreshed = false;
+  bool answered = false;      // Cloud ALM answered at least once (the breaker's probe got through)
   std::string token_problem;  // no token could be had (the package went back untouched)
   std::vector<std::chrono::microseconds> request_latencies;
-  std::vector<EpochMillis> done_enqueued_at;  // for collection-to-acceptance latency
-  std::set<std::string> unregistered_systems;
-  std::int64_t answer_unknown_fields = 0;  // fields Cloud ALM's answers carried that the contract does not
-                                           // name  // MSG_SLIS_NOT_FOUND_IN_LMS: pause pushing for these
+  std::vector<EpochMillis> done_enqueued_at;   // for collection-to-acceptance latency
+  std::set<std::string> unregistered_systems;  // MSG_SLIS_NOT_FOUND_IN_LMS: pause pushing for these
+  std::int64_t answer_unknown_fields =
+      0;  // fields Cloud ALM's answers carried that the contract does not name
 };
 
 // Where each verdict goes: the outbox for the bridge (the engine settles there,
-// PushWorkers::settle_in_outbox in bridge/runtime/engine), counters in memory for the load test. Awaited: the bridge's
-// outbox writes on its own thread. The pusher itself knows no outbox.
+// PushWorkers::settle_in_outbox in bridge/runtime/engine), counters in memory for the load test. Awaited: the
+// bridge's outbox writes on its own thread. The pusher itself knows no outbox.
 using SettleFn = std::function<boost::asio::awaitable<void>(
     const std::vector<ClaimedEvent>& events, const PushVerdict& verdict, PushOutcome& outcome)>;
 

@@ -126,9 +126,9 @@ void Engine::read_outbox_view(std::function<void(const OutboxView* view, const s
 
 const EngineState& Engine::state() {
   auto& state = impl_->core.state;
-  state.token_fetches = impl_->tokens.fetches();
-  state.token_failures = impl_->tokens.failures();
-  state.cloud_alm_connections_opened = static_cast<std::int64_t>(impl_->alm_http.connections_opened());
+  state.cloud_alm.token_fetches = impl_->tokens.fetches();
+  state.cloud_alm.token_failures = impl_->tokens.failures();
+  state.cloud_alm.connections_opened = static_cast<std::int64_t>(impl_->alm_http.connections_opened());
   return state;
 }
 

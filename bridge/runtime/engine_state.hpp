@@ -53,6 +53,11 @@ inline constexpr Service service_of(Job job) {
   return job == Job::Export ? Service::Export : job == Job::Import ? Service::Import : Service::StatusChange;
 }
 
+// When a job ran, runs next, and last succeeded (status and metrics show them).
+struct JobTimes {
+  std::optional<EpochMillis> last_run, next_run, last_poll_ok, last_push_ok;
+};
+
 struct JobCounters {
   std::int64_t runs = 0, failed_runs = 0;
   std::int64_t failed_in_a_row = 0;  // failed runs since the last that succeeded (tenant health)
@@ -61,24 +66,31 @@ struct JobCounters {
   std::int64_t accepted = 0, duplicates = 0, rejected = 0;  // per-event results of pushed events
   std::int64_t retried = 0, dead_lettered = 0, released = 0;
   std::int64_t packages = 0;
-  std::optional<EpochMillis> last_run_at, next_run_at, last_poll_ok_at, last_push_ok_at;
+  JobTimes at;
   std::string last_result;         // what the last run did or why it failed
   LatencyHistogram poll_duration;  // event services: one collection run (scheduled or on a tick)
+};
+
+// What the bridge saw of Cloud ALM: requests and their answers, tokens, connections, latencies.
+struct CloudAlmTraffic {
+  std::map<int, std::int64_t> requests_by_status;  // 0: no answer
+  std::int64_t token_fetches = 0;
+  std::int64_t token_failures = 0;           // token requests that gave no usable token
+  std::int64_t answer_unknown_fields = 0;    // fields of Cloud ALM's push answers not in the contract
+  std::optional<std::string> token_trouble;  // why no token can be had now (cleared by the next token)
+  std::int64_t connections_opened = 0;       // pushes, tokens and Landscape Management calls
+  LatencyHistogram push_latency;             // one HTTP request
+  LatencyHistogram acceptance_latency;       // collected (stored) to accepted
 };
 
 struct EngineState {
   EpochMillis started_at = 0;
   int pid = 0;
   std::map<JobKey, JobCounters> jobs;
-  std::map<int, std::int64_t> requests_by_status;  // 0: no answer
-  std::int64_t token_fetches = 0;
-  std::int64_t token_failures = 0;                // token requests that gave no usable token
-  std::int64_t answer_unknown_fields = 0;         // fields of Cloud ALM's push answers not in the contract
-  std::optional<std::string> token_trouble;       // why no token can be had now (cleared by the next token)
-  std::int64_t cloud_alm_connections_opened = 0;  // pushes, tokens and Landscape Management calls
-  std::optional<std::string> paused;              // why pushing is paused (403, refused credentials)
-  std::optional<std::string> disk_trouble;        // the outbox cannot write
-  std::optional<std::string> outbox_damaged;      // malformed, or deleted/replaced while running: for good
+  CloudAlmTraffic cloud_alm;
+  std::optional<std::string> paused;          // why pushing is paused (403, refused credentials)
+  std::optional<std::string> disk_trouble;    // the outbox cannot write
+  std::optional<std::string> outbox_damaged;  // malformed, or deleted/replaced while running: for good
   // Tenants' services whose feed head went below their cursor (FeedResetError): not ready until it is
   // back or an operator set the cursor. feed_resets_seen counts each new one.
   std::map<std::pair<std::string, Service>, std::string> feed_resets;
@@ -89,8 +101,6 @@ struct EngineState {
   std::map<std::string, std::string> paused_systems;        // SID~client -> reason
   std::map<std::string, std::string> paused_system_tenant;  // SID~client -> the tenant whose events met it
   CircuitBreaker breaker;
-  LatencyHistogram push_latency;         // one HTTP request
-  LatencyHistogram acceptance_latency;   // collected (stored) to accepted
   std::int64_t events_being_pushed = 0;  // in packages on the wire now (what a second signal cancels)
   bool stopping = false;
 };

@@ -130,13 +130,13 @@ std::string prometheus_metrics(const OutboxView* outbox, const BridgeConfig& con
           [](const JobCounters& c) { return static_cast<double>(c.failed_runs); });
   per_job(x, s, n("last_successful_poll_timestamp_seconds"), "gauge",
           "When the job last read the feed completely.",
-          [](const JobCounters& c) { return seconds(c.last_poll_ok_at); });
+          [](const JobCounters& c) { return seconds(c.at.last_poll_ok); });
   per_job(x, s, n("last_successful_push_timestamp_seconds"), "gauge",
           "When the job's events were last accepted.",
-          [](const JobCounters& c) { return seconds(c.last_push_ok_at); });
+          [](const JobCounters& c) { return seconds(c.at.last_push_ok); });
 
   x.family(n("push_requests_total"), "counter", "Push requests by HTTP status (none: no answer).");
-  for (const auto& [status, count] : s.requests_by_status)
+  for (const auto& [status, count] : s.cloud_alm.requests_by_status)
     x.sample(n("push_requests_total"), status == 0 ? "status=\"none\"" : fmt::format("status=\"{}\"", status),
              static_cast<double>(count));
 
@@ -166,15 +166,16 @@ std::string prometheus_metrics(const OutboxView* outbox, const BridgeConfig& con
   for (const auto& [job, counters] : s.jobs)
     if (job.job != Job::Retry)
       x.histogram_samples(n("feed_poll_seconds"), job_label(job), counters.poll_duration);
-  x.histogram(n("push_latency_seconds"), "Duration of one push request to Cloud ALM.", s.push_latency);
+  x.histogram(n("push_latency_seconds"), "Duration of one push request to Cloud ALM.",
+              s.cloud_alm.push_latency);
   x.histogram(n("collection_to_acceptance_seconds"), "From storing an event to Cloud ALM accepting it.",
-              s.acceptance_latency);
+              s.cloud_alm.acceptance_latency);
   x.family(n("token_fetches_total"), "counter", "OAuth tokens fetched from the token endpoint.");
-  x.sample(n("token_fetches_total"), "", static_cast<double>(s.token_fetches));
+  x.sample(n("token_fetches_total"), "", static_cast<double>(s.cloud_alm.token_fetches));
   x.family(n("cloud_alm_connections_opened_total"), "counter",
            "HTTPS connections opened to Cloud ALM; kept alive and reused, at most push.connections at once "
            "for pushes.");
-  x.sample(n("cloud_alm_connections_opened_total"), "", static_cast<double>(s.cloud_alm_connections_opened));
+  x.sample(n("cloud_alm_connections_opened_total"), "", static_cast<double>(s.cloud_alm.connections_opened));
   x.family(n("circuit_breaker_state"), "gauge", "1 for the breaker's current state.");
   for (auto state :
        {CircuitBreaker::State::Closed, CircuitBreaker::State::HalfOpen, CircuitBreaker::State::Open})
@@ -214,10 +215,10 @@ std::string prometheus_metrics(const OutboxView* outbox, const BridgeConfig& con
   }
   x.family(n("answer_unknown_fields_total"), "counter",
            "Fields in Cloud ALM's push answers that the contract does not name: ignored, not a failure.");
-  x.sample(n("answer_unknown_fields_total"), "", static_cast<double>(s.answer_unknown_fields));
+  x.sample(n("answer_unknown_fields_total"), "", static_cast<double>(s.cloud_alm.answer_unknown_fields));
   x.family(n("token_failures_total"), "counter",
            "Token requests that gave no usable token (refused, unreachable, unusable answer).");
-  x.sample(n("token_failures_total"), "", static_cast<double>(s.token_failures));
+  x.sample(n("token_failures_total"), "", static_cast<double>(s.cloud_alm.token_failures));
   return out;
 }
 

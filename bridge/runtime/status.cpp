@@ -51,10 +51,10 @@ void write_job(JsonWriter& json, const BridgeConfig& config, const OutboxView& o
   const JobKey key{tenant ? tenant->name : "", job};
   const JobCounters empty;
   const JobCounters& c = running && running->jobs.count(key) ? running->jobs.at(key) : empty;
-  optional_time(json, "last_run_at", c.last_run_at);
-  optional_time(json, "next_run_at", c.next_run_at);
-  optional_time(json, "last_successful_poll_at", c.last_poll_ok_at);
-  optional_time(json, "last_successful_push_at", c.last_push_ok_at);
+  optional_time(json, "last_run_at", c.at.last_run);
+  optional_time(json, "next_run_at", c.at.next_run);
+  optional_time(json, "last_successful_poll_at", c.at.last_poll_ok);
+  optional_time(json, "last_successful_push_at", c.at.last_push_ok);
   json.field("last_result", running ? c.last_result : (settings.active ? "bridge not running" : "inactive"));
   json.field("runs", c.runs).field("failed_runs", c.failed_runs);
   if (tenant) json.field("collected", c.collected).field("catch_up_polls", c.catch_up_polls);
@@ -92,7 +92,8 @@ std::vector<std::string> not_ready_reasons(const EngineState& state, const Bridg
   if (state.paused) reasons.push_back("pushing paused: " + *state.paused);
   if (state.outbox_damaged) reasons.push_back("outbox damaged: " + *state.outbox_damaged);
   if (state.disk_trouble) reasons.push_back("outbox disk trouble: " + *state.disk_trouble);
-  if (state.token_trouble) reasons.push_back("no OAuth token for Cloud ALM: " + *state.token_trouble);
+  if (state.cloud_alm.token_trouble)
+    reasons.push_back("no OAuth token for Cloud ALM: " + *state.cloud_alm.token_trouble);
   // A system no tenant's package met (it cannot be told whose it is) holds back everyone's events of it.
   for (const auto& [system, why] : state.paused_systems)
     if (!state.paused_system_tenant.count(system))
@@ -140,10 +141,10 @@ std::string status_json(const BridgeConfig& config, const OutboxView& outbox, co
     for (const auto& [system, why] : running->paused_systems) json.field(system, why);
     json.end_object();
     json.field("circuit_breaker", to_string(running->breaker.state()));
-    json.field("token_fetches", running->token_fetches);
+    json.field("token_fetches", running->cloud_alm.token_fetches);
     auto ms = [](std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; };
-    const auto& push = running->push_latency;
-    const auto& accept = running->acceptance_latency;
+    const auto& push = running->cloud_alm.push_latency;
+    const auto& accept = running->cloud_alm.acceptance_latency;
     json.key("latency_ms")
         .begin_object()
         .field("push_requests", push.count())

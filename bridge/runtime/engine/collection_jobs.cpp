@@ -87,7 +87,7 @@ asio::awaitable<void> CollectionJobs::run(const std::string& tenant_name, Job jo
   try {
     co_await tenant.collector.collect(service, kMaxSequence, &report);
     count_stored();
-    counters.last_poll_ok_at = now_epoch_millis();
+    counters.at.last_poll_ok = now_epoch_millis();
     counters.failed_in_a_row = 0;
     counters.last_result =
         report.started_at_head

@@ -271,23 +271,23 @@ void PushWorkers::account(const std::string& tenant_name, Service service, std::
     c->retried += outcome.settled.retryable;
     c->dead_lettered += outcome.settled.dead;
     c->released += outcome.settled.released;
-    if (outcome.settled.done > 0) c->last_push_ok_at = now;
+    if (outcome.settled.done > 0) c->at.last_push_ok = now;
   }
-  core_.state.requests_by_status[outcome.last_status] += outcome.requests;
-  for (auto latency : outcome.request_latencies) core_.state.push_latency.record(latency);
+  core_.state.cloud_alm.requests_by_status[outcome.last_status] += outcome.requests;
+  for (auto latency : outcome.request_latencies) core_.state.cloud_alm.push_latency.record(latency);
   for (EpochMillis enqueued : outcome.done_enqueued_at)
-    core_.state.acceptance_latency.record(std::chrono::milliseconds(now - enqueued));
-  if (outcome.answer_unknown_fields > 0 && core_.state.answer_unknown_fields == 0)
+    core_.state.cloud_alm.acceptance_latency.record(std::chrono::milliseconds(now - enqueued));
+  if (outcome.answer_unknown_fields > 0 && core_.state.cloud_alm.answer_unknown_fields == 0)
     spdlog::info(
         "Cloud ALM's push answers carry fields the contract does not name: ignored, counted in "
         "ato_bridge_answer_unknown_fields_total");
-  core_.state.answer_unknown_fields += outcome.answer_unknown_fields;
-  core_.state.token_fetches = tokens_.fetches();
-  core_.state.token_failures = tokens_.failures();
+  core_.state.cloud_alm.answer_unknown_fields += outcome.answer_unknown_fields;
+  core_.state.cloud_alm.token_fetches = tokens_.fetches();
+  core_.state.cloud_alm.token_failures = tokens_.failures();
   if (!outcome.token_problem.empty())
-    core_.state.token_trouble = outcome.token_problem;
+    core_.state.cloud_alm.token_trouble = outcome.token_problem;
   else if (outcome.requests > 0)
-    core_.state.token_trouble.reset();
+    core_.state.cloud_alm.token_trouble.reset();
   health_.update_breaker(outcome);
   health_.update_pause(outcome, probing);
   for (const auto& system : outcome.unregistered_systems) {

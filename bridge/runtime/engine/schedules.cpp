@@ -59,7 +59,7 @@ asio::awaitable<void> Schedules::job_loop(JobKey key) {
   const milliseconds every = run_every(key);
   EpochMillis next = now_epoch_millis();
   while (!state.stopping) {
-    counters.next_run_at = next;
+    counters.at.next_run = next;
     while (!state.stopping && !tick_requested_[key] && now_epoch_millis() < next) {
       const auto seen = wakeups_[key].generation();
       co_await wakeups_[key].wait(seen, milliseconds(next - now_epoch_millis()));
@@ -67,7 +67,7 @@ asio::awaitable<void> Schedules::job_loop(JobKey key) {
     if (state.stopping) break;
     const bool scheduled = !tick_requested_[key];
     tick_requested_[key] = false;
-    counters.last_run_at = now_epoch_millis();
+    counters.at.last_run = now_epoch_millis();
     ++counters.runs;
     if (key.job == Job::Retry) {
       co_await maintenance_.run_retry(counters);
@@ -81,7 +81,7 @@ asio::awaitable<void> Schedules::job_loop(JobKey key) {
       if (next <= now) next += ((now - next) / every.count() + 1) * every.count();
     }
   }
-  counters.next_run_at.reset();
+  counters.at.next_run.reset();
 }
 
 }  // namespace ato::bridge
