@@ -93,32 +93,49 @@ struct LandscapeRegistration {
   std::optional<std::string> suffix;
 };
 
+// The configuration file's sections that are plain settings, as the file names them.
+struct OutboxSettings {  // outbox
+  std::filesystem::path path;
+  Durability durability = Durability::Normal;
+  milliseconds keep_done_for = std::chrono::hours(24 * 7);
+};
+struct TlsSettings {                             // tls
+  std::optional<std::filesystem::path> ca_file;  // none: the system's CA store
+  bool verify = true;
+  bool allow_plain_http = false;  // http:// to hosts that are not loopback
+};
+struct AdminSettings {  // admin
+  std::string listen{kDefaultAdminListen};
+  // token_env / token_file / token: when set, every admin request but the probes (/healthz,
+  // /readyz) and /metrics must carry `Authorization: Bearer <token>` (status, POST /tick change or
+  // reveal what the bridge does). Empty: no token (fine on loopback; warned otherwise).
+  Secret token;
+  std::string token_source;
+};
+struct CollectSettings {  // collect
+  bool backfill = false;
+  int max_pages_per_run = 10'000;  // a feed's nextLinks cannot run forever
+};
+struct ServiceKeyFile {  // cloud_alm.service_key_file, and what it holds
+  std::filesystem::path path;
+  ServiceKey key;
+};
+
 struct BridgeConfig {
   std::filesystem::path config_file;
-  std::filesystem::path service_key_file;
-  ServiceKey service_key;
-  CommunicationSystem cloud_alm;
+  ServiceKeyFile service_key;
+  CommunicationSystem cloud_alm;  // derived from the service key
   // At least one. A file with one `ato` section (and no `tenants`) has one tenant named "default".
   std::vector<TenantConfig> tenants;
   OutboundService retry_service;
-  std::filesystem::path outbox_path;
-  Durability durability = Durability::Normal;
-  milliseconds keep_done_for = std::chrono::hours(24 * 7);
+  OutboxSettings outbox;
   RetryPolicy retry_policy;
-  std::optional<std::filesystem::path> ca_file;  // none: the system's CA store
-  bool verify_tls = true;
-  bool allow_plain_http = false;  // http:// to hosts that are not loopback (tls.allow_plain_http)
+  TlsSettings tls;
   PushSettings push;
   LandscapeRegistration registration;
-  std::string admin_listen{kDefaultAdminListen};
-  // admin.token_env / token_file / token: when set, every admin request but the probes (/healthz,
-  // /readyz) and /metrics must carry `Authorization: Bearer <token>` (status, POST /tick change or
-  // reveal what the bridge does). Empty: no token (fine on loopback; warned otherwise).
-  Secret admin_token;
-  std::string admin_token_source;
+  AdminSettings admin;
   LogOptions log;
-  bool backfill = false;
-  int max_pages_per_run = 10'000;     // collect.max_pages_per_run: a feed's nextLinks cannot run forever
+  CollectSettings collect;
   std::vector<std::string> warnings;  // worth telling the user, not fatal
 
   const TenantConfig* tenant(std::string_view name) const;

@@ -102,12 +102,12 @@ void check_into(const std::string& config_file, CheckReport& report) {
     }
     co_return 0;
   });
-  const std::string where = "outbox " + config.outbox_path.string();
+  const std::string where = "outbox " + config.outbox.path.string();
   try {
     const auto options = outbox_options(config, OutboxAccess::Read);
-    if (!std::filesystem::exists(config.outbox_path) &&
-        !outbox_lived_here(config.outbox_path, options.used_before)) {
-      if (const auto problem = cannot_create_outbox(config.outbox_path))
+    if (!std::filesystem::exists(config.outbox.path) &&
+        !outbox_lived_here(config.outbox.path, options.used_before)) {
+      if (const auto problem = cannot_create_outbox(config.outbox.path))
         report.fail(where + ": none yet, and `ato-bridge run` cannot create it: " + *problem);
       else
         report.ok(where + ": none yet, the first `ato-bridge run` creates it");
@@ -118,7 +118,7 @@ void check_into(const std::string& config_file, CheckReport& report) {
         report.ok(fmt::format("{} (schema {}, integrity checked)", where, outbox.schema_version()));
       for (std::size_t i = 0; i < problems.size(); ++i)
         report.fail(where + ": " + problems[i],
-                    i + 1 == problems.size() ? damaged_outbox_advice(config.outbox_path) : std::string());
+                    i + 1 == problems.size() ? damaged_outbox_advice(config.outbox.path) : std::string());
     }
   } catch (const std::exception& e) {
     report.fail("outbox: " + redact(e.what()));

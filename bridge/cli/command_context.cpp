@@ -22,11 +22,11 @@ OptionSpec config_option() {
 
 OutboxOptions outbox_options(const BridgeConfig& config, OutboxAccess access) {
   OutboxOptions options;
-  options.path = config.outbox_path;
+  options.path = config.outbox.path;
   options.access = access;
-  options.durability_full = config.durability == Durability::Full;
+  options.durability_full = config.outbox.durability == Durability::Full;
   std::error_code ec;
-  options.used_before = std::filesystem::exists(lock_file_path(config.outbox_path), ec);
+  options.used_before = std::filesystem::exists(lock_file_path(config.outbox.path), ec);
   return options;
 }
 
@@ -49,7 +49,7 @@ std::optional<HeldOutbox> CommandContext::hold_outbox(std::string_view command, 
   const auto& config = config_without_secrets();
   HeldOutbox held;
   try {
-    held.lock = std::make_unique<InstanceLock>(config.outbox_path);
+    held.lock = std::make_unique<InstanceLock>(config.outbox.path);
   } catch (const std::exception& e) {
     err << "ato-bridge " << command << ": refused: " << e.what() << "; stop the bridge first" << why << "\n";
     return std::nullopt;

@@ -27,9 +27,10 @@ struct CursorCommand {
 // What the next run does for a service without a cursor: collect.backfill decides (a run with
 // --backfill that found the feed empty leaves none, so the next run without it starts at the head).
 std::string none_yet(const BridgeConfig& config) {
-  return config.backfill ? "(none yet: the next run collects the feed from the beginning, collect.backfill)"
-                         : "(none yet: the next run starts at the feed's head, no history; `run --backfill` "
-                           "collects from the beginning)";
+  return config.collect.backfill
+             ? "(none yet: the next run collects the feed from the beginning, collect.backfill)"
+             : "(none yet: the next run starts at the feed's head, no history; `run --backfill` "
+               "collects from the beginning)";
 }
 
 void show(const BridgeConfig& config, Outbox& outbox, bool json, std::ostream& out) {

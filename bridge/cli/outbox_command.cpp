@@ -38,7 +38,7 @@ int check(const BridgeConfig& config, std::ostream& out) {
     outbox.emplace(outbox_options(config, OutboxAccess::Read));
     problems = outbox->check_integrity();
   } catch (const OutboxDamagedError& e) {
-    problems = integrity_of(config.outbox_path, e.what());
+    problems = integrity_of(config.outbox.path, e.what());
   }
   for (const auto& problem : problems) out << "FAIL  " << problem << "\n";
   if (!problems.empty()) {
@@ -46,22 +46,22 @@ int check(const BridgeConfig& config, std::ostream& out) {
         "The outbox {0} is damaged. With the bridge stopped, keep a copy of it (with {0}-wal if present); "
         "restore it from a backup, or copy its readable events into a new file: ato-bridge outbox salvage "
         "--to NEW_FILE --config {1}\n",
-        config.outbox_path.string(), config.config_file.string());
+        config.outbox.path.string(), config.config_file.string());
     return kExitFailure;
   }
   const auto counts = outbox->counts();
   out << fmt::format(
       "OK    {} (identity {}, schema {}): integrity and invariants hold; {} pending, {} retryable, "
       "{} in flight, {} delivered, {} dead letters\n",
-      config.outbox_path.string(), outbox->identity(), outbox->schema_version(),
+      config.outbox.path.string(), outbox->identity(), outbox->schema_version(),
       counts.total(EventState::Pending), counts.total(EventState::Retryable),
       counts.total(EventState::InFlight), counts.total(EventState::Done), counts.total(EventState::Dead));
   return kExitOk;
 }
 
 int salvage(const BridgeConfig& config, const std::string& to, std::ostream& out) {
-  const auto report = salvage_outbox(config.outbox_path, to);
-  out << fmt::format("salvaged {} events from {} into {}\n", report.events, config.outbox_path.string(), to);
+  const auto report = salvage_outbox(config.outbox.path, to);
+  out << fmt::format("salvaged {} events from {} into {}\n", report.events, config.outbox.path.string(), to);
   if (report.unreadable_rows > 0)
     out << fmt::format("  {} rows could not be read at all (their events are lost here)\n",
                        report.unreadable_rows);
@@ -77,7 +77,7 @@ int salvage(const BridgeConfig& config, const std::string& to, std::ostream& out
       "Next: with the bridge stopped, keep the damaged file, move {} to {}{}, then run `ato-bridge outbox "
       "check` "
       "and start the bridge.\n",
-      to, config.outbox_path.string(), report.identity_kept ? "" : " (and start it with --new-outbox)");
+      to, config.outbox.path.string(), report.identity_kept ? "" : " (and start it with --new-outbox)");
   // The new file is usable either way; the exit code tells a script whether it holds everything.
   if (const auto lost = report.unreadable_rows + report.without_payload; lost > 0) {
     out << fmt::format(

@@ -23,8 +23,8 @@ std::optional<net::ClientResponse> call_admin(const RunInfo& bridge, const Bridg
         net::ClientRequest request;  // named: GCC 12 mishandles a braced temporary as a coroutine argument
         request.method = method;
         request.url = bridge.admin_url + path;
-        if (!config.admin_token.empty())
-          request.headers.push_back({"Authorization", "Bearer " + config.admin_token.reveal()});
+        if (!config.admin.token.empty())
+          request.headers.push_back({"Authorization", "Bearer " + config.admin.token.reveal()});
         std::optional<net::ClientResponse> response;
         try {
           response = co_await client.send(std::move(request));

@@ -226,7 +226,7 @@ int run_replay(const ReplayCommand& c, std::ostream& out, std::ostream& err) {
         "replayed {} events from {}: {} new in the outbox, {} already there (same eventId){}\n",
         events.size(), c.file, total.inserted, total.duplicates,
         recording.problems.empty() ? "" : fmt::format("; {} bad lines skipped", recording.problems.size()));
-    if (find_running_bridge(config.outbox_path))
+    if (find_running_bridge(config.outbox.path))
       out << "the running bridge pushes them with its next packages\n";
     else
       out << "start the bridge (ato-bridge run --config " << c.config_file << ") to push them\n";

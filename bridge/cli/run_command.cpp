@@ -68,13 +68,13 @@ int run_bridge(const RunCommand& command) {
     std::fprintf(stderr, "ato-bridge run: error: %s\n", redact(e.what()).c_str());
     return kExitFailure;
   }
-  if (command.backfill) config.backfill = true;
+  if (command.backfill) config.collect.backfill = true;
   if (!command.log_level.empty()) config.log.level = command.log_level;
   config.log.name = "bridge";
   setup_logging(config.log);
   for (const auto& warning : config.warnings) spdlog::warn("configuration: {}", warning);
   try {
-    InstanceLock lock(config.outbox_path);
+    InstanceLock lock(config.outbox.path);
     auto options = outbox_options(config);
     options.used_before = lock.existed_before();
     options.accept_new = command.new_outbox;
@@ -83,7 +83,7 @@ int run_bridge(const RunCommand& command) {
     std::optional<std::filesystem::path> record;
     if (command.record) record = *command.record;
     Engine engine(servers.context(), config, outbox, record);
-    const auto admin = admin_listen_options(config.admin_listen);
+    const auto admin = admin_listen_options(config.admin.listen);
     std::uint16_t port = 0;
     try {
       port = servers.listen_deferred(admin, [&](const net::HttpRequest& request, net::Answer answer) {
@@ -95,16 +95,16 @@ int run_bridge(const RunCommand& command) {
           "in "
           "{}, e.g. \"127.0.0.1:8691\", or \"127.0.0.1:0\" for any free one (the run file beside the outbox "
           "names it, and status and tick find it there)",
-          e.what(), config.admin_listen, config.config_file.string()));
+          e.what(), config.admin.listen, config.config_file.string()));
     }
     const std::string admin_url = "http://" + admin.address + ":" + std::to_string(port);
     std::string tenants;
     for (const auto& t : config.tenants) tenants += (tenants.empty() ? "" : ", ") + t.name;
     spdlog::info("ato-bridge {} starting: outbox {}, Cloud ALM {}, {} tenant(s) ({}), admin {}{}",
-                 ATO_VERSION, config.outbox_path.string(), config.cloud_alm.host, config.tenants.size(),
-                 tenants, admin_url, config.backfill ? ", backfill (history is collected)" : "");
+                 ATO_VERSION, config.outbox.path.string(), config.cloud_alm.host, config.tenants.size(),
+                 tenants, admin_url, config.collect.backfill ? ", backfill (history is collected)" : "");
     engine.start();
-    write_run_file(config.outbox_path, {static_cast<int>(::getpid()), admin_url});
+    write_run_file(config.outbox.path, {static_cast<int>(::getpid()), admin_url});
     notify_ready(fmt::format("{} tenant(s), admin {}", config.tenants.size(), admin_url));
     servers.run(
         [&](int signal) {
@@ -117,7 +117,7 @@ int run_bridge(const RunCommand& command) {
         },
         false);
     const std::int64_t cancelled = unwind(servers, engine);
-    remove_run_file(config.outbox_path);
+    remove_run_file(config.outbox.path);
     if (const auto& damaged = engine.state().outbox_damaged) {
       spdlog::error(
           "stopped: the outbox is damaged ({}); what was in flight is sent again once a sound outbox is "

@@ -23,19 +23,19 @@ int run_status(CommandContext& c, bool json) {
   try {
     const BridgeConfig& config = c.config_without_secrets();
     std::string document;
-    if (auto bridge = find_running_bridge(config.outbox_path)) {
+    if (auto bridge = find_running_bridge(config.outbox.path)) {
       auto response = call_admin(*bridge, config, "GET", "/status");
       if (response && response->status == 401)
-        err << "ato-bridge status: the running bridge refused the admin token (" << config.admin_token_source
+        err << "ato-bridge status: the running bridge refused the admin token (" << config.admin.token_source
             << "): showing what the outbox says\n";
       if (response && response->status == 200) document = response->body;
     }
     const auto options = outbox_options(config, OutboxAccess::Read);
-    if (document.empty() && !std::filesystem::exists(config.outbox_path) &&
-        !outbox_lived_here(config.outbox_path, options.used_before)) {  // read-only: nothing is created
+    if (document.empty() && !std::filesystem::exists(config.outbox.path) &&
+        !outbox_lived_here(config.outbox.path, options.used_before)) {  // read-only: nothing is created
       const std::string note = fmt::format(
           "no outbox yet at {}: no bridge has run with this configuration (`ato-bridge run` creates it)",
-          config.outbox_path.string());
+          config.outbox.path.string());
       if (json) {
         std::string text;
         JsonWriter writer(text);

@@ -21,9 +21,9 @@ int run_tick(CommandContext& c, const std::string& service, const std::string& t
   auto& err = c.err;
   try {
     const BridgeConfig& config = c.config_without_secrets();
-    const auto bridge = find_running_bridge(config.outbox_path);
+    const auto bridge = find_running_bridge(config.outbox.path);
     if (!bridge) {
-      err << "ato-bridge tick: no running bridge uses the outbox " << config.outbox_path.string()
+      err << "ato-bridge tick: no running bridge uses the outbox " << config.outbox.path.string()
           << " (start one with ato-bridge run --config " << c.config_file << ")\n";
       return kExitFailure;
     }

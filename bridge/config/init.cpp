@@ -55,7 +55,7 @@ std::string init_config_json(const InitOptions& options) {
       std::holds_alternative<std::string>(parsed))
     throw ConfigError("--admin-listen: " + std::get<std::string>(parsed));
   BridgeConfig defaults;
-  defaults.admin_listen = options.admin_listen;
+  defaults.admin.listen = options.admin_listen;
   TenantConfig services;
   services.export_service.path = kDefaultExportPath;
   services.import_service.path = kDefaultImportPath;

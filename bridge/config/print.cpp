@@ -27,7 +27,7 @@ std::string effective_config_json(const BridgeConfig& c) {
                                   : cs.client_secret.redacted())
       .key("derived_from")
       .begin_object()
-      .field("service_key_file", c.service_key_file.string())
+      .field("service_key_file", c.service_key.path.string())
       .field("host", cs.provenance.host)
       .field("port", cs.provenance.port)
       .field("token_endpoint", cs.provenance.token_endpoint)
@@ -47,8 +47,8 @@ std::string effective_config_json(const BridgeConfig& c) {
     json.end_object();
   }
   json.end_array();
-  write_common_sections(json, c, nullptr, c.outbox_path.string(),
-                        c.ca_file ? std::optional<std::string>(c.ca_file->string()) : std::nullopt);
+  write_common_sections(json, c, nullptr, c.outbox.path.string(),
+                        c.tls.ca_file ? std::optional<std::string>(c.tls.ca_file->string()) : std::nullopt);
   json.key("warnings").begin_array();
   for (const auto& w : c.warnings) json.value(w);
   json.end_array().end_object();
@@ -63,7 +63,7 @@ std::string effective_config_text(const BridgeConfig& c) {
   };
   out += fmt::format("configuration {} is valid\n\n", c.config_file.string());
   out +=
-      fmt::format("Communication system (SAP_COM_0690), from service key {}:\n", c.service_key_file.string());
+      fmt::format("Communication system (SAP_COM_0690), from service key {}:\n", c.service_key.path.string());
   line("host", cs.host, cs.provenance.host);
   line("port", std::to_string(cs.port), cs.provenance.port);
   line("token endpoint", cs.token_endpoint, cs.provenance.token_endpoint);
@@ -73,7 +73,7 @@ std::string effective_config_text(const BridgeConfig& c) {
          cs.provenance.client_secret);
   } else {
     line("client auth", "client secret (HTTP Basic)",
-         "credential-type " + c.service_key.credential_type_name);
+         "credential-type " + c.service_key.key.credential_type_name);
     line("client secret", cs.client_secret.redacted(), cs.provenance.client_secret);
   }
   auto service = [&](std::string_view name, const OutboundService& s) {
@@ -98,22 +98,22 @@ std::string effective_config_text(const BridgeConfig& c) {
   service("retry", c.retry_service);
   const auto& p = c.retry_policy;
   out += "\nOutbox and delivery:\n";
-  line("outbox", c.outbox_path.string());
-  line("durability", c.durability == Durability::Full ? "full" : "normal");
-  line("keep done for", format_duration(c.keep_done_for));
+  line("outbox", c.outbox.path.string());
+  line("durability", c.outbox.durability == Durability::Full ? "full" : "normal");
+  line("keep done for", format_duration(c.outbox.keep_done_for));
   line("retry",
        fmt::format("base {}, x{}, cap {}, at most {} attempts or {}", format_duration(p.base), p.multiplier,
                    format_duration(p.cap), p.max_attempts, format_duration(p.max_age)));
-  line("history", c.backfill ? "backfill: first run collects the feed from the beginning"
-                             : "none: first run starts at the feed's head, as SAP documents");
-  line("tls", fmt::format("verify {}, CA {}", c.verify_tls ? "on" : "OFF",
-                          c.ca_file ? c.ca_file->string() : "system store"));
+  line("history", c.collect.backfill ? "backfill: first run collects the feed from the beginning"
+                                     : "none: first run starts at the feed's head, as SAP documents");
+  line("tls", fmt::format("verify {}, CA {}", c.tls.verify ? "on" : "OFF",
+                          c.tls.ca_file ? c.tls.ca_file->string() : "system store"));
   line("push", fmt::format("{} connection(s), {} timeout per operation", c.push.connections,
                            format_duration(c.push.timeout)));
-  line("admin", c.admin_token.empty()
-                    ? c.admin_listen + ", no token"
+  line("admin", c.admin.token.empty()
+                    ? c.admin.listen + ", no token"
                     : fmt::format("{}, bearer token from {} (****) for all but /healthz, /readyz, /metrics",
-                                  c.admin_listen, c.admin_token_source));
+                                  c.admin.listen, c.admin.token_source));
   line("log", fmt::format("{}, {}", c.log.level, c.log.format == LogFormat::Json ? "json" : "text"));
   if (!c.warnings.empty()) {
     out += "\nWarnings:\n";

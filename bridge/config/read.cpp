@@ -54,7 +54,7 @@ namespace {
 void require_tls(const BridgeConfig& c, std::string_view field, const std::string& url_text) {
   const auto parsed = parse_http_url(url_text);
   const auto* url = std::get_if<HttpUrl>(&parsed);
-  if (!url || url->tls() || is_loopback_host(url->host) || c.allow_plain_http) return;
+  if (!url || url->tls() || is_loopback_host(url->host) || c.tls.allow_plain_http) return;
   throw ConfigError(fmt::format(
       "{}: {} uses plain http to a host that is not loopback: credentials would travel in clear. Use "
       "https, or set tls.allow_plain_http to true if this network is really private",
@@ -70,7 +70,7 @@ void check_plain_http(BridgeConfig& c) {
   for (std::size_t i = 0; i < c.tenants.size(); ++i)
     fields.emplace_back(feed_fields[i], &c.tenants[i].ato.feed_url);
   for (const auto& [field, url] : fields) require_tls(c, field, *url);
-  if (!c.allow_plain_http) return;
+  if (!c.tls.allow_plain_http) return;
   std::vector<std::string> plain;
   for (const auto& [field, url] : fields)
     if (auto parsed = parse_http_url(*url);
@@ -163,7 +163,7 @@ std::string without_api_suffix(std::string url, std::vector<std::string>& warnin
 
 void derive_communication_system(BridgeConfig& c, const JsonObjectReader& alm, const fs::path& base_dir,
                                  const EnvLookup& env) {
-  const ServiceKey& key = c.service_key;
+  const ServiceKey& key = c.service_key.key;
   CommunicationSystem& cs = c.cloud_alm;
   Provenance& from = cs.provenance;
 
@@ -231,39 +231,39 @@ void read_cloud_alm(BridgeConfig& c, const JsonObjectReader& root, const fs::pat
   const auto alm = root.object("cloud_alm");
   alm.only_keys({"service_key_file", "host", "port", "token_endpoint", "client_id", "client_secret",
                  "client_secret_env", "client_secret_file"});
-  c.service_key_file = resolve(base_dir, alm.string("service_key_file"));
+  c.service_key.path = resolve(base_dir, alm.string("service_key_file"));
   std::string key_text;
   try {
-    key_text = read_text_file(c.service_key_file);
+    key_text = read_text_file(c.service_key.path);
   } catch (const FileError& e) {
     throw JsonError(alm.path_of("service_key_file"), e.what());
   }
   try {
-    c.service_key = parse_service_key(key_text);
+    c.service_key.key = parse_service_key(key_text);
   } catch (const JsonError& e) {
     throw ConfigError(fmt::format("{}: {} (the Cloud ALM service key named by cloud_alm.service_key_file)",
-                                  c.service_key_file.string(), e.what()));
+                                  c.service_key.path.string(), e.what()));
   }
-  if (auto exposure = secret_file_exposure(c.service_key_file))
-    c.warnings.push_back(fmt::format("service key {} {}", c.service_key_file.string(), *exposure));
+  if (auto exposure = secret_file_exposure(c.service_key.path))
+    c.warnings.push_back(fmt::format("service key {} {}", c.service_key.path.string(), *exposure));
   derive_communication_system(c, alm, base_dir, env);
 }
 
 void read_outbox(BridgeConfig& c, const JsonObjectReader& root, const fs::path& base_dir) {
-  c.outbox_path = resolve(base_dir, "ato-bridge-outbox.db");
+  c.outbox.path = resolve(base_dir, "ato-bridge-outbox.db");
   auto o = root.optional_object("outbox");
   if (!o) return;
   o->only_keys({"path", "durability", "keep_done_for"});
-  if (auto path = o->optional_string("path")) c.outbox_path = resolve(base_dir, *path);
+  if (auto path = o->optional_string("path")) c.outbox.path = resolve(base_dir, *path);
   if (auto d = o->optional_string("durability")) {
     if (*d == "normal")
-      c.durability = Durability::Normal;
+      c.outbox.durability = Durability::Normal;
     else if (*d == "full")
-      c.durability = Durability::Full;
+      c.outbox.durability = Durability::Full;
     else
       throw JsonError(o->path_of("durability"), "expected one of normal, full");
   }
-  c.keep_done_for = read_duration(*o, "keep_done_for", c.keep_done_for, milliseconds(0));
+  c.outbox.keep_done_for = read_duration(*o, "keep_done_for", c.outbox.keep_done_for, milliseconds(0));
 }
 
 void read_retry_policy(BridgeConfig& c, const JsonObjectReader& root) {
@@ -283,17 +283,17 @@ void read_tls(BridgeConfig& c, const JsonObjectReader& root, const fs::path& bas
   auto o = root.optional_object("tls");
   if (!o) return;
   o->only_keys({"ca_file", "verify", "allow_plain_http"});
-  c.allow_plain_http = o->optional_boolean("allow_plain_http").value_or(false);
+  c.tls.allow_plain_http = o->optional_boolean("allow_plain_http").value_or(false);
   if (auto ca = o->nullable_string("ca_file")) {
-    c.ca_file = resolve(base_dir, *ca);
+    c.tls.ca_file = resolve(base_dir, *ca);
     try {
-      read_text_file(*c.ca_file);
+      read_text_file(*c.tls.ca_file);
     } catch (const FileError& e) {
       throw JsonError(o->path_of("ca_file"), e.what());
     }
   }
-  c.verify_tls = o->optional_boolean("verify").value_or(true);
-  if (!c.verify_tls)
+  c.tls.verify = o->optional_boolean("verify").value_or(true);
+  if (!c.tls.verify)
     c.warnings.push_back(
         "tls.verify is false: certificates and host names are NOT checked; anyone on the path "
         "can read the client secret and events. Use tls.ca_file instead.");
@@ -304,9 +304,9 @@ void read_admin(BridgeConfig& c, const JsonObjectReader& root, const fs::path& b
   auto o = root.optional_object("admin");
   if (!o) return;
   o->only_keys({"listen", "token_env", "token_file", "token"});
-  c.admin_token = read_secret_source(*o, "token", "token_env", "token_file", base_dir, env,
-                                     c.admin_token_source, c.warnings);
-  if (!c.admin_token.empty() && c.admin_token.reveal().size() < 16)
+  c.admin.token = read_secret_source(*o, "token", "token_env", "token_file", base_dir, env,
+                                     c.admin.token_source, c.warnings);
+  if (!c.admin.token.empty() && c.admin.token.reveal().size() < 16)
     throw JsonError(o->path(),
                     "the admin token is shorter than 16 characters: use a random one "
                     "(e.g. openssl rand -hex 24)");
@@ -314,16 +314,16 @@ void read_admin(BridgeConfig& c, const JsonObjectReader& root, const fs::path& b
     const std::string listen(o->string("listen"));
     const auto parsed = parse_listen_address(listen);
     if (auto* error = std::get_if<std::string>(&parsed)) throw JsonError(o->path_of("listen"), *error);
-    c.admin_listen = listen;
+    c.admin.listen = listen;
   }
-  const auto parsed = parse_listen_address(c.admin_listen);
+  const auto parsed = parse_listen_address(c.admin.listen);
   if (std::holds_alternative<ListenAddress>(parsed) &&
-      !is_loopback_host(std::get<ListenAddress>(parsed).host) && c.admin_token.empty())
+      !is_loopback_host(std::get<ListenAddress>(parsed).host) && c.admin.token.empty())
     c.warnings.push_back(
         fmt::format("admin.listen {} is reachable from other machines; the admin endpoint "
                     "has no authentication: set admin.token_env (or token_file) so that /status and "
                     "POST /tick need a bearer token (the probes and /metrics stay open)",
-                    c.admin_listen));
+                    c.admin.listen));
 }
 
 void read_log(BridgeConfig& c, const JsonObjectReader& root) {
@@ -373,9 +373,9 @@ void read_collect(BridgeConfig& c, const JsonObjectReader& root) {
   auto o = root.optional_object("collect");
   if (!o) return;
   o->only_keys({"backfill", "max_pages_per_run"});
-  c.backfill = o->optional_boolean("backfill").value_or(false);
-  c.max_pages_per_run =
-      static_cast<int>(o->optional_integer("max_pages_per_run", 1, 1'000'000).value_or(c.max_pages_per_run));
+  c.collect.backfill = o->optional_boolean("backfill").value_or(false);
+  c.collect.max_pages_per_run = static_cast<int>(
+      o->optional_integer("max_pages_per_run", 1, 1'000'000).value_or(c.collect.max_pages_per_run));
 }
 
 }  // namespace

@@ -37,8 +37,8 @@ void write_common_sections(JsonWriter& json, const BridgeConfig& c, const Tenant
   json.key("outbox")
       .begin_object()
       .field("path", outbox_path)
-      .field("durability", c.durability == Durability::Full ? "full" : "normal")
-      .field("keep_done_for", format_duration(c.keep_done_for))
+      .field("durability", c.outbox.durability == Durability::Full ? "full" : "normal")
+      .field("keep_done_for", format_duration(c.outbox.keep_done_for))
       .end_object();
   const auto& p = c.retry_policy;
   json.key("retry_policy")
@@ -54,7 +54,7 @@ void write_common_sections(JsonWriter& json, const BridgeConfig& c, const Tenant
     json.value(*ca_file);
   else
     json.null();
-  json.field("verify", c.verify_tls).field("allow_plain_http", c.allow_plain_http).end_object();
+  json.field("verify", c.tls.verify).field("allow_plain_http", c.tls.allow_plain_http).end_object();
   json.key("push")
       .begin_object()
       .field("connections", c.push.connections)
@@ -69,7 +69,7 @@ void write_common_sections(JsonWriter& json, const BridgeConfig& c, const Tenant
   json.end_array().key("suffix");
   c.registration.suffix ? json.value(*c.registration.suffix) : json.null();
   json.end_object();
-  json.key("admin").begin_object().field("listen", c.admin_listen).end_object();
+  json.key("admin").begin_object().field("listen", c.admin.listen).end_object();
   json.key("log")
       .begin_object()
       .field("level", c.log.level)
@@ -77,8 +77,8 @@ void write_common_sections(JsonWriter& json, const BridgeConfig& c, const Tenant
       .end_object();
   json.key("collect")
       .begin_object()
-      .field("backfill", c.backfill)
-      .field("max_pages_per_run", c.max_pages_per_run)
+      .field("backfill", c.collect.backfill)
+      .field("max_pages_per_run", c.collect.max_pages_per_run)
       .end_object();
 }
 

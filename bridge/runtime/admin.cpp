@@ -76,9 +76,9 @@ net::HttpResponse answer_now(const net::HttpRequest& request, const BridgeConfig
 
 void handle_admin(const net::HttpRequest& request, const BridgeConfig& config, Engine& engine,
                   net::Answer answer) {
-  if (!config.admin_token.empty() && needs_token(request)) {
+  if (!config.admin.token.empty() && needs_token(request)) {
     const std::string_view auth = request.header("Authorization");
-    if (!auth.starts_with("Bearer ") || !same_secret(auth.substr(7), config.admin_token.reveal())) {
+    if (!auth.starts_with("Bearer ") || !same_secret(auth.substr(7), config.admin.token.reveal())) {
       auto refused =
           json_message(401, "error",
                        "this admin endpoint needs admin.token: send Authorization: Bearer <token> "

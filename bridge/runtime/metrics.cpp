@@ -94,7 +94,7 @@ void process_metrics(Exposition& x) {
 }  // namespace
 
 std::string prometheus_metrics(const OutboxView* outbox, const BridgeConfig& config, const EngineState& s) {
-  const std::filesystem::path& outbox_path = config.outbox_path;
+  const std::filesystem::path& outbox_path = config.outbox.path;
   std::string out;
   Exposition x(out);
   const std::string_view p = "ato_bridge_";

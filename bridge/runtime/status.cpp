@@ -156,7 +156,7 @@ std::string status_json(const BridgeConfig& config, const OutboxView& outbox, co
         .field("collection_to_acceptance_max", ms(accept.max()))
         .end_object();
   }
-  json.key("outbox").begin_object().field("path", config.outbox_path.string());
+  json.key("outbox").begin_object().field("path", config.outbox.path.string());
   std::map<EventState, std::int64_t> totals;
   for (const auto& [state, name] : kEventStateNames) totals[state] = counts.total(state);
   write_states(json, totals);

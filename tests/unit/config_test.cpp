@@ -73,10 +73,10 @@ TEST_CASE_FIXTURE(Fixture, "the communication system is derived from the service
   }
   CHECK(t.export_service.path == kDefaultExportPath);
   CHECK(c.retry_service.path.empty());
-  CHECK(c.outbox_path == dir.path() / "ato-bridge-outbox.db");
-  CHECK(c.durability == Durability::Normal);
-  CHECK(c.verify_tls);
-  CHECK_FALSE(c.backfill);
+  CHECK(c.outbox.path == dir.path() / "ato-bridge-outbox.db");
+  CHECK(c.outbox.durability == Durability::Normal);
+  CHECK(c.tls.verify);
+  CHECK_FALSE(c.collect.backfill);
 }
 
 TEST_CASE_FIXTURE(Fixture, "a key with an explicit port and a trailing slash keeps the port") {
@@ -173,7 +173,7 @@ TEST_CASE_FIXTURE(Fixture, "errors name the file, the field and what is expected
     write_config(R"(,"admin":{"listen":"admin.example.com:8690"})");
     CHECK_THROWS_WITH_AS(load(), doctest::Contains("does not name an IP address or localhost"), ConfigError);
     write_config(R"(,"admin":{"listen":"[::1]:0"})");
-    CHECK(load().admin_listen == "[::1]:0");
+    CHECK(load().admin.listen == "[::1]:0");
   }
   SUBCASE("a retry cap below its base") {
     write_config(R"(,"retry_policy":{"base":"2h","cap":"1h"})");
@@ -379,7 +379,7 @@ TEST_CASE_FIXTURE(Fixture,
   write_config(R"(,"admin":{"listen":"0.0.0.0:8690","token_file":"admin-token"})");
   c = load();
   CHECK(c.warnings.empty());
-  CHECK(c.admin_token.reveal() == "0123456789abcdef-long-enough");
+  CHECK(c.admin.token.reveal() == "0123456789abcdef-long-enough");
   write_text(dir / "admin-token", "short\n");
   CHECK_THROWS_WITH_AS(load(), doctest::Contains("the admin token is shorter than 16 characters"),
                        ConfigError);

@@ -23,9 +23,9 @@ CollectionJobs::CollectionJobs(EngineCore& core, Health& health, net::HttpClient
   if (record) recorder_.emplace(*record, core.outbox);
   for (const auto& t : core.config.tenants)
     tenants_.push_back(std::make_unique<TenantRuntime>(
-        t, feed_http, store_for(t.name), core.config.backfill,
+        t, feed_http, store_for(t.name), core.config.collect.backfill,
         CollectorHooks{now_epoch_millis, [this] { stored(); }, [this] { return core_.state.stopping; }},
-        core.config.max_pages_per_run));
+        core.config.collect.max_pages_per_run));
 }
 
 TenantRuntime& CollectionJobs::tenant(const std::string& name) {

@@ -24,13 +24,13 @@ asio::awaitable<void> Maintenance::run_retry(JobCounters& counters) {
     // Alone: retention deletes in small transactions of its own, never one long group.
     const auto rescued_and_removed = co_await core_.outbox_thread.run_alone([&] {
       return std::pair{core_.outbox.rescue_expired(now, config.retry_policy),
-                       core_.outbox.delete_done_before(now - config.keep_done_for.count())};
+                       core_.outbox.delete_done_before(now - config.outbox.keep_done_for.count())};
     });
     const auto [rescued, removed] = rescued_and_removed;
     log_rescue(rescued, "were in flight past their lease");
     if (removed > 0)
       spdlog::debug("retry: deleted {} events delivered more than {} ago", removed,
-                    format_duration(config.keep_done_for));
+                    format_duration(config.outbox.keep_done_for));
   } catch (const OutboxError& e) {
     health_.outbox_failed(e, "retry");
   }
