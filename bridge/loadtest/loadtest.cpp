@@ -100,16 +100,16 @@ class Runner {
     report_.source =
         supply_.synthetic() ? "synthetic exports of " + options_.system : "recording " + *options_.from;
     report_.started_at_ms = now_epoch_millis();
-    report_.target_rate = options_.rate;
-    if (options_.rate) report_.target_rate = *options_.rate / options_.shard_count;  // this shard's share
-    report_.shard_index = options_.shard_index;
-    report_.shard_count = options_.shard_count;
-    report_.package_size = options_.package_size;
-    report_.connections = options_.connections;
+    report_.settings.rate = options_.rate;
+    if (options_.rate) report_.settings.rate = *options_.rate / options_.shard_count;  // this shard's share
+    report_.shard.index = options_.shard_index;
+    report_.shard.count = options_.shard_count;
+    report_.settings.package_size = options_.package_size;
+    report_.settings.connections = options_.connections;
     if (options_.duration)
-      report_.requested_duration_s = std::chrono::duration<double>(*options_.duration).count();
-    report_.requested_events = options_.events;
-    report_.max_retries = kMaxRetries;
+      report_.settings.duration_s = std::chrono::duration<double>(*options_.duration).count();
+    report_.settings.events = options_.events;
+    report_.settings.max_retries = kMaxRetries;
     report_.hosts = {this_host()};
     total_events_ =
         options_.events.value_or(options_.duration     ? -1
@@ -268,23 +268,24 @@ class Runner {
     s.accepted += accepted;
     s.errors += failed + outcome.rejected;
     s.latency.record(latency);
-    report_.latency.record(latency);
-    for (const auto service_time : outcome.request_latencies) report_.service_time.record(service_time);
+    report_.latencies.corrected.record(latency);
+    for (const auto service_time : outcome.request_latencies)
+      report_.latencies.service_time.record(service_time);
     if (package.attempt > 0) {  // a retry: counted when sent again, in events and in requests
       s.retried_events += n;
       s.retry_requests += outcome.requests;
-      report_.retried_events += n;
-      report_.retry_requests += outcome.requests;
+      report_.retries.events += n;
+      report_.retries.requests += outcome.requests;
     }
     if (package.attempt == 0) {
-      report_.events += n;
-      ++report_.packages;
+      report_.sent.events += n;
+      ++report_.sent.packages;
     }
-    report_.requests += outcome.requests;
-    report_.accepted += outcome.accepted;
-    report_.duplicates += outcome.duplicates;
-    report_.rejected += outcome.rejected;
-    report_.failed += failed;
+    report_.sent.requests += outcome.requests;
+    report_.results.accepted += outcome.accepted;
+    report_.results.duplicates += outcome.duplicates;
+    report_.results.rejected += outcome.rejected;
+    report_.results.failed += failed;
     if ((failed > 0 || outcome.rejected > 0) && !outcome.problem.empty()) note_error(outcome.problem);
     const auto status = outcome.last_status ? std::to_string(outcome.last_status) : "none";
     report_.status_codes[status] += outcome.requests;
@@ -308,10 +309,11 @@ class Runner {
       co_await sleep_until(Clock::now() + std::chrono::seconds(1));
       const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
       const auto line =
-          fmt::format("sent {}, accepted {}, errors {}, {:.0f} events/s, p99 {:.1f} ms", report_.events,
-                      report_.accepted + report_.duplicates, report_.rejected + report_.failed,
-                      static_cast<double>(report_.events) / seconds,
-                      static_cast<double>(report_.latency.quantile(0.99).count()) / 1000.0);
+          fmt::format("sent {}, accepted {}, errors {}, {:.0f} events/s, p99 {:.1f} ms", report_.sent.events,
+                      report_.results.accepted + report_.results.duplicates,
+                      report_.results.rejected + report_.results.failed,
+                      static_cast<double>(report_.sent.events) / seconds,
+                      static_cast<double>(report_.latencies.corrected.quantile(0.99).count()) / 1000.0);
       progress_.out << (progress_.tty ? "\r" + line + "   " : line + "\n") << std::flush;
     }
     if (progress_.tty) progress_.out << "\n";
@@ -355,14 +357,14 @@ int report_and_judge(const LoadtestReport& report, const std::vector<std::string
     out << "  report        " << path << "\n";
   }
   bool ok = true;
-  if (const auto not_accepted = report.rejected + report.failed; not_accepted > 0) {
+  if (const auto not_accepted = report.results.rejected + report.results.failed; not_accepted > 0) {
     out << fmt::format("FAILED: {} of {} events were not accepted ({} rejected, {} failed)\n", not_accepted,
-                       report.events, report.rejected, report.failed);
+                       report.sent.events, report.results.rejected, report.results.failed);
     ok = false;
   }
   if (report.rate_held() == false) {
     out << fmt::format("FAILED: the target rate of {:.0f} events/s was not held ({:.0f} achieved)\n",
-                       *report.target_rate, report.events_per_s());
+                       *report.settings.rate, report.events_per_s());
     ok = false;
   }
   return ok ? kExitOk : kExitFailure;

@@ -64,19 +64,19 @@ void write_spectrum(JsonWriter& json, const LoadtestReport& r) {
       0,    10, 20, 30,    40,   50,    60,   70,     75,    80,     85,    90,     92.5,   95,     96.25,
       97.5, 98, 99, 99.25, 99.5, 99.75, 99.9, 99.925, 99.95, 99.975, 99.99, 99.995, 99.999, 99.9995};
   json.key("latency_spectrum").begin_array();
-  const auto count = r.latency.count();
+  const auto count = r.latencies.corrected.count();
   for (const double p : kPercentiles) {
     if (p > 0 && 1.0 / (1.0 - p / 100.0) > static_cast<double>(count)) break;  // finer than the records
     json.begin_object()
         .field("percentile", p)
-        .field("latency_ms", ms(r.latency.quantile(p / 100.0)))
-        .field("service_time_ms", ms(r.service_time.quantile(p / 100.0)))
+        .field("latency_ms", ms(r.latencies.corrected.quantile(p / 100.0)))
+        .field("service_time_ms", ms(r.latencies.service_time.quantile(p / 100.0)))
         .end_object();
   }
   json.begin_object()
       .field("percentile", 100.0)
-      .field("latency_ms", ms(r.latency.max()))
-      .field("service_time_ms", ms(r.service_time.max()))
+      .field("latency_ms", ms(r.latencies.corrected.max()))
+      .field("service_time_ms", ms(r.latencies.service_time.max()))
       .end_object();
   json.end_array();
 }
@@ -95,45 +95,45 @@ std::string host_line(const LoadtestHost& h) {
 }  // namespace
 
 std::optional<bool> LoadtestReport::rate_held() const {
-  if (!target_rate) return std::nullopt;
-  return events_per_s() >= 0.95 * *target_rate;
+  if (!settings.rate) return std::nullopt;
+  return events_per_s() >= 0.95 * *settings.rate;
 }
 
 std::string summary_text(const LoadtestReport& r) {
   std::string out;
   out += fmt::format("load test against {} ({} events, {}), packages of {}, {} connection(s){}\n", r.target,
-                     r.events, r.source, r.package_size, r.connections,
-                     r.merged_from > 1   ? fmt::format(", merged from {} shards", r.merged_from)
-                     : r.shard_count > 1 ? fmt::format(", shard {}/{} (its share of the schedule)",
-                                                       r.shard_index, r.shard_count)
-                                         : std::string());
+                     r.sent.events, r.source, r.settings.package_size, r.settings.connections,
+                     r.shard.merged_from > 1 ? fmt::format(", merged from {} shards", r.shard.merged_from)
+                     : r.shard.count > 1     ? fmt::format(", shard {}/{} (its share of the schedule)",
+                                                           r.shard.index, r.shard.count)
+                                             : std::string());
   out += fmt::format("  duration      {:.2f} s\n", r.duration_s);
   out +=
       fmt::format("  throughput    {:.0f} events/s, {:.1f} packages/s", r.events_per_s(), r.packages_per_s());
-  if (r.target_rate)
+  if (r.settings.rate)
     out +=
-        fmt::format("  (target {:.0f} events/s: {})", *r.target_rate, *r.rate_held() ? "held" : "NOT held");
+        fmt::format("  (target {:.0f} events/s: {})", *r.settings.rate, *r.rate_held() ? "held" : "NOT held");
   out += "\n";
-  const auto& h = r.latency;
+  const auto& h = r.latencies.corrected;
   out += fmt::format(
       "  latency       p50 {:.1f} ms, p90 {:.1f} ms, p99 {:.1f} ms, p99.9 {:.1f} ms, max {:.1f} ms "
       "(corrected: from "
       "each package's intended send time, waits for a connection and for retries included)\n",
       ms(h.quantile(0.5)), ms(h.quantile(0.9)), ms(h.quantile(0.99)), ms(h.quantile(0.999)), ms(h.max()));
-  const auto& st = r.service_time;
+  const auto& st = r.latencies.service_time;
   out += fmt::format(
       "  service time  p50 {:.1f} ms, p90 {:.1f} ms, p99 {:.1f} ms, p99.9 {:.1f} ms, max {:.1f} ms "
       "(uncorrected: "
       "each request from sent to answered)\n",
       ms(st.quantile(0.5)), ms(st.quantile(0.9)), ms(st.quantile(0.99)), ms(st.quantile(0.999)),
       ms(st.max()));
-  out += fmt::format("  results       {} accepted, {} duplicates, {} rejected, {} failed\n", r.accepted,
-                     r.duplicates, r.rejected, r.failed);
+  out += fmt::format("  results       {} accepted, {} duplicates, {} rejected, {} failed\n",
+                     r.results.accepted, r.results.duplicates, r.results.rejected, r.results.failed);
   out += fmt::format(
       "  retries       {} retry requests re-sent {} events after retryable answers (at most {} per "
       "package)\n",
-      r.retry_requests, r.retried_events, r.max_retries);
-  out += fmt::format("  HTTP          {} requests: ", r.requests);
+      r.retries.requests, r.retries.events, r.settings.max_retries);
+  out += fmt::format("  HTTP          {} requests: ", r.sent.requests);
   for (const auto& [status, n] : r.status_codes) out += fmt::format("{}: {}  ", status, n);
   out += "\n";
   for (const auto& error : r.first_errors) out += "  error         " + error + "\n";
@@ -150,12 +150,14 @@ std::string report_json(const LoadtestReport& r) {
       .field("started_at", r.started_at)
       .field("source", r.source);
   json.key("settings").begin_object().key("rate");
-  r.target_rate ? json.value(*r.target_rate) : json.value("max");
-  json.field("package_size", r.package_size).field("connections", r.connections).key("duration_s");
-  r.requested_duration_s ? json.value(*r.requested_duration_s) : json.null();
+  r.settings.rate ? json.value(*r.settings.rate) : json.value("max");
+  json.field("package_size", r.settings.package_size)
+      .field("connections", r.settings.connections)
+      .key("duration_s");
+  r.settings.duration_s ? json.value(*r.settings.duration_s) : json.null();
   json.key("events");
-  r.requested_events ? json.value(*r.requested_events) : json.null();
-  json.field("max_retries", r.max_retries).end_object();
+  r.settings.events ? json.value(*r.settings.events) : json.null();
+  json.field("max_retries", r.settings.max_retries).end_object();
   json.key("hosts").begin_array();
   for (const auto& h : r.hosts) {
     json.begin_object().field("cpus", h.cpus).field("ato_bridge", h.ato_bridge);
@@ -166,42 +168,42 @@ std::string report_json(const LoadtestReport& r) {
     json.end_object();
   }
   json.end_array();
-  json.key("shard").begin_object().field("index", r.shard_index).field("count", r.shard_count);
-  if (r.merged_from > 1) json.field("merged_from", r.merged_from);
+  json.key("shard").begin_object().field("index", r.shard.index).field("count", r.shard.count);
+  if (r.shard.merged_from > 1) json.field("merged_from", r.shard.merged_from);
   json.end_object();
   json.field("duration_s", r.duration_s)
-      .field("events", r.events)
-      .field("packages", r.packages)
-      .field("requests", r.requests)
+      .field("events", r.sent.events)
+      .field("packages", r.sent.packages)
+      .field("requests", r.sent.requests)
       .field("events_per_s", r.events_per_s())
       .field("packages_per_s", r.packages_per_s())
       .key("target_rate_held");
   r.rate_held() ? json.value(*r.rate_held()) : json.null();
   json.key("latency_ms").begin_object();
-  write_percentiles(json, r.latency);
+  write_percentiles(json, r.latencies.corrected);
   json.end_object();
   json.key("results")
       .begin_object()
-      .field("accepted", r.accepted)
-      .field("duplicate", r.duplicates)
-      .field("rejected", r.rejected)
-      .field("failed", r.failed)
+      .field("accepted", r.results.accepted)
+      .field("duplicate", r.results.duplicates)
+      .field("rejected", r.results.rejected)
+      .field("failed", r.results.failed)
       .end_object();
   json.key("retries")
       .begin_object()
-      .field("requests", r.retry_requests)
-      .field("events", r.retried_events)
+      .field("requests", r.retries.requests)
+      .field("events", r.retries.events)
       .end_object();
   write_status_codes(json, r.status_codes);
   json.key("first_errors").begin_array();
   for (const auto& e : r.first_errors) json.value(e);
   json.end_array();
-  write_distribution(json, r.latency);
-  write_histogram(json, r.latency);
+  write_distribution(json, r.latencies.corrected);
+  write_histogram(json, r.latencies.corrected);
   json.key("service_time_ms").begin_object();
-  write_percentiles(json, r.service_time);
+  write_percentiles(json, r.latencies.service_time);
   json.end_object();
-  write_histogram(json, r.service_time, "service_time_histogram");
+  write_histogram(json, r.latencies.service_time, "service_time_histogram");
   write_spectrum(json, r);
   json.key("timeline").begin_array();
   for (std::size_t i = 0; i < r.timeline.size(); ++i) {

@@ -31,36 +31,66 @@ struct LoadtestHost {
 };
 LoadtestHost this_host();
 
+// What the run was asked for (the report's "settings").
+struct LoadtestSettings {
+  std::optional<double> rate;  // events/s (a shard's: its share); none: as fast as possible
+  int package_size = 0;
+  int connections = 0;
+  // A duration or an event count (or neither: the default count), and how often a package is
+  // retried at most.
+  std::optional<double> duration_s;
+  std::optional<std::int64_t> events;
+  int max_retries = 3;
+};
+
+// --shard I/N: this run drove every N-th package from I; a merged report holds merged_from shards.
+struct LoadtestShard {
+  int index = 0, count = 1;
+  int merged_from = 1;
+};
+
+// What was sent: events and packages on their first attempt, requests including retries.
+struct LoadtestSent {
+  std::int64_t events = 0, packages = 0, requests = 0;
+};
+
+// Each event's fate (the report's "results").
+struct LoadtestResults {
+  std::int64_t accepted = 0, duplicates = 0, rejected = 0, failed = 0;
+};
+
+// Retries, counted both ways: events sent again, and the requests that carried them (a package of
+// 100 refused with 503 and sent again is 1 retry request and 100 retried events).
+struct LoadtestRetries {
+  std::int64_t events = 0, requests = 0;
+};
+
+struct LoadtestLatencies {
+  LatencyHistogram corrected;     // wrk2's sense: from each package's intended send time
+  LatencyHistogram service_time;  // uncorrected: each request from sent to answered, waits excluded
+};
+
 struct LoadtestReport {
   std::string target;  // Cloud ALM host
   std::string started_at;
-  std::int64_t started_at_ms = 0;        // the same, as epoch milliseconds: merging aligns shards by it
-  std::string source;                    // "synthetic" or the recording
-  std::optional<double> target_rate;     // events/s (a shard's: its share); none: as fast as possible
-  int shard_index = 0, shard_count = 1;  // --shard I/N: this run drove every N-th package from I
-  int merged_from = 1;                   // a merged report: how many shard reports it holds
-  int package_size = 0;
-  int connections = 0;
-  // What was asked for (the run's configuration): a duration or an event count (or neither: the
-  // default count), and how often a package is retried at most.
-  std::optional<double> requested_duration_s;
-  std::optional<std::int64_t> requested_events;
-  int max_retries = 3;
+  std::int64_t started_at_ms = 0;  // the same, as epoch milliseconds: merging aligns shards by it
+  std::string source;              // "synthetic" or the recording
+  LoadtestSettings settings;
+  LoadtestShard shard;
   std::vector<LoadtestHost> hosts;  // one per process (shards merged: each shard's)
   double duration_s = 0;
-  std::int64_t events = 0, packages = 0, requests = 0;
-  // Retries, counted both ways: events sent again, and the requests that carried them (a package
-  // of 100 refused with 503 and sent again is 1 retry request and 100 retried events).
-  std::int64_t retried_events = 0, retry_requests = 0;
-  std::int64_t accepted = 0, duplicates = 0, rejected = 0, failed = 0;
+  LoadtestSent sent;
+  LoadtestResults results;
+  LoadtestRetries retries;
   std::map<std::string, std::int64_t> status_codes;  // "200", "503", "none"
   std::vector<std::string> first_errors;             // why events were not accepted: the first 5 reasons
-  LatencyHistogram latency;       // corrected (wrk2's sense): from each package's intended send time
-  LatencyHistogram service_time;  // uncorrected: each request from sent to answered, waits excluded
+  LoadtestLatencies latencies;
   std::vector<LoadtestSecond> timeline;
 
-  double events_per_s() const { return duration_s > 0 ? static_cast<double>(events) / duration_s : 0; }
-  double packages_per_s() const { return duration_s > 0 ? static_cast<double>(packages) / duration_s : 0; }
+  double events_per_s() const { return duration_s > 0 ? static_cast<double>(sent.events) / duration_s : 0; }
+  double packages_per_s() const {
+    return duration_s > 0 ? static_cast<double>(sent.packages) / duration_s : 0;
+  }
   // The target rate was held: at least 95% of it achieved (none without a target).
   std::optional<bool> rate_held() const;
 };

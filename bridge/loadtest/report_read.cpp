@@ -98,13 +98,14 @@ LoadtestReport read_loadtest_report(std::string_view text) {
   r.source = o.string("source");
   const auto settings = o.object("settings");
   settings.only_keys(kSettingsKeys);
-  r.target_rate = read_rate(settings);
-  r.package_size = static_cast<int>(settings.integer("package_size", 1, 1'000'000));
-  r.connections = static_cast<int>(settings.integer("connections", 1, 100'000));
-  r.requested_duration_s = nullable_number(settings, "duration_s", 1e9);
+  r.settings.rate = read_rate(settings);
+  r.settings.package_size = static_cast<int>(settings.integer("package_size", 1, 1'000'000));
+  r.settings.connections = static_cast<int>(settings.integer("connections", 1, 100'000));
+  r.settings.duration_s = nullable_number(settings, "duration_s", 1e9);
   if (const auto events = nullable_number(settings, "events", 1e15))
-    r.requested_events = static_cast<std::int64_t>(*events);
-  if (settings.has("max_retries")) r.max_retries = static_cast<int>(settings.integer("max_retries", 0, 1000));
+    r.settings.events = static_cast<std::int64_t>(*events);
+  if (settings.has("max_retries"))
+    r.settings.max_retries = static_cast<int>(settings.integer("max_retries", 0, 1000));
   if (o.has("hosts"))
     o.array("hosts").for_each_object([&](const JsonObjectReader& h, std::size_t) {
       h.only_keys({"name", "cpus", "cpu_model", "kernel", "ato_bridge"});
@@ -119,34 +120,35 @@ LoadtestReport read_loadtest_report(std::string_view text) {
   if (!o.has("shard")) throw std::invalid_argument("shard: missing (a report of an older ato-bridge)");
   const auto shard = o.object("shard");
   shard.only_keys({"index", "count", "merged_from"});
-  r.shard_count = static_cast<int>(shard.integer("count", 1, 100'000));
-  r.shard_index = static_cast<int>(shard.integer("index", 0, r.shard_count - 1));
-  if (shard.has("merged_from")) r.merged_from = static_cast<int>(shard.integer("merged_from", 1, 100'000));
+  r.shard.count = static_cast<int>(shard.integer("count", 1, 100'000));
+  r.shard.index = static_cast<int>(shard.integer("index", 0, r.shard.count - 1));
+  if (shard.has("merged_from"))
+    r.shard.merged_from = static_cast<int>(shard.integer("merged_from", 1, 100'000));
   r.duration_s = o.number("duration_s", 0, 1e9);
-  r.events = o.integer("events", 0, big);
-  r.packages = o.integer("packages", 0, big);
-  r.requests = o.integer("requests", 0, big);
+  r.sent.events = o.integer("events", 0, big);
+  r.sent.packages = o.integer("packages", 0, big);
+  r.sent.requests = o.integer("requests", 0, big);
   if (o.raw()["retries"].is_int64()) {
-    r.retried_events = o.integer("retries", 0, big);  // an ato-bridge before 0.2 counted events only
+    r.retries.events = o.integer("retries", 0, big);  // an ato-bridge before 0.2 counted events only
   } else {
     const auto retries = o.object("retries");
     retries.only_keys({"requests", "events"});
-    r.retry_requests = retries.integer("requests", 0, big);
-    r.retried_events = retries.integer("events", 0, big);
+    r.retries.requests = retries.integer("requests", 0, big);
+    r.retries.events = retries.integer("events", 0, big);
   }
   const auto results = o.object("results");
   results.only_keys({"accepted", "duplicate", "rejected", "failed"});
-  r.accepted = results.integer("accepted", 0, big);
-  r.duplicates = results.integer("duplicate", 0, big);
-  r.rejected = results.integer("rejected", 0, big);
-  r.failed = results.integer("failed", 0, big);
+  r.results.accepted = results.integer("accepted", 0, big);
+  r.results.duplicates = results.integer("duplicate", 0, big);
+  r.results.rejected = results.integer("rejected", 0, big);
+  r.results.failed = results.integer("failed", 0, big);
   read_status_codes(o, r.status_codes);
   if (o.has("first_errors"))
     o.array("first_errors").for_each_string([&](std::string_view e, std::size_t) {
       r.first_errors.emplace_back(e);
     });
-  r.latency = read_histogram(o);
-  if (o.has("service_time_histogram")) r.service_time = read_histogram(o, "service_time_histogram");
+  r.latencies.corrected = read_histogram(o);
+  if (o.has("service_time_histogram")) r.latencies.service_time = read_histogram(o, "service_time_histogram");
   o.array("timeline").for_each_object([&](const JsonObjectReader& t, std::size_t index) {
     if (t.integer("second", 0, big) != static_cast<std::int64_t>(index))
       throw JsonError(t.path_of("second"), "expected the seconds in order from 0");
@@ -166,23 +168,23 @@ LoadtestReport read_loadtest_report(std::string_view text) {
 LoadtestReport merge_loadtest_reports(const std::vector<LoadtestReport>& shards) {
   if (shards.empty()) throw std::invalid_argument("no reports to merge");
   const LoadtestReport& first = shards.front();
-  const int count = first.shard_count;
+  const int count = first.shard.count;
   std::vector<bool> seen(static_cast<std::size_t>(count), false);
   for (const auto& s : shards) {
-    if (s.merged_from > 1)
+    if (s.shard.merged_from > 1)
       throw std::invalid_argument("a report is already a merge; merge the shard reports");
-    if (s.shard_count != count)
+    if (s.shard.count != count)
       throw std::invalid_argument(
-          fmt::format("shard {}/{} and shard {}/{} are not of one run (shard counts differ)", s.shard_index,
-                      s.shard_count, first.shard_index, count));
-    if (s.package_size != first.package_size || s.target != first.target ||
-        s.target_rate.has_value() != first.target_rate.has_value())
+          fmt::format("shard {}/{} and shard {}/{} are not of one run (shard counts differ)", s.shard.index,
+                      s.shard.count, first.shard.index, count));
+    if (s.settings.package_size != first.settings.package_size || s.target != first.target ||
+        s.settings.rate.has_value() != first.settings.rate.has_value())
       throw std::invalid_argument(fmt::format(
           "shard {} differs from shard {} in target, package size or rate mode: not shards of one run",
-          s.shard_index, first.shard_index));
-    if (seen[static_cast<std::size_t>(s.shard_index)])
-      throw std::invalid_argument(fmt::format("shard {}/{} is given twice", s.shard_index, count));
-    seen[static_cast<std::size_t>(s.shard_index)] = true;
+          s.shard.index, first.shard.index));
+    if (seen[static_cast<std::size_t>(s.shard.index)])
+      throw std::invalid_argument(fmt::format("shard {}/{} is given twice", s.shard.index, count));
+    seen[static_cast<std::size_t>(s.shard.index)] = true;
   }
   std::string missing;
   for (int i = 0; i < count; ++i)
@@ -194,8 +196,8 @@ LoadtestReport merge_loadtest_reports(const std::vector<LoadtestReport>& shards)
   LoadtestReport m;
   m.target = first.target;
   m.source = first.source;
-  m.package_size = first.package_size;
-  m.merged_from = count;
+  m.settings.package_size = first.settings.package_size;
+  m.shard.merged_from = count;
   m.started_at_ms = first.started_at_ms;
   std::int64_t ended_ms = 0;
   for (const auto& s : shards) {
@@ -205,25 +207,25 @@ LoadtestReport merge_loadtest_reports(const std::vector<LoadtestReport>& shards)
   m.started_at = format_iso8601_utc(m.started_at_ms);
   m.duration_s = static_cast<double>(ended_ms - m.started_at_ms) / 1000.0;
   for (const auto& s : shards) {
-    if (s.target_rate) m.target_rate = m.target_rate.value_or(0) + *s.target_rate;
-    m.connections += s.connections;
-    m.events += s.events;
-    m.packages += s.packages;
-    m.requests += s.requests;
-    m.retried_events += s.retried_events;
-    m.retry_requests += s.retry_requests;
-    m.service_time.merge(s.service_time);
+    if (s.settings.rate) m.settings.rate = m.settings.rate.value_or(0) + *s.settings.rate;
+    m.settings.connections += s.settings.connections;
+    m.sent.events += s.sent.events;
+    m.sent.packages += s.sent.packages;
+    m.sent.requests += s.sent.requests;
+    m.retries.events += s.retries.events;
+    m.retries.requests += s.retries.requests;
+    m.latencies.service_time.merge(s.latencies.service_time);
     m.hosts.insert(m.hosts.end(), s.hosts.begin(), s.hosts.end());
-    m.accepted += s.accepted;
-    m.duplicates += s.duplicates;
-    m.rejected += s.rejected;
-    m.failed += s.failed;
+    m.results.accepted += s.results.accepted;
+    m.results.duplicates += s.results.duplicates;
+    m.results.rejected += s.results.rejected;
+    m.results.failed += s.results.failed;
     for (const auto& [status, n] : s.status_codes) m.status_codes[status] += n;
     for (const auto& e : s.first_errors)
       if (m.first_errors.size() < 5 &&
           std::find(m.first_errors.begin(), m.first_errors.end(), e) == m.first_errors.end())
         m.first_errors.push_back(e);
-    m.latency.merge(s.latency);
+    m.latencies.corrected.merge(s.latencies.corrected);
     const auto offset = static_cast<std::size_t>((s.started_at_ms - m.started_at_ms) / 1000);
     if (m.timeline.size() < offset + s.timeline.size()) m.timeline.resize(offset + s.timeline.size());
     for (std::size_t i = 0; i < s.timeline.size(); ++i) {

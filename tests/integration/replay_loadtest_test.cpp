@@ -175,12 +175,12 @@ TEST_CASE("with latency injected, the open model shows it; the HTML report rende
   CHECK(f.target_rate_held == false);
   // wrk2's two views: corrected latency (above) and the service time of each request, apart.
   const auto report = bridge::read_loadtest_report(read_text(json));
-  CHECK(report.service_time.count() == report.requests);
-  CHECK(report.service_time.quantile(0.5).count() >= 150'000);
-  CHECK(report.service_time.quantile(0.99).count() < 1'000'000);
+  CHECK(report.latencies.service_time.count() == report.sent.requests);
+  CHECK(report.latencies.service_time.quantile(0.5).count() >= 150'000);
+  CHECK(report.latencies.service_time.quantile(0.99).count() < 1'000'000);
   REQUIRE(report.hosts.size() == 1);
   CHECK(report.hosts[0].cpus > 0);
-  CHECK(report.requested_events == 400);
+  CHECK(report.settings.events == 400);
 
   const auto dom_at = [&](int width) {
     const auto dom = run_process(
@@ -233,12 +233,12 @@ TEST_CASE("a load test's report counts retries in requests and in events, and sh
   const auto served_503 = report.status_codes.contains("503") ? report.status_codes.at("503") : 0;
   REQUIRE(served_503 > 0);
   // Every 503 sends its package again (or gives up after the third retry): requests and events apart.
-  CHECK(report.retry_requests > 0);
-  CHECK(report.retry_requests <= served_503);
-  CHECK(report.retried_events == report.retry_requests * 10);
-  CHECK(report.requests == report.packages + report.retry_requests);
-  CHECK(r.out.find(fmt::format("retries       {} retry requests re-sent {} events", report.retry_requests,
-                               report.retried_events)) != std::string::npos);
+  CHECK(report.retries.requests > 0);
+  CHECK(report.retries.requests <= served_503);
+  CHECK(report.retries.events == report.retries.requests * 10);
+  CHECK(report.sent.requests == report.sent.packages + report.retries.requests);
+  CHECK(r.out.find(fmt::format("retries       {} retry requests re-sent {} events", report.retries.requests,
+                               report.retries.events)) != std::string::npos);
   // Over time: the seconds add up to the totals.
   std::int64_t requests = 0, seconds_503 = 0, retry_requests = 0, retried_events = 0;
   for (const auto& second : report.timeline) {
@@ -247,10 +247,10 @@ TEST_CASE("a load test's report counts retries in requests and in events, and sh
     retry_requests += second.retry_requests;
     retried_events += second.retried_events;
   }
-  CHECK(requests == report.requests);
+  CHECK(requests == report.sent.requests);
   CHECK(seconds_503 == served_503);
-  CHECK(retry_requests == report.retry_requests);
-  CHECK(retried_events == report.retried_events);
+  CHECK(retry_requests == report.retries.requests);
+  CHECK(retried_events == report.retries.events);
   CHECK(sim.validate_kept_documents() == "");
 }
 
@@ -371,16 +371,16 @@ TEST_CASE("loadtest --shard I/N: two shards merged are one run of the same load;
   const auto b = bridge::read_loadtest_report(read_text(s1));
   const auto together = bridge::read_loadtest_report(read_text(merged));
   // Each shard drove half of the schedule: every other package, at its own rate share.
-  CHECK(a.events == 4000);
-  CHECK(b.events == 4000);
-  CHECK(a.packages == 200);
-  CHECK(a.target_rate == doctest::Approx(500));
+  CHECK(a.sent.events == 4000);
+  CHECK(b.sent.events == 4000);
+  CHECK(a.sent.packages == 200);
+  CHECK(a.settings.rate == doctest::Approx(500));
   // The merge is the same load as the single run.
-  CHECK(together.merged_from == 2);
-  CHECK(together.events == whole.events);
-  CHECK(together.packages == whole.packages);
-  CHECK(together.accepted == 8000);
-  CHECK(together.target_rate == doctest::Approx(*whole.target_rate));
+  CHECK(together.shard.merged_from == 2);
+  CHECK(together.sent.events == whole.sent.events);
+  CHECK(together.sent.packages == whole.sent.packages);
+  CHECK(together.results.accepted == 8000);
+  CHECK(together.settings.rate == doctest::Approx(*whole.settings.rate));
   CHECK(together.status_codes == whole.status_codes);
   // The timeline adds up to the totals.
   std::int64_t timeline_sent = 0, timeline_accepted = 0, timeline_errors = 0;
@@ -390,14 +390,14 @@ TEST_CASE("loadtest --shard I/N: two shards merged are one run of the same load;
     timeline_errors += second.errors;
   }
   CHECK(timeline_sent == 8000);
-  CHECK(timeline_accepted == together.accepted + together.duplicates);
-  CHECK(timeline_errors == together.rejected + together.failed);
+  CHECK(timeline_accepted == together.results.accepted + together.results.duplicates);
+  CHECK(timeline_errors == together.results.rejected + together.results.failed);
   // Histograms merged, not percentiles averaged: the merged p99 is the p99 of all packages together.
-  bridge::LatencyHistogram all = a.latency;
-  all.merge(b.latency);
-  CHECK(together.latency.count() == whole.latency.count());
-  CHECK(together.latency.quantile(0.99) == all.quantile(0.99));
-  CHECK(together.latency.max() == std::max(a.latency.max(), b.latency.max()));
+  bridge::LatencyHistogram all = a.latencies.corrected;
+  all.merge(b.latencies.corrected);
+  CHECK(together.latencies.corrected.count() == whole.latencies.corrected.count());
+  CHECK(together.latencies.corrected.quantile(0.99) == all.quantile(0.99));
+  CHECK(together.latencies.corrected.max() == std::max(a.latencies.corrected.max(), b.latencies.corrected.max()));
   // Cloud ALM got every event of both runs once: the shards' eventIds never collide.
   const auto stats = sim_stats(sim);
   CHECK(stats.total.events_accepted == 16000);
