@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
       "/sim/transports, /sim/stats, /sim/journal, /sim/faults,\n"
       "/sim/reset. HTTPS with a certificate made at start-up; a service key in SAP's shape and the CA\n"
       "are written beside the ready file. Stops cleanly on SIGINT/SIGTERM.");
-  serve_cmd->add_option("--listen", serve.listen, "Address to listen on")->capture_default_str();
-  serve_cmd->add_option("--alm-port", serve.alm_port, "Port of the fake Cloud ALM (0: any free port)")
+  serve_cmd->add_option("--listen", serve.server.listen, "Address to listen on")->capture_default_str();
+  serve_cmd->add_option("--alm-port", serve.server.alm_port, "Port of the fake Cloud ALM (0: any free port)")
       ->capture_default_str();
   serve_cmd->add_option(
       "--ready-file", serve.ready_file,
@@ -86,82 +86,87 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--faults", serve.faults,
                         "Fault rules, e.g. 'push.*:status=503@20%;token:revoke-every=5s' (README: Faults)");
-  serve_cmd->add_flag("--plain", serve.plain, "HTTP instead of HTTPS (benchmarks only)");
-  serve_cmd->add_flag("--x509", serve.x509,
+  serve_cmd->add_flag("--plain", serve.server.plain, "HTTP instead of HTTPS (benchmarks only)");
+  serve_cmd->add_flag("--x509", serve.xsuaa.x509,
                       "Write an X.509 service key (credential-type x509) and serve its certurl: a token\n"
                       "endpoint that requires the key's client certificate (mutual TLS)");
   serve_cmd->add_option("--token-ttl", token_ttl, "Lifetime of issued tokens")->capture_default_str();
-  serve_cmd->add_option("--client-id", serve.client_id, "OAuth client ID")->capture_default_str();
-  serve_cmd->add_option("--client-secret", serve.client_secret, "OAuth client secret (default: random)");
+  serve_cmd->add_option("--client-id", serve.xsuaa.client_id, "OAuth client ID")->capture_default_str();
+  serve_cmd->add_option("--client-secret", serve.xsuaa.client_secret,
+                        "OAuth client secret (default: random)");
   serve_cmd
-      ->add_option("--scopes", serve.scopes,
+      ->add_option("--scopes", serve.xsuaa.scopes,
                    "Scopes granted: manage (push), display (read), features.read and features.write (the\n"
                    "public Features API), or full names; comma-separated")
       ->capture_default_str();
-  serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate (chain) instead of a generated one")
+  serve_cmd
+      ->add_option("--tls-cert", serve.server.tls_cert, "PEM certificate (chain) instead of a generated one")
       ->check(CLI::ExistingFile);
-  serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key for --tls-cert")
+  serve_cmd->add_option("--tls-key", serve.server.tls_key, "PEM private key for --tls-cert")
       ->check(CLI::ExistingFile);
-  serve_cmd->add_option("--journal", serve.journal,
+  serve_cmd->add_option("--journal", serve.journal_of_events.path,
                         "SQLite file keeping accepted events, so a restarted simulator still deduplicates");
   serve_cmd
-      ->add_option("--journal-memory", serve.journal_memory,
+      ->add_option("--journal-memory", serve.journal_of_events.memory,
                    "Newest accepted events kept in memory for /sim/journal (~600 bytes each); older ones "
                    "answer 410. 0 keeps all")
       ->capture_default_str();
   serve_cmd->add_option("--max-package-size", serve.max_package_size, "Larger packages get 413")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  serve_cmd->add_option("--threads", serve.threads, "Threads serving requests")
+  serve_cmd->add_option("--threads", serve.server.threads, "Threads serving requests")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
   serve_cmd->add_option("--only", serve.only, "Run one half alone: ato (the feed) or alm (Cloud ALM)")
       ->check(CLI::IsMember({"ato", "alm"}));
-  serve_cmd->add_option("--ato-port", serve.ato_port, "Port of the fake ATO feed (0: any free port)")
+  serve_cmd->add_option("--ato-port", serve.server.ato_port, "Port of the fake ATO feed (0: any free port)")
       ->capture_default_str();
   serve_cmd->add_flag(
       "--no-lms-check{false}", serve.lms_check,
       "Accept events of systems not registered in Landscape Management (on by default, a push for\n"
       "an unregistered system is rejected per event with MSG_SLIS_NOT_FOUND_IN_LMS)");
-  serve_cmd->add_option("--sids", serve.sids, "System IDs of the development, test and production systems")
+  serve_cmd
+      ->add_option("--sids", serve.tenants.sids, "System IDs of the development, test and production systems")
       ->capture_default_str();
-  serve_cmd->add_option("--generate-rate", serve.generate_rate, "Transports started per landscape minute")
+  serve_cmd->add_option("--generate-rate", serve.generate.rate, "Transports started per landscape minute")
       ->check(CLI::Range(0.001, 100000.0))
       ->capture_default_str();
   serve_cmd
-      ->add_option("--generate-count", serve.generate_count,
+      ->add_option("--generate-count", serve.generate.count,
                    "Exactly this many transports run their whole lifecycle, then the generator stops")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
   serve_cmd
-      ->add_option("--time-scale", serve.time_scale,
+      ->add_option("--time-scale", serve.generate.time_scale,
                    "Landscape seconds per real second (1440: a day a minute)")
       ->check(CLI::Range(0.001, 1e9))
       ->capture_default_str();
   serve_cmd
-      ->add_option("--imports", serve.imports,
+      ->add_option("--imports", serve.generate.imports,
                    "auto: transports are imported into test and production by the landscape itself;\n"
                    "on-deploy: a transport's life stops at its export, and a feature's deploy in the fake\n"
                    "Cloud ALM imports it (POST /api/calm-features/v1/Features(uuid)/deploy)")
       ->check(CLI::IsMember({"auto", "on-deploy"}))
       ->capture_default_str();
   serve_cmd
-      ->add_option("--import-failure-rate", serve.import_failure_rate,
+      ->add_option("--import-failure-rate", serve.generate.import_failure_rate,
                    "Share of test imports that fail (they are fixed and re-imported)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   serve_cmd
-      ->add_option("--import-warning-rate", serve.import_warning_rate,
+      ->add_option("--import-warning-rate", serve.generate.import_warning_rate,
                    "Share of imports ending with warnings")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   serve_cmd
-      ->add_option("--approval-rate", serve.approval_rate, "Share of transports that need quality approval")
+      ->add_option("--approval-rate", serve.generate.approval_rate,
+                   "Share of transports that need quality approval")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   serve_cmd
-      ->add_option("--rejection-rate", serve.rejection_rate, "Share of approvals rejected (never forwarded)")
+      ->add_option("--rejection-rate", serve.generate.rejection_rate,
+                   "Share of approvals rejected (never forwarded)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   std::string start_time;
@@ -169,18 +174,18 @@ int main(int argc, char** argv) {
       "--start-time", start_time,
       "Landscape clock at start, ISO-8601 UTC (default: now). Same seed + start time: same history");
   serve_cmd
-      ->add_option("--ato-user", serve.ato_user,
+      ->add_option("--ato-user", serve.tenants.user,
                    "Communication users of the tenants' feeds (Basic auth): this name + _SIDclient")
       ->capture_default_str();
-  serve_cmd->add_option("--ato-password", serve.ato_password,
+  serve_cmd->add_option("--ato-password", serve.tenants.password,
                         "Their password (default: random per tenant, in the ready file)");
   serve_cmd->add_option(
-      "--activate", serve.activations,
+      "--activate", serve.tenants.activations,
       "TENANT=WHEN: the tenant's arrangement is activated late; what happens before never reaches Cloud\n"
       "ALM. WHEN: +DURATION after the landscape's start (S4P~100=+2h), an ISO-8601 UTC time, or later\n"
       "(only by POST /sim/ato/tenants/TENANT/activate). Repeatable; other tenants are active from the start");
   serve_cmd
-      ->add_option("--replay", serve.replay,
+      ->add_option("--replay", serve.recording.file,
                    "Serve this NDJSON recording as the feed instead of the generator")
       ->check(CLI::ExistingFile);
   std::string speed = "1";
@@ -208,42 +213,42 @@ int main(int argc, char** argv) {
       std::cerr << "ato-sim serve: --token-ttl: expected a duration of at least 1s, like 12h or 30s\n";
       return 2;
     }
-    serve.token_ttl = *ttl;
+    serve.xsuaa.token_ttl = *ttl;
     try {
       serve.seed = std::stoull(seed);
     } catch (const std::exception&) {
       std::cerr << "ato-sim serve: --seed: expected a non-negative integer\n";
       return 2;
     }
-    if (serve.x509 && serve.plain) {
+    if (serve.xsuaa.x509 && serve.server.plain) {
       std::cerr << "ato-sim serve: --x509 needs TLS (mutual TLS): leave out --plain\n";
       return 2;
     }
-    if (serve.tls_cert.has_value() != serve.tls_key.has_value()) {
+    if (serve.server.tls_cert.has_value() != serve.server.tls_key.has_value()) {
       std::cerr << "ato-sim serve: --tls-cert and --tls-key go together\n";
       return 2;
     }
     if (!start_time.empty()) {
-      serve.start_time = ato::parse_iso8601_utc(start_time);
-      if (!serve.start_time) {
+      serve.generate.start_time = ato::parse_iso8601_utc(start_time);
+      if (!serve.generate.start_time) {
         std::cerr << "ato-sim serve: --start-time: expected ISO-8601 UTC like 2026-11-22T08:00:00Z\n";
         return 2;
       }
     }
     if (speed == "max") {
-      serve.speed = 0;
+      serve.recording.speed = 0;
     } else {
       try {
-        serve.speed = std::stod(speed);
+        serve.recording.speed = std::stod(speed);
       } catch (const std::exception&) {
-        serve.speed = -1;
+        serve.recording.speed = -1;
       }
-      if (!(serve.speed > 0)) {
+      if (!(serve.recording.speed > 0)) {
         std::cerr << "ato-sim serve: --speed: expected a positive number or max\n";
         return 2;
       }
     }
-    serve.abort_on_bad_line = on_bad_line == "abort";
+    serve.recording.abort_on_bad_line = on_bad_line == "abort";
     if (!ato::is_valid_log_level(serve.log_level)) {
       std::cerr << "ato-sim serve: --log-level: expected one of trace, debug, info, warn, error, off\n";
       return 2;

@@ -29,7 +29,8 @@ ServiceKey make_sample_key(const SampleKeyOptions& o) {
   key.identity_zone = o.tenant;
   key.tenant_id = "00000000-0000-4000-8000-000000000000";
   key.xsappname = "ato-bridge-sample!b123456|sapcloudalm!b456789";
-  if (o.x509) make_x509(key, "https://" + o.tenant + ".authentication.cert." + o.region + ".hana.ondemand.com");
+  if (o.x509)
+    make_x509(key, "https://" + o.tenant + ".authentication.cert." + o.region + ".hana.ondemand.com");
   return key;
 }
 

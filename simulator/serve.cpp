@@ -43,10 +43,12 @@ std::vector<std::string> scope_names(const std::string& list) {
 }
 
 net::TlsIdentity tls_identity(const ServeOptions& o) {
-  if (o.tls_cert && o.tls_key) return {read_text_file(*o.tls_cert), read_text_file(*o.tls_key)};
+  if (o.server.tls_cert && o.server.tls_key)
+    return {read_text_file(*o.server.tls_cert), read_text_file(*o.server.tls_key)};
   std::vector<std::string> names = {"localhost", "127.0.0.1", "::1"};
-  if (o.listen != "0.0.0.0" && o.listen != "::" && o.listen != "127.0.0.1" && o.listen != "::1")
-    names.insert(names.begin(), o.listen);
+  if (o.server.listen != "0.0.0.0" && o.server.listen != "::" && o.server.listen != "127.0.0.1" &&
+      o.server.listen != "::1")
+    names.insert(names.begin(), o.server.listen);
   return net::make_self_signed_identity(names, std::chrono::hours(24 * 30));
 }
 
@@ -69,7 +71,7 @@ std::vector<std::string> split_sids(std::string_view rest) {
 
 // The systems the fake ATO lists, with their roles from --sids (development, test, production).
 std::vector<AtoSystem> landscape_systems(const EventSource& source, const ServeOptions& o) {
-  const auto sids = split_sids(o.sids);
+  const auto sids = split_sids(o.tenants.sids);
   std::vector<AtoSystem> out;
   for (const auto& system : source.systems()) {
     const auto at = std::find(sids.begin(), sids.end(), system.sid) - sids.begin();
@@ -85,13 +87,15 @@ std::vector<AtoSystem> landscape_systems(const EventSource& source, const ServeO
 
 std::unique_ptr<EventSource> make_source(const ServeOptions& o) {
   const EpochMillis now = now_epoch_millis();
-  if (o.replay) {
-    auto recording = read_recording(*o.replay, o.abort_on_bad_line ? OnBadLine::Abort : OnBadLine::Skip);
+  if (o.recording.file) {
+    auto recording =
+        read_recording(*o.recording.file, o.recording.abort_on_bad_line ? OnBadLine::Abort : OnBadLine::Skip);
     for (const auto& problem : recording.problems) spdlog::warn("skipped {}", problem);
-    return std::make_unique<ReplaySource>(std::move(recording.events), o.speed, now, o.replay->string());
+    return std::make_unique<ReplaySource>(std::move(recording.events), o.recording.speed, now,
+                                          o.recording.file->string());
   }
   LandscapeSettings settings;
-  const auto sids = split_sids(o.sids);
+  const auto sids = split_sids(o.tenants.sids);
   if (sids.size() != 3 || !is_valid_sid(sids[0]) || !is_valid_sid(sids[1]) || !is_valid_sid(sids[2]) ||
       sids[0] == sids[1] || sids[1] == sids[2] || sids[0] == sids[2])
     throw std::invalid_argument(
@@ -100,15 +104,15 @@ std::unique_ptr<EventSource> make_source(const ServeOptions& o) {
   settings.test_sid = sids[1];
   settings.prod_sid = sids[2];
   settings.seed = o.seed;
-  settings.start_time = o.start_time.value_or(now);
-  settings.transports_per_minute = o.generate_rate;
-  settings.transport_count = o.generate_count;
-  settings.import_failure_rate = o.import_failure_rate;
-  settings.import_warning_rate = o.import_warning_rate;
-  settings.approval_rate = o.approval_rate;
-  settings.rejection_rate = o.rejection_rate;
-  settings.auto_import = o.imports == "auto";
-  return std::make_unique<GeneratedSource>(settings, o.time_scale, now);
+  settings.start_time = o.generate.start_time.value_or(now);
+  settings.transports_per_minute = o.generate.rate;
+  settings.transport_count = o.generate.count;
+  settings.import_failure_rate = o.generate.import_failure_rate;
+  settings.import_warning_rate = o.generate.import_warning_rate;
+  settings.approval_rate = o.generate.approval_rate;
+  settings.rejection_rate = o.generate.rejection_rate;
+  settings.auto_import = o.generate.imports == "auto";
+  return std::make_unique<GeneratedSource>(settings, o.generate.time_scale, now);
 }
 
 // --activate TENANT=WHEN, checked against the tenants the source has.
@@ -133,10 +137,10 @@ std::vector<TenantSettings> tenant_settings(const EventSource& source, const Ser
   std::vector<TenantSettings> tenants;
   for (const auto& system : source.systems())
     tenants.push_back({system,
-                       fmt::format("{}_{}{}", o.ato_user, system.sid, system.client),
-                       Secret(o.ato_password.value_or(random_secret())),
+                       fmt::format("{}_{}{}", o.tenants.user, system.sid, system.client),
+                       Secret(o.tenants.password.value_or(random_secret())),
                        {}});
-  for (const auto& spec : o.activations) {
+  for (const auto& spec : o.tenants.activations) {
     const auto eq = spec.find('=');
     const std::string name = spec.substr(0, eq);
     auto tenant = std::find_if(tenants.begin(), tenants.end(),
@@ -168,10 +172,10 @@ int serve(const ServeOptions& o) {
                                                                                : fs::path(".");
   try {
     fs::create_directories(state_dir);
-    net::HttpServers servers(o.threads);
+    net::HttpServers servers(o.server.threads);
     std::optional<net::TlsIdentity> identity;
-    if (!o.plain) identity = tls_identity(o);
-    const std::string scheme = o.plain ? "http" : "https";
+    if (!o.server.plain) identity = tls_identity(o);
+    const std::string scheme = o.server.plain ? "http" : "https";
     std::optional<fs::path> ca_file;
     if (identity) {
       ca_file = fs::absolute(state_dir / "ato-sim-ca.pem");
@@ -185,12 +189,12 @@ int serve(const ServeOptions& o) {
     auto listen_on = [&](std::uint16_t port, net::Handler handler,
                          std::optional<std::string> client_ca = std::nullopt) {
       net::ListenOptions listen;
-      listen.address = o.listen;
+      listen.address = o.server.listen;
       listen.port = port;
       listen.tls = identity;
       listen.client_ca_pem = std::move(client_ca);
       const auto bound = servers.listen(listen, std::move(handler));
-      return fmt::format("{}://{}:{}", scheme, host_for_url(o.listen), bound);
+      return fmt::format("{}://{}:{}", scheme, host_for_url(o.server.listen), bound);
     };
 
     // The fake Cloud ALM.
@@ -200,19 +204,19 @@ int serve(const ServeOptions& o) {
     std::string alm_url;
     std::optional<fs::path> key_file;
     if (o.only != "ato") {
-      alm_url = listen_on(o.alm_port, [&alm](const net::HttpRequest& r) { return alm->handle(r); });
-      TokenSettings token_settings{o.client_id,
-                                   Secret(o.client_secret.value_or(random_secret())),
-                                   scope_names(o.scopes),
-                                   o.token_ttl,
+      alm_url = listen_on(o.server.alm_port, [&alm](const net::HttpRequest& r) { return alm->handle(r); });
+      TokenSettings token_settings{o.xsuaa.client_id,
+                                   Secret(o.xsuaa.client_secret.value_or(random_secret())),
+                                   scope_names(o.xsuaa.scopes),
+                                   o.xsuaa.token_ttl,
                                    alm_url + "/oauth/token",
                                    "ato-sim",
                                    "00000000-0000-4000-8000-000000000001"};
       tokens = std::make_unique<TokenAuthority>(token_settings);
       AlmSettings alm_settings = default_alm_settings();
       alm_settings.max_package_size = o.max_package_size;
-      alm_settings.journal_file = o.journal;
-      alm_settings.journal_memory_events = o.journal_memory;
+      alm_settings.journal_file = o.journal_of_events.path;
+      alm_settings.journal_memory_events = o.journal_of_events.memory;
       alm_settings.lms_check = o.lms_check;
       cloud_alm = std::make_unique<CloudAlm>(alm_settings, *tokens, faults);
       alm = cloud_alm.get();
@@ -220,7 +224,7 @@ int serve(const ServeOptions& o) {
       ServiceKey key;
       key.api_url = alm_url + "/api";
       key.uaa_url = alm_url;
-      key.client_id = o.client_id;
+      key.client_id = o.xsuaa.client_id;
       key.client_secret = token_settings.client_secret;
       key.identity_zone = token_settings.identity_zone;
       key.tenant_id = token_settings.tenant_id;
@@ -230,7 +234,7 @@ int serve(const ServeOptions& o) {
       key.verification_key = tokens->verification_key_pem();
       key.sburl = alm_url;
       std::string cert_url;
-      if (o.x509) {
+      if (o.xsuaa.x509) {
         // The fake XSUAA's mTLS host: it takes only the key's own client certificate.
         make_x509(key, "");
         cert_url = listen_on(
@@ -240,7 +244,7 @@ int serve(const ServeOptions& o) {
       key_file = fs::absolute(state_dir / "ato-sim-service-key.json");
       write_file_atomically(*key_file, to_json(key), 0600, Overwrite::Yes);
       json.field("alm_url", alm_url).field("token_url", alm_url + "/oauth/token");
-      if (o.x509) json.field("cert_token_url", cert_url + "/oauth/token");
+      if (o.xsuaa.x509) json.field("cert_token_url", cert_url + "/oauth/token");
       json.key("push_urls").begin_object();
       for (const auto& [service, path] : alm_settings.push_paths) {
         std::string name(to_string(service));
@@ -255,7 +259,7 @@ int serve(const ServeOptions& o) {
     AtoFeed* ato = nullptr;
     std::string ato_url;
     if (o.only != "alm") {
-      ato_url = listen_on(o.ato_port, [&ato](const net::HttpRequest& r) { return ato->handle(r); });
+      ato_url = listen_on(o.server.ato_port, [&ato](const net::HttpRequest& r) { return ato->handle(r); });
       auto source = make_source(o);
       auto systems = landscape_systems(*source, o);
       FeedSettings settings{ato_url, tenant_settings(*source, o), 500, 5000, std::move(systems)};
@@ -294,7 +298,7 @@ int serve(const ServeOptions& o) {
     if (!ato_url.empty())
       spdlog::info("fake ATO on {}: a feed per tenant under {}{}: {}", ato_url, tenant_prefix("<SID~client>"),
                    kFeedPath, ato->describe_source());
-    spdlog::info("{}{}", o.plain ? "plain HTTP" : "TLS, CA " + ca_file->string(),
+    spdlog::info("{}{}", o.server.plain ? "plain HTTP" : "TLS, CA " + ca_file->string(),
                  faults.rules().empty() ? "" : fmt::format("; {} fault rule(s)", faults.rules().size()));
     servers.run([](int signal) { spdlog::info("signal {}: stopping", signal); });
     spdlog::info("stopped");

@@ -13,14 +13,18 @@
 
 namespace ato::sim {
 
-struct ServeOptions {
+// Where the simulator listens and how.
+struct ServerOptions {
   std::string listen = "127.0.0.1";
   std::uint16_t alm_port = 0;
-  std::optional<std::filesystem::path> ready_file;
-  std::optional<std::filesystem::path> state_dir;  // default: the ready file's directory, else "."
-  std::uint64_t seed = 1;
-  std::string faults;
+  std::uint16_t ato_port = 0;
   bool plain = false;
+  std::optional<std::filesystem::path> tls_cert, tls_key;
+  int threads = 2;
+};
+
+// The fake XSUAA's client and tokens.
+struct XsuaaOptions {
   // The written service key is an X.509 one; its certurl is a listener of the fake XSUAA that
   // requires that key's client certificate (mutual TLS) and issues tokens there.
   bool x509 = false;
@@ -28,33 +32,58 @@ struct ServeOptions {
   std::string client_id = "sb-ato-sim!b123456|sapcloudalm!b456789";
   std::optional<std::string> client_secret;  // default: a fresh random one
   std::string scopes = "manage,display,features.read,features.write";
-  std::optional<std::filesystem::path> tls_cert, tls_key;
-  std::optional<std::filesystem::path> journal;
-  std::size_t journal_memory = 1'000'000;  // newest accepted events /sim/journal serves; 0: all
-  int max_package_size = 1000;
-  int threads = 2;
-  std::string log_level = "info";
+};
 
-  std::string only;  // "", "ato" or "alm": run one half alone
-  // The fake ATO.
-  std::uint16_t ato_port = 0;
+// The fake Cloud ALM's journal of accepted events.
+struct JournalOptions {
+  std::optional<std::filesystem::path> path;
+  std::size_t memory = 1'000'000;  // newest accepted events /sim/journal serves; 0: all
+};
+
+// The fake ATO's tenants: one per SID, each with its communication user.
+struct AtoTenantOptions {
   std::string sids = "S4D,S4T,S4P";  // development, test, production
-  bool lms_check = true;             // refuse events of systems not registered in Landscape Management
-  double generate_rate = 2;          // transports started per landscape minute
-  std::optional<std::int64_t> generate_count;
-  double time_scale = 60;  // landscape seconds per real second
-  std::string imports = "auto";  // auto: the landscape imports by itself; on-deploy: only a feature's deploy does
-  double import_failure_rate = 0.1, import_warning_rate = 0.2, approval_rate = 0.7, rejection_rate = 0.1;
-  std::optional<EpochMillis> start_time;  // landscape clock at start (default: now)
   // Each tenant's communication user is this name with the tenant's SID and client appended.
-  std::string ato_user = "CALM_COMM_USER";
-  std::optional<std::string> ato_password;  // default: a fresh random one per tenant
+  std::string user = "CALM_COMM_USER";
+  std::optional<std::string> password;  // default: a fresh random one per tenant
   // --activate TENANT=WHEN: +DURATION after the source's start, an ISO-8601 time, or "later" (only by
   // POST /sim/ato/tenants/TENANT/activate). Tenants not named are active from the start.
   std::vector<std::string> activations;
-  std::optional<std::filesystem::path> replay;
-  double speed = 1;  // replay speed; 0 = as fast as possible
+};
+
+// How the fake ATO's landscape generates transports (unless it replays a recording).
+struct GeneratorOptions {
+  double rate = 2;  // transports started per landscape minute
+  std::optional<std::int64_t> count;
+  double time_scale = 60;  // landscape seconds per real second
+  std::string imports =
+      "auto";  // auto: the landscape imports by itself; on-deploy: only a feature's deploy does
+  double import_failure_rate = 0.1, import_warning_rate = 0.2, approval_rate = 0.7, rejection_rate = 0.1;
+  std::optional<EpochMillis> start_time;  // landscape clock at start (default: now)
+};
+
+// A recording the fake ATO serves instead of generating.
+struct RecordingOptions {
+  std::optional<std::filesystem::path> file;
+  double speed = 1;  // 0 = as fast as possible
   bool abort_on_bad_line = false;
+};
+
+struct ServeOptions {
+  ServerOptions server;
+  std::optional<std::filesystem::path> ready_file;
+  std::optional<std::filesystem::path> state_dir;  // default: the ready file's directory, else "."
+  std::uint64_t seed = 1;
+  std::string faults;
+  XsuaaOptions xsuaa;
+  JournalOptions journal_of_events;
+  int max_package_size = 1000;
+  bool lms_check = true;  // refuse events of systems not registered in Landscape Management
+  std::string log_level = "info";
+  std::string only;  // "", "ato" or "alm": run one half alone
+  AtoTenantOptions tenants;
+  GeneratorOptions generate;
+  RecordingOptions recording;
 };
 
 // Returns the process exit code.
