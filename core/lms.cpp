@@ -1,5 +1,7 @@
 #include "core/lms.hpp"
 
+#include <functional>
+
 #include <algorithm>
 
 namespace ato {
@@ -93,12 +95,21 @@ std::string to_json(const LmsRegistration& r) {
   return out;
 }
 
-std::vector<LmsSystem> parse_lms_systems(std::string_view json) {
+// An OData collection ({"@odata.context", "value": [...]}), each entry read by `read`.
+template <typename T>
+std::vector<T> parse_collection(std::string_view json,
+                                const std::function<T(const JsonObjectReader&)>& read) {
   simdjson::dom::parser parser;
   const JsonObjectReader o(parse(parser, json), "");
   o.only_keys({"@odata.context", "value"});
-  std::vector<LmsSystem> systems;
-  o.array("value").for_each_object([&](const JsonObjectReader& s, std::size_t) {
+  std::vector<T> entries;
+  o.array("value").for_each_object(
+      [&](const JsonObjectReader& s, std::size_t) { entries.push_back(read(s)); });
+  return entries;
+}
+
+std::vector<LmsSystem> parse_lms_systems(std::string_view json) {
+  return parse_collection<LmsSystem>(json, [](const JsonObjectReader& s) {
     s.only_keys({"serviceId", "system", "role", "suffix", "registeredAt"});
     LmsSystem system;
     system.service_id = s.string("serviceId");
@@ -106,9 +117,8 @@ std::vector<LmsSystem> parse_lms_systems(std::string_view json) {
     system.role = read_enum(s, "role", kSystemRoleNames);
     system.suffix = read_suffix(s);
     system.registered_at = s.timestamp("registeredAt");
-    systems.push_back(std::move(system));
+    return system;
   });
-  return systems;
 }
 
 std::string lms_systems_json(const std::vector<LmsSystem>& systems) {
@@ -126,16 +136,11 @@ std::string lms_systems_json(const std::vector<LmsSystem>& systems) {
 }
 
 std::vector<AtoSystem> parse_ato_systems(std::string_view json) {
-  simdjson::dom::parser parser;
-  const JsonObjectReader o(parse(parser, json), "");
-  o.only_keys({"@odata.context", "value"});
-  std::vector<AtoSystem> systems;
-  o.array("value").for_each_object([&](const JsonObjectReader& s, std::size_t) {
+  return parse_collection<AtoSystem>(json, [](const JsonObjectReader& s) {
     s.only_keys({"system", "role", "description"});
-    systems.push_back({read_system(s, "system"), read_enum(s, "role", kSystemRoleNames),
-                       std::string(s.string("description"))});
+    return AtoSystem{read_system(s, "system"), read_enum(s, "role", kSystemRoleNames),
+                     std::string(s.string("description"))};
   });
-  return systems;
 }
 
 std::string ato_systems_json(const std::vector<AtoSystem>& systems) {

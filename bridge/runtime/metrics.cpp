@@ -77,18 +77,27 @@ double outbox_file_bytes(const std::filesystem::path& path) {
 void process_metrics(Exposition& x) {
   const auto stats = read_process_stats();
   if (!stats) return;
-  x.family("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.");
-  x.sample("process_cpu_seconds_total", "", stats->cpu_seconds);
-  x.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-  x.sample("process_resident_memory_bytes", "", stats->resident_bytes);
-  x.family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-  x.sample("process_virtual_memory_bytes", "", stats->virtual_bytes);
-  x.family("process_open_fds", "gauge", "Number of open file descriptors.");
-  x.sample("process_open_fds", "", stats->open_fds);
-  x.family("process_max_fds", "gauge", "Maximum number of open file descriptors.");
-  x.sample("process_max_fds", "", stats->max_fds);
-  x.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
-  x.sample("process_start_time_seconds", "", stats->start_time_seconds);
+  struct Family {
+    const char* name;
+    const char* type;
+    const char* help;
+    double value;
+  };
+  for (const Family& f : {
+           Family{"process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.",
+                  stats->cpu_seconds},
+           Family{"process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+                  stats->resident_bytes},
+           Family{"process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+                  stats->virtual_bytes},
+           Family{"process_open_fds", "gauge", "Number of open file descriptors.", stats->open_fds},
+           Family{"process_max_fds", "gauge", "Maximum number of open file descriptors.", stats->max_fds},
+           Family{"process_start_time_seconds", "gauge",
+                  "Start time of the process since unix epoch in seconds.", stats->start_time_seconds},
+       }) {
+    x.family(f.name, f.type, f.help);
+    x.sample(f.name, "", f.value);
+  }
 }
 
 }  // namespace

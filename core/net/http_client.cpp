@@ -2,16 +2,6 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include <deque>
 #include <map>
@@ -19,15 +9,10 @@
 #include <variant>
 
 #include "core/base64.hpp"
+#include "core/net/beast.hpp"
 #include "core/url.hpp"
 
 namespace ato::net {
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-using asio::use_awaitable;
 using Kind = HttpClientError::Kind;
 
 std::string_view ClientResponse::header(std::string_view name) const {
