@@ -87,7 +87,8 @@ struct CommandSpec {
   std::string help;
   std::vector<OptionSpec> options;
   // Empty: a group, which needs one of its commands. A command with commands of its own (loadtest,
-  // loadtest merge) runs itself when none is named.
+  // loadtest merge) runs itself when none is named. What it throws is said as "ato-bridge <path>:
+  // error: <what, secrets redacted>", exit code 1 (CommandContext::failed).
   std::function<int(CommandContext&)> run;
   // After parsing, before run: "" or what is wrong with the combination given (exit 2).
   std::function<std::string()> validate;

@@ -93,23 +93,19 @@ int run_config_init(InitArgs& a, CommandContext& c) {
   auto& out = c.out;
   auto& err = c.err;
   const auto& options = a.options;
-  try {
-    const std::string json = init_config_json(options);
-    if (!options.out) {
-      out << json;
-      return kExitOk;
-    }
-    // The file holds no secret (the password comes from an environment variable), but it names
-    // where secrets live: keep it private like the service key.
-    write_file_atomically(*options.out, json, 0600, a.force ? Overwrite::Yes : Overwrite::No);
-    err << "wrote " << options.out->string() << " (" << options.tenants.size() << " tenant(s))\nnext: export";
-    for (const auto& t : options.tenants) err << " " << t.password_env << "=...";
-    err << " (each tenant's communication user password), then ato-bridge config check --config "
-        << options.out->string() << "\n";
+  const std::string json = init_config_json(options);
+  if (!options.out) {
+    out << json;
     return kExitOk;
-  } catch (const std::exception& e) {
-    return c.failed("config init", e);
   }
+  // The file holds no secret (the password comes from an environment variable), but it names
+  // where secrets live: keep it private like the service key.
+  write_file_atomically(*options.out, json, 0600, a.force ? Overwrite::Yes : Overwrite::No);
+  err << "wrote " << options.out->string() << " (" << options.tenants.size() << " tenant(s))\nnext: export";
+  for (const auto& t : options.tenants) err << " " << t.password_env << "=...";
+  err << " (each tenant's communication user password), then ato-bridge config check --config "
+      << options.out->string() << "\n";
+  return kExitOk;
 }
 
 }  // namespace

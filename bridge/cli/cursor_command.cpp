@@ -79,44 +79,35 @@ std::optional<std::string> tenant_for_set(const BridgeConfig& config, const std:
 }
 
 int show_cursors(const CursorCommand& c, CommandContext& context) {
-  try {
-    const BridgeConfig& config = context.config_without_secrets();
-    Outbox outbox = context.outbox_to_read();
-    show(config, outbox, c.json, context.out);
-    return kExitOk;
-  } catch (const std::exception& e) {
-    return context.failed("cursor", e);
-  }
+  const BridgeConfig& config = context.config_without_secrets();
+  Outbox outbox = context.outbox_to_read();
+  show(config, outbox, c.json, context.out);
+  return kExitOk;
 }
 
 int set_cursor(const CursorCommand& c, CommandContext& context) {
   auto& out = context.out;
   auto& err = context.err;
-  try {
-    const BridgeConfig& config = context.config_without_secrets();
-    const auto service = service_named(c.service);
-    if (!service) {
-      err << "ato-bridge cursor set: unknown service '" << c.service
-          << "' (export, import or status_change)\n";
-      return kExitUsage;
-    }
-    const auto tenant = tenant_for_set(config, c.tenant, err);
-    if (!tenant) return kExitUsage;
-    const auto held = context.hold_outbox("cursor set", " (it would overwrite the cursor)");
-    if (!held) return kExitFailure;
-    Outbox& outbox = *held->outbox;
-    const auto before = outbox.cursor(*tenant, *service);
-    outbox.set_cursor(*tenant, *service, c.sequence, now_epoch_millis());
-    out << fmt::format(
-        "{} {}: cursor {} -> {}{}\n", *tenant, c.service, before ? std::to_string(*before) : "(none)",
-        c.sequence,
-        before && c.sequence < *before ? " (events above it are read again; those stored already are skipped)"
-        : before && c.sequence > *before ? " (events up to it that were not collected are skipped)"
-                                         : "");
-    return kExitOk;
-  } catch (const std::exception& e) {
-    return context.failed("cursor", e);
+  const BridgeConfig& config = context.config_without_secrets();
+  const auto service = service_named(c.service);
+  if (!service) {
+    err << "ato-bridge cursor set: unknown service '" << c.service << "' (export, import or status_change)\n";
+    return kExitUsage;
   }
+  const auto tenant = tenant_for_set(config, c.tenant, err);
+  if (!tenant) return kExitUsage;
+  const auto held = context.hold_outbox("cursor set", " (it would overwrite the cursor)");
+  if (!held) return kExitFailure;
+  Outbox& outbox = *held->outbox;
+  const auto before = outbox.cursor(*tenant, *service);
+  outbox.set_cursor(*tenant, *service, c.sequence, now_epoch_millis());
+  out << fmt::format(
+      "{} {}: cursor {} -> {}{}\n", *tenant, c.service, before ? std::to_string(*before) : "(none)",
+      c.sequence,
+      before && c.sequence < *before   ? " (events above it are read again; those stored already are skipped)"
+      : before && c.sequence > *before ? " (events up to it that were not collected are skipped)"
+                                       : "");
+  return kExitOk;
 }
 
 }  // namespace

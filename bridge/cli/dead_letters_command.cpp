@@ -61,70 +61,66 @@ DeadLetterFilter filter_of(const DeadLettersCommand& c) {
 int run_dead_letters(const DeadLettersCommand& c, CommandContext& context) {
   auto& out = context.out;
   auto& err = context.err;
-  try {
-    const BridgeConfig& config = context.config_without_secrets();
-    auto options = outbox_options(
-        config, c.action == DeadLettersCommand::Action::Requeue ? OutboxAccess::Write : OutboxAccess::Read);
-    options.create = false;
-    Outbox outbox(options);
-    switch (c.action) {
-      case DeadLettersCommand::Action::List: {
-        // One more than asked for tells whether the list was cut.
-        auto filter = filter_of(c);
-        if (filter.limit < std::numeric_limits<int>::max()) ++filter.limit;
-        auto letters = outbox.dead_letters(filter);
-        const bool cut = static_cast<int>(letters.size()) > c.limit;
-        if (cut) letters.resize(static_cast<std::size_t>(c.limit));
-        const std::string more =
-            cut ? fmt::format(
-                      "only the {} newest dead letters are shown; there are more: --limit N shows up to N "
-                      "(at most 100000), and --service, --tenant or --transport narrow the list\n",
-                      c.limit)
-                : std::string();
-        if (c.json) {
-          std::string text;
-          JsonWriter json(text);
-          json.begin_array();
-          for (const auto& d : letters) write_dead_letter(json, d, false);
-          json.end_array();
-          out << text << "\n";
-          err << more;  // stdout stays one JSON document
-          return kExitOk;
-        }
-        if (letters.empty()) out << "no dead letters\n";
-        for (const auto& d : letters)
-          out << fmt::format("{}  {:<10} {:<13} {:<11} seq {:<8} attempts {:<3} {}  {}\n", d.event_id,
-                             d.tenant, to_string(d.service), d.transport_id, d.sequence, d.attempts,
-                             format_iso8601_utc(d.died_at), d.reason);
-        out << more;
-        return kExitOk;
-      }
-      case DeadLettersCommand::Action::Show: {
-        const auto d = outbox.dead_letter(*c.event_id);
-        if (!d) {
-          err << "ato-bridge dead-letters show: no dead letter with eventId " << *c.event_id << "\n";
-          return kExitFailure;
-        }
+  const BridgeConfig& config = context.config_without_secrets();
+  auto options = outbox_options(
+      config, c.action == DeadLettersCommand::Action::Requeue ? OutboxAccess::Write : OutboxAccess::Read);
+  options.create = false;
+  Outbox outbox(options);
+  switch (c.action) {
+    case DeadLettersCommand::Action::List: {
+      // One more than asked for tells whether the list was cut.
+      auto filter = filter_of(c);
+      if (filter.limit < std::numeric_limits<int>::max()) ++filter.limit;
+      auto letters = outbox.dead_letters(filter);
+      const bool cut = static_cast<int>(letters.size()) > c.limit;
+      if (cut) letters.resize(static_cast<std::size_t>(c.limit));
+      const std::string more =
+          cut ? fmt::format(
+                    "only the {} newest dead letters are shown; there are more: --limit N shows up to N "
+                    "(at most 100000), and --service, --tenant or --transport narrow the list\n",
+                    c.limit)
+              : std::string();
+      if (c.json) {
         std::string text;
         JsonWriter json(text);
-        write_dead_letter(json, *d, true);
-        out << pretty_json(text) << "\n";
+        json.begin_array();
+        for (const auto& d : letters) write_dead_letter(json, d, false);
+        json.end_array();
+        out << text << "\n";
+        err << more;  // stdout stays one JSON document
         return kExitOk;
       }
-      case DeadLettersCommand::Action::Requeue: {
-        const EpochMillis now = now_epoch_millis();
-        const int n =
-            c.event_id ? outbox.requeue_dead(*c.event_id, now) : outbox.requeue_dead(filter_of(c), now);
-        if (c.event_id && n == 0) {
-          err << "ato-bridge dead-letters requeue: no dead letter with eventId " << *c.event_id << "\n";
-          return kExitFailure;
-        }
-        out << "re-queued " << n << " dead letter(s): they go out with their service's next push\n";
-        return kExitOk;
-      }
+      if (letters.empty()) out << "no dead letters\n";
+      for (const auto& d : letters)
+        out << fmt::format("{}  {:<10} {:<13} {:<11} seq {:<8} attempts {:<3} {}  {}\n", d.event_id, d.tenant,
+                           to_string(d.service), d.transport_id, d.sequence, d.attempts,
+                           format_iso8601_utc(d.died_at), d.reason);
+      out << more;
+      return kExitOk;
     }
-  } catch (const std::exception& e) {
-    return context.failed("dead-letters", e);
+    case DeadLettersCommand::Action::Show: {
+      const auto d = outbox.dead_letter(*c.event_id);
+      if (!d) {
+        err << "ato-bridge dead-letters show: no dead letter with eventId " << *c.event_id << "\n";
+        return kExitFailure;
+      }
+      std::string text;
+      JsonWriter json(text);
+      write_dead_letter(json, *d, true);
+      out << pretty_json(text) << "\n";
+      return kExitOk;
+    }
+    case DeadLettersCommand::Action::Requeue: {
+      const EpochMillis now = now_epoch_millis();
+      const int n =
+          c.event_id ? outbox.requeue_dead(*c.event_id, now) : outbox.requeue_dead(filter_of(c), now);
+      if (c.event_id && n == 0) {
+        err << "ato-bridge dead-letters requeue: no dead letter with eventId " << *c.event_id << "\n";
+        return kExitFailure;
+      }
+      out << "re-queued " << n << " dead letter(s): they go out with their service's next push\n";
+      return kExitOk;
+    }
   }
   return kExitFailure;
 }

@@ -228,7 +228,14 @@ class CommandLine {
     if (it == spec_of_.end() || !it->second->run) return kExitUsage;
     CommandContext context{std::cout, std::cerr, config_file_,
                            [this](const std::string& shell) { return completion_script(shell); }};
-    return it->second->run(context);
+    // What a command throws is said the same way for every command, secrets redacted.
+    std::string name;
+    for (const auto& word : it->second->path) name += (name.empty() ? "" : " ") + word;
+    try {
+      return it->second->run(context);
+    } catch (const std::exception& e) {
+      return context.failed(name, e);
+    }
   }
 
  private:

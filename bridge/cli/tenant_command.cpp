@@ -19,22 +19,18 @@ struct TenantRenameCommand {
 int run_tenant_rename(const TenantRenameCommand& c, CommandContext& context) {
   auto& out = context.out;
   auto& err = context.err;
-  try {
-    const BridgeConfig& config = context.config_without_secrets();
-    if (!is_valid_tenant_name(c.to)) {
-      err << "ato-bridge tenant rename: '" << c.to << "': expected 1 to 64 letters, digits and ~ . _ -\n";
-      return kExitUsage;
-    }
-    const auto held = context.hold_outbox("tenant rename");
-    if (!held) return kExitFailure;
-    held->outbox->rename_tenant(c.from, c.to);
-    out << fmt::format(
-        "tenant {} is {} from now on: its events and cursors are kept{}\n", c.from, c.to,
-        config.tenant(c.to) ? "" : fmt::format(" (the configuration names no tenant {} yet)", c.to));
-    return kExitOk;
-  } catch (const std::exception& e) {
-    return context.failed("tenant rename", e);
+  const BridgeConfig& config = context.config_without_secrets();
+  if (!is_valid_tenant_name(c.to)) {
+    err << "ato-bridge tenant rename: '" << c.to << "': expected 1 to 64 letters, digits and ~ . _ -\n";
+    return kExitUsage;
   }
+  const auto held = context.hold_outbox("tenant rename");
+  if (!held) return kExitFailure;
+  held->outbox->rename_tenant(c.from, c.to);
+  out << fmt::format(
+      "tenant {} is {} from now on: its events and cursors are kept{}\n", c.from, c.to,
+      config.tenant(c.to) ? "" : fmt::format(" (the configuration names no tenant {} yet)", c.to));
+  return kExitOk;
 }
 
 }  // namespace

@@ -19,35 +19,31 @@ struct TickArgs {
 int run_tick(CommandContext& c, const std::string& service, const std::string& tenant) {
   auto& out = c.out;
   auto& err = c.err;
-  try {
-    const BridgeConfig& config = c.config_without_secrets();
-    const auto bridge = find_running_bridge(config.outbox.path);
-    if (!bridge) {
-      err << "ato-bridge tick: no running bridge uses the outbox " << config.outbox.path.string()
-          << " (start one with ato-bridge run --config " << c.config_file << ")\n";
-      return kExitFailure;
-    }
-    if (!tenant.empty() && !config.tenant(tenant)) {
-      err << "ato-bridge tick: no tenant '" << tenant << "' in the configuration\n";
-      return kExitUsage;
-    }
-    // (tenant names are letters, digits and ~ . _ -: nothing to encode in a query)
-    const auto response =
-        call_admin(*bridge, config, "POST", "/tick/" + service + (tenant.empty() ? "" : "?tenant=" + tenant));
-    if (!response) {
-      err << "ato-bridge tick: the bridge (pid " << bridge->pid << ") does not answer at "
-          << bridge->admin_url << "\n";
-      return kExitFailure;
-    }
-    if (response->status != 202) {
-      err << "ato-bridge tick: " << response->body << "\n";
-      return kExitFailure;
-    }
-    out << service << (tenant.empty() ? "" : " of tenant " + tenant) << ": job runs now\n";
-    return kExitOk;
-  } catch (const std::exception& e) {
-    return c.failed("tick", e);
+  const BridgeConfig& config = c.config_without_secrets();
+  const auto bridge = find_running_bridge(config.outbox.path);
+  if (!bridge) {
+    err << "ato-bridge tick: no running bridge uses the outbox " << config.outbox.path.string()
+        << " (start one with ato-bridge run --config " << c.config_file << ")\n";
+    return kExitFailure;
   }
+  if (!tenant.empty() && !config.tenant(tenant)) {
+    err << "ato-bridge tick: no tenant '" << tenant << "' in the configuration\n";
+    return kExitUsage;
+  }
+  // (tenant names are letters, digits and ~ . _ -: nothing to encode in a query)
+  const auto response =
+      call_admin(*bridge, config, "POST", "/tick/" + service + (tenant.empty() ? "" : "?tenant=" + tenant));
+  if (!response) {
+    err << "ato-bridge tick: the bridge (pid " << bridge->pid << ") does not answer at " << bridge->admin_url
+        << "\n";
+    return kExitFailure;
+  }
+  if (response->status != 202) {
+    err << "ato-bridge tick: " << response->body << "\n";
+    return kExitFailure;
+  }
+  out << service << (tenant.empty() ? "" : " of tenant " + tenant) << ": job runs now\n";
+  return kExitOk;
 }
 
 }  // namespace
