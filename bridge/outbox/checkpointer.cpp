@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "bridge/outbox/queries.hpp"
 #include "core/sqlite.hpp"
 
 namespace ato::bridge {
@@ -51,7 +52,7 @@ void Checkpointer::run() {
   try {
     db = std::make_unique<sqlite::Database>(database_, SQLITE_OPEN_READWRITE);
     // The checkpoint syncs as the writer's durability says (WAL before copying, file after).
-    db->exec(durability_full_ ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    db->exec(queries::with_placeholder(sql::synchronous, "%VALUE%", durability_full_ ? "FULL" : "NORMAL"));
   } catch (const std::exception& e) {
     // The writer's commits then checkpoint inline past kInlinePages: slower, never unbounded.
     spdlog::warn("outbox {}: no background checkpoints ({})", database_.string(), e.what());
