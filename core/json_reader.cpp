@@ -80,6 +80,13 @@ std::int64_t read_integer(simdjson::dom::element el, const PathOf& path_of, std:
   return value;
 }
 
+// An object or array reader for a key that may be absent (the reader checks the type).
+template <typename Reader>
+std::optional<Reader> reader_if_present(std::optional<simdjson::dom::element> element, std::string path) {
+  if (!element) return std::nullopt;
+  return Reader(*element, std::move(path));
+}
+
 }  // namespace
 
 simdjson::dom::element parse_json(simdjson::dom::parser& parser, std::string_view json) {
@@ -201,9 +208,7 @@ JsonObjectReader JsonObjectReader::object(std::string_view key) const {
 }
 
 std::optional<JsonObjectReader> JsonObjectReader::optional_object(std::string_view key) const {
-  auto el = find(key);
-  if (!el) return std::nullopt;
-  return JsonObjectReader(*el, path_of(key));
+  return reader_if_present<JsonObjectReader>(find(key), path_of(key));
 }
 
 JsonArrayReader JsonObjectReader::array(std::string_view key) const {
@@ -211,9 +216,7 @@ JsonArrayReader JsonObjectReader::array(std::string_view key) const {
 }
 
 std::optional<JsonArrayReader> JsonObjectReader::optional_array(std::string_view key) const {
-  auto el = find(key);
-  if (!el) return std::nullopt;
-  return JsonArrayReader(*el, path_of(key));
+  return reader_if_present<JsonArrayReader>(find(key), path_of(key));
 }
 
 std::int64_t JsonObjectReader::timestamp(std::string_view key) const {

@@ -3,6 +3,7 @@
 // came through simdjson, which validates, or is produced by our own code).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -48,5 +49,18 @@ class JsonWriter {
   bool need_comma_ = false;
   bool after_key_ = false;
 };
+
+// One JSON object as text: `write` fills it between the braces (what every to_json of a message did
+// by hand: a string, a writer on it, begin, fields, end).
+template <typename Write>
+std::string json_object_text(Write&& write, std::size_t reserve = 0) {
+  std::string out;
+  out.reserve(reserve);
+  JsonWriter json(out);
+  json.begin_object();
+  write(json);
+  json.end_object();
+  return out;
+}
 
 }  // namespace ato

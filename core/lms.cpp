@@ -55,13 +55,11 @@ LmsRequest parse_lms_request(std::string_view json, bool role_required) {
 }
 
 std::string to_json(const LmsRequest& request) {
-  std::string out;
-  JsonWriter json(out);
-  json.begin_object().field("system", request.system.key());
-  if (request.role) json.field("role", name_of(kSystemRoleNames, *request.role));
-  if (request.suffix) json.field("suffix", *request.suffix);
-  json.end_object();
-  return out;
+  return json_object_text([&](JsonWriter& json) {
+    json.field("system", request.system.key());
+    if (request.role) json.field("role", name_of(kSystemRoleNames, *request.role));
+    if (request.suffix) json.field("suffix", *request.suffix);
+  });
 }
 
 LmsRegistration parse_lms_registration(std::string_view json) {
@@ -86,13 +84,12 @@ LmsRegistration parse_lms_registration(std::string_view json) {
 }
 
 std::string to_json(const LmsRegistration& r) {
-  std::string out;
-  JsonWriter json(out);
-  json.begin_object().field("serviceId", r.service_id).field("system", r.system.key()).key("role");
-  r.role ? json.value(name_of(kSystemRoleNames, *r.role)) : json.null();
-  write_optional(json, "suffix", r.suffix);
-  json.field("registered", r.registered).field("changed", r.changed).field("message", r.message).end_object();
-  return out;
+  return json_object_text([&](JsonWriter& json) {
+    json.field("serviceId", r.service_id).field("system", r.system.key()).key("role");
+    r.role ? json.value(name_of(kSystemRoleNames, *r.role)) : json.null();
+    write_optional(json, "suffix", r.suffix);
+    json.field("registered", r.registered).field("changed", r.changed).field("message", r.message);
+  });
 }
 
 // An OData collection ({"@odata.context", "value": [...]}), each entry read by `read`.

@@ -101,22 +101,11 @@ void mask_credential_shapes(std::string& text) {
 }
 
 const char* level_name(spdlog::level::level_enum level) {
-  switch (level) {
-    case spdlog::level::trace:
-      return "trace";
-    case spdlog::level::debug:
-      return "debug";
-    case spdlog::level::info:
-      return "info";
-    case spdlog::level::warn:
-      return "warn";
-    case spdlog::level::err:
-      return "error";
-    case spdlog::level::critical:
-      return "critical";
-    default:
-      return "off";
-  }
+  // Indexed by spdlog's levels, trace (0) to off (6); "warn" as the configuration spells it.
+  static constexpr std::array<const char*, 7> kNames = {"trace", "debug",    "info", "warn",
+                                                        "error", "critical", "off"};
+  const auto index = static_cast<std::size_t>(level);
+  return index < kNames.size() ? kNames[index] : "off";
 }
 
 // The syslog priority journald reads from a `<N>` line prefix (sd-daemon(3)), so that a warning is

@@ -58,16 +58,13 @@ FeedPage parse_feed_page(std::string_view json) {
 }
 
 std::string to_json(const FeedPage& page) {
-  std::string out;
-  JsonWriter json(out);
-  json.begin_object();
-  if (page.context) json.field("@odata.context", *page.context);
-  if (page.count) json.field("@odata.count", *page.count);
-  json.field("@ato.headSequence", page.head_sequence);
-  write_events(json, "value", page.events);
-  if (page.next_link) json.field("@odata.nextLink", *page.next_link);
-  json.end_object();
-  return out;
+  return json_object_text([&](JsonWriter& json) {
+    if (page.context) json.field("@odata.context", *page.context);
+    if (page.count) json.field("@odata.count", *page.count);
+    json.field("@ato.headSequence", page.head_sequence);
+    write_events(json, "value", page.events);
+    if (page.next_link) json.field("@odata.nextLink", *page.next_link);
+  });
 }
 
 PushPackage parse_push_package(std::string_view json) {
@@ -90,16 +87,14 @@ PushPackage parse_push_package(std::string_view json) {
 }
 
 std::string to_json(const PushPackage& package) {
-  std::string out;
-  out.reserve(64 + package.events.size() * 512);
-  JsonWriter json(out);
-  json.begin_object()
-      .field("packageId", package.package_id)
-      .field("service", to_string(package.service))
-      .field("sentAt", format_iso8601_utc(package.sent_at));
-  write_events(json, "events", package.events);
-  json.end_object();
-  return out;
+  return json_object_text(
+      [&](JsonWriter& json) {
+        json.field("packageId", package.package_id)
+            .field("service", to_string(package.service))
+            .field("sentAt", format_iso8601_utc(package.sent_at));
+        write_events(json, "events", package.events);
+      },
+      64 + package.events.size() * 512);
 }
 
 PushResponse parse_push_response(std::string_view json) {
@@ -127,18 +122,20 @@ PushResponse parse_push_response(std::string_view json) {
 }
 
 std::string to_json(const PushResponse& response) {
-  std::string out;
-  out.reserve(64 + response.results.size() * 80);
-  JsonWriter json(out);
-  json.begin_object().field("packageId", response.package_id).key("results").begin_array();
-  for (const auto& r : response.results) {
-    json.begin_object().field("eventId", r.event_id).field("result", name_of(kEventOutcomeNames, r.outcome));
-    if (r.code) json.field("code", *r.code);
-    if (r.message) json.field("message", *r.message);
-    json.end_object();
-  }
-  json.end_array().end_object();
-  return out;
+  return json_object_text(
+      [&](JsonWriter& json) {
+        json.field("packageId", response.package_id).key("results").begin_array();
+        for (const auto& r : response.results) {
+          json.begin_object()
+              .field("eventId", r.event_id)
+              .field("result", name_of(kEventOutcomeNames, r.outcome));
+          if (r.code) json.field("code", *r.code);
+          if (r.message) json.field("message", *r.message);
+          json.end_object();
+        }
+        json.end_array();
+      },
+      64 + response.results.size() * 80);
 }
 
 TokenResponse parse_token_response(std::string_view json) {
@@ -157,17 +154,14 @@ TokenResponse parse_token_response(std::string_view json) {
 }
 
 std::string to_json(const TokenResponse& token) {
-  std::string out;
-  JsonWriter json(out);
-  json.begin_object()
-      .field("access_token", token.access_token)
-      .field("token_type", token.token_type)
-      .field("expires_in", token.expires_in);
-  // Optional fields only when set: the reader refuses an empty string where one is given.
-  if (!token.scope.empty()) json.field("scope", token.scope);
-  if (!token.jti.empty()) json.field("jti", token.jti);
-  json.end_object();
-  return out;
+  return json_object_text([&](JsonWriter& json) {
+    json.field("access_token", token.access_token)
+        .field("token_type", token.token_type)
+        .field("expires_in", token.expires_in);
+    // Optional fields only when set: the reader refuses an empty string where one is given.
+    if (!token.scope.empty()) json.field("scope", token.scope);
+    if (!token.jti.empty()) json.field("jti", token.jti);
+  });
 }
 
 TokenError parse_token_error(std::string_view json) {
@@ -180,12 +174,10 @@ TokenError parse_token_error(std::string_view json) {
 }
 
 std::string to_json(const TokenError& error) {
-  std::string out;
-  JsonWriter json(out);
-  json.begin_object().field("error", error.error);
-  if (error.description) json.field("error_description", *error.description);
-  json.end_object();
-  return out;
+  return json_object_text([&](JsonWriter& json) {
+    json.field("error", error.error);
+    if (error.description) json.field("error_description", *error.description);
+  });
 }
 
 ODataError parse_odata_error(std::string_view json) {

@@ -29,6 +29,11 @@ int write_sample_key(const ato::sim::SampleKeyOptions& options, const std::strin
   }
 }
 
+// A share of something, 0 to 1, with its default shown in --help.
+void add_share(CLI::App* command, const std::string& name, double& share, const std::string& help) {
+  command->add_option(name, share, help)->check(CLI::Range(0.0, 1.0))->capture_default_str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -149,26 +154,14 @@ int main(int argc, char** argv) {
                    "Cloud ALM imports it (POST /api/calm-features/v1/Features(uuid)/deploy)")
       ->check(CLI::IsMember({"auto", "on-deploy"}))
       ->capture_default_str();
-  serve_cmd
-      ->add_option("--import-failure-rate", serve.generate.import_failure_rate,
-                   "Share of test imports that fail (they are fixed and re-imported)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  serve_cmd
-      ->add_option("--import-warning-rate", serve.generate.import_warning_rate,
-                   "Share of imports ending with warnings")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  serve_cmd
-      ->add_option("--approval-rate", serve.generate.approval_rate,
-                   "Share of transports that need quality approval")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  serve_cmd
-      ->add_option("--rejection-rate", serve.generate.rejection_rate,
-                   "Share of approvals rejected (never forwarded)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
+  add_share(serve_cmd, "--import-failure-rate", serve.generate.import_failure_rate,
+            "Share of test imports that fail (they are fixed and re-imported)");
+  add_share(serve_cmd, "--import-warning-rate", serve.generate.import_warning_rate,
+            "Share of imports ending with warnings");
+  add_share(serve_cmd, "--approval-rate", serve.generate.approval_rate,
+            "Share of transports that need quality approval");
+  add_share(serve_cmd, "--rejection-rate", serve.generate.rejection_rate,
+            "Share of approvals rejected (never forwarded)");
   std::string start_time;
   serve_cmd->add_option(
       "--start-time", start_time,
