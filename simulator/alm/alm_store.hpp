@@ -94,6 +94,7 @@ class AlmState {
   std::map<Service, AlmCounters>& counters() { return counters_; }
   const std::map<Service, AlmCounters>& counters() const { return counters_; }
   FeatureStore& features() { return features_; }
+  const FeatureStore& features() const { return features_; }
 
   // Forgets every accepted event (POST /sim/reset); features stay.
   void reset();

@@ -75,6 +75,7 @@ net::HttpResponse CloudAlm::route(const net::HttpRequest& request) {
   const EpochMillis now = now_epoch_millis();
   apply_periodic_faults(now);
   if (request.path == "/token_keys") return tokens_.handle_token_keys(request);
+  if (request.path == "/.well-known/openid-configuration") return tokens_.handle_openid_configuration(request);
   if (request.path == "/oauth/token") return token(request, now, ClientProof::Secret);
   for (const auto& [service, path] : settings_.push_paths) {
     if (request.path != path) continue;

@@ -27,6 +27,8 @@ inline constexpr FeatureStatusInfo kFeatureStatuses[] = {
     {"READY_FOR_PRODUCTION", "Ready for Production"},
     {"DEPLOYED", "Deployed"},
 };
+// Priority codes: read as numbers on a feature, as text in FeaturePriorities (as public clients
+// of the API type them).
 struct FeaturePriorityInfo {
   std::int64_t code;
   const char* name;
@@ -40,8 +42,27 @@ struct Feature {
   std::string title, description;
   std::string status_code = "IN_SPECIFICATION";
   std::int64_t priority_code = 30;
+  // Where the feature belongs and who has it (ids of Cloud ALM's projects, releases, scopes, users
+  // and workstreams, which this simulator does not check), its type and tags.
+  std::string project_id, release_id, scope_id, responsible_id, workstream_id, type;
+  std::vector<std::string> tags;
   EpochMillis created_at = 0, modified_at = 0;
   std::optional<std::string> deployed_to;  // the last system its transports were deployed to
+};
+
+// A link from a feature to a web page (URLReferences), and to an object of another tool
+// (ExternalReferences, keyed by its id and the feature's uuid).
+struct UrlReference {
+  std::string uuid, parent_uuid, name, url;
+  EpochMillis created_at = 0;
+};
+struct ExternalReference {
+  std::string id, parent_uuid, name, url;
+};
+// A task of Cloud ALM's project assigned to a feature. The public API only reads them; the
+// simulator creates none (its projects have no tasks), so the set is served empty.
+struct TaskAssignment {
+  std::string uuid, feature_uuid, task_id, title;
 };
 
 struct TransportReference {
@@ -54,6 +75,9 @@ struct TransportReference {
 struct FeatureStore {
   std::vector<Feature> features;
   std::vector<TransportReference> references;
+  std::vector<UrlReference> url_references;
+  std::vector<ExternalReference> external_references;
+  std::vector<TaskAssignment> task_assignments;
   std::int64_t next_display_id = 1;
 
   Feature* find(const std::string& uuid);

@@ -1,6 +1,9 @@
-// SAP's public Features API as the fake Cloud ALM serves it (/api/calm-features/v1): features,
-// transports (read-only), transport references, statuses and priorities, $metadata, and the deploy
-// of a feature, which asks the fake ATO to import its transports (simulator/alm/features_api.cpp).
+// SAP's public Features API as the fake Cloud ALM serves it (/api/calm-features/v1, OData V4): the
+// eight entity sets SAP lists, read with every query option and key syntax V4 clients use
+// (simulator/odata/), and the writes SAP lists: Features (POST, PATCH), URLReferences and
+// ExternalReferences (POST, DELETE), TransportReferences (assign, unassign), and the deploy of a
+// feature, which asks the fake ATO to import its transports. The model is in features_model.cpp;
+// the writes in feature_writes.cpp.
 #pragma once
 
 #include <functional>
@@ -11,6 +14,8 @@
 
 #include "core/net/http.hpp"
 #include "core/time.hpp"
+#include "simulator/odata/resource_path.hpp"
+#include "simulator/odata/service.hpp"
 
 namespace ato::sim {
 
@@ -27,22 +32,25 @@ struct DeployTarget {
 
 class FeaturesApi {
  public:
-  FeaturesApi(AlmStore& store, TokenAuthority& tokens) : store_(store), tokens_(tokens) {}
+  FeaturesApi(AlmStore& store, TokenAuthority& tokens);
   void set_deploy_target(DeployTarget target) { deploy_target_ = std::move(target); }
 
   // Anything under /api/calm-features/v1.
   net::HttpResponse handle(const net::HttpRequest& request, EpochMillis now);
 
  private:
-  net::HttpResponse features_read(const net::HttpRequest& request, std::string_view set,
-                                  const std::optional<std::string>& key);
+  net::HttpResponse write(const net::HttpRequest& request, const ODataResource& resource, EpochMillis now);
   net::HttpResponse create_feature(const net::HttpRequest& request, EpochMillis now);
   net::HttpResponse change_feature(const net::HttpRequest& request, const std::string& uuid, EpochMillis now);
   net::HttpResponse assign_transport(const net::HttpRequest& request, EpochMillis now);
+  net::HttpResponse add_url_reference(const net::HttpRequest& request, EpochMillis now);
+  net::HttpResponse add_external_reference(const net::HttpRequest& request);
+  net::HttpResponse remove(const ODataResource& resource);
   net::HttpResponse deploy_feature(const net::HttpRequest& request, const std::string& uuid, EpochMillis now);
 
   AlmStore& store_;
   TokenAuthority& tokens_;
+  ODataService service_;
   DeployTarget deploy_target_;
 };
 

@@ -145,6 +145,48 @@ net::HttpResponse TokenAuthority::handle_token_keys(const net::HttpRequest& requ
   return net::HttpResponse::json(200, std::move(body));
 }
 
+net::HttpResponse TokenAuthority::handle_openid_configuration(const net::HttpRequest& request) const {
+  if (request.method != "GET" && request.method != "HEAD")
+    return token_error(405, "invalid_request", "read the OpenID configuration with GET");
+  std::string base = settings_.issuer;
+  if (base.ends_with("/oauth/token")) base.resize(base.size() - 12);
+  // XSUAA's issuer is its token endpoint; the grants listed are the ones this fake serves.
+  return net::HttpResponse::json(
+      200, json_object_text([&](JsonWriter& json) {
+        json.field("issuer", settings_.issuer)
+            .field("token_endpoint", base + "/oauth/token")
+            .field("jwks_uri", keys_url())
+            .key("grant_types_supported")
+            .begin_array()
+            .value("client_credentials")
+            .end_array()
+            .key("response_types_supported")
+            .begin_array()
+            .value("token")
+            .end_array()
+            .key("subject_types_supported")
+            .begin_array()
+            .value("public")
+            .end_array()
+            .key("id_token_signing_alg_values_supported")
+            .begin_array()
+            .value("RS256")
+            .end_array()
+            .key("token_endpoint_auth_methods_supported")
+            .begin_array()
+            .value("client_secret_basic")
+            .value("client_secret_post")
+            .value("tls_client_auth")
+            .end_array()
+            .key("claims_supported")
+            .begin_array();
+        for (const char* claim : {"iss", "sub", "aud", "exp", "iat", "jti", "zid", "client_id", "cid", "azp",
+                                  "grant_type", "scope"})
+          json.value(claim);
+        json.end_array();
+      }));
+}
+
 bool TokenAuthority::credentials_match(std::string_view id, std::string_view secret) const {
   // RFC 6749 2.3.1: client ID and secret are form-encoded before Basic encoding; clients that skip
   // that (curl -u) send them raw. Accept both, as XSUAA does.

@@ -57,6 +57,9 @@ class TokenAuthority {
                                          ClientProof proof = ClientProof::Secret);
   // GET /token_keys: the JWKS a verifier needs (XSUAA's fields: kty, e, n, use, kid, alg, value).
   net::HttpResponse handle_token_keys(const net::HttpRequest& request) const;
+  // GET /.well-known/openid-configuration: where the token endpoint and the keys are, in XSUAA's
+  // fields, and what this fake supports (client credentials only; secret or client certificate).
+  net::HttpResponse handle_openid_configuration(const net::HttpRequest& request) const;
   // The verification key, PEM (a service key's uaa.verificationkey).
   const std::string& verification_key_pem() const { return public_pem_; }
   // <uaa>/token_keys: the `jku` of every token.

@@ -699,13 +699,14 @@ TEST_CASE("the Features API pages, filters, selects and orders; refuses what it 
   for (int i = 1; i <= 5; ++i) push_one(sim, token, exported(i, "S4DK90000" + std::to_string(i)));
   push_one(sim, token, imported(6, "S4DK900002", {"S4T", "100"}));
   const std::string api = "/api/calm-features/v1";
-  // Paging by @odata.nextLink, with $count, $select and $orderby kept on every page.
+  // Client-driven paging by $skip and $top, with $count, $select and $orderby: the client's $top is
+  // all it gets, so no page carries a next link (only a cut the server made would).
   std::vector<std::string> seen;
-  std::string next =
-      api + "/Transports?$top=2&$count=true&$select=transportRequest,status&$orderby=transportRequest%20desc";
   std::int64_t count = -1;
-  for (int page = 0; page < 10 && !next.empty(); ++page) {
-    auto r = sim.call({.path = next, .headers = {auth}});
+  for (int page = 0; page < 10 && seen.size() < 5; ++page) {
+    auto r = sim.call({.path = api + "/Transports?$top=2&$skip=" + std::to_string(2 * page) +
+                               "&$count=true&$select=transportRequest,status&$orderby=transportRequest%20desc",
+                       .headers = {auth}});
     REQUIRE_MESSAGE(r.status == 200, r.body);
     CHECK(r.headers.at("odata-version") == "4.0");
     simdjson::dom::parser parser;
@@ -715,8 +716,7 @@ TEST_CASE("the Features API pages, filters, selects and orders; refuses what it 
       seen.emplace_back(std::string_view(t["transportRequest"]));
       CHECK(t["uuid"].error() == simdjson::NO_SUCH_FIELD);  // $select kept only what was asked for
     }
-    std::string_view link;
-    next = root["@odata.nextLink"].get_string().get(link) ? "" : std::string(link);
+    CHECK(root["@odata.nextLink"].error() == simdjson::NO_SUCH_FIELD);
   }
   CHECK(count == 5);
   CHECK(seen ==
@@ -730,10 +730,10 @@ TEST_CASE("the Features API pages, filters, selects and orders; refuses what it 
        std::vector<std::pair<std::string, std::string>>{{"$expand=toFeature", "$expand"},
                                                         {"$search=x", "$search"},
                                                         {"$filter=owner%20eq%20'x'", "$filter"},
-                                                        {"$filter=status%20gt%20'x'", "$filter"},
+                                                        {"$filter=length(status)%20gt%201", "$filter"},
                                                         {"$select=nope", "$select"},
                                                         {"$orderby=status%20sideways", "$orderby"},
-                                                        {"$top=0", "$top"}}) {
+                                                        {"$top=-1", "$top"}}) {
     CAPTURE(query);
     r = sim.call({.path = api + "/Transports?" + query, .headers = {auth}, .schema = "odata-error"});
     CHECK(r.status == 400);
@@ -800,7 +800,7 @@ TEST_CASE("the Features API pages, filters, selects and orders; refuses what it 
         std::string::npos);
   CHECK(sim.call({.path = api + "/FeatureStatus", .headers = {auth}}).body.find("Ready for Production") !=
         std::string::npos);
-  // $metadata is well-formed EDMX naming the five entity sets.
+  // $metadata is well-formed EDMX naming the eight entity sets SAP lists.
   r = sim.call({.path = api + "/$metadata", .headers = {auth}});
   REQUIRE(r.status == 200);
   TempDir dir;
@@ -813,7 +813,9 @@ TEST_CASE("the Features API pages, filters, selects and orders; refuses what it 
                    "print(' '.join(sorted(s.get('Name') for s in root.iterfind('.//edm:EntitySet', ns))))\n",
                    (dir / "metadata.xml").string()});
   REQUIRE_MESSAGE(parsed.exit_code == 0, parsed.err);
-  CHECK(parsed.out == "FeaturePriorities FeatureStatus Features TransportReferences Transports\n");
+  CHECK(parsed.out ==
+        "ExternalReferences FeaturePriorities FeatureStatus Features TaskAssignments TransportReferences "
+        "Transports URLReferences\n");
   // Scopes as the public API uses them: a token without features.write reads but cannot write.
   SimProcess reader({"--scopes", "features.read"});
   const std::string read_only = "Authorization: Bearer " + reader.token();
