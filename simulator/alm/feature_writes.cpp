@@ -1,14 +1,14 @@
 // The Features API's writes: create and change a feature, assign a transport to one (SAP: only
 // released transports, each to at most one feature), add and remove URL and external references,
-// and deploy a feature. Bodies are read strictly: an unknown field is a 400 that names it.
+// and deploy a feature. The bodies are read by feature_bodies.cpp; here the store's rules apply.
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "core/json_reader.hpp"
 #include "core/json_writer.hpp"
 #include "simulator/alm/alm_store.hpp"
+#include "simulator/alm/feature_bodies.hpp"
 #include "simulator/alm/features_api.hpp"
 #include "simulator/alm/features_model.hpp"
 #include "simulator/odata.hpp"
@@ -16,72 +16,9 @@
 namespace ato::sim {
 namespace {
 
-constexpr std::string_view kFeatureFields[] = {"title",        "description", "projectId", "priorityCode",
-                                               "statusCode",   "releaseId",   "scopeId",   "responsibleId",
-                                               "workstreamId", "type",        "tags"};
-
 net::HttpResponse body_error(const JsonError& e) {
   return odata_error(400, "BAD_REQUEST", e.problem(),
                      e.path().empty() ? std::nullopt : std::optional(e.path()));
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool known_status(std::string_view code) {
-  return std::any_of(std::begin(kFeatureStatuses), std::end(kFeatureStatuses),
-                     [&](const FeatureStatusInfo& s) { return code == s.code; });
-}
-
-// A priority as clients send it: 20 or "20"; one of FeaturePriorities.
-std::optional<std::int64_t> read_priority(const JsonObjectReader& o) {
-  const auto element = o.raw()["priorityCode"];
-  if (element.error() || element.is_null()) return std::nullopt;
-  std::int64_t code = 0;
-  if (element.is_string()) {
-    const std::string_view text(element.get_string().value());
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), code);
-    if (ec != std::errc{} || end != text.data() + text.size()) code = -1;
-  } else {
-    code = o.integer("priorityCode", 0, 1000);
-  }
-  if (std::none_of(std::begin(kFeaturePriorities), std::end(kFeaturePriorities),
-                   [&](const FeaturePriorityInfo& p) { return p.code == code; }))
-    throw JsonError(o.path_of("priorityCode"),
-                    "unknown priorityCode (see FeaturePriorities: 10, 20, 30, 40)");
-  return code;
-}
-
-// The fields of a feature a body sets (create and change alike); absent fields are left as they are.
-void read_feature_fields(const JsonObjectReader& o, Feature& f, bool creating) {
-  o.only_keys(std::span<const std::string_view>(kFeatureFields));
-  if (creating || o.has("title")) {
-    f.title = o.string("title");
-    if (f.title.size() > 255) throw JsonError(o.path_of("title"), "at most 255 characters");
-  }
-  const auto text = [&](std::string_view name, std::string& into) {
-    if (o.has(name)) into = std::string(o.nullable_string(name).value_or(""));
-  };
-  text("description", f.description);
-  text("projectId", f.project_id);
-  text("releaseId", f.release_id);
-  text("scopeId", f.scope_id);
-  text("responsibleId", f.responsible_id);
-  text("workstreamId", f.workstream_id);
-  text("type", f.type);
-  if (auto priority = read_priority(o)) f.priority_code = *priority;
-  if (auto status = o.nullable_string("statusCode")) {
-    if (!known_status(*status))
-      throw JsonError(o.path_of("statusCode"), "unknown statusCode (see FeatureStatus)");
-    f.status_code = std::string(*status);
-  }
-  if (auto tags = o.optional_array("tags")) {
-    f.tags.clear();
-    tags->for_each_string([&](std::string_view tag, std::size_t) { f.tags.emplace_back(tag); });
-  }
 }
 
 net::HttpResponse created(const ODataService& service, const std::string& set, const ODataEntity& entity,
@@ -96,8 +33,7 @@ net::HttpResponse created(const ODataService& service, const std::string& set, c
 net::HttpResponse FeaturesApi::create_feature(const net::HttpRequest& request, EpochMillis now) {
   Feature f;
   try {
-    simdjson::dom::parser parser;
-    read_feature_fields(JsonObjectReader(parse_json(parser, request.body), ""), f, true);
+    read_feature_body(request.body, f, true);
   } catch (const JsonError& e) {
     return body_error(e);
   }
@@ -119,8 +55,7 @@ net::HttpResponse FeaturesApi::change_feature(const net::HttpRequest& request, c
   if (!f) return odata_error(404, "NOT_FOUND", fmt::format("No feature {}", uuid));
   Feature changed = *f;
   try {
-    simdjson::dom::parser parser;
-    read_feature_fields(JsonObjectReader(parse_json(parser, request.body), ""), changed, false);
+    read_feature_body(request.body, changed, false);
   } catch (const JsonError& e) {
     return body_error(e);
   }
@@ -133,20 +68,16 @@ net::HttpResponse FeaturesApi::change_feature(const net::HttpRequest& request, c
 // SAP: only released transports can be assigned, and a transport belongs to at most one feature.
 // The transport is named by its request (transportRequest) or by its uuid (transportUuid).
 net::HttpResponse FeaturesApi::assign_transport(const net::HttpRequest& request, EpochMillis now) {
-  TransportReference r;
-  std::string by_uuid;
+  TransportAssignment assignment;
   try {
-    simdjson::dom::parser parser;
-    const JsonObjectReader o(parse_json(parser, request.body), "");
-    o.only_keys({"featureUuid", "transportRequest", "transportUuid"});
-    r.feature_uuid = lowercase(o.string("featureUuid"));
-    if (o.has("transportRequest")) r.transport_request = o.string("transportRequest");
-    if (o.has("transportUuid")) by_uuid = lowercase(o.string("transportUuid"));
-    if (r.transport_request.empty() && by_uuid.empty())
-      throw JsonError("transportRequest", "name the transport: transportRequest or transportUuid");
+    assignment = read_assignment_body(request.body);
   } catch (const JsonError& e) {
     return body_error(e);
   }
+  TransportReference r;
+  r.feature_uuid = assignment.feature_uuid;
+  r.transport_request = assignment.transport_request;
+  const auto& by_uuid = assignment.transport_uuid;
   const auto state = store_.lock();
   FeatureStore& features = state->features();
   if (!by_uuid.empty()) {
@@ -183,14 +114,7 @@ net::HttpResponse FeaturesApi::assign_transport(const net::HttpRequest& request,
 net::HttpResponse FeaturesApi::add_url_reference(const net::HttpRequest& request, EpochMillis now) {
   UrlReference r;
   try {
-    simdjson::dom::parser parser;
-    const JsonObjectReader o(parse_json(parser, request.body), "");
-    o.only_keys({"parentUuid", "name", "url"});
-    r.parent_uuid = lowercase(o.string("parentUuid"));
-    r.name = o.string("name");
-    r.url = o.string("url");
-    if (!r.url.starts_with("https://") && !r.url.starts_with("http://"))
-      throw JsonError("url", "expected an http(s) URL");
+    r = read_url_reference_body(request.body);
   } catch (const JsonError& e) {
     return body_error(e);
   }
@@ -207,13 +131,7 @@ net::HttpResponse FeaturesApi::add_url_reference(const net::HttpRequest& request
 net::HttpResponse FeaturesApi::add_external_reference(const net::HttpRequest& request) {
   ExternalReference r;
   try {
-    simdjson::dom::parser parser;
-    const JsonObjectReader o(parse_json(parser, request.body), "");
-    o.only_keys({"id", "parentUuid", "name", "url"});
-    r.id = o.string("id");
-    r.parent_uuid = lowercase(o.string("parentUuid"));
-    r.name = o.string("name");
-    r.url = std::string(o.nullable_string("url").value_or(""));
+    r = read_external_reference_body(request.body);
   } catch (const JsonError& e) {
     return body_error(e);
   }
@@ -261,10 +179,7 @@ net::HttpResponse FeaturesApi::deploy_feature(const net::HttpRequest& request, c
                                               EpochMillis now) {
   std::string target;
   try {
-    simdjson::dom::parser parser;
-    const JsonObjectReader o(parse_json(parser, request.body), "");
-    o.only_keys({"targetSystem"});
-    target = o.string("targetSystem");
+    target = read_deploy_body(request.body);
   } catch (const JsonError& e) {
     return body_error(e);
   }

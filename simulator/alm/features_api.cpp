@@ -14,6 +14,32 @@ constexpr std::string_view kRoot = "/api/calm-features/v1";
 constexpr std::string_view kReadScope = "calm-api.features.read";
 constexpr std::string_view kWriteScope = "calm-api.features.write";
 
+// Every row of a set (by name) as the store holds it now; the caller holds the store's lock.
+std::vector<ODataEntity> features_rows(const AlmState& state, const std::string& set) {
+  std::vector<ODataEntity> rows;
+  const FeatureStore& features = state.features();
+  if (set == "Features") {
+    for (const auto& f : features.features) rows.push_back(feature_entity(f, state.effective_status(f)));
+  } else if (set == "Transports") {
+    for (const auto& [id, t] : state.transports())
+      if (t.exported)
+        rows.push_back(transport_entity(id, t, features));  // Cloud ALM knows it from its export
+  } else if (set == "TransportReferences") {
+    for (const auto& r : features.references) rows.push_back(transport_reference_entity(r));
+  } else if (set == "URLReferences") {
+    for (const auto& r : features.url_references) rows.push_back(url_reference_entity(r));
+  } else if (set == "ExternalReferences") {
+    for (const auto& r : features.external_references) rows.push_back(external_reference_entity(r));
+  } else if (set == "TaskAssignments") {
+    for (const auto& t : features.task_assignments) rows.push_back(task_assignment_entity(t));
+  } else if (set == "FeatureStatus") {
+    for (const auto& s : kFeatureStatuses) rows.push_back({std::string(s.code), std::string(s.name)});
+  } else if (set == "FeaturePriorities") {
+    for (const auto& p : kFeaturePriorities) rows.push_back({std::to_string(p.code), std::string(p.name)});
+  }
+  return rows;
+}
+
 }  // namespace
 
 FeaturesApi::FeaturesApi(AlmStore& store, TokenAuthority& tokens)

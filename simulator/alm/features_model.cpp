@@ -1,7 +1,7 @@
 #include "simulator/alm/features_model.hpp"
 
 #include "core/time.hpp"
-#include "simulator/alm/alm_store.hpp"
+#include "simulator/alm/alm_store.hpp"  // TransportRecord
 
 namespace ato::sim {
 namespace {
@@ -155,31 +155,6 @@ ODataEntity external_reference_entity(const ExternalReference& r) {
 
 ODataEntity task_assignment_entity(const TaskAssignment& t) {
   return {t.uuid, t.feature_uuid, t.task_id, text_or_null(t.title)};
-}
-
-std::vector<ODataEntity> features_rows(const AlmState& state, const std::string& set) {
-  std::vector<ODataEntity> rows;
-  const FeatureStore& features = state.features();
-  if (set == "Features") {
-    for (const auto& f : features.features) rows.push_back(feature_entity(f, state.effective_status(f)));
-  } else if (set == "Transports") {
-    for (const auto& [id, t] : state.transports())
-      if (t.exported)
-        rows.push_back(transport_entity(id, t, features));  // Cloud ALM knows it from its export
-  } else if (set == "TransportReferences") {
-    for (const auto& r : features.references) rows.push_back(transport_reference_entity(r));
-  } else if (set == "URLReferences") {
-    for (const auto& r : features.url_references) rows.push_back(url_reference_entity(r));
-  } else if (set == "ExternalReferences") {
-    for (const auto& r : features.external_references) rows.push_back(external_reference_entity(r));
-  } else if (set == "TaskAssignments") {
-    for (const auto& t : features.task_assignments) rows.push_back(task_assignment_entity(t));
-  } else if (set == "FeatureStatus") {
-    for (const auto& s : kFeatureStatuses) rows.push_back({std::string(s.code), std::string(s.name)});
-  } else if (set == "FeaturePriorities") {
-    for (const auto& p : kFeaturePriorities) rows.push_back({std::to_string(p.code), std::string(p.name)});
-  }
-  return rows;
 }
 
 }  // namespace ato::sim

@@ -10,7 +10,6 @@
 
 namespace ato::sim {
 
-class AlmState;
 struct TransportRecord;
 
 const ODataModel& features_model();
@@ -22,8 +21,5 @@ ODataEntity transport_reference_entity(const TransportReference& r);
 ODataEntity url_reference_entity(const UrlReference& r);
 ODataEntity external_reference_entity(const ExternalReference& r);
 ODataEntity task_assignment_entity(const TaskAssignment& t);
-
-// Every row of a set (by name) as the store holds it now; the caller holds the store's lock.
-std::vector<ODataEntity> features_rows(const AlmState& state, const std::string& set);
 
 }  // namespace ato::sim

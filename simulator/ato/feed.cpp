@@ -13,6 +13,7 @@
 #include "core/wire.hpp"
 #include "simulator/ato/feed_metadata.hpp"
 #include "simulator/odata.hpp"
+#include "simulator/odata/query.hpp"
 
 namespace ato::sim {
 namespace {
@@ -230,8 +231,10 @@ net::HttpResponse AtoFeed::handle(const net::HttpRequest& request) {
 
 net::HttpResponse AtoFeed::tenant_request(Tenant& tenant, const net::HttpRequest& request,
                                           std::string_view path) {
-  auto response = path == kFeedPath      ? feed(tenant, request)
-                  : path == kSystemsPath ? systems(tenant, request)
+  const bool count =
+      path.size() == kFeedPath.size() + 7 && path.starts_with(kFeedPath) && path.ends_with("/$count");
+  auto response = path == kFeedPath || count ? feed(tenant, request, count)
+                  : path == kSystemsPath     ? systems(tenant, request)
                   : path == kMetadataPath
                       ? metadata(tenant, request)
                       : odata_error(404, "NOT_FOUND", fmt::format("No resource at {}", request.path));
@@ -262,10 +265,13 @@ net::HttpResponse AtoFeed::metadata(const Tenant& tenant, const net::HttpRequest
 net::HttpResponse AtoFeed::systems(const Tenant& tenant, const net::HttpRequest& request) {
   if (request.method != "GET") return odata_error(405, "METHOD_NOT_ALLOWED", "Read the systems with GET");
   if (!tenant.authorized(request)) return unauthorized();
+  if (auto problem =
+          refuse_unserved_options(request.query, {"$format"}, "the landscape's systems are one short list"))
+    return odata_error(400, "BAD_REQUEST", problem->message, problem->option);
   return net::HttpResponse::json(200, ato_systems_json(settings_.systems));
 }
 
-net::HttpResponse AtoFeed::feed(Tenant& tenant, const net::HttpRequest& request) {
+net::HttpResponse AtoFeed::feed(Tenant& tenant, const net::HttpRequest& request, bool count_only) {
   const EpochMillis now = now_epoch_millis();
   const auto decision = faults_.decide("ato.feed");
   if (decision.status) {
@@ -285,6 +291,17 @@ net::HttpResponse AtoFeed::feed(Tenant& tenant, const net::HttpRequest& request)
   }
   if (request.method != "GET") return odata_error(405, "METHOD_NOT_ALLOWED", "Read the feed with GET");
   if (!tenant.authorized(request)) return unauthorized();
+  // Never an option ignored: the feed is read in sequence order, page by page.
+  const std::vector<std::string_view> served =
+      count_only ? std::vector<std::string_view>{"$filter"}
+                 : std::vector<std::string_view>{"$filter", "$top", "$count", "$format"};
+  if (auto problem = refuse_unserved_options(
+          request.query, served,
+          "the feed is read in sequence order, page by page by its @odata.nextLink ($filter=sequence gt N)"))
+    return odata_error(400, "BAD_REQUEST", problem->message, problem->option);
+  if (auto format = net::form_value(request.query, "$format"); format && *format != "json")
+    return odata_error(400, "BAD_REQUEST", fmt::format("$format: '{}': only json is served", *format),
+                       "$format");
   FeedQuery q;
   q.top = settings_.default_page_size;
   if (auto filter = net::form_value(request.query, "$filter")) {
@@ -311,6 +328,13 @@ net::HttpResponse AtoFeed::feed(Tenant& tenant, const net::HttpRequest& request)
   const auto& events = tenant.events;
   auto it = std::upper_bound(events.begin(), events.end(), q.after,
                              [](std::int64_t after, const AtoEvent& e) { return after < e.sequence; });
+  if (count_only) {
+    net::HttpResponse response;
+    response.body = std::to_string(std::count_if(
+        it, events.end(), [&](const AtoEvent& e) { return !q.service || e.service == *q.service; }));
+    response.header("Content-Type", "text/plain");
+    return response;
+  }
   json.begin_object().field("@odata.context", "$metadata#Events");
   if (q.count) {
     std::int64_t n = 0;

@@ -89,7 +89,8 @@ class AtoFeed {
   void advance(EpochMillis wall_now);                               // caller holds mutex_
   void append(Tenant& tenant, AtoEvent event, bool keep_sequence);  // caller holds mutex_
   net::HttpResponse tenant_request(Tenant& tenant, const net::HttpRequest& request, std::string_view path);
-  net::HttpResponse feed(Tenant& tenant, const net::HttpRequest& request);
+  // The events page; `count_only`: Events/$count, the number of events the filter selects, as text.
+  net::HttpResponse feed(Tenant& tenant, const net::HttpRequest& request, bool count_only = false);
   net::HttpResponse inject(const net::HttpRequest& request);
   net::HttpResponse activate(std::string_view name, const net::HttpRequest& request);
   net::HttpResponse systems(const Tenant& tenant, const net::HttpRequest& request);

@@ -8,7 +8,7 @@ std::string_view feed_metadata_xml() {
   return R"(<?xml version="1.0" encoding="utf-8"?>
 <edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx" Version="4.0">
   <edmx:DataServices>
-    <Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="ato.feed.v1" Alias="feed">
+    <Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="ato.feed.v1">
       <ComplexType Name="System">
         <Property Name="sid" Type="Edm.String" Nullable="false" MaxLength="3"/>
         <Property Name="client" Type="Edm.String" Nullable="false" MaxLength="3"/>
@@ -26,14 +26,14 @@ std::string_view feed_metadata_xml() {
         <Property Name="service" Type="Edm.String" Nullable="false"/>
         <Property Name="sequence" Type="Edm.Int64" Nullable="false"/>
         <Property Name="occurredAt" Type="Edm.DateTimeOffset" Nullable="false" Precision="3"/>
-        <Property Name="source" Type="feed.System" Nullable="false"/>
+        <Property Name="source" Type="ato.feed.v1.System" Nullable="false"/>
         <Property Name="transportId" Type="Edm.String" Nullable="false" MaxLength="10"/>
         <Property Name="kind" Type="Edm.String"/>
         <Property Name="title" Type="Edm.String"/>
         <Property Name="owner" Type="Edm.String"/>
         <Property Name="releasedAt" Type="Edm.DateTimeOffset" Precision="3"/>
-        <Property Name="collection" Type="feed.CollectionVersion"/>
-        <Property Name="target" Type="feed.System"/>
+        <Property Name="collection" Type="ato.feed.v1.CollectionVersion"/>
+        <Property Name="target" Type="ato.feed.v1.System"/>
         <Property Name="importType" Type="Edm.String"/>
         <Property Name="result" Type="Edm.String"/>
         <Property Name="returnCode" Type="Edm.Int32"/>
@@ -53,10 +53,10 @@ std::string_view feed_metadata_xml() {
         <Property Name="description" Type="Edm.String" Nullable="false"/>
       </EntityType>
       <EntityContainer Name="Container">
-        <EntitySet Name="Events" EntityType="feed.Event"/>
-        <EntitySet Name="Systems" EntityType="feed.LandscapeSystem"/>
+        <EntitySet Name="Events" EntityType="ato.feed.v1.Event"/>
+        <EntitySet Name="Systems" EntityType="ato.feed.v1.LandscapeSystem"/>
       </EntityContainer>
-      <Annotations Target="feed.Container/Events">
+      <Annotations Target="ato.feed.v1.Container/Events">
         <Annotation Term="Org.OData.Capabilities.V1.FilterRestrictions">
           <Record>
             <PropertyValue Property="FilterExpressionRestrictions">

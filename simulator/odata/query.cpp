@@ -177,6 +177,26 @@ std::variant<ODataQuery, ODataQueryError> parse_odata_query(std::string_view que
   return q;
 }
 
+std::optional<ODataQueryError> refuse_unserved_options(std::string_view query_string,
+                                                       const std::vector<std::string_view>& served,
+                                                       std::string_view advice) {
+  std::vector<std::string> seen;
+  for (auto pair : split(query_string, "&")) {
+    if (pair.empty()) continue;
+    std::string name;
+    if (!net::percent_decode(pair.substr(0, pair.find('=')), name, true))
+      return ODataQueryError{std::string(pair.substr(0, pair.find('='))), "malformed percent-encoding"};
+    if (is_sap_custom_option(name)) continue;
+    if (std::find(served.begin(), served.end(), name) == served.end())
+      return ODataQueryError{name, fmt::format("{} is not supported here ({} are); {}",
+                                               name.empty() ? "''" : name, fmt::join(served, ", "), advice)};
+    if (std::find(seen.begin(), seen.end(), name) != seen.end())
+      return ODataQueryError{name, fmt::format("{} is given twice", name)};
+    seen.push_back(name);
+  }
+  return std::nullopt;
+}
+
 bool matches(const ODataQuery& query, const ODataEntity& entity) {
   return !query.filter || query.filter->matches(entity);
 }

@@ -50,6 +50,13 @@ std::variant<ODataQuery, ODataQueryError> parse_odata_query(std::string_view que
 
 bool matches(const ODataQuery& query, const ODataEntity& entity);
 
+// For a service that serves only some options (the ATO feed): the first option of `query_string`
+// that is not in `served` (SAP's own custom options aside), or given twice, as an error naming it;
+// `advice` is added to the message of an option not served.
+std::optional<ODataQueryError> refuse_unserved_options(std::string_view query_string,
+                                                       const std::vector<std::string_view>& served,
+                                                       std::string_view advice);
+
 // Writes an entity's properties (those selected) into an object already begun.
 void write_entity_properties(JsonWriter& json, const std::vector<ODataProperty>& properties,
                              const ODataEntity& entity, const std::vector<std::size_t>& select);

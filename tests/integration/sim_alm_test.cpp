@@ -10,6 +10,7 @@
 
 #include "core/base64.hpp"
 #include "core/wire.hpp"
+#include "tests/support/sample_events.hpp"
 #include "tests/support/sim_process.hpp"
 
 using namespace ato;
@@ -17,76 +18,6 @@ using namespace ato::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string uuid(int n) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012x", n);
-  return buf;
-}
-
-AtoEvent base_event(Service service, std::int64_t sequence, const std::string& transport, SystemRef source) {
-  AtoEvent e;
-  e.event_id = uuid(static_cast<int>(sequence));
-  e.service = service;
-  e.sequence = sequence;
-  e.occurred_at = 1795313841000 + sequence * 1000;
-  e.source = std::move(source);
-  e.transport_id = transport;
-  return e;
-}
-
-AtoEvent exported(std::int64_t seq, const std::string& transport) {
-  auto e = base_event(Service::Export, seq, transport, {"S4D", "080"});
-  e.details = ExportDetails{
-      RequestKind::Workbench, "Delivery block in sales orders", "CB9980000123", e.occurred_at, {}};
-  return e;
-}
-
-AtoEvent imported(std::int64_t seq, const std::string& transport, SystemRef target,
-                  ImportResult result = ImportResult::Success) {
-  auto e = base_event(Service::Import, seq, transport, target);
-  e.details = ImportDetails{
-      target,       ImportType::Manual, result, result == ImportResult::Error ? 8 : 0, e.occurred_at - 500,
-      e.occurred_at};
-  return e;
-}
-
-AtoEvent status_change(std::int64_t seq, const std::string& transport, StatusType type, std::string status,
-                       SystemRef target) {
-  auto e = base_event(Service::StatusChange, seq, transport, target);
-  e.details = StatusChangeDetails{type, std::nullopt, std::move(status), "CB9980000789", target};
-  return e;
-}
-
-std::string package(std::vector<AtoEvent> events) {
-  PushPackage p{uuid(900000 + static_cast<int>(events.front().sequence)), events.front().service,
-                1795313841000, std::move(events)};
-  return to_json(p);
-}
-
-std::string path_for(Service s) {
-  switch (s) {
-    case Service::Export:
-      return SimProcess::export_path();
-    case Service::Import:
-      return SimProcess::import_path();
-    default:
-      return SimProcess::status_change_path();
-  }
-}
-
-// Pushes one event's package and returns its single result.
-EventResult push_one(SimProcess& sim, const std::string& token, const AtoEvent& event) {
-  auto r = sim.call({.method = "POST",
-                     .path = path_for(event.service),
-                     .body = package({event}),
-                     .headers = {"Authorization: Bearer " + token},
-                     .schema = "push-response"});
-  REQUIRE_MESSAGE(r.status == 200, r.body);
-  auto response = parse_push_response(r.body);
-  REQUIRE(response.results.size() == 1);
-  return response.results[0];
-}
 
 // A one-event export package with `token`, answered as it is.
 HttpResult push_one_raw(SimProcess& sim, const std::string& token) {
@@ -704,9 +635,10 @@ TEST_CASE("the Features API pages, filters, selects and orders; refuses what it 
   std::vector<std::string> seen;
   std::int64_t count = -1;
   for (int page = 0; page < 10 && seen.size() < 5; ++page) {
-    auto r = sim.call({.path = api + "/Transports?$top=2&$skip=" + std::to_string(2 * page) +
-                               "&$count=true&$select=transportRequest,status&$orderby=transportRequest%20desc",
-                       .headers = {auth}});
+    auto r =
+        sim.call({.path = api + "/Transports?$top=2&$skip=" + std::to_string(2 * page) +
+                          "&$count=true&$select=transportRequest,status&$orderby=transportRequest%20desc",
+                  .headers = {auth}});
     REQUIRE_MESSAGE(r.status == 200, r.body);
     CHECK(r.headers.at("odata-version") == "4.0");
     simdjson::dom::parser parser;
