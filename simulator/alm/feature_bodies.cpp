@@ -54,6 +54,15 @@ std::string read_guid(const JsonObjectReader& o, std::string_view key) {
   return value;
 }
 
+// `body` as one JSON object of only `keys`, handed to `read`.
+template <typename Read>
+auto read_object(std::string_view body, std::initializer_list<std::string_view> keys, Read&& read) {
+  simdjson::dom::parser parser;
+  const JsonObjectReader o(parse_json(parser, body), "");
+  o.only_keys(keys);
+  return read(o);
+}
+
 }  // namespace
 
 void read_feature_body(std::string_view body, Feature& f, bool creating) {
@@ -87,48 +96,42 @@ void read_feature_body(std::string_view body, Feature& f, bool creating) {
 }
 
 TransportAssignment read_assignment_body(std::string_view body) {
-  simdjson::dom::parser parser;
-  const JsonObjectReader o(parse_json(parser, body), "");
-  o.only_keys({"featureUuid", "transportRequest", "transportUuid"});
-  TransportAssignment a;
-  a.feature_uuid = read_guid(o, "featureUuid");
-  if (o.has("transportRequest")) a.transport_request = o.string("transportRequest");
-  if (o.has("transportUuid")) a.transport_uuid = read_guid(o, "transportUuid");
-  if (a.transport_request.empty() == a.transport_uuid.empty())
-    throw JsonError("transportRequest", "name the transport by one of transportRequest and transportUuid");
-  return a;
+  return read_object(body, {"featureUuid", "transportRequest", "transportUuid"},
+                     [](const JsonObjectReader& o) {
+                       TransportAssignment a;
+                       a.feature_uuid = read_guid(o, "featureUuid");
+                       if (o.has("transportRequest")) a.transport_request = o.string("transportRequest");
+                       if (o.has("transportUuid")) a.transport_uuid = read_guid(o, "transportUuid");
+                       if (a.transport_request.empty() == a.transport_uuid.empty())
+                         throw JsonError("transportRequest",
+                                         "name the transport by one of transportRequest and transportUuid");
+                       return a;
+                     });
 }
 
 UrlReference read_url_reference_body(std::string_view body) {
-  simdjson::dom::parser parser;
-  const JsonObjectReader o(parse_json(parser, body), "");
-  o.only_keys({"parentUuid", "name", "url"});
-  UrlReference r;
-  r.parent_uuid = read_guid(o, "parentUuid");
-  r.name = o.string("name");
-  r.url = o.string("url");
-  if (!r.url.starts_with("https://") && !r.url.starts_with("http://"))
-    throw JsonError(o.path_of("url"), "expected an http(s) URL");
-  return r;
+  return read_object(body, {"parentUuid", "name", "url"}, [](const JsonObjectReader& o) {
+    UrlReference r;
+    r.parent_uuid = read_guid(o, "parentUuid");
+    r.name = o.string("name");
+    r.url = o.string("url");
+    if (!r.url.starts_with("https://") && !r.url.starts_with("http://"))
+      throw JsonError(o.path_of("url"), "expected an http(s) URL");
+    return r;
+  });
 }
 
 ExternalReference read_external_reference_body(std::string_view body) {
-  simdjson::dom::parser parser;
-  const JsonObjectReader o(parse_json(parser, body), "");
-  o.only_keys({"id", "parentUuid", "name", "url"});
-  ExternalReference r;
-  r.id = o.string("id");
-  r.parent_uuid = read_guid(o, "parentUuid");
-  r.name = o.string("name");
-  r.url = std::string(o.nullable_string("url").value_or(""));
-  return r;
+  return read_object(body, {"id", "parentUuid", "name", "url"}, [](const JsonObjectReader& o) {
+    return ExternalReference{std::string(o.string("id")), read_guid(o, "parentUuid"),
+                             std::string(o.string("name")),
+                             std::string(o.nullable_string("url").value_or(""))};
+  });
 }
 
 std::string read_deploy_body(std::string_view body) {
-  simdjson::dom::parser parser;
-  const JsonObjectReader o(parse_json(parser, body), "");
-  o.only_keys({"targetSystem"});
-  return std::string(o.string("targetSystem"));
+  return read_object(body, {"targetSystem"},
+                     [](const JsonObjectReader& o) { return std::string(o.string("targetSystem")); });
 }
 
 }  // namespace ato::sim
