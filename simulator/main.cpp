@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option(
       "--ready-file", serve.ready_file,
       "Written once listening (mode 0600): JSON with alm_url, token_url, push_urls, ca_file,\n"
-      "service_key_file, ato_url and tenants (name, role, feed_url, user, password, active)");
+      "service_key_file, sandbox_url, sandbox_api_key, ato_url and tenants (name, role, feed_url,\n"
+      "user, password, active)");
   serve_cmd->add_option("--state-dir", serve.state_dir,
                         "Where the CA and service key go (default: the ready file's directory, else .)");
   serve_cmd->add_option("--seed", seed, "Seed of every random choice (faults): same seed, same faults")
@@ -99,6 +100,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--client-id", serve.xsuaa.client_id, "OAuth client ID")->capture_default_str();
   serve_cmd->add_option("--client-secret", serve.xsuaa.client_secret,
                         "OAuth client secret (default: random)");
+  serve_cmd->add_option(
+      "--sandbox-api-key", serve.xsuaa.sandbox_api_key,
+      "The key of the Features API's read-only sandbox (<alm_url>/SAPCALM/calm-features/v1,\n"
+      "header APIKey), as SAP's API Business Hub serves it (default: random, in the ready file)");
   serve_cmd
       ->add_option("--scopes", serve.xsuaa.scopes,
                    "Scopes granted: manage (push), display (read), features.read and features.write (the\n"

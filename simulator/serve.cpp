@@ -218,6 +218,7 @@ int serve(const ServeOptions& o) {
       alm_settings.journal_file = o.journal_of_events.path;
       alm_settings.journal_memory_events = o.journal_of_events.memory;
       alm_settings.lms_check = o.lms_check;
+      alm_settings.sandbox_api_key = o.xsuaa.sandbox_api_key.value_or(random_secret());
       cloud_alm = std::make_unique<CloudAlm>(alm_settings, *tokens, faults);
       alm = cloud_alm.get();
       // What a bridge needs, in the file it would get from a real tenant.
@@ -252,6 +253,7 @@ int serve(const ServeOptions& o) {
         json.field(name, alm_url + path);
       }
       json.end_object().field("service_key_file", key_file->string());
+      json.field("sandbox_url", alm_url + "/SAPCALM").field("sandbox_api_key", alm_settings.sandbox_api_key);
     }
 
     // The fake ATO.

@@ -32,6 +32,8 @@ struct XsuaaOptions {
   std::string client_id = "sb-ato-sim!b123456|sapcloudalm!b456789";
   std::optional<std::string> client_secret;  // default: a fresh random one
   std::string scopes = "manage,display,features.read,features.write";
+  // The key the Features API's sandbox (/SAPCALM/calm-features/v1) takes in its APIKey header.
+  std::optional<std::string> sandbox_api_key;  // default: a fresh random one
 };
 
 // The fake Cloud ALM's journal of accepted events.

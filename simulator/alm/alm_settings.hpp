@@ -20,6 +20,9 @@ struct AlmSettings {
   std::size_t journal_memory_events = 1'000'000;
   // Refuse events of systems not registered in Landscape Management (MSG_SLIS_NOT_FOUND_IN_LMS).
   bool lms_check = true;
+  // The API key of the read-only sandbox of the Features API (/SAPCALM/calm-features/v1, header
+  // APIKey), as SAP's API Business Hub serves it beside the OAuth mode.
+  std::string sandbox_api_key;
 };
 AlmSettings default_alm_settings();
 

@@ -24,7 +24,7 @@ CloudAlm::CloudAlm(AlmSettings settings, TokenAuthority& tokens, FaultInjector& 
       started_at_(now_epoch_millis()),
       store_(settings_.journal_file, settings_.journal_memory_events),
       push_api_(settings_, store_, tokens_, faults_, registry_),
-      features_api_(store_, tokens_),
+      features_api_(store_, tokens_, settings_.sandbox_api_key),
       landscape_api_(registry_, tokens_),
       sim_endpoints_(settings_, store_, tokens_, faults_) {}
 
@@ -50,7 +50,8 @@ void CloudAlm::apply_periodic_faults(EpochMillis now) {
 net::HttpResponse CloudAlm::handle(const net::HttpRequest& request) {
   auto response = route(request);
   // The API is OData v4: every answer under /api says so, errors too.
-  if (request.path.starts_with("/api/")) response.header("OData-Version", "4.0");
+  if (request.path.starts_with("/api/") || request.path.starts_with(FeaturesApi::kSandboxRoot))
+    response.header("OData-Version", "4.0");
   return response;
 }
 
@@ -75,7 +76,8 @@ net::HttpResponse CloudAlm::route(const net::HttpRequest& request) {
   const EpochMillis now = now_epoch_millis();
   apply_periodic_faults(now);
   if (request.path == "/token_keys") return tokens_.handle_token_keys(request);
-  if (request.path == "/.well-known/openid-configuration") return tokens_.handle_openid_configuration(request);
+  if (request.path == "/.well-known/openid-configuration")
+    return tokens_.handle_openid_configuration(request);
   if (request.path == "/oauth/token") return token(request, now, ClientProof::Secret);
   for (const auto& [service, path] : settings_.push_paths) {
     if (request.path != path) continue;
@@ -83,8 +85,8 @@ net::HttpResponse CloudAlm::route(const net::HttpRequest& request) {
     if (auto refused = refuse_non_json(request)) return *refused;
     return push_api_.push(request, service, now);
   }
-  if (request.path.starts_with("/api/calm-features/v1/") || request.path == "/api/calm-features/v1")
-    return features_api_.handle(request, now);
+  if (request.path.starts_with(FeaturesApi::kRoot)) return features_api_.handle(request, now);
+  if (request.path.starts_with(FeaturesApi::kSandboxRoot)) return features_api_.handle_sandbox(request);
   if (request.path.starts_with("/api/calm-lms/")) return landscape_api_.handle(request, now);
   if (request.path.starts_with("/sim/"))
     if (auto answer = sim_endpoints_.handle(request)) return std::move(*answer);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/json_writer.hpp"
 #include "simulator/alm/alm_store.hpp"
 #include "simulator/alm/answers.hpp"
 #include "simulator/alm/features_model.hpp"
@@ -10,7 +11,6 @@
 namespace ato::sim {
 namespace {
 
-constexpr std::string_view kRoot = "/api/calm-features/v1";
 constexpr std::string_view kReadScope = "calm-api.features.read";
 constexpr std::string_view kWriteScope = "calm-api.features.write";
 
@@ -42,8 +42,42 @@ std::vector<ODataEntity> features_rows(const AlmState& state, const std::string&
 
 }  // namespace
 
-FeaturesApi::FeaturesApi(AlmStore& store, TokenAuthority& tokens)
-    : store_(store), tokens_(tokens), service_(features_model(), std::string(kRoot)) {}
+FeaturesApi::FeaturesApi(AlmStore& store, TokenAuthority& tokens, std::string sandbox_api_key)
+    : store_(store),
+      tokens_(tokens),
+      service_(features_model(), std::string(kRoot)),
+      sandbox_(features_model(), std::string(kSandboxRoot)),
+      sandbox_api_key_(std::move(sandbox_api_key)) {}
+
+net::HttpResponse FeaturesApi::handle_sandbox(const net::HttpRequest& request) {
+  // SAP's sandbox answers a missing or wrong key with its gateway's fault, not an OData error.
+  const auto key = request.header("APIKey");
+  if (sandbox_api_key_.empty() || key.empty() || !constant_time_equal(key, sandbox_api_key_)) {
+    auto refused = net::HttpResponse::json(
+        401, json_object_text([&](JsonWriter& json) {
+          json.key("fault")
+              .begin_object()
+              .field("faultstring", key.empty() ? "Failed to resolve API Key variable request.header.apikey"
+                                                : "Invalid ApiKey")
+              .key("detail")
+              .begin_object()
+              .field("errorcode",
+                     key.empty() ? "steps.oauth.v2.FailedToResolveAPIKey" : "oauth.v2.InvalidApiKey")
+              .end_object()
+              .end_object();
+        }));
+    return refused;
+  }
+  if (request.method != "GET" && request.method != "HEAD")
+    return odata_error(405, "METHOD_NOT_ALLOWED",
+                       "The API sandbox is read-only: write with OAuth at /api/calm-features/v1");
+  std::string_view rest = std::string_view(request.path).substr(kSandboxRoot.size());
+  if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+  return sandbox_.read(rest, request.query, [&](const ODataEntitySet& set) {
+    const auto state = store_.lock();
+    return features_rows(*state, set.name);
+  });
+}
 
 net::HttpResponse FeaturesApi::handle(const net::HttpRequest& request, EpochMillis now) {
   const bool write = request.method != "GET" && request.method != "HEAD";

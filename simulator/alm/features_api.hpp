@@ -2,8 +2,8 @@
 // eight entity sets SAP lists, read with every query option and key syntax V4 clients use
 // (simulator/odata/), and the writes SAP lists: Features (POST, PATCH), URLReferences and
 // ExternalReferences (POST, DELETE), TransportReferences (assign, unassign), and the deploy of a
-// feature, which asks the fake ATO to import its transports. The model is in features_model.cpp;
-// the writes in feature_writes.cpp.
+// feature, which asks the fake ATO to import its transports; and SAP's API sandbox of it (read-only,
+// an APIKey header). The model is in features_model.cpp; the writes in feature_writes.cpp.
 #pragma once
 
 #include <functional>
@@ -32,11 +32,17 @@ struct DeployTarget {
 
 class FeaturesApi {
  public:
-  FeaturesApi(AlmStore& store, TokenAuthority& tokens);
+  // `sandbox_api_key`: what the sandbox's APIKey header must carry (empty: no sandbox).
+  FeaturesApi(AlmStore& store, TokenAuthority& tokens, std::string sandbox_api_key);
   void set_deploy_target(DeployTarget target) { deploy_target_ = std::move(target); }
 
   // Anything under /api/calm-features/v1.
   net::HttpResponse handle(const net::HttpRequest& request, EpochMillis now);
+  // Anything under /SAPCALM/calm-features/v1: the same API read-only, with an APIKey header instead
+  // of a token, as SAP's API sandbox serves it.
+  net::HttpResponse handle_sandbox(const net::HttpRequest& request);
+  static constexpr std::string_view kRoot = "/api/calm-features/v1";
+  static constexpr std::string_view kSandboxRoot = "/SAPCALM/calm-features/v1";
 
  private:
   net::HttpResponse write(const net::HttpRequest& request, const ODataResource& resource, EpochMillis now);
@@ -51,6 +57,8 @@ class FeaturesApi {
   AlmStore& store_;
   TokenAuthority& tokens_;
   ODataService service_;
+  ODataService sandbox_;  // the same model, its links under kSandboxRoot
+  std::string sandbox_api_key_;
   DeployTarget deploy_target_;
 };
 

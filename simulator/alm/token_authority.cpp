@@ -20,11 +20,12 @@
 #include "core/wire.hpp"
 
 namespace ato::sim {
-namespace {
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
+
+namespace {
 
 net::HttpResponse token_error(int status, std::string error, std::string description) {
   auto response =

@@ -40,6 +40,9 @@ struct TokenCheck {
   std::string message;  // for the 401/403 body
 };
 
+// Compares secrets in time that does not depend on where they differ.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
 // How a token request's client proved itself: its secret (HTTP Basic or the form), or a client
 // certificate the TLS handshake verified (an X.509 key, at its certurl).
 enum class ClientProof { Secret, Certificate };

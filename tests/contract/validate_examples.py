@@ -150,12 +150,16 @@ SERVED = {
         "/api/calm-features/v1/Features({key})/deploy", "/api/calm-features/v1/Transports",
         "/api/calm-features/v1/Transports({key})", "/api/calm-features/v1/TransportReferences",
         "/api/calm-features/v1/TransportReferences({key})", "/api/calm-features/v1/FeatureStatus",
-        "/api/calm-features/v1/FeaturePriorities",
+        "/api/calm-features/v1/FeaturePriorities", "/api/calm-features/v1/URLReferences",
+        "/api/calm-features/v1/URLReferences({key})", "/api/calm-features/v1/ExternalReferences",
+        "/api/calm-features/v1/ExternalReferences({key})", "/api/calm-features/v1/TaskAssignments",
+        "/api/calm-features/v1/", "/api/calm-features/v1/{set}/$count", "/.well-known/openid-configuration",
+        "/SAPCALM/calm-features/v1/{path}",
         "/sim/transports", "/sim/stats", "/sim/journal", "/sim/faults", "/sim/reset",
     },
     "ato-feed.openapi.json": {
         "/tenants/{tenant}/sap/opu/odata4/ato/feed/v1/Events", "/tenants/{tenant}/sap/opu/odata4/ato/feed/v1/Systems",
-        "/tenants/{tenant}/sap/opu/odata4/ato/feed/v1/$metadata", "/sim/ato/stats", "/sim/ato/history.ndjson",
+        "/tenants/{tenant}/sap/opu/odata4/ato/feed/v1/$metadata", "/tenants/{tenant}/sap/opu/odata4/ato/feed/v1/Events/$count", "/sim/ato/stats", "/sim/ato/history.ndjson",
         "/sim/ato/events", "/sim/ato/tenants/{tenant}/activate",
     },
 }

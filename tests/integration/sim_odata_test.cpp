@@ -253,3 +253,34 @@ TEST_CASE("Features API and ATO feed: an option not served is a 400 naming it, n
   CHECK(ato.call({.path = feed + "/$count?$top=1", .basic_user = ato.ato_credentials(), .to_ato = true})
             .status == 400);
 }
+
+TEST_CASE("Features API sandbox: the same API read-only under /SAPCALM with an APIKey header") {
+  SimProcess sim({"--only", "alm", "--sandbox-api-key", "sandbox-key-1"});
+  push_one(sim, sim.token(), exported(1, "S4DK900001"));
+  const auto ready = read_text(sim.path("ready.json"));
+  CHECK(ready.find(R"("sandbox_url": ")" + sim.url() + "/SAPCALM\"") != std::string::npos);
+  CHECK(ready.find(R"("sandbox_api_key": "sandbox-key-1")") != std::string::npos);
+  const std::string root = "/SAPCALM/calm-features/v1";
+  auto r =
+      sim.call({.path = root + "/Transports?$select=transportRequest", .headers = {"APIKey: sandbox-key-1"}});
+  CHECK(r.status == 200);
+  CHECK(r.headers.at("odata-version") == "4.0");
+  CHECK(r.body.find(R"("transportRequest":"S4DK900001")") != std::string::npos);
+  CHECK(sim.call({.path = root + "/$metadata", .headers = {"APIKey: sandbox-key-1"}}).status == 200);
+  // No key, a wrong key, or a bearer token instead: refused as SAP's gateway refuses them.
+  for (const auto& header :
+       {std::string("X-Other: 1"), std::string("APIKey: nope"), "Authorization: Bearer " + sim.token()}) {
+    CAPTURE(header);
+    r = sim.call({.path = root + "/Transports", .headers = {header}});
+    CHECK(r.status == 401);
+    CHECK(r.body.find("\"fault\"") != std::string::npos);
+  }
+  // Read-only: a write with the right key is refused, and nothing was created.
+  r = sim.call({.method = "POST",
+                .path = root + "/Features",
+                .body = R"({"title":"x"})",
+                .headers = {"APIKey: sandbox-key-1"},
+                .schema = "odata-error"});
+  CHECK(r.status == 405);
+  CHECK(sim.call({.path = root + "/Features/$count", .headers = {"APIKey: sandbox-key-1"}}).body == "0");
+}
