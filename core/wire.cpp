@@ -218,8 +218,8 @@ std::string to_json(const ODataError& error) {
 }
 
 bool is_valid_alm_status(std::string_view status) {
-  if (status == "Released") return true;
-  for (std::string_view prefix : {"Scheduled In ", "Running in ", "Deployed in ", "Failed in "})
+  if (status == "Released" || status == "Repaired") return true;
+  for (std::string_view prefix : {"Scheduled In ", "Deployed in ", "Failed in "})
     if (status.substr(0, prefix.size()) == prefix)
       return parse_system_ref(status.substr(prefix.size())).has_value();
   return false;

@@ -105,7 +105,7 @@ struct TransportStep {
 };
 struct TransportView {
   std::string id;
-  std::string status;  // Released, Scheduled In X, Running in X, Deployed in X, Failed in X
+  std::string status;  // Released, Scheduled In X, Deployed in X, Failed in X, Repaired
   std::vector<TransportStep> history;
 };
 struct TransportsPage {

@@ -171,6 +171,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option(
       "--start-time", start_time,
       "Landscape clock at start, ISO-8601 UTC (default: now). Same seed + start time: same history");
+  std::string upgrade_window;
+  serve_cmd->add_option("--upgrade-window", upgrade_window,
+                        "START,DURATION in landscape time, e.g. 2026-11-22T22:00:00Z,6h: an upgrade, during\n"
+                        "which (as SAP says) no export or import happens; what would, waits for its end");
   serve_cmd
       ->add_option("--ato-user", serve.tenants.user,
                    "Communication users of the tenants' feeds (Basic auth): this name + _SIDclient")
@@ -232,6 +236,19 @@ int main(int argc, char** argv) {
         std::cerr << "ato-sim serve: --start-time: expected ISO-8601 UTC like 2026-11-22T08:00:00Z\n";
         return 2;
       }
+    }
+    if (!upgrade_window.empty()) {
+      const auto comma = upgrade_window.find(',');
+      const auto start = ato::parse_iso8601_utc(std::string_view(upgrade_window).substr(0, comma));
+      const auto length = comma == std::string::npos
+                              ? std::nullopt
+                              : ato::parse_duration(std::string_view(upgrade_window).substr(comma + 1));
+      if (!start || !length || length->count() <= 0) {
+        std::cerr
+            << "ato-sim serve: --upgrade-window: expected START,DURATION like 2026-11-22T22:00:00Z,6h\n";
+        return 2;
+      }
+      serve.generate.upgrade_window = std::pair(*start, *start + length->count());
     }
     if (speed == "max") {
       serve.recording.speed = 0;

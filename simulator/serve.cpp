@@ -112,6 +112,7 @@ std::unique_ptr<EventSource> make_source(const ServeOptions& o) {
   settings.approval_rate = o.generate.approval_rate;
   settings.rejection_rate = o.generate.rejection_rate;
   settings.auto_import = o.generate.imports == "auto";
+  settings.upgrade_window = o.generate.upgrade_window;
   return std::make_unique<GeneratedSource>(settings, o.generate.time_scale, now);
 }
 

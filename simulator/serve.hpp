@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/time.hpp"
@@ -62,6 +63,7 @@ struct GeneratorOptions {
       "auto";  // auto: the landscape imports by itself; on-deploy: only a feature's deploy does
   double import_failure_rate = 0.1, import_warning_rate = 0.2, approval_rate = 0.7, rejection_rate = 0.1;
   std::optional<EpochMillis> start_time;  // landscape clock at start (default: now)
+  std::optional<std::pair<EpochMillis, EpochMillis>> upgrade_window;  // landscape time: no export/import
 };
 
 // A recording the fake ATO serves instead of generating.

@@ -30,11 +30,32 @@ std::optional<std::string> status_after(const AtoEvent& event) {
   const auto& s = std::get<StatusChangeDetails>(event.details);
   if (s.status_type != StatusType::ImportQueue || !s.target) return std::nullopt;
   const std::string where = s.target->key();
+  // A running import leaves the transport Scheduled In its system: "Running in" is in no SAP text.
   if (s.new_status == "READY_FOR_IMPORT") return "Scheduled In " + where;
-  if (s.new_status == "RUNNING") return "Running in " + where;
   if (s.new_status == "IMPORTED" || s.new_status == "IMPORTED_WITH_WARNINGS") return "Deployed in " + where;
   if (s.new_status == "FAILED") return "Failed in " + where;
   return std::nullopt;
+}
+
+// Where a failed import went, if `event` is one.
+std::optional<std::string> failed_import_into(const AtoEvent& event) {
+  if (const auto* i = std::get_if<ImportDetails>(&event.details); i && i->result == ImportResult::Error)
+    return i->target.key();
+  if (const auto* s = std::get_if<StatusChangeDetails>(&event.details);
+      s && s->status_type == StatusType::ImportQueue && s->new_status == "FAILED" && s->target)
+    return s->target->key();
+  return std::nullopt;
+}
+
+// What Cloud ALM shows: Repaired (ours: SAP does not publish what triggers it for ATO) for a transport
+// deployed where an earlier import of it had failed, whatever order the events arrived in.
+std::string shown_status(const TransportRecord& t) {
+  constexpr std::string_view kDeployed = "Deployed in ";
+  if (!t.status_key || !t.raw_status.starts_with(kDeployed)) return t.raw_status;
+  const auto where = std::string_view(t.raw_status).substr(kDeployed.size());
+  for (const auto& [system, at] : t.failed_imports)
+    if (system == where && at < t.status_key->occurred_at) return "Repaired";
+  return t.raw_status;
 }
 
 std::int64_t* last_sequence_of(TransportRecord& t, const std::string& source) {
@@ -138,13 +159,16 @@ std::optional<AlmState::Rejection> AlmState::apply(AtoEvent&& event, const boost
     if (const auto* e = std::get_if<ExportDetails>(&event.details)) t.title = e->title;
   } else if (!t.exported)
     ++counters.unknown_transports;  // before its export: kept, shown once the export arrives
+  if (auto failed = failed_import_into(event))
+    t.failed_imports.emplace_back(std::move(*failed), event.occurred_at);
   if (auto status = status_after(event)) {
     TransportRecord::StatusKey key{event.occurred_at, step_rank(event), source, event.sequence};
     if (!t.status_key || *t.status_key < key) {
-      t.status = *status;
+      t.raw_status = *status;
       t.status_key = std::move(key);
     }
   }
+  t.status = shown_status(t);
   if (std::int64_t* last = last_sequence_of(t, source))
     *last = event.sequence;
   else
@@ -171,7 +195,7 @@ std::string AlmState::effective_status(const Feature& f) const {
   if (ids.empty()) return f.status_code;
   for (const auto& id : ids) {
     const auto* t = transport(id);
-    if (!t || t->status != "Deployed in " + *f.deployed_to) return f.status_code;
+    if (!t || t->raw_status != "Deployed in " + *f.deployed_to) return f.status_code;
   }
   return "DEPLOYED";
 }

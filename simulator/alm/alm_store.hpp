@@ -50,8 +50,10 @@ struct TransportRecord {
   std::string title;   // from its export
   std::string source;  // the development tenant that released it
   EpochMillis released_at = 0;
-  std::string status;  // empty until an event that sets one arrived
+  std::string status;      // as Cloud ALM shows it; empty until an event that sets one arrived
+  std::string raw_status;  // that of the latest status-changing event (status but for Repaired)
   std::optional<StatusKey> status_key;
+  std::vector<std::pair<std::string, EpochMillis>> failed_imports;  // system, when
   bool exported = false;  // its export arrived: until then Cloud ALM lists it nowhere
   std::vector<std::pair<std::string, std::int64_t>> last_sequence_by_source;  // per tenant
   std::vector<Step> history;

@@ -207,7 +207,7 @@ net::HttpResponse FeaturesApi::deploy_feature(const net::HttpRequest& request, c
     for (const auto& id : transports) {
       const auto* t = state->transport(id);
       const std::string status = t ? t->status : std::string();
-      if (status.starts_with("Scheduled In") || status.starts_with("Running in"))
+      if (status.starts_with("Scheduled In"))
         return odata_error(409, "DEPLOY_BLOCKED",
                            fmt::format("Transport request {} is {}: deploy once it finished", id, status));
     }

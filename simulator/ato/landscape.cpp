@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <random>
+#include <type_traits>
 
 namespace ato::sim {
 namespace {
@@ -67,6 +68,14 @@ void Landscape::plan_transport(std::int64_t index) {
   EpochMillis at = start;
 
   auto schedule = [&](Service service, const SystemRef& where, auto details) {
+    // No export, import or import queue step during an upgrade: it happens when the upgrade ends,
+    // and the rest of the transport's life after it.
+    bool moves_transport = true;
+    if constexpr (std::is_same_v<std::decay_t<decltype(details)>, StatusChangeDetails>)
+      moves_transport = details.status_type == StatusType::ImportQueue;
+    if (const auto& window = s.upgrade_window;
+        window && moves_transport && at >= window->first && at < window->second)
+      at = window->second;
     AtoEvent e;
     e.event_id = event_uuid(s.seed, index, step);
     e.service = service;

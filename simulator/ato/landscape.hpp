@@ -9,6 +9,7 @@
 #include <optional>
 #include <queue>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/event.hpp"
@@ -28,6 +29,9 @@ struct LandscapeSettings {
   // false: a transport's life stops at its export; imports come only from a feature's deploy in
   // the fake Cloud ALM (--imports on-deploy).
   bool auto_import = true;
+  // An upgrade of the landscape (landscape time, start to end): SAP allows no export or import
+  // during it, so what would fall inside waits until it ends (--upgrade-window).
+  std::optional<std::pair<EpochMillis, EpochMillis>> upgrade_window;
 };
 
 // One event not yet released, with what decides its place in the total order.

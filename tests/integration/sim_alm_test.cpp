@@ -232,10 +232,12 @@ TEST_CASE("a transport's status follows export, test import and production impor
   const std::vector<std::pair<AtoEvent, std::string>> steps = {
       {exported(1, t), "Released"},
       {status_change(2, t, StatusType::ImportQueue, "READY_FOR_IMPORT", test), "Scheduled In S4T~100"},
-      {status_change(3, t, StatusType::ImportQueue, "RUNNING", test), "Running in S4T~100"},
+      // A running import leaves it Scheduled In: "Running in" is in no SAP text.
+      {status_change(3, t, StatusType::ImportQueue, "RUNNING", test), "Scheduled In S4T~100"},
       {imported(4, t, test, ImportResult::Error), "Failed in S4T~100"},
-      {imported(5, t, test), "Deployed in S4T~100"},
-      {status_change(6, t, StatusType::Quality, "APPROVED", test), "Deployed in S4T~100"},
+      // Imported where it had failed: Repaired (ours; SAP does not say what makes it so for ATO).
+      {imported(5, t, test), "Repaired"},
+      {status_change(6, t, StatusType::Quality, "APPROVED", test), "Repaired"},
       {status_change(7, t, StatusType::ImportQueue, "READY_FOR_IMPORT", prod), "Scheduled In S4P~100"},
       {imported(8, t, prod), "Deployed in S4P~100"},
   };
@@ -251,6 +253,27 @@ TEST_CASE("a transport's status follows export, test import and production impor
   REQUIRE(page.transports.size() == 1);
   CHECK(page.transports[0].history.size() == steps.size());
   CHECK(page.transports[0].history.back().source == "S4P~100");
+  check_documents(sim);
+}
+
+// Repaired (ours): deployed into a system where an earlier import of the transport had failed; the
+// next status-changing event replaces it, and a failure in another system is no repair.
+TEST_CASE("Repaired: a transport deployed where its earlier import had failed") {
+  SimProcess sim;
+  const auto token = sim.token();
+  const SystemRef test{"S4T", "100"}, prod{"S4P", "100"};
+  CHECK(push_one(sim, token, exported(1, "S4DK900201")).outcome == EventOutcome::Accepted);
+  CHECK(push_one(sim, token, imported(2, "S4DK900201", test, ImportResult::Error)).outcome ==
+        EventOutcome::Accepted);
+  CHECK(transport_status(sim, token, "S4DK900201") == "Failed in S4T~100");
+  CHECK(push_one(sim, token, imported(3, "S4DK900201", test)).outcome == EventOutcome::Accepted);
+  CHECK(transport_status(sim, token, "S4DK900201") == "Repaired");
+  CHECK(
+      push_one(sim, token, status_change(4, "S4DK900201", StatusType::ImportQueue, "READY_FOR_IMPORT", prod))
+          .outcome == EventOutcome::Accepted);
+  CHECK(transport_status(sim, token, "S4DK900201") == "Scheduled In S4P~100");
+  CHECK(push_one(sim, token, imported(5, "S4DK900201", prod)).outcome == EventOutcome::Accepted);
+  CHECK(transport_status(sim, token, "S4DK900201") == "Deployed in S4P~100");  // never failed there
   check_documents(sim);
 }
 

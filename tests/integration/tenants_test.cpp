@@ -218,6 +218,37 @@ TEST_CASE("a tenant activated late: its earlier imports never reach Cloud ALM, a
   stop(bridge);
 }
 
+// SAP's setup guide: statuses are right only when both the development and the test tenants are
+// connected. A landscape whose test tenant never is: what test imported, Cloud ALM never hears, and
+// those transports keep showing Released, the wrong status SAP warns of.
+TEST_CASE("a test tenant never connected: transports in test still show Released, as SAP warns") {
+  // Rejected approvals keep some transports in test for good.
+  SimProcess sim(landscape(40, {"--activate", "S4T~100=later", "--rejection-rate", "0.6"}), "sim", true);
+  BridgeProcess bridge(sim);
+  bridge.start();
+  REQUIRE_MESSAGE(eventually([&] { return all_delivered(sim); }, 60s), bridge.log());
+  check_exactly_once(sim);
+  // What the landscape did, test included: the same seed and start time with every tenant connected
+  // give the same history (the fake ATO records only what connected tenants do).
+  SimProcess truth(landscape(40, {"--only", "ato", "--rejection-rate", "0.6"}), "truth");
+  REQUIRE(eventually([&] { return generator_done(truth); }, 60s));
+  std::set<std::string> in_test, in_production;
+  for (const auto& e : landscape_history(truth))
+    if (const auto* i = std::get_if<ImportDetails>(&e.details); i && i->result != ImportResult::Error)
+      (i->target.key() == "S4T~100" ? in_test : in_production).insert(e.transport_id);
+  const auto shown = shown_statuses(sim);
+  int wrong = 0;
+  for (const auto& id : in_test) {
+    if (in_production.count(id)) continue;  // production's own tenant reports that import
+    CAPTURE(id);
+    CHECK(shown.at(id) == "Released");  // deployed in test, but Cloud ALM cannot know it
+    ++wrong;
+  }
+  CHECK(wrong > 0);
+  for (const auto& [id, status] : shown) CHECK(status.find("S4T~100") == std::string::npos);
+  stop(bridge);
+}
+
 TEST_CASE("a tenant activated by a call at run time: collected from then on, nothing from before") {
   SimProcess sim(landscape(25, {"--activate", "S4P~100=later"}), "sim", true);
   BridgeProcess bridge(sim, {.tenants = {"S4D~080", "S4D~100", "S4T~100", "S4P~100"}});

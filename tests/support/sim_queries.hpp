@@ -42,7 +42,8 @@ inline std::vector<AtoEvent> accepted_journal(SimProcess& sim) {
 
 // The status Cloud ALM should show for each transport the landscape recorded, worked out here on its
 // own (the test's oracle): that of the latest status-changing event by what happened (occurredAt,
-// then the step: export, queued, running, imported), whatever order the tenants sent them in.
+// then the step: export, queued, imported), whatever order the tenants sent them in; a running
+// import changes nothing; deployed where an earlier import had failed shows Repaired.
 inline std::map<std::string, std::string> expected_statuses(const std::vector<AtoEvent>& history) {
   struct Latest {
     EpochMillis at = 0;
@@ -51,6 +52,7 @@ inline std::map<std::string, std::string> expected_statuses(const std::vector<At
   };
   std::map<std::string, Latest> latest;
   std::set<std::string> exported;
+  std::multimap<std::string, std::pair<std::string, EpochMillis>> failures;  // transport: system, when
   for (const auto& e : history) {
     std::optional<std::string> status;
     int step = 0;
@@ -60,18 +62,30 @@ inline std::map<std::string, std::string> expected_statuses(const std::vector<At
     } else if (const auto* i = std::get_if<ImportDetails>(&e.details)) {
       status = (i->result == ImportResult::Error ? "Failed in " : "Deployed in ") + i->target.key();
       step = 3;
+      if (i->result == ImportResult::Error)
+        failures.emplace(e.transport_id, std::pair(i->target.key(), e.occurred_at));
     } else if (const auto* s = std::get_if<StatusChangeDetails>(&e.details);
                s && s->status_type == StatusType::ImportQueue && s->target) {
       if (s->new_status == "READY_FOR_IMPORT") status = "Scheduled In " + s->target->key(), step = 1;
-      if (s->new_status == "RUNNING") status = "Running in " + s->target->key(), step = 2;
+      if (s->new_status == "IMPORTED" || s->new_status == "IMPORTED_WITH_WARNINGS")
+        status = "Deployed in " + s->target->key(), step = 3;
+      if (s->new_status == "FAILED") {
+        status = "Failed in " + s->target->key(), step = 3;
+        failures.emplace(e.transport_id, std::pair(s->target->key(), e.occurred_at));
+      }
     }
     if (!status) continue;
     auto& l = latest[e.transport_id];
     if (std::pair(e.occurred_at, step) > std::pair(l.at, l.step)) l = {e.occurred_at, step, *status};
   }
   std::map<std::string, std::string> out;
-  for (const auto& [id, l] : latest)
-    if (exported.count(id)) out[id] = l.status;  // Cloud ALM knows a transport from its export on
+  for (auto& [id, l] : latest) {
+    if (!exported.count(id)) continue;  // Cloud ALM knows a transport from its export on
+    const auto [first, last] = failures.equal_range(id);
+    for (auto f = first; f != last; ++f)
+      if (l.status == "Deployed in " + f->second.first && f->second.second < l.at) l.status = "Repaired";
+    out[id] = l.status;
+  }
   return out;
 }
 
