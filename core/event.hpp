@@ -34,9 +34,11 @@ enum class ExportType { Standard, Hotfix };
 inline constexpr EnumNames<ExportType, 2> kExportTypeNames{
     {{ExportType::Standard, "STANDARD"}, {ExportType::Hotfix, "HOTFIX"}}};
 
-enum class ImportType { Manual, Automatic };
-inline constexpr EnumNames<ImportType, 2> kImportTypeNames{
-    {{ImportType::Manual, "MANUAL"}, {ImportType::Automatic, "AUTOMATIC"}}};
+// SAP's import types: manual, automatic (collections on the landscape's schedule), and forecast (a
+// check of what an import would do: it imports nothing).
+enum class ImportType { Manual, Automatic, Forecast };
+inline constexpr EnumNames<ImportType, 3> kImportTypeNames{
+    {{ImportType::Manual, "MANUAL"}, {ImportType::Automatic, "AUTOMATIC"}, {ImportType::Forecast, "FORECAST"}}};
 
 enum class ImportResult { Success, Warning, Error };
 inline constexpr EnumNames<ImportResult, 3> kImportResultNames{

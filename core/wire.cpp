@@ -252,7 +252,10 @@ TransportsPage parse_transports_page(std::string_view json) {
       const auto source = parse_system_ref(h.string("source"));
       if (!source) throw JsonError(h.path_of("source"), "expected SID~client, like S4T~100");
       // A step that arrived before its transport's export may leave no status yet.
-      std::string status(h.string("status"));
+      std::string_view shown;
+      if (h.raw()["status"].get_string().get(shown))
+        throw JsonError(h.path_of("status"), "expected a string");
+      std::string status(shown);
       if (!status.empty()) status = read_status(h);
       view.history.push_back({source->key(), h.integer("sequence", 1, kMaxSequence), read_uuid(h, "eventId"),
                               read_enum(h, "service", kServiceNames), std::move(status),

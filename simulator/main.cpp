@@ -171,6 +171,15 @@ int main(int argc, char** argv) {
   serve_cmd->add_option(
       "--start-time", start_time,
       "Landscape clock at start, ISO-8601 UTC (default: now). Same seed + start time: same history");
+  add_share(serve_cmd, "--forecast-rate", serve.generate.forecast_rate,
+            "Share of manual test imports preceded by a forecast import (importType FORECAST)");
+  std::string collection_imports = "1d,7d";
+  serve_cmd
+      ->add_option(
+          "--collection-imports", collection_imports,
+          "TEST,PRODUCTION: how often collections are imported automatically (SAP: daily into test,\n"
+          "weekly into production); 0,0: by hand like other transports")
+      ->capture_default_str();
   std::string upgrade_window;
   serve_cmd->add_option("--upgrade-window", upgrade_window,
                         "START,DURATION in landscape time, e.g. 2026-11-22T22:00:00Z,6h: an upgrade, during\n"
@@ -236,6 +245,25 @@ int main(int argc, char** argv) {
         std::cerr << "ato-sim serve: --start-time: expected ISO-8601 UTC like 2026-11-22T08:00:00Z\n";
         return 2;
       }
+    }
+    {
+      const auto comma = collection_imports.find(',');
+      const auto every = [&](std::string_view text) -> std::optional<ato::EpochMillis> {
+        if (text == "0") return 0;
+        const auto d = ato::parse_duration(text);
+        return d && d->count() >= 60'000 ? std::optional<ato::EpochMillis>(d->count()) : std::nullopt;
+      };
+      const auto test = every(std::string_view(collection_imports).substr(0, comma));
+      const auto production = comma == std::string::npos
+                                  ? std::nullopt
+                                  : every(std::string_view(collection_imports).substr(comma + 1));
+      if (!test || !production) {
+        std::cerr << "ato-sim serve: --collection-imports: expected TEST,PRODUCTION durations of at least 1m "
+                     "(or 0), like 1d,7d\n";
+        return 2;
+      }
+      serve.generate.collection_test_import_every = *test;
+      serve.generate.collection_production_import_every = *production;
     }
     if (!upgrade_window.empty()) {
       const auto comma = upgrade_window.find(',');

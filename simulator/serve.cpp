@@ -113,6 +113,9 @@ std::unique_ptr<EventSource> make_source(const ServeOptions& o) {
   settings.rejection_rate = o.generate.rejection_rate;
   settings.auto_import = o.generate.imports == "auto";
   settings.upgrade_window = o.generate.upgrade_window;
+  settings.collection_test_import_every = o.generate.collection_test_import_every;
+  settings.collection_production_import_every = o.generate.collection_production_import_every;
+  settings.forecast_rate = o.generate.forecast_rate;
   return std::make_unique<GeneratedSource>(settings, o.generate.time_scale, now);
 }
 

@@ -64,6 +64,10 @@ struct GeneratorOptions {
   double import_failure_rate = 0.1, import_warning_rate = 0.2, approval_rate = 0.7, rejection_rate = 0.1;
   std::optional<EpochMillis> start_time;  // landscape clock at start (default: now)
   std::optional<std::pair<EpochMillis, EpochMillis>> upgrade_window;  // landscape time: no export/import
+  // Collections' automatic imports: every day into test, every week into production (0: by hand).
+  EpochMillis collection_test_import_every = 24 * 3'600'000,
+              collection_production_import_every = 7 * 24 * 3'600'000;
+  double forecast_rate = 0.3;  // manual test imports preceded by a forecast
 };
 
 // A recording the fake ATO serves instead of generating.

@@ -25,8 +25,10 @@ int step_rank(const AtoEvent& event) {
 // The status Cloud ALM shows after `event`, or nullopt when the event does not change it.
 std::optional<std::string> status_after(const AtoEvent& event) {
   if (event.service == Service::Export) return "Released";
-  if (const auto* i = std::get_if<ImportDetails>(&event.details))
+  if (const auto* i = std::get_if<ImportDetails>(&event.details)) {
+    if (i->import_type == ImportType::Forecast) return std::nullopt;  // a check: nothing was imported
     return (i->result == ImportResult::Error ? "Failed in " : "Deployed in ") + i->target.key();
+  }
   const auto& s = std::get<StatusChangeDetails>(event.details);
   if (s.status_type != StatusType::ImportQueue || !s.target) return std::nullopt;
   const std::string where = s.target->key();
@@ -39,7 +41,8 @@ std::optional<std::string> status_after(const AtoEvent& event) {
 
 // Where a failed import went, if `event` is one.
 std::optional<std::string> failed_import_into(const AtoEvent& event) {
-  if (const auto* i = std::get_if<ImportDetails>(&event.details); i && i->result == ImportResult::Error)
+  if (const auto* i = std::get_if<ImportDetails>(&event.details);
+      i && i->result == ImportResult::Error && i->import_type != ImportType::Forecast)
     return i->target.key();
   if (const auto* s = std::get_if<StatusChangeDetails>(&event.details);
       s && s->status_type == StatusType::ImportQueue && s->new_status == "FAILED" && s->target)

@@ -170,6 +170,7 @@ std::string AtoFeed::deploy(const std::vector<std::string>& transports, const st
   if (!target) return fmt::format("{} is no tenant of this landscape", system);
   if (!target->active)
     return fmt::format("the arrangement of {} is not active: nothing it does is recorded", system);
+  if (source_->upgrading(wall)) return std::string(kUpgradeMessage);  // SAP: no import during an upgrade
   for (const auto& transport : transports) {
     // Its export (a development tenant's) and when anything last happened to it anywhere.
     bool released = false;

@@ -45,6 +45,8 @@ class EventSource {
   virtual std::vector<SystemRef> systems() const = 0;
   // The time its history starts at (the landscape clock's start, a recording's first event).
   virtual EpochMillis start_time() const = 0;
+  // True while the landscape is being upgraded (SAP: no export or import then).
+  virtual bool upgrading(EpochMillis /*wall_now*/) const { return false; }
 };
 
 // When a tenant's arrangement is activated: from the start, at a time of the source's clock (events

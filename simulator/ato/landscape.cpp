@@ -92,7 +92,8 @@ void Landscape::plan_transport(std::int64_t index) {
                                  "SAP_SYSTEM", target});
   };
   // One import into `target` (queue, run, result); returns the result.
-  auto import_into = [&](const SystemRef& target, std::optional<std::string> previous, bool may_fail) {
+  auto import_into = [&](const SystemRef& target, std::optional<std::string> previous, bool may_fail,
+                         ImportType type) {
     queue_status(target, std::move(previous), "READY_FOR_IMPORT");
     at += minutes(5, 60);
     queue_status(target, "READY_FOR_IMPORT", "RUNNING");
@@ -104,7 +105,7 @@ void Landscape::plan_transport(std::int64_t index) {
                                 : warn ? ImportResult::Warning
                                        : ImportResult::Success;
     schedule(Service::Import, target,
-             ImportDetails{target, ImportType::Manual, result,
+             ImportDetails{target, type, result,
                            fail   ? 8
                            : warn ? 4
                                   : 0,
@@ -122,11 +123,28 @@ void Landscape::plan_transport(std::int64_t index) {
   if (!s.auto_import) return;  // deployed from a feature in Cloud ALM instead
   at += minutes(10, 120);
 
+  // Collections go in on the landscape's schedule (automatic imports); other transports by hand, some
+  // after a forecast. The forecast draws from a stream of its own, so the rest of the history is what
+  // the same seed always gave.
+  const bool scheduled_test = collection && s.collection_test_import_every > 0;
+  const bool scheduled_production = collection && s.collection_production_import_every > 0;
+  const auto next_slot = [&](EpochMillis every) { at = (at / every + 1) * every; };
+  std::mt19937_64 side(s.seed * 7'919 + static_cast<std::uint64_t>(index) + 0x5eed);
+  if (!scheduled_test && std::uniform_real_distribution<double>(0, 1)(side) < s.forecast_rate) {
+    const EpochMillis started = at;
+    at += kMinute * std::uniform_int_distribution<int>(1, 5)(side);
+    schedule(Service::Import, test,
+             ImportDetails{test, ImportType::Forecast, ImportResult::Success, 0, started, at});
+    at += kMinute * std::uniform_int_distribution<int>(5, 60)(side);
+  }
+
   // Test import; a failed one is re-imported after a fix, at most twice more.
   std::optional<std::string> previous;
   ImportResult result = ImportResult::Error;
   for (int attempt = 0; attempt < 3 && result == ImportResult::Error; ++attempt) {
-    result = import_into(test, previous, attempt < 2);
+    if (scheduled_test) next_slot(s.collection_test_import_every);
+    result =
+        import_into(test, previous, attempt < 2, scheduled_test ? ImportType::Automatic : ImportType::Manual);
     previous = "FAILED";
     at += minutes(30, 240);
   }
@@ -144,7 +162,8 @@ void Landscape::plan_transport(std::int64_t index) {
   schedule(Service::StatusChange, test,
            StatusChangeDetails{StatusType::Forward, "NOT_FORWARDED", "FORWARDED", owner, prod});
   at += minutes(60, 8 * 60);
-  import_into(prod, std::nullopt, false);
+  if (scheduled_production) next_slot(s.collection_production_import_every);
+  import_into(prod, std::nullopt, false, scheduled_production ? ImportType::Automatic : ImportType::Manual);
 }
 
 void Landscape::plan_until(EpochMillis now) {

@@ -29,6 +29,13 @@ struct LandscapeSettings {
   // false: a transport's life stops at its export; imports come only from a feature's deploy in
   // the fake Cloud ALM (--imports on-deploy).
   bool auto_import = true;
+  // SAP: in a 3-system landscape, collections are imported automatically, daily into test and
+  // weekly into production (slots aligned to UTC midnight and to the epoch's week). 0: imported
+  // by hand like other transports (--collection-imports).
+  EpochMillis collection_test_import_every = 24 * 3'600'000;
+  EpochMillis collection_production_import_every = 7 * 24 * 3'600'000;
+  // Manual test imports preceded by a forecast (an import type SAP lists: a check, nothing imported).
+  double forecast_rate = 0.3;
   // An upgrade of the landscape (landscape time, start to end): SAP allows no export or import
   // during it, so what would fall inside waits until it ends (--upgrade-window).
   std::optional<std::pair<EpochMillis, EpochMillis>> upgrade_window;

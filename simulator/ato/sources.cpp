@@ -27,9 +27,19 @@ std::vector<SystemRef> ReplaySource::systems() const {
   return out;
 }
 
-std::vector<AtoEvent> GeneratedSource::due(EpochMillis wall_now) {
+EpochMillis GeneratedSource::landscape_time(EpochMillis wall_now) const {
   const auto elapsed = static_cast<double>(wall_now - wall_start_) * time_scale_;
-  return landscape_.release_until(landscape_.settings().start_time + static_cast<EpochMillis>(elapsed));
+  return landscape_.settings().start_time + static_cast<EpochMillis>(elapsed);
+}
+
+std::vector<AtoEvent> GeneratedSource::due(EpochMillis wall_now) {
+  return landscape_.release_until(landscape_time(wall_now));
+}
+
+bool GeneratedSource::upgrading(EpochMillis wall_now) const {
+  const auto& window = landscape_.settings().upgrade_window;
+  const auto now = landscape_time(wall_now);
+  return window && now >= window->first && now < window->second;
 }
 
 std::string GeneratedSource::describe() const {

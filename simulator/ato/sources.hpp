@@ -21,8 +21,10 @@ class GeneratedSource : public EventSource {
   std::string describe() const override;
   std::vector<SystemRef> systems() const override;
   EpochMillis start_time() const override { return landscape_.settings().start_time; }
+  bool upgrading(EpochMillis wall_now) const override;
 
  private:
+  EpochMillis landscape_time(EpochMillis wall_now) const;
   Landscape landscape_;
   double time_scale_;
   EpochMillis wall_start_;

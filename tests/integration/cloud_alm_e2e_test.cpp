@@ -166,3 +166,39 @@ TEST_CASE(
   bridge.kill(SIGTERM);
   CHECK(bridge.wait(10s).exit_code == 0);
 }
+
+// SAP: no export or import is possible during an upgrade. A deploy from Cloud ALM while the landscape
+// is upgraded fails with SAP's message, and nothing is imported.
+TEST_CASE("a feature's deploy during an upgrade of the landscape is refused with SAP's message") {
+  SimProcess sim({"--imports", "on-deploy", "--generate-count", "2", "--time-scale", "200000", "--seed", "24",
+                  "--start-time", "2026-11-20T08:00:00Z", "--upgrade-window", "2026-11-20T09:00:00Z,60d"},
+                 "sim", true);
+  BridgeProcess bridge(sim);
+  bridge.start();
+  REQUIRE_MESSAGE(eventually(
+                      [&] {
+                        return generator_done(sim) &&
+                               sim_stats(sim).total.events_accepted ==
+                                   static_cast<std::int64_t>(landscape_history(sim).size());
+                      },
+                      20s),
+                  bridge.log());
+  const auto history = landscape_history(sim);
+  REQUIRE(history.size() == 2);  // the two exports, before the upgrade began
+  FeaturesClient api{sim};
+  auto r = api.post("/Features", R"({"title":"During the upgrade"})");
+  REQUIRE(r.status == 201);
+  simdjson::dom::parser parser;
+  const std::string feature(std::string_view(parser.parse(r.body).value()["uuid"]));
+  r = api.post("/TransportReferences", R"({"featureUuid":")" + feature + R"(","transportRequest":")" +
+                                           history[0].transport_id + "\"}");
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  r = api.post("/Features(" + feature + ")/deploy", R"({"targetSystem":"S4T~100"})");
+  CHECK(r.status == 502);
+  CHECK_MESSAGE(r.body.find("Development function currently not available due to upgrade preparation") !=
+                    std::string::npos,
+                r.body);
+  CHECK(landscape_history(sim).size() == 2);  // nothing imported
+  bridge.kill(SIGTERM);
+  CHECK(bridge.wait(10s).exit_code == 0);
+}

@@ -2,6 +2,8 @@
 // (and import queue step) until the upgrade ends; nothing else about the history changes.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "simulator/ato/landscape.hpp"
 
 using namespace ato;
@@ -56,4 +58,44 @@ TEST_CASE("an upgrade window holds exports and imports until it ends (SAP: none 
     CHECK(with[i].sequence == with[i - 1].sequence + 1);
     CHECK(with[i].occurred_at >= with[i - 1].occurred_at);
   }
+}
+
+// SAP: in a 3-system landscape collections are imported automatically, daily into test and weekly into
+// production; import types also include manual and forecast.
+TEST_CASE(
+    "collections are imported on the landscape's schedule; other transports by hand, some after a forecast") {
+  const auto events = history(std::nullopt);
+  constexpr EpochMillis kDay = 24 * kHour;
+  std::set<std::string> collections;
+  for (const auto& e : events)
+    if (const auto* x = std::get_if<ExportDetails>(&e.details);
+        x && x->kind == RequestKind::SoftwareCollection)
+      collections.insert(e.transport_id);
+  REQUIRE(collections.size() > 10);
+  int automatic_test = 0, automatic_production = 0, manual = 0, forecasts = 0;
+  for (const auto& e : events) {
+    const auto* i = std::get_if<ImportDetails>(&e.details);
+    if (!i) continue;
+    CAPTURE(e.transport_id);
+    const bool collection = collections.count(e.transport_id) == 1;
+    if (i->import_type == ImportType::Forecast) {
+      CHECK_FALSE(collection);
+      CHECK(i->target.sid == "S4T");
+      ++forecasts;
+      continue;
+    }
+    CHECK(collection == (i->import_type == ImportType::Automatic));
+    if (!collection) {
+      ++manual;
+      continue;
+    }
+    // The queue step of a scheduled import is at its slot: the import itself follows within the hour.
+    const EpochMillis every = i->target.sid == "S4T" ? kDay : 7 * kDay;
+    CHECK(i->started_at % every < 2 * kHour);
+    (i->target.sid == "S4T" ? automatic_test : automatic_production)++;
+  }
+  CHECK(automatic_test > 10);
+  CHECK(automatic_production > 5);
+  CHECK(manual > 50);
+  CHECK(forecasts > 20);
 }
