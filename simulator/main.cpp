@@ -100,6 +100,12 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--client-id", serve.xsuaa.client_id, "OAuth client ID")->capture_default_str();
   serve_cmd->add_option("--client-secret", serve.xsuaa.client_secret,
                         "OAuth client secret (default: random)");
+  serve_cmd
+      ->add_option("--odata-page-size", serve.odata_page_size,
+                   "The most entities one Features API answer carries; more come by @odata.nextLink (lower\n"
+                   "it to try a client's paging with a few entities)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   serve_cmd->add_option(
       "--sandbox-api-key", serve.xsuaa.sandbox_api_key,
       "The key of the Features API's read-only sandbox (<alm_url>/SAPCALM/calm-features/v1,\n"

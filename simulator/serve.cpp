@@ -222,6 +222,7 @@ int serve(const ServeOptions& o) {
       alm_settings.journal_file = o.journal_of_events.path;
       alm_settings.journal_memory_events = o.journal_of_events.memory;
       alm_settings.lms_check = o.lms_check;
+      alm_settings.features_page_size = o.odata_page_size;
       alm_settings.sandbox_api_key = o.xsuaa.sandbox_api_key.value_or(random_secret());
       cloud_alm = std::make_unique<CloudAlm>(alm_settings, *tokens, faults);
       alm = cloud_alm.get();

@@ -86,7 +86,8 @@ struct ServeOptions {
   XsuaaOptions xsuaa;
   JournalOptions journal_of_events;
   int max_package_size = 1000;
-  bool lms_check = true;  // refuse events of systems not registered in Landscape Management
+  std::int64_t odata_page_size = 1000;  // the most entities one Features API answer carries
+  bool lms_check = true;                // refuse events of systems not registered in Landscape Management
   std::string log_level = "info";
   std::string only;  // "", "ato" or "alm": run one half alone
   AtoTenantOptions tenants;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -23,6 +24,8 @@ struct AlmSettings {
   // The API key of the read-only sandbox of the Features API (/SAPCALM/calm-features/v1, header
   // APIKey), as SAP's API Business Hub serves it beside the OAuth mode.
   std::string sandbox_api_key;
+  // The most entities one Features API answer carries; more: a next link (--odata-page-size).
+  std::int64_t features_page_size = 1000;
 };
 AlmSettings default_alm_settings();
 

@@ -24,7 +24,7 @@ CloudAlm::CloudAlm(AlmSettings settings, TokenAuthority& tokens, FaultInjector& 
       started_at_(now_epoch_millis()),
       store_(settings_.journal_file, settings_.journal_memory_events),
       push_api_(settings_, store_, tokens_, faults_, registry_),
-      features_api_(store_, tokens_, settings_.sandbox_api_key),
+      features_api_(store_, tokens_, settings_.sandbox_api_key, settings_.features_page_size),
       landscape_api_(registry_, tokens_),
       sim_endpoints_(settings_, store_, tokens_, faults_) {}
 

@@ -42,11 +42,12 @@ std::vector<ODataEntity> features_rows(const AlmState& state, const std::string&
 
 }  // namespace
 
-FeaturesApi::FeaturesApi(AlmStore& store, TokenAuthority& tokens, std::string sandbox_api_key)
+FeaturesApi::FeaturesApi(AlmStore& store, TokenAuthority& tokens, std::string sandbox_api_key,
+                         std::int64_t page_size)
     : store_(store),
       tokens_(tokens),
-      service_(features_model(), std::string(kRoot)),
-      sandbox_(features_model(), std::string(kSandboxRoot)),
+      service_(features_model(), std::string(kRoot), page_size),
+      sandbox_(features_model(), std::string(kSandboxRoot), page_size),
       sandbox_api_key_(std::move(sandbox_api_key)) {}
 
 net::HttpResponse FeaturesApi::handle_sandbox(const net::HttpRequest& request) {

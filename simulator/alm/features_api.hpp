@@ -32,8 +32,9 @@ struct DeployTarget {
 
 class FeaturesApi {
  public:
-  // `sandbox_api_key`: what the sandbox's APIKey header must carry (empty: no sandbox).
-  FeaturesApi(AlmStore& store, TokenAuthority& tokens, std::string sandbox_api_key);
+  // `sandbox_api_key`: what the sandbox's APIKey header must carry (empty: no sandbox); `page_size`:
+  // the most entities one answer carries.
+  FeaturesApi(AlmStore& store, TokenAuthority& tokens, std::string sandbox_api_key, std::int64_t page_size);
   void set_deploy_target(DeployTarget target) { deploy_target_ = std::move(target); }
 
   // Anything under /api/calm-features/v1.
