@@ -98,7 +98,8 @@ asio::awaitable<CollectReport> Collector::collect(Service service, std::int64_t 
   CollectReport own;
   CollectReport& report = progress ? *progress : own;
   const auto cursor = co_await store_.cursor(service);
-  if (up_to < kMaxSequence && (!cursor || *cursor >= up_to)) {  // a catch-up with nothing to do
+  // A catch-up with nothing to do (without backfill, a service's first run sets its cursor).
+  if (up_to < kMaxSequence && (cursor ? *cursor >= up_to : !backfill_)) {
     report.cursor = cursor.value_or(0);
     co_return report;
   }

@@ -67,11 +67,14 @@ class Collector {
   // The cursor moves to a page's head only once the feed served an event with that sequence; a
   // nextLink seen before in the run, or more than max_pages_per_run pages, end the run with an error.
   // `up_to` bounds a catch-up: events above it are left for the next run, and the cursor stops
-  // there. A catch-up of a service that has no cursor yet, or one at `up_to` already, does nothing.
+  // there. A catch-up of a service at `up_to` already does nothing, nor does one of a service that has
+  // no cursor yet unless history is collected (backfill: it collects from the beginning up to `up_to`).
   // `progress`, when given, is the report as it grows: after a failure it still says what the run
   // stored before it failed (those events are collected, and counted as such).
   boost::asio::awaitable<CollectReport> collect(Service service, std::int64_t up_to = kMaxSequence,
                                                 CollectReport* progress = nullptr);
+  // With backfill, a service without a cursor has all of the feed still to collect (sequence 0).
+  bool collects_history() const { return backfill_; }
 
  private:
   // Stores a page's events with the cursor it reaches.

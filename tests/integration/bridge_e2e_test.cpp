@@ -2,6 +2,7 @@
 // ALM, on 127.0.0.1 with TLS verified against the simulator's CA. Each test checks what reached
 // the receiver (the simulator's journal and counters) against what the landscape produced.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <poll.h>
@@ -395,20 +396,20 @@ TEST_CASE("a service behind the others catches up at once instead of waiting for
             cursors[std::string(std::string_view(service["tenant"]))]
                    [std::string(std::string_view(service["name"]))] = int64_t(cursor);
         }
-        if (cursors.size() != sim.tenants().size()) return false;
+        // A tenant whose feed has had no event yet (production: its first collection import comes
+        // weekly) has no cursor in any service; one that has events has the same in all three.
+        if (!cursors.count("S4D~080") || !cursors.count("S4D~100") || !cursors.count("S4T~100")) return false;
         for (auto& [tenant, of] : cursors)
           if (of.size() != 3 || of["export"] != of["import"] || of["import"] != of["status_change"])
             return false;
         return true;
       },
       15s);
-  for (auto& [tenant, of] : cursors) {
-    CAPTURE(tenant);
-    CAPTURE(of["export"]);
-    CAPTURE(of["import"]);
-    CAPTURE(of["status_change"]);
-  }
-  CHECK_MESSAGE(equal, bridge.log());
+  std::string seen;  // said on failure: which tenant's services were apart
+  for (auto& [tenant, of] : cursors)
+    seen += fmt::format("{}: export {}, import {}, status_change {}\n", tenant, of["export"], of["import"],
+                        of["status_change"]);
+  CHECK_MESSAGE(equal, (seen + bridge.log()));
   CHECK(cursors["S4T~100"]["import"] > 0);
   // Said where an operator looks: the polls between slots are counted.
   const auto status = bridge.cli({"status", "--json"}).out;

@@ -147,10 +147,14 @@ asio::awaitable<void> CollectionJobs::catch_up_lagging(TenantRuntime& tenant) {
   } catch (const OutboxError&) {
     co_return;  // the scheduled polls go on; the failure is reported where it matters
   }
+  // A service without a cursor: the feed was empty at its first run. With backfill it has everything
+  // up to the highest still to collect (the feed's first event may have come after its poll);
+  // without, its first run has not happened yet and sets the cursor itself.
+  const bool from_start = tenant.collector.collects_history();
   std::int64_t highest = 0;
   for (const auto& [service, cursor] : cursors) highest = std::max(highest, cursor.value_or(0));
   for (const auto& [service, cursor] : cursors)
-    if (cursor && *cursor < highest && !tenant.collecting.count(service)) {
+    if ((cursor || from_start) && cursor.value_or(0) < highest && !tenant.collecting.count(service)) {
       tenant.collecting.insert(service);
       core_.spawn(catch_up(tenant, service, highest), "a catch-up collection");
     }
