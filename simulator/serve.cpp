@@ -289,10 +289,14 @@ int serve(const ServeOptions& o) {
     }
     // Both halves here: deploying a feature in the fake Cloud ALM imports into the fake ATO.
     if (cloud_alm && feed)
-      cloud_alm->set_deploy_target(
+      cloud_alm->set_ato_inbound(
           {[&feed](const std::string& system) { return feed->role_of(system); },
            [&feed](const std::vector<std::string>& transports, const std::string& system) {
              return feed->deploy(transports, system);
+           },
+           [&feed](const std::string& system, const std::string& description) {
+             auto made = feed->create_transport(system, description);
+             return std::pair{std::move(made.transport), std::move(made.error)};
            }});
     json.key("ca_file");
     if (ca_file)

@@ -50,10 +50,12 @@ std::optional<std::string> failed_import_into(const AtoEvent& event) {
   return std::nullopt;
 }
 
-// What Cloud ALM shows: Repaired (ours: SAP does not publish what triggers it for ATO) for a transport
-// deployed where an earlier import of it had failed, whatever order the events arrived in.
+// What Cloud ALM shows: Modifiable for a transport it created that was not released yet; Repaired (ours: SAP
+// does not publish what triggers it for ATO) for a transport deployed where an earlier import of it had
+// failed, whatever order the events arrived in.
 std::string shown_status(const TransportRecord& t) {
   constexpr std::string_view kDeployed = "Deployed in ";
+  if (t.raw_status.empty() && t.created_here) return "Modifiable";  // created here, not exported yet
   if (!t.status_key || !t.raw_status.starts_with(kDeployed)) return t.raw_status;
   const auto where = std::string_view(t.raw_status).substr(kDeployed.size());
   for (const auto& [system, at] : t.failed_imports)
@@ -184,6 +186,17 @@ std::optional<AlmState::Rejection> AlmState::apply(AtoEvent&& event, const boost
     ++journal_dropped_;
   }
   return std::nullopt;
+}
+
+void AlmState::add_created_transport(const std::string& id, const std::string& description,
+                                     const std::string& source, EpochMillis at) {
+  TransportRecord& t = transports_[id];
+  t.id = id;
+  t.title = description;
+  t.source = source;
+  t.released_at = at;  // shown as createdAt; its export sets the time it was released
+  t.created_here = true;
+  t.status = shown_status(t);
 }
 
 const TransportRecord* AlmState::transport(const std::string& id) const {

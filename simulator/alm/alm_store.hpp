@@ -54,7 +54,9 @@ struct TransportRecord {
   std::string raw_status;  // that of the latest status-changing event (status but for Repaired)
   std::optional<StatusKey> status_key;
   std::vector<std::pair<std::string, EpochMillis>> failed_imports;  // system, when
-  bool exported = false;  // its export arrived: until then Cloud ALM lists it nowhere
+  bool exported = false;      // its export arrived: until then Cloud ALM lists it nowhere...
+  bool created_here = false;  // ...unless Cloud ALM created it (Modifiable until its export)
+  bool listed() const { return exported || created_here; }
   std::vector<std::pair<std::string, std::int64_t>> last_sequence_by_source;  // per tenant
   std::vector<Step> history;
 };
@@ -85,6 +87,9 @@ class AlmState {
   void batch(const std::function<void()>& work);
 
   const TransportRecord* transport(const std::string& id) const;
+  // A transport Cloud ALM had a development tenant create: listed as Modifiable until its export.
+  void add_created_transport(const std::string& id, const std::string& description, const std::string& source,
+                             EpochMillis at);
   const boost::unordered_flat_map<std::string, TransportRecord>& transports() const { return transports_; }
   // The status a feature shows: Deployed once every transport is deployed where it was deployed to.
   std::string effective_status(const Feature& feature) const;

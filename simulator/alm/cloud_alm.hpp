@@ -34,7 +34,7 @@ class CloudAlm {
   // required the key's certificate); only the token endpoint is there.
   net::HttpResponse handle_certified(const net::HttpRequest& request);
 
-  void set_deploy_target(DeployTarget target) { features_api_.set_deploy_target(std::move(target)); }
+  void set_ato_inbound(AtoInbound target) { features_api_.set_ato_inbound(std::move(target)); }
 
  private:
   net::HttpResponse route(const net::HttpRequest& request);

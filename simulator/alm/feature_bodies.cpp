@@ -134,4 +134,14 @@ std::string read_deploy_body(std::string_view body) {
                      [](const JsonObjectReader& o) { return std::string(o.string("targetSystem")); });
 }
 
+TransportCreationRequest read_create_transport_body(std::string_view body) {
+  return read_object(body, {"sourceSystem", "description"}, [](const JsonObjectReader& o) {
+    TransportCreationRequest r{std::string(o.string("sourceSystem")), ""};
+    if (o.has("description")) r.description = std::string(o.nullable_string("description").value_or(""));
+    if (r.description.size() > 60)
+      throw JsonError(o.path_of("description"), "at most 60 characters (a transport request's short text)");
+    return r;
+  });
+}
+
 }  // namespace ato::sim

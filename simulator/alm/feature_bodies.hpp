@@ -23,5 +23,10 @@ UrlReference read_url_reference_body(std::string_view body);
 ExternalReference read_external_reference_body(std::string_view body);
 // The system a deploy goes to ("SID~client").
 std::string read_deploy_body(std::string_view body);
+// A transport Cloud ALM creates for a feature: in which development tenant, and its description.
+struct TransportCreationRequest {
+  std::string source_system, description;
+};
+TransportCreationRequest read_create_transport_body(std::string_view body);
 
 }  // namespace ato::sim

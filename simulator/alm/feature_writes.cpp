@@ -183,9 +183,9 @@ net::HttpResponse FeaturesApi::deploy_feature(const net::HttpRequest& request, c
   } catch (const JsonError& e) {
     return body_error(e);
   }
-  if (!deploy_target_.deploy)
+  if (!ato_.deploy)
     return odata_error(501, "NOT_IMPLEMENTED", "This simulator runs no fake ATO to deploy into (--only alm)");
-  const auto role = deploy_target_.role_of(target);
+  const auto role = ato_.role_of(target);
   if (!role || (*role != "test" && *role != "production"))
     return odata_error(400, "BAD_REQUEST",
                        fmt::format("{} is no test or production system of the landscape", target),
@@ -210,9 +210,15 @@ net::HttpResponse FeaturesApi::deploy_feature(const net::HttpRequest& request, c
       if (status.starts_with("Scheduled In"))
         return odata_error(409, "DEPLOY_BLOCKED",
                            fmt::format("Transport request {} is {}: deploy once it finished", id, status));
+      if (status == "Modifiable")  // Cloud ALM created it; only the developer can release it
+        return odata_error(
+            409, "DEPLOY_BLOCKED",
+            fmt::format("Transport request {} is Modifiable: release it in {} first (Cloud ALM "
+                        "cannot release transports)",
+                        id, t->source));
     }
   }
-  if (const auto problem = deploy_target_.deploy(transports, target); !problem.empty())
+  if (const auto problem = ato_.deploy(transports, target); !problem.empty())
     return odata_error(502, "DEPLOY_FAILED", problem);
   if (const auto state = store_.lock(); Feature* f = state->features().find(uuid)) {
     if (*role == "test") f->status_code = "IN_TESTING";
@@ -229,6 +235,45 @@ net::HttpResponse FeaturesApi::deploy_feature(const net::HttpRequest& request, c
                                        .begin_array();
                                    for (const auto& id : transports) json.value(id);
                                    json.end_array();
+                                 }));
+}
+
+// Create a transport (ours in shape; SAP: for ATO, Cloud ALM can create transports through the tenant's
+// inbound "create transports" service): the development tenant creates it, and it is assigned to the
+// feature at once, Modifiable until a developer releases it there (Cloud ALM cannot release it).
+net::HttpResponse FeaturesApi::create_transport(const net::HttpRequest& request, const std::string& uuid,
+                                                EpochMillis now) {
+  TransportCreationRequest wanted;
+  try {
+    wanted = read_create_transport_body(request.body);
+  } catch (const JsonError& e) {
+    return body_error(e);
+  }
+  if (!ato_.create_transport)
+    return odata_error(501, "NOT_IMPLEMENTED",
+                       "This simulator runs no fake ATO to create transports in (--only alm)");
+  {
+    const auto state = store_.lock();
+    if (!state->features().find(uuid))
+      return odata_error(404, "NOT_FOUND", fmt::format("No feature {}", uuid));
+  }
+  // Outside the store's lock: the fake ATO takes its own (a deploy takes the two in this order too).
+  const auto [transport, problem] = ato_.create_transport(wanted.source_system, wanted.description);
+  if (!problem.empty()) return odata_error(400, "TRANSPORT_NOT_CREATED", problem, "sourceSystem");
+  const auto state = store_.lock();
+  Feature* f = state->features().find(uuid);
+  if (!f) return odata_error(404, "NOT_FOUND", fmt::format("No feature {} (deleted meanwhile)", uuid));
+  state->add_created_transport(transport, wanted.description, wanted.source_system, now);
+  TransportReference r{random_uuid(), uuid, transport, now};
+  state->features().references.push_back(r);
+  f->modified_at = now;
+  return net::HttpResponse::json(201, json_object_text([&](JsonWriter& json) {
+                                   json.field("@odata.context",
+                                              "$metadata#com.sap.calm.features.CreateTransportResult")
+                                       .field("featureUuid", uuid)
+                                       .field("transportRequest", transport)
+                                       .field("transportUuid", transport_uuid(transport))
+                                       .field("status", "Modifiable");
                                  }));
 }
 

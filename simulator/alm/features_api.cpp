@@ -22,8 +22,8 @@ std::vector<ODataEntity> features_rows(const AlmState& state, const std::string&
     for (const auto& f : features.features) rows.push_back(feature_entity(f, state.effective_status(f)));
   } else if (set == "Transports") {
     for (const auto& [id, t] : state.transports())
-      if (t.exported)
-        rows.push_back(transport_entity(id, t, features));  // Cloud ALM knows it from its export
+      if (t.listed())
+        rows.push_back(transport_entity(id, t, features));  // from its export, or its creation here
   } else if (set == "TransportReferences") {
     for (const auto& r : features.references) rows.push_back(transport_reference_entity(r));
   } else if (set == "URLReferences") {
@@ -117,6 +117,7 @@ net::HttpResponse FeaturesApi::write(const net::HttpRequest& request, const ODat
   };
   if (resource.action) {
     if (request.method != "POST") return not_allowed("does not call an action: use POST");
+    if (resource.action->name == "createTransport") return create_transport(request, key_text(), now);
     return deploy_feature(request, key_text(), now);
   }
   if (resource.navigation || resource.count) return not_allowed("is not served on a navigation or a count");

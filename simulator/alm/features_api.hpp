@@ -22,12 +22,17 @@ namespace ato::sim {
 class AlmStore;
 class TokenAuthority;
 
-// Deploying a feature asks the fake ATO to import its transports (both halves in one process).
-struct DeployTarget {
+// What Cloud ALM calls in the fake ATO (both halves in one process): deploying a feature imports its
+// transports; creating a transport calls a development tenant's inbound "create transports" service.
+struct AtoInbound {
   // The role (test, production) of a system the ATO landscape has; nullopt: none such.
   std::function<std::optional<std::string>(const std::string& system)> role_of;
   // Imports the transports into `system`; an error in words, or empty.
   std::function<std::string(const std::vector<std::string>& transports, const std::string& system)> deploy;
+  // Creates a transport request in `system`: its id, or an error in words (the second).
+  std::function<std::pair<std::string, std::string>(const std::string& system,
+                                                    const std::string& description)>
+      create_transport;
 };
 
 class FeaturesApi {
@@ -35,7 +40,7 @@ class FeaturesApi {
   // `sandbox_api_key`: what the sandbox's APIKey header must carry (empty: no sandbox); `page_size`:
   // the most entities one answer carries.
   FeaturesApi(AlmStore& store, TokenAuthority& tokens, std::string sandbox_api_key, std::int64_t page_size);
-  void set_deploy_target(DeployTarget target) { deploy_target_ = std::move(target); }
+  void set_ato_inbound(AtoInbound target) { ato_ = std::move(target); }
 
   // Anything under /api/calm-features/v1.
   net::HttpResponse handle(const net::HttpRequest& request, EpochMillis now);
@@ -54,13 +59,15 @@ class FeaturesApi {
   net::HttpResponse add_external_reference(const net::HttpRequest& request);
   net::HttpResponse remove(const ODataResource& resource);
   net::HttpResponse deploy_feature(const net::HttpRequest& request, const std::string& uuid, EpochMillis now);
+  net::HttpResponse create_transport(const net::HttpRequest& request, const std::string& uuid,
+                                     EpochMillis now);
 
   AlmStore& store_;
   TokenAuthority& tokens_;
   ODataService service_;
   ODataService sandbox_;  // the same model, its links under kSandboxRoot
   std::string sandbox_api_key_;
-  DeployTarget deploy_target_;
+  AtoInbound ato_;
 };
 
 }  // namespace ato::sim

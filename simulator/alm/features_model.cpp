@@ -93,9 +93,18 @@ ODataModel make_model() {
 
   m.sets = {std::move(features),  std::move(transports), std::move(references), std::move(urls),
             std::move(externals), std::move(tasks),      std::move(statuses),   std::move(priorities)};
-  m.complex_types = {{"DeployResult", {key("featureUuid"), required("targetSystem")}, {"transportRequests"}}};
-  // Ours: SAP's Features app deploys; the API action's shape is not published.
-  m.actions = {{"deploy", "Features", {required("targetSystem")}, "DeployResult"}};
+  m.complex_types = {{"DeployResult", {key("featureUuid"), required("targetSystem")}, {"transportRequests"}},
+                     {"CreateTransportResult",
+                      {key("featureUuid"), required("transportRequest"), required("transportUuid", T::Guid),
+                       required("status")},
+                      {}}};
+  // Ours: SAP's Features app deploys and creates transports (through the tenant's inbound "create
+  // transports" service); the API's shape of these actions is not published.
+  m.actions = {{"deploy", "Features", {required("targetSystem")}, "DeployResult"},
+               {"createTransport",
+                "Features",
+                {required("sourceSystem"), optional("description")},
+                "CreateTransportResult"}};
   return m;
 }
 

@@ -120,7 +120,7 @@ net::HttpResponse SimEndpoints::transports(const net::HttpRequest& request) {
     const auto state = store_.lock();
     std::vector<const TransportRecord*> shown;
     for (const auto& [id, t] : state->transports()) {
-      if (!t.exported) continue;  // Cloud ALM knows a transport from its export on
+      if (!t.listed()) continue;  // Cloud ALM knows a transport from its export on, or its creation
       if ((want_id && id != *want_id) || (want_status && t.status != *want_status)) continue;
       shown.push_back(&t);
     }

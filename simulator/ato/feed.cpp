@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <charconv>
 
@@ -12,6 +10,7 @@
 #include "core/json_writer.hpp"
 #include "core/wire.hpp"
 #include "simulator/ato/feed_metadata.hpp"
+#include "simulator/ato/feed_tenant.hpp"
 #include "simulator/odata.hpp"
 #include "simulator/odata/query.hpp"
 
@@ -57,54 +56,9 @@ std::string encode_query_value(std::string_view text) {
 
 }  // namespace
 
-namespace {
-
-std::string random_event_id() {
-  unsigned char b[16];
-  RAND_bytes(b, sizeof b);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  return fmt::format(
-      "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-}  // namespace
-
 std::string tenant_prefix(std::string_view tenant) {
   return fmt::format("/tenants/{}", tenant);
 }
-
-struct AtoFeed::Tenant {
-  TenantSettings settings;
-  std::string name;    // SID~client
-  std::string prefix;  // /tenants/<name>
-  bool active = false;
-  std::vector<AtoEvent> events;   // ascending sequence
-  std::vector<std::string> json;  // each event as served
-  std::int64_t counts[3] = {0, 0, 0};
-  std::int64_t not_activated = 0;  // events that happened while the arrangement was not active
-
-  std::int64_t head() const { return events.empty() ? 0 : events.back().sequence; }
-  bool authorized(const net::HttpRequest& request) const {
-    const auto header = request.header("Authorization");
-    if (header.size() <= 6 || !net::iequals(header.substr(0, 6), "basic ")) return false;
-    const auto decoded = base64_decode(header.substr(6));
-    return decoded && *decoded == settings.user + ":" + settings.password.reveal();
-  }
-  // Whether the arrangement records this event: active, or activated by the time it happened.
-  bool records(const AtoEvent& e) const {
-    switch (settings.activation.kind) {
-      case Activation::Kind::FromStart:
-        return true;
-      case Activation::Kind::At:
-        return active || e.occurred_at >= settings.activation.at;
-      case Activation::Kind::OnRequest:
-        return active;
-    }
-    return false;
-  }
-};
 
 AtoFeed::AtoFeed(FeedSettings settings, std::unique_ptr<EventSource> source, FaultInjector& faults)
     : settings_(std::move(settings)),
@@ -161,55 +115,16 @@ std::optional<std::string> AtoFeed::role_of(const std::string& system) const {
   return std::nullopt;
 }
 
-std::string AtoFeed::deploy(const std::vector<std::string>& transports, const std::string& system) {
-  const auto target_ref = parse_system_ref(system);
-  std::lock_guard lock(mutex_);
-  const EpochMillis wall = now_epoch_millis();
-  advance(wall);
-  Tenant* target = target_ref ? tenant_of(*target_ref) : nullptr;
-  if (!target) return fmt::format("{} is no tenant of this landscape", system);
-  if (!target->active)
-    return fmt::format("the arrangement of {} is not active: nothing it does is recorded", system);
-  if (source_->upgrading(wall)) return std::string(kUpgradeMessage);  // SAP: no import during an upgrade
-  for (const auto& transport : transports) {
-    // Its export (a development tenant's) and when anything last happened to it anywhere.
-    bool released = false;
-    EpochMillis last = 0;
-    for (const auto& t : tenants_)
-      for (const auto& e : t->events)
-        if (e.transport_id == transport) {
-          released = released || e.service == Service::Export;
-          last = std::max(last, e.occurred_at);
-        }
-    if (!released) return fmt::format("transport {} was not released in this landscape", transport);
-    // The landscape's clock may run ahead of the wall's: the import happens after everything before it.
-    EpochMillis at = std::max(wall, last + 60'000);
-    const auto step = [&](Service service, decltype(AtoEvent::details) details) {
-      AtoEvent e;
-      e.event_id = random_event_id();
-      e.service = service;
-      e.occurred_at = at;
-      e.source = *target_ref;
-      e.transport_id = transport;
-      e.details = std::move(details);
-      append(*target, std::move(e), false);
-      at += 60'000;
-    };
-    step(Service::StatusChange, StatusChangeDetails{StatusType::ImportQueue, std::nullopt, "READY_FOR_IMPORT",
-                                                    "SAP_SYSTEM", *target_ref});
-    step(Service::StatusChange, StatusChangeDetails{StatusType::ImportQueue, "READY_FOR_IMPORT", "RUNNING",
-                                                    "SAP_SYSTEM", *target_ref});
-    const EpochMillis started = at - 60'000;
-    step(Service::Import,
-         ImportDetails{*target_ref, ImportType::Manual, ImportResult::Success, 0, started, at});
-  }
-  return "";
-}
-
 net::HttpResponse AtoFeed::handle(const net::HttpRequest& request) {
   if (request.path == "/sim/ato/events") return inject(request);
   if (request.path == "/sim/ato/stats") return stats();
   if (request.path == "/sim/ato/history.ndjson") return history();
+  constexpr std::string_view kTransports = "/sim/ato/transports/";
+  if (request.path.starts_with(kTransports) && request.path.ends_with("/release") &&
+      request.path.size() > kTransports.size() + 8)
+    return release(std::string_view(request.path)
+                       .substr(kTransports.size(), request.path.size() - kTransports.size() - 8),
+                   request);
   constexpr std::string_view kActivate = "/sim/ato/tenants/";
   if (request.path.starts_with(kActivate) && request.path.ends_with("/activate"))
     return activate(

@@ -7,6 +7,7 @@
 // before it is activated never reaches Cloud ALM (SAP: no historic data). Thread-safe.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -83,6 +84,17 @@ class AtoFeed {
   // A deploy from Cloud ALM: each transport (released by a development tenant of this landscape)
   // is queued, run and imported in `system`, as events of that tenant. An error in words, or empty.
   std::string deploy(const std::vector<std::string>& transports, const std::string& system);
+  // Cloud ALM's call of a development tenant's inbound "create transports" service (a newer
+  // SAP_COM_0690): a new transport request there, Modifiable until a developer releases it
+  // (release_transport). Cloud ALM cannot release it (domain.md).
+  struct TransportCreation {
+    std::string transport;  // its id, e.g. S4DK800001
+    std::string error;      // why not, in words; empty when created
+  };
+  TransportCreation create_transport(const std::string& system, const std::string& description);
+  // The developer releases a transport created on request: its export, as an event of its tenant.
+  // An error in words, or empty.
+  std::string release_transport(const std::string& transport);
   std::string describe_source() const { return source_->describe(); }
 
  private:
@@ -99,6 +111,8 @@ class AtoFeed {
   net::HttpResponse metadata(const Tenant& tenant, const net::HttpRequest& request);
   net::HttpResponse stats();
   net::HttpResponse history();
+  // POST /sim/ato/transports/<id>/release: release_transport over HTTP.
+  net::HttpResponse release(std::string_view transport, const net::HttpRequest& request);
 
   FeedSettings settings_;
   std::unique_ptr<EventSource> source_;
@@ -107,6 +121,12 @@ class AtoFeed {
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Tenant>> tenants_;
   std::vector<std::string> history_;  // every recorded event as served, in the order recorded
+  // Transports created on request, by id: the tenant that has them and whether they were released.
+  struct RequestedTransport {
+    std::string tenant, description;
+    bool released = false;
+  };
+  std::map<std::string, RequestedTransport> requested_;
 };
 
 }  // namespace ato::sim

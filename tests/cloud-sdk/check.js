@@ -187,6 +187,15 @@ async function main() {
     const after = await featuresApi.requestBuilder().getByKey(created.uuid).execute(destination);
     if (after.statusCode !== 'IN_TESTING') fail(`deploy: the feature is ${after.statusCode}, expected IN_TESTING`);
     step('deploy');
+
+    // The second bound action: Cloud ALM has the development tenant create a transport for the feature.
+    const made = await updated.createTransport({ sourceSystem: 'S4D~080', description: 'From the SDK' }).execute(destination);
+    if (!made || made.status !== 'Modifiable' || !/^S4DK9\d{5}$/.test(made.transportRequest))
+      fail(`createTransport: answer ${JSON.stringify(made)}`);
+    const listed = await transportsApi.requestBuilder().getByKey(made.transportUuid).execute(destination);
+    if (listed.status !== 'Modifiable' || listed.featureUuid !== created.uuid)
+      fail(`createTransport: the transport reads ${JSON.stringify(listed)}`);
+    step('create transport');
   } catch (error) {
     fail('Features API call', error);
   }

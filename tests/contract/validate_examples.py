@@ -147,7 +147,8 @@ SERVED = {
         "/api/calm-deployments/v1/ato/imports", "/api/calm-deployments/v1/ato/status-changes",
         "/api/calm-lms/v1/ato/register", "/api/calm-lms/v1/ato/offboard", "/api/calm-lms/v1/ato/Systems",
         "/api/calm-features/v1/$metadata", "/api/calm-features/v1/Features", "/api/calm-features/v1/Features({key})",
-        "/api/calm-features/v1/Features({key})/deploy", "/api/calm-features/v1/Transports",
+        "/api/calm-features/v1/Features({key})/deploy", "/api/calm-features/v1/Features({key})/createTransport",
+        "/api/calm-features/v1/Transports",
         "/api/calm-features/v1/Transports({key})", "/api/calm-features/v1/TransportReferences",
         "/api/calm-features/v1/TransportReferences({key})", "/api/calm-features/v1/FeatureStatus",
         "/api/calm-features/v1/FeaturePriorities", "/api/calm-features/v1/URLReferences",
@@ -160,7 +161,7 @@ SERVED = {
     "ato-feed.openapi.json": {
         "/tenants/{tenant}/sap/opu/odata4/ato/feed/v1/Events", "/tenants/{tenant}/sap/opu/odata4/ato/feed/v1/Systems",
         "/tenants/{tenant}/sap/opu/odata4/ato/feed/v1/$metadata", "/tenants/{tenant}/sap/opu/odata4/ato/feed/v1/Events/$count", "/sim/ato/stats", "/sim/ato/history.ndjson",
-        "/sim/ato/events", "/sim/ato/tenants/{tenant}/activate",
+        "/sim/ato/events", "/sim/ato/tenants/{tenant}/activate", "/sim/ato/transports/{transport}/release",
     },
 }
 for name, served in SERVED.items():

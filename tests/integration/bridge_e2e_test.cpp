@@ -65,12 +65,6 @@ void check_statuses(SimProcess& sim) {
   }
 }
 
-bool all_delivered(SimProcess& sim) {
-  if (!generator_done(sim)) return false;
-  const auto s = sim_stats(sim);
-  return s.total.events_accepted == static_cast<std::int64_t>(landscape_history(sim).size());
-}
-
 // The outbox's totals per state, from `ato-bridge status --json`.
 std::map<std::string, std::int64_t> outbox_states(BridgeProcess& bridge) {
   const auto r = bridge.cli({"status", "--json"});

@@ -33,14 +33,7 @@ TEST_CASE("an X.509 service key drives the bridge end to end over mutual TLS") {
   CHECK_MESSAGE(checked.exit_code == 0, checked.out);
   CHECK(checked.out.find("OK    Cloud ALM token from " + sim.url()) ==
         std::string::npos);  // the certurl, not uaa.url
-  REQUIRE_MESSAGE(eventually(
-                      [&] {
-                        return generator_done(sim) &&
-                               sim_stats(sim).total.events_accepted ==
-                                   static_cast<std::int64_t>(landscape_history(sim).size());
-                      },
-                      60s),
-                  bridge.log());
+  REQUIRE_MESSAGE(eventually([&] { return all_delivered(sim); }, 60s), bridge.log());
   CHECK(sim_stats(sim).tokens_issued >= 1);
   CHECK(bridge.log().find("PRIVATE KEY") == std::string::npos);
   bridge.kill(SIGTERM);
@@ -111,10 +104,7 @@ TEST_CASE(
       true);
   BridgeProcess bridge(sim);
   bridge.start();
-  const auto delivered = [&] {
-    return generator_done(sim) &&
-           sim_stats(sim).total.events_accepted == static_cast<std::int64_t>(landscape_history(sim).size());
-  };
+  const auto delivered = [&] { return all_delivered(sim); };
   REQUIRE_MESSAGE(eventually(delivered, 60s), bridge.log());
   std::vector<std::string> released;
   for (const auto& e : landscape_history(sim)) released.push_back(e.transport_id);  // exports only so far
@@ -167,6 +157,73 @@ TEST_CASE(
   CHECK(bridge.wait(10s).exit_code == 0);
 }
 
+// SAP (domain.md): for ATO, Cloud ALM can create transports (through the tenant's inbound "create
+// transports" service of a newer SAP_COM_0690), assign and deploy them, but not release them; the
+// Features app shows such a transport Modifiable until it is released.
+TEST_CASE("a transport Cloud ALM creates is Modifiable until a developer releases it, then deploys") {
+  SimProcess sim(
+      {"--imports", "on-deploy", "--generate-count", "1", "--time-scale", "200000", "--seed", "25"}, "sim",
+      true);
+  BridgeProcess bridge(sim);
+  bridge.start();
+  const auto delivered = [&] { return all_delivered(sim); };
+  REQUIRE_MESSAGE(eventually(delivered, 30s), bridge.log());
+  FeaturesClient api{sim};
+  auto r = api.post("/Features", R"({"title":"Created from Cloud ALM"})");
+  REQUIRE(r.status == 201);
+  simdjson::dom::parser parser;
+  const std::string feature(std::string_view(parser.parse(r.body).value()["uuid"]));
+
+  // Only a development tenant creates transports; an unknown system and a bad body are named.
+  r = api.post("/Features(" + feature + ")/createTransport", R"({"sourceSystem":"S4T~100"})");
+  CHECK(r.status == 400);
+  CHECK_MESSAGE(r.body.find("S4T~100 is the landscape's test system") != std::string::npos, r.body);
+  r = api.post("/Features(" + feature + ")/createTransport", R"({"sourceSystem":"XYZ~001"})");
+  CHECK(r.status == 400);
+  r = api.post("/Features(" + feature + ")/createTransport", R"({"sourceSystem":"S4D~080","release":true})");
+  CHECK(r.status == 400);
+  CHECK(r.body.find("release") != std::string::npos);
+
+  r = api.post("/Features(" + feature + ")/createTransport",
+               R"({"sourceSystem":"S4D~080","description":"Refund fields"})");
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  const std::string transport(std::string_view(parser.parse(r.body).value()["transportRequest"]));
+  CHECK(transport == "S4DK999900");
+  CHECK(std::string_view(parser.parse(r.body).value()["status"]) == "Modifiable");
+  // Listed at once, assigned to the feature, Modifiable; no deploy before its release.
+  CHECK(api.statuses(feature) == std::map<std::string, std::string>{{transport, "Modifiable"}});
+  r = api.post("/Features(" + feature + ")/deploy", R"({"targetSystem":"S4T~100"})");
+  CHECK(r.status == 409);
+  CHECK_MESSAGE(r.body.find("is Modifiable: release it in S4D~080 first") != std::string::npos, r.body);
+  // Nothing happened in the tenant yet: the feed has no event of it.
+  for (const auto& e : landscape_history(sim)) CHECK(e.transport_id != transport);
+
+  // The developer releases it in the tenant: its export reaches Cloud ALM through the bridge.
+  CHECK(
+      sim.call({.method = "POST", .path = "/sim/ato/transports/S4DK999999/release", .to_ato = true}).status ==
+      404);
+  r = sim.call({.method = "POST", .path = "/sim/ato/transports/" + transport + "/release", .to_ato = true});
+  REQUIRE_MESSAGE(r.status == 204, r.body);
+  CHECK(sim.call({.method = "POST", .path = "/sim/ato/transports/" + transport + "/release", .to_ato = true})
+            .status == 409);  // released once
+  REQUIRE_MESSAGE(eventually([&] { return api.statuses(feature)[transport] == "Released"; }, 30s),
+                  bridge.log());
+  r = api.post("/Features(" + feature + ")/deploy", R"({"targetSystem":"S4T~100"})");
+  REQUIRE_MESSAGE(r.status == 202, r.body);
+  REQUIRE_MESSAGE(eventually([&] { return api.statuses(feature)[transport] == "Deployed in S4T~100"; }, 30s),
+                  bridge.log());
+  std::vector<std::string> tenant_steps;
+  for (const auto& e : landscape_history(sim))
+    if (e.transport_id == transport)
+      tenant_steps.push_back(e.source.key() + " " + std::string(to_string(e.service)));
+  CHECK(tenant_steps == std::vector<std::string>{"S4D~080 EXPORT", "S4T~100 STATUS_CHANGE",
+                                                 "S4T~100 STATUS_CHANGE", "S4T~100 IMPORT"});
+  REQUIRE(eventually(delivered, 30s));
+  CHECK(sim_stats(sim).total.order_violations == 0);
+  bridge.kill(SIGTERM);
+  CHECK(bridge.wait(10s).exit_code == 0);
+}
+
 // SAP: no export or import is possible during an upgrade. A deploy from Cloud ALM while the landscape
 // is upgraded fails with SAP's message, and nothing is imported.
 TEST_CASE("a feature's deploy during an upgrade of the landscape is refused with SAP's message") {
@@ -175,14 +232,7 @@ TEST_CASE("a feature's deploy during an upgrade of the landscape is refused with
                  "sim", true);
   BridgeProcess bridge(sim);
   bridge.start();
-  REQUIRE_MESSAGE(eventually(
-                      [&] {
-                        return generator_done(sim) &&
-                               sim_stats(sim).total.events_accepted ==
-                                   static_cast<std::int64_t>(landscape_history(sim).size());
-                      },
-                      20s),
-                  bridge.log());
+  REQUIRE_MESSAGE(eventually([&] { return all_delivered(sim); }, 20s), bridge.log());
   const auto history = landscape_history(sim);
   REQUIRE(history.size() == 2);  // the two exports, before the upgrade began
   FeaturesClient api{sim};

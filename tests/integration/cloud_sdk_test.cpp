@@ -29,32 +29,29 @@ ProcessResult run_sdk_check(SimProcess& sim, const std::string& work_dir, const 
                                       work_dir};
   if (!mode.empty()) command.push_back(mode);
   // The generated client is written below the SDK's folder, so that its imports resolve there.
-  return run_process(command, {.env = {{"NODE_PATH", sdk + "/node_modules"}, {"NODE_EXTRA_CA_CERTS", sim.ca_file()}},
-                               .timeout = std::chrono::seconds(180)});
+  return run_process(command,
+                     {.env = {{"NODE_PATH", sdk + "/node_modules"}, {"NODE_EXTRA_CA_CERTS", sim.ca_file()}},
+                      .timeout = std::chrono::seconds(180)});
 }
 
 }  // namespace
 
 TEST_CASE("SAP Cloud SDK's generated client runs every Features API operation against ato-sim") {
-  SimProcess sim({"--imports", "on-deploy", "--generate-count", "4", "--time-scale", "200000", "--seed", "32"},
-                 "sim", true);
+  SimProcess sim(
+      {"--imports", "on-deploy", "--generate-count", "4", "--time-scale", "200000", "--seed", "32"}, "sim",
+      true);
   BridgeProcess bridge(sim);
   bridge.start();
-  REQUIRE_MESSAGE(eventually(
-                      [&] {
-                        return generator_done(sim) && sim_stats(sim).total.events_accepted ==
-                                                          static_cast<std::int64_t>(landscape_history(sim).size());
-                      },
-                      60s),
-                  bridge.log());
+  REQUIRE_MESSAGE(eventually([&] { return all_delivered(sim); }, 60s), bridge.log());
   const auto work = std::string(ATO_CLOUD_SDK_DIR) + "/generated-" + std::to_string(::getpid());
   const auto checked = run_sdk_check(sim, work);
   std::filesystem::remove_all(work);
   INFO(checked.out);
   INFO(checked.err);
   CHECK(checked.exit_code == 0);
-  for (const auto* step : {"ok token", "ok generate", "ok list", "ok filter", "ok count", "ok create",
-                           "ok get by key", "ok update", "ok assign", "ok external reference", "ok deploy"})
+  for (const auto* step :
+       {"ok token", "ok generate", "ok list", "ok filter", "ok count", "ok create", "ok get by key",
+        "ok update", "ok assign", "ok external reference", "ok deploy", "ok create transport"})
     CHECK_MESSAGE(checked.out.find(std::string(step) + "\n") != std::string::npos, step);
 }
 

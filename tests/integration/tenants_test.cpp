@@ -34,11 +34,6 @@ std::vector<std::string> landscape(int transports, std::vector<std::string> extr
   return args;
 }
 
-bool all_delivered(SimProcess& sim) {
-  if (!generator_done(sim)) return false;
-  return sim_stats(sim).total.events_accepted == static_cast<std::int64_t>(landscape_history(sim).size());
-}
-
 void check_exactly_once(SimProcess& sim) {
   const auto produced = landscape_history(sim);
   const auto accepted = accepted_journal(sim);

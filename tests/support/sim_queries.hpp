@@ -109,4 +109,10 @@ inline bool generator_done(SimProcess& sim) {
          std::string::npos;
 }
 
+// The landscape produced all it will, and the fake Cloud ALM accepted every event of it.
+inline bool all_delivered(SimProcess& sim) {
+  return generator_done(sim) &&
+         sim_stats(sim).total.events_accepted == static_cast<std::int64_t>(landscape_history(sim).size());
+}
+
 }  // namespace ato::test
