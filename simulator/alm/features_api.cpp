@@ -81,6 +81,14 @@ net::HttpResponse FeaturesApi::handle_sandbox(const net::HttpRequest& request) {
 }
 
 net::HttpResponse FeaturesApi::handle(const net::HttpRequest& request, EpochMillis now) {
+  auto response = answer(request, now);
+  // SAP's OData services hand a CSRF token to `x-csrf-token: Fetch` (SAP Cloud SDK asks before every
+  // write and warns when none comes). A bearer token is no cookie, so writes do not need it back.
+  if (net::iequals(request.header("x-csrf-token"), "fetch")) response.header("x-csrf-token", csrf_token_);
+  return response;
+}
+
+net::HttpResponse FeaturesApi::answer(const net::HttpRequest& request, EpochMillis now) {
   const bool write = request.method != "GET" && request.method != "HEAD";
   // The public API's scopes; the integration's display scope also reads, as Cloud ALM's own UI does.
   auto auth = tokens_.check(request.header("Authorization"), write ? kWriteScope : kReadScope, now);

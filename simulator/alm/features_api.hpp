@@ -14,6 +14,7 @@
 
 #include "core/net/http.hpp"
 #include "core/time.hpp"
+#include "simulator/alm/features.hpp"
 #include "simulator/odata/resource_path.hpp"
 #include "simulator/odata/service.hpp"
 
@@ -51,6 +52,7 @@ class FeaturesApi {
   static constexpr std::string_view kSandboxRoot = "/SAPCALM/calm-features/v1";
 
  private:
+  net::HttpResponse answer(const net::HttpRequest& request, EpochMillis now);
   net::HttpResponse write(const net::HttpRequest& request, const ODataResource& resource, EpochMillis now);
   net::HttpResponse create_feature(const net::HttpRequest& request, EpochMillis now);
   net::HttpResponse change_feature(const net::HttpRequest& request, const std::string& uuid, EpochMillis now);
@@ -68,6 +70,7 @@ class FeaturesApi {
   ODataService sandbox_;  // the same model, its links under kSandboxRoot
   std::string sandbox_api_key_;
   AtoInbound ato_;
+  const std::string csrf_token_ = random_uuid();  // what `x-csrf-token: Fetch` gets
 };
 
 }  // namespace ato::sim

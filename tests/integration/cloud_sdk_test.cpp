@@ -53,6 +53,9 @@ TEST_CASE("SAP Cloud SDK's generated client runs every Features API operation ag
        {"ok token", "ok generate", "ok list", "ok filter", "ok count", "ok create", "ok get by key",
         "ok update", "ok assign", "ok external reference", "ok deploy", "ok create transport"})
     CHECK_MESSAGE(checked.out.find(std::string(step) + "\n") != std::string::npos, step);
+  // The SDK fetches a CSRF token before each write and warns when the service hands out none.
+  CHECK(checked.out.find("CSRF") == std::string::npos);
+  CHECK(checked.err.find("CSRF") == std::string::npos);
 }
 
 TEST_CASE("SAP Cloud SDK's destination flow gets a token with an X.509 service key (mutual TLS)") {
