@@ -43,7 +43,7 @@ class EventSupply {
   std::size_t position_ = 0;  // the next event of the recording (it wraps around)
   std::int64_t base_sequence_ = 0;
   SystemRef system_;
-  boost::uuids::random_generator generate_;
+  boost::uuids::random_generator_mt19937 generate_;  // seeded once: no getrandom call per eventId
 };
 
 // Why the synthetic events must not come from `system` (malformed, or a tenant or registered system of

@@ -58,11 +58,14 @@ struct PackageQueue {
   bool dispatch_done = false;
 
   bool finished() const { return dispatch_done && due.empty() && in_flight == 0 && retrying == 0; }
+  // Every change a waiter waits for (a package queued or taken, one finished, dispatching done) calls
+  // wake(), so a wait needs no deadline of its own: a short one re-armed the kernel's timer (a
+  // timerfd_settime call) for every other package.
   void wake() {
     for (auto* t : waiting) t->cancel();
   }
-  asio::awaitable<void> wait_for_work(asio::io_context& context, milliseconds limit) {
-    asio::steady_timer timer(context, limit);
+  asio::awaitable<void> wait_for_work(asio::io_context& context) {
+    asio::steady_timer timer(context, asio::steady_timer::time_point::max());
     waiting.push_back(&timer);
     boost::system::error_code ignored;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
@@ -184,7 +187,7 @@ class Runner {
       } else {
         // As fast as possible: keep every connection busy, measure from when a package is queued.
         while (packages_.due.size() >= static_cast<std::size_t>(options_.connections))
-          co_await packages_.wait_for_work(context_, milliseconds(50));
+          co_await packages_.wait_for_work(context_);
         packages_.due.push_back(make_package(Clock::now()));
       }
       ++k;
@@ -198,7 +201,7 @@ class Runner {
     for (;;) {
       if (packages_.due.empty()) {
         if (packages_.finished()) break;
-        co_await packages_.wait_for_work(context_, milliseconds(100));
+        co_await packages_.wait_for_work(context_);
         continue;
       }
       Package package = std::move(packages_.due.front());
@@ -235,10 +238,10 @@ class Runner {
       failed += dead - verdict.rejected;  // a whole package refused (400, 422, ...); rejections count apart
       return counted_in_memory();
     };
-    std::vector<ClaimedEvent> events = package.events;
-    const PushOutcome outcome = co_await pusher_.send("", std::move(events), std::move(settle));
+    const auto events = static_cast<std::int64_t>(package.events.size());
+    const PushOutcome outcome = co_await pusher_.send("", std::move(package.events), std::move(settle));
     const auto now = Clock::now();
-    account(package, outcome, accepted, failed, now);
+    account(package, events, outcome, accepted, failed, now);
     if (!retry.empty()) {
       ++packages_.retrying;
       spawn(requeue_later({std::move(retry), package.intended, package.attempt + 1},
@@ -254,14 +257,14 @@ class Runner {
     packages_.wake();
   }
 
-  void account(const Package& package, const PushOutcome& outcome, std::int64_t accepted, std::int64_t failed,
-               Clock::time_point now) {
+  // `n`: the package's events (moved into the pusher by now).
+  void account(const Package& package, std::int64_t n, const PushOutcome& outcome, std::int64_t accepted,
+               std::int64_t failed, Clock::time_point now) {
     const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(now - package.intended);
     const auto second =
         static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::seconds>(now - start_).count());
     if (report_.timeline.size() <= second) report_.timeline.resize(second + 1);
     auto& s = report_.timeline[second];
-    const auto n = static_cast<std::int64_t>(package.events.size());
     // Per second as in the totals: events sent (first attempts), accepted (or duplicate), and given up
     // on (rejected or failed); events going back for a retry are neither yet.
     if (package.attempt == 0) s.sent += n;
