@@ -165,19 +165,19 @@ int main(int argc, char** argv) {
                    "Cloud ALM imports it (POST /api/calm-features/v1/Features(uuid)/deploy)")
       ->check(CLI::IsMember({"auto", "on-deploy"}))
       ->capture_default_str();
-  add_share(serve_cmd, "--import-failure-rate", serve.generate.import_failure_rate,
+  add_share(serve_cmd, "--import-failure-rate", serve.generate.shares.import_failure,
             "Share of test imports that fail (they are fixed and re-imported)");
-  add_share(serve_cmd, "--import-warning-rate", serve.generate.import_warning_rate,
+  add_share(serve_cmd, "--import-warning-rate", serve.generate.shares.import_warning,
             "Share of imports ending with warnings");
-  add_share(serve_cmd, "--approval-rate", serve.generate.approval_rate,
+  add_share(serve_cmd, "--approval-rate", serve.generate.shares.approval,
             "Share of transports that need quality approval");
-  add_share(serve_cmd, "--rejection-rate", serve.generate.rejection_rate,
+  add_share(serve_cmd, "--rejection-rate", serve.generate.shares.rejection,
             "Share of approvals rejected (never forwarded)");
   std::string start_time;
   serve_cmd->add_option(
       "--start-time", start_time,
       "Landscape clock at start, ISO-8601 UTC (default: now). Same seed + start time: same history");
-  add_share(serve_cmd, "--forecast-rate", serve.generate.forecast_rate,
+  add_share(serve_cmd, "--forecast-rate", serve.generate.shares.forecast,
             "Share of manual test imports preceded by a forecast import (importType FORECAST)");
   std::string collection_imports = "1d,7d";
   serve_cmd

@@ -107,15 +107,11 @@ std::unique_ptr<EventSource> make_source(const ServeOptions& o) {
   settings.start_time = o.generate.start_time.value_or(now);
   settings.transports_per_minute = o.generate.rate;
   settings.transport_count = o.generate.count;
-  settings.import_failure_rate = o.generate.import_failure_rate;
-  settings.import_warning_rate = o.generate.import_warning_rate;
-  settings.approval_rate = o.generate.approval_rate;
-  settings.rejection_rate = o.generate.rejection_rate;
+  settings.shares = o.generate.shares;
   settings.auto_import = o.generate.imports == "auto";
   settings.upgrade_window = o.generate.upgrade_window;
   settings.collection_test_import_every = o.generate.collection_test_import_every;
   settings.collection_production_import_every = o.generate.collection_production_import_every;
-  settings.forecast_rate = o.generate.forecast_rate;
   return std::make_unique<GeneratedSource>(settings, o.generate.time_scale, now);
 }
 

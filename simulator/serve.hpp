@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "simulator/ato/landscape_shares.hpp"
 
 namespace ato::sim {
 
@@ -61,13 +62,12 @@ struct GeneratorOptions {
   double time_scale = 60;  // landscape seconds per real second
   std::string imports =
       "auto";  // auto: the landscape imports by itself; on-deploy: only a feature's deploy does
-  double import_failure_rate = 0.1, import_warning_rate = 0.2, approval_rate = 0.7, rejection_rate = 0.1;
+  LandscapeShares shares;
   std::optional<EpochMillis> start_time;  // landscape clock at start (default: now)
   std::optional<std::pair<EpochMillis, EpochMillis>> upgrade_window;  // landscape time: no export/import
   // Collections' automatic imports: every day into test, every week into production (0: by hand).
   EpochMillis collection_test_import_every = 24 * 3'600'000,
               collection_production_import_every = 7 * 24 * 3'600'000;
-  double forecast_rate = 0.3;  // manual test imports preceded by a forecast
 };
 
 // A recording the fake ATO serves instead of generating.

@@ -77,12 +77,12 @@ void read_feature_body(std::string_view body, Feature& f, bool creating) {
     if (o.has(name)) into = std::string(o.nullable_string(name).value_or(""));
   };
   text("description", f.description);
-  text("projectId", f.project_id);
-  text("releaseId", f.release_id);
-  text("scopeId", f.scope_id);
-  text("responsibleId", f.responsible_id);
-  text("workstreamId", f.workstream_id);
-  text("type", f.type);
+  text("projectId", f.placement.project_id);
+  text("releaseId", f.placement.release_id);
+  text("scopeId", f.placement.scope_id);
+  text("responsibleId", f.placement.responsible_id);
+  text("workstreamId", f.placement.workstream_id);
+  text("type", f.placement.type);
   if (auto priority = read_priority(o)) f.priority_code = *priority;
   if (auto status = o.nullable_string("statusCode")) {
     if (!known_status(*status))
@@ -90,8 +90,8 @@ void read_feature_body(std::string_view body, Feature& f, bool creating) {
     f.status_code = std::string(*status);
   }
   if (auto tags = o.optional_array("tags")) {
-    f.tags.clear();
-    tags->for_each_string([&](std::string_view tag, std::size_t) { f.tags.emplace_back(tag); });
+    f.placement.tags.clear();
+    tags->for_each_string([&](std::string_view tag, std::size_t) { f.placement.tags.emplace_back(tag); });
   }
 }
 

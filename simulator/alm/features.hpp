@@ -36,16 +36,21 @@ struct FeaturePriorityInfo {
 inline constexpr FeaturePriorityInfo kFeaturePriorities[] = {
     {10, "Very High"}, {20, "High"}, {30, "Medium"}, {40, "Low"}};
 
+// Where a feature belongs and who has it (ids of Cloud ALM's projects, releases, scopes, users and
+// workstreams, which this simulator does not check), its type and tags: what clients send besides
+// title, description, status and priority.
+struct FeaturePlacement {
+  std::string project_id, release_id, scope_id, responsible_id, workstream_id, type;
+  std::vector<std::string> tags;
+};
+
 struct Feature {
   std::string uuid;
   std::string display_id;  // "1-<n>", as Cloud ALM numbers features per project
   std::string title, description;
   std::string status_code = "IN_SPECIFICATION";
   std::int64_t priority_code = 30;
-  // Where the feature belongs and who has it (ids of Cloud ALM's projects, releases, scopes, users
-  // and workstreams, which this simulator does not check), its type and tags.
-  std::string project_id, release_id, scope_id, responsible_id, workstream_id, type;
-  std::vector<std::string> tags;
+  FeaturePlacement placement;
   EpochMillis created_at = 0, modified_at = 0;
   std::optional<std::string> deployed_to;  // the last system its transports were deployed to
 };

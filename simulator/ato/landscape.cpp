@@ -99,8 +99,8 @@ void Landscape::plan_transport(std::int64_t index) {
     queue_status(target, "READY_FOR_IMPORT", "RUNNING");
     const EpochMillis started = at;
     at += minutes(1, 8);
-    const bool fail = may_fail && chance(s.import_failure_rate);
-    const bool warn = !fail && chance(s.import_warning_rate);
+    const bool fail = may_fail && chance(s.shares.import_failure);
+    const bool warn = !fail && chance(s.shares.import_warning);
     const ImportResult result = fail   ? ImportResult::Error
                                 : warn ? ImportResult::Warning
                                        : ImportResult::Success;
@@ -130,7 +130,7 @@ void Landscape::plan_transport(std::int64_t index) {
   const bool scheduled_production = collection && s.collection_production_import_every > 0;
   const auto next_slot = [&](EpochMillis every) { at = (at / every + 1) * every; };
   std::mt19937_64 side(s.seed * 7'919 + static_cast<std::uint64_t>(index) + 0x5eed);
-  if (!scheduled_test && std::uniform_real_distribution<double>(0, 1)(side) < s.forecast_rate) {
+  if (!scheduled_test && std::uniform_real_distribution<double>(0, 1)(side) < s.shares.forecast) {
     const EpochMillis started = at;
     at += kMinute * std::uniform_int_distribution<int>(1, 5)(side);
     schedule(Service::Import, test,
@@ -148,11 +148,11 @@ void Landscape::plan_transport(std::int64_t index) {
     previous = "FAILED";
     at += minutes(30, 240);
   }
-  if (chance(s.approval_rate)) {
+  if (chance(s.shares.approval)) {
     schedule(Service::StatusChange, test,
              StatusChangeDetails{StatusType::Quality, std::nullopt, "OPEN", owner, test});
     at += minutes(60, 24 * 60);
-    const bool rejected = chance(s.rejection_rate);
+    const bool rejected = chance(s.shares.rejection);
     schedule(Service::StatusChange, test,
              StatusChangeDetails{StatusType::Quality, "OPEN", rejected ? "REJECTED" : "APPROVED",
                                  kUsers[gen() % 4], test});

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/event.hpp"
+#include "simulator/ato/landscape_shares.hpp"
 
 namespace ato::sim {
 
@@ -22,10 +23,7 @@ struct LandscapeSettings {
   EpochMillis start_time = 0;                   // landscape clock at start
   double transports_per_minute = 2;             // landscape time
   std::optional<std::int64_t> transport_count;  // stop after this many transports (--generate-count)
-  double import_failure_rate = 0.1;             // test imports that fail (and are re-imported)
-  double import_warning_rate = 0.2;
-  double approval_rate = 0.7;   // transports that go through quality approval
-  double rejection_rate = 0.1;  // of those, rejected (never forwarded)
+  LandscapeShares shares;
   // false: a transport's life stops at its export; imports come only from a feature's deploy in
   // the fake Cloud ALM (--imports on-deploy).
   bool auto_import = true;
@@ -34,8 +32,6 @@ struct LandscapeSettings {
   // by hand like other transports (--collection-imports).
   EpochMillis collection_test_import_every = 24 * 3'600'000;
   EpochMillis collection_production_import_every = 7 * 24 * 3'600'000;
-  // Manual test imports preceded by a forecast (an import type SAP lists: a check, nothing imported).
-  double forecast_rate = 0.3;
   // An upgrade of the landscape (landscape time, start to end): SAP allows no export or import
   // during it, so what would fall inside waits until it ends (--upgrade-window).
   std::optional<std::pair<EpochMillis, EpochMillis>> upgrade_window;

@@ -14,11 +14,11 @@ std::vector<ato::sim::ODataEntity> sample_features() {
   a.uuid = "6f1c2e94-0b4d-4518-8e3a-2755c90d6111";
   a.display_id = "1-1";
   a.title = "Refund's configuration";
-  a.tags = {"x", "y"};
+  a.placement.tags = {"x", "y"};
   ato::sim::Feature b = a;
   b.uuid = "7a2d3f05-1c5e-4629-9f4b-3866da1e7222";
   b.description = "it''s";
-  b.project_id = "P-1";
+  b.placement.project_id = "P-1";
   b.priority_code = 10;
   return {ato::sim::feature_entity(a, "IN_TESTING"), ato::sim::feature_entity(b, "DEPLOYED")};
 }
@@ -42,7 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<const ato::sim::ODataEntity*> rows;
     for (const auto& entity : entities) rows.push_back(&entity);
     const auto page = ato::sim::odata_page(*q, rows, 1);
-    if (page.entities.size() > 1) ato::fuzz::finding("odata query: a page larger than the server's page size");
+    if (page.entities.size() > 1)
+      ato::fuzz::finding("odata query: a page larger than the server's page size");
   }
   return 0;
 }
