@@ -12,6 +12,7 @@
 #include "core/wire.hpp"
 #include "tests/support/sample_events.hpp"
 #include "tests/support/sim_process.hpp"
+#include "tests/support/sim_queries.hpp"
 
 using namespace ato;
 using namespace ato::test;
@@ -459,11 +460,24 @@ TEST_CASE("faults: status codes, throttling with Retry-After, latency, resets, s
   check_documents(sim);
 }
 
+// Waits, bounded, until the simulator has applied its `n`-th periodic token revocation, so that what
+// follows runs at the start of a revocation period however slowly this machine runs the test (with a
+// fixed sleep, a fresh token fetched just before a period ended was refused: CI, sanitized, 2 cores).
+static void await_revocations(SimProcess& sim, std::int64_t n) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (sim_stats(sim).faults_by_endpoint["token"] >= n) return;
+    std::this_thread::sleep_for(50ms);
+  }
+  FAIL("the simulator did not apply revocation " << n << " within 10 s");
+}
+
 TEST_CASE("faults: token revocation and early expiry") {
-  SimProcess revoking({"--faults", "token:revoke-every=1s"});
+  SimProcess revoking({"--faults", "token:revoke-every=2s"});
+  await_revocations(revoking, 1);
   auto token = revoking.token();
   CHECK(push_one(revoking, token, exported(1, "S4DK900001")).outcome == EventOutcome::Accepted);
-  std::this_thread::sleep_for(1200ms);
+  await_revocations(revoking, 2);
   auto r = revoking.push(SimProcess::export_path(), package({exported(2, "S4DK900002")}), token);
   CHECK(r.status == 401);
   CHECK(parse_odata_error(r.body).message.find("revoked") != std::string::npos);
