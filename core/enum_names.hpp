@@ -1,4 +1,6 @@
 // Enums that travel as text: one table per enum gives both directions and the list for messages.
+// Reading one out of a JSON document is read_enum in core/json_reader.hpp (this header stays free of
+// simdjson: core/event.hpp includes it in most translation units).
 #pragma once
 
 #include <array>
@@ -6,8 +8,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include "core/json_reader.hpp"
 
 namespace ato {
 
@@ -33,14 +33,6 @@ std::string one_of(const EnumNames<E, N>& names) {
   std::string out = "one of ";
   for (std::size_t i = 0; i < N; ++i) out.append(i ? ", " : "").append(names[i].second);
   return out;
-}
-
-// Reads the string at `key` and maps it through `names`; anything else is an error naming the choices.
-template <typename E, std::size_t N>
-E read_enum(const JsonObjectReader& object, std::string_view key, const EnumNames<E, N>& names) {
-  const auto text = object.string(key);
-  if (auto value = value_of(names, text)) return *value;
-  throw JsonError(object.path_of(key), "expected " + one_of(names));
 }
 
 }  // namespace ato

@@ -1,4 +1,5 @@
 #include "core/event.hpp"
+#include "core/json_reader.hpp"
 
 #include <algorithm>
 

@@ -11,11 +11,12 @@
 #include <variant>
 
 #include "core/enum_names.hpp"
-#include "core/json_reader.hpp"
 #include "core/json_writer.hpp"
 #include "core/time.hpp"
 
 namespace ato {
+
+class JsonObjectReader;  // core/json_reader.hpp: kept out of here, it brings simdjson to every includer
 
 enum class Service { Export, Import, StatusChange };
 inline constexpr EnumNames<Service, 3> kServiceNames{
@@ -37,8 +38,9 @@ inline constexpr EnumNames<ExportType, 2> kExportTypeNames{
 // SAP's import types: manual, automatic (collections on the landscape's schedule), and forecast (a
 // check of what an import would do: it imports nothing).
 enum class ImportType { Manual, Automatic, Forecast };
-inline constexpr EnumNames<ImportType, 3> kImportTypeNames{
-    {{ImportType::Manual, "MANUAL"}, {ImportType::Automatic, "AUTOMATIC"}, {ImportType::Forecast, "FORECAST"}}};
+inline constexpr EnumNames<ImportType, 3> kImportTypeNames{{{ImportType::Manual, "MANUAL"},
+                                                            {ImportType::Automatic, "AUTOMATIC"},
+                                                            {ImportType::Forecast, "FORECAST"}}};
 
 enum class ImportResult { Success, Warning, Error };
 inline constexpr EnumNames<ImportResult, 3> kImportResultNames{

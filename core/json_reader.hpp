@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/enum_names.hpp"
+
 namespace ato {
 
 // A document that does not match its contract. what() is "<path>: <problem>".
@@ -141,5 +143,13 @@ std::string_view json_type_name(simdjson::dom::element_type type);
 // Parses `json` with `parser` (which owns the DOM; keep it alive while readers are used).
 // Throws JsonError("", "not valid JSON: ...") on a syntax error.
 simdjson::dom::element parse_json(simdjson::dom::parser& parser, std::string_view json);
+
+// Reads the string at `key` and maps it through `names`; anything else is an error naming the choices.
+template <typename E, std::size_t N>
+E read_enum(const JsonObjectReader& object, std::string_view key, const EnumNames<E, N>& names) {
+  const auto text = object.string(key);
+  if (auto value = value_of(names, text)) return *value;
+  throw JsonError(object.path_of(key), "expected " + one_of(names));
+}
 
 }  // namespace ato

@@ -1,4 +1,5 @@
 #include "core/lms.hpp"
+#include "core/json_reader.hpp"
 
 #include <functional>
 

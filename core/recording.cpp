@@ -1,4 +1,5 @@
 #include "core/recording.hpp"
+#include "core/json_reader.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,5 @@
 #include "core/wire.hpp"
+#include "core/json_reader.hpp"
 
 #include <limits>
 

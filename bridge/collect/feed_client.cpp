@@ -5,6 +5,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "bridge/push/classify.hpp"
+#include "core/json_reader.hpp"
 
 namespace ato::bridge {
 namespace asio = boost::asio;

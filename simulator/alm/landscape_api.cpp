@@ -1,5 +1,6 @@
 // Landscape Management (ours): register, offboard, list; manage scope to write, display scope to read.
 #include "simulator/alm/landscape_api.hpp"
+#include "core/json_reader.hpp"
 
 #include <fmt/format.h>
 

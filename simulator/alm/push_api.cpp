@@ -1,5 +1,6 @@
 // The push API: faults, token and scope, the package read strictly, then each event against the store.
 #include "simulator/alm/push_api.hpp"
+#include "core/json_reader.hpp"
 
 #include <fmt/format.h>
 

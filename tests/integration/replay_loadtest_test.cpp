@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <map>
@@ -397,7 +398,8 @@ TEST_CASE("loadtest --shard I/N: two shards merged are one run of the same load;
   all.merge(b.latencies.corrected);
   CHECK(together.latencies.corrected.count() == whole.latencies.corrected.count());
   CHECK(together.latencies.corrected.quantile(0.99) == all.quantile(0.99));
-  CHECK(together.latencies.corrected.max() == std::max(a.latencies.corrected.max(), b.latencies.corrected.max()));
+  CHECK(together.latencies.corrected.max() ==
+        std::max(a.latencies.corrected.max(), b.latencies.corrected.max()));
   // Cloud ALM got every event of both runs once: the shards' eventIds never collide.
   const auto stats = sim_stats(sim);
   CHECK(stats.total.events_accepted == 16000);

@@ -2,6 +2,7 @@
 // TLS verification and Basic auth. Every feed page these tests read is validated against schema/.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <thread>

@@ -4,6 +4,7 @@
 #include <boost/uuid/string_generator.hpp>
 
 #include "core/event.hpp"
+#include "core/json_reader.hpp"
 #include "core/wire.hpp"
 
 using namespace ato;

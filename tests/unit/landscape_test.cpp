@@ -2,6 +2,7 @@
 // (and import queue step) until the upgrade ends; nothing else about the history changes.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "simulator/ato/landscape.hpp"

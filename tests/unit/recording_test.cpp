@@ -1,6 +1,7 @@
 // Recordings: read in sequence order whatever the order of the lines; bad lines reported by number.
 #include <doctest/doctest.h>
 
+#include "core/json_reader.hpp"
 #include "core/lms.hpp"
 #include "core/recording.hpp"
 #include "core/wire.hpp"
