@@ -10,6 +10,8 @@
 #   4. tenants: the backlog again with 1 tenant and with 12 (three landscapes of four tenants each:
 #      development 080 and 100, test, production), the same number of events in the bridge's feeds;
 #      events/s and collection-to-acceptance p99 side by side.
+# Parts 2 and 4 print the CPU (user + system) each process spent per event drained: the bridge, and
+# the simulator serving both the feed and Cloud ALM (they share the machine's cores).
 # Environment: TRANSPORTS (default 106000, ~1M events), STEADY_SECONDS (default 20), TENANTS_RUN
 # (default 1: part 4 runs; 0 skips it).
 set -euo pipefail
@@ -19,6 +21,7 @@ transports="${TRANSPORTS:-106000}"
 steady_seconds="${STEADY_SECONDS:-20}"
 py=/usr/bin/python3
 source "$root/bench/lib/ato_sim.sh"
+source "$root/bench/lib/cpu.sh"
 
 work=$(mktemp -d)
 pids=()
@@ -102,6 +105,7 @@ echo "floor: bare SQLite enqueue (batches of 1000) + claim/delete (packages of 1
 bridge_config "$dir" "$dir" "$dir"
 echo "backlog: $total events in the feeds of one landscape's 4 tenants; bridge: packages of 100, 4 connections (8 push workers), TLS, durability normal"
 start=$(date +%s.%N)
+sim_cpu_before=$(cpu_seconds "${pids[0]}")
 start_bridge "$dir"
 samples=()
 last_print=0
@@ -124,6 +128,8 @@ rate=$(echo "$total / $elapsed" | bc)
 admin=$(json_field "$dir/outbox.db.run.json" admin_url)
 curl -sS "$admin/status" > "$dir/status.json"
 hwm=$(hwm_mb "$bridge_pid")
+bridge_cpu_us=$(per_unit_us 0 "$(cpu_seconds "$bridge_pid")" "$total")
+sim_cpu_us=$(per_unit_us "$sim_cpu_before" "$(cpu_seconds "${pids[0]}")" "$total")
 # RSS at a quarter, half and three quarters of the drain: flat means no growth with the backlog.
 printf '%s\n' "${samples[@]}" > "$work/samples"
 rss_at() { awk -F: -v want="$(echo "$1 * $total / 1" | bc)" -v col="$2" '$1 >= want { print $col; exit }' "$work/samples"; }
@@ -131,6 +137,7 @@ q1=$(rss_at 0.25 2); q2=$(rss_at 0.5 2); q3=$(rss_at 0.75 2)
 a1=$(rss_at 0.25 3); a2=$(rss_at 0.5 3); a3=$(rss_at 0.75 3)
 kill -TERM "$bridge_pid"; wait "$bridge_pid" 2>/dev/null || true
 echo "backlog drained: $total events in $(printf %.1f "$elapsed") s = $rate events/s"
+echo "CPU per event (user + system): bridge $bridge_cpu_us us; ato-sim $sim_cpu_us us (feed and Cloud ALM)"
 echo "bridge RSS while draining: ${q1} MB at 25%, ${q2} MB at 50%, ${q3} MB at 75%; peak ${hwm} MB"
 echo "  of which anonymous (heap, SQLite page cache): ${a1} MB, ${a2} MB, ${a3} MB; the rest is the outbox file"
 echo "  mapped by SQLite (mmap_size caps it at 256 MB; page cache the kernel can reclaim)"
@@ -162,7 +169,7 @@ echo "  accepted within 50 ms: $(bucket 0.05) of $all; after more than 1 s: $(( 
 
 # --- 4. one tenant and twelve ----------------------------------------------------------------------
 # drain DIR TOTAL ALM_DIR: starts the bridge of DIR, waits until ALM_DIR accepted TOTAL, prints
-# "events/s p99_ms" (collection to acceptance, queueing included).
+# "events/s p99_ms bridge_cpu_us_per_event" (collection to acceptance, queueing included).
 drain() {
   local dir=$1 want=$2 alm=$3 began got=0
   began=$(date +%s.%N)
@@ -175,8 +182,9 @@ drain() {
   [[ "$got" -ge "$want" ]] || { echo "the backlog did not drain (accepted $got of $want)" >&2; tail -20 "$dir/bridge.log" >&2; exit 1; }
   local took; took=$(echo "$(date +%s.%N) - $began" | bc)
   curl -sS "$(json_field "$dir/outbox.db.run.json" admin_url)/status" > "$dir/status.json"
+  local cpu_us; cpu_us=$(per_unit_us 0 "$(cpu_seconds "$bridge_pid")" "$want")
   kill -TERM "$bridge_pid"; wait "$bridge_pid" 2>/dev/null || true
-  echo "$(echo "$want / $took" | bc) $(json_field "$dir/status.json" latency_ms.collection_to_acceptance_p99)"
+  echo "$(echo "$want / $took" | bc) $(json_field "$dir/status.json" latency_ms.collection_to_acceptance_p99) $cpu_us"
 }
 # steady DIR ALM_DIR: ~1,000 events/s for STEADY_SECONDS; prints "events/s p99_ms".
 steady() {
@@ -200,7 +208,7 @@ if [[ "${TENANTS_RUN:-1}" != 0 ]]; then
   for _ in $(seq 600); do { ato_stats "$dir" 2>/dev/null || true; } | grep -q '"generator_done":true' && break; sleep 0.5; done
   one_total=$(feed_events "$dir" "S4T~100")
   bridge_config "$dir" "$dir" "$dir:S4T~100"
-  read -r one_rate one_p99 < <(drain "$dir" "$one_total" "$dir")
+  read -r one_rate one_p99 one_cpu < <(drain "$dir" "$one_total" "$dir")
   stop_sims
   # 12 tenants: three landscapes (A4D/A4T/A4P, B4..., C4...), one fake Cloud ALM, one bridge.
   alm="$work/alm"; start_sim "$alm" --only alm
@@ -218,7 +226,7 @@ if [[ "${TENANTS_RUN:-1}" != 0 ]]; then
   done
   dir="$work/twelve"; mkdir -p "$dir"
   bridge_config "$dir" "$alm" "${feeds[@]}"
-  read -r twelve_rate twelve_p99 < <(drain "$dir" "$twelve_total" "$alm")
+  read -r twelve_rate twelve_p99 twelve_cpu < <(drain "$dir" "$twelve_total" "$alm")
   stop_sims
   # The same comparison in a steady flow of ~1,000 events/s (x3600: an hour a second).
   dir="$work/one-steady"; start_sim "$dir" --generate-rate 3.5 --time-scale 3600
@@ -237,9 +245,10 @@ if [[ "${TENANTS_RUN:-1}" != 0 ]]; then
   read -r twelve_flow twelve_flow_p99 < <(steady "$dir" "$alm")
   stop_sims
   echo "tenants (backlog drained, then a steady flow; p99 collection to acceptance):"
-  printf "  %-44s %9s %9s   %9s %9s\n" "" "backlog" "p99 ms" "flow/s" "p99 ms"
-  printf "  %-44s %9s %9s   %9s %9s\n" "1 tenant ($one_total events)" "$one_rate" "$one_p99" "$one_flow" "$one_flow_p99"
-  printf "  %-44s %9s %9s   %9s %9s\n" "12 tenants, 3 landscapes ($twelve_total events)" "$twelve_rate" "$twelve_p99" "$twelve_flow" "$twelve_flow_p99"
+  printf "  %-44s %9s %9s %10s   %9s %9s\n" "" "backlog" "p99 ms" "bridge us" "flow/s" "p99 ms"
+  printf "  %-44s %9s %9s %10s   %9s %9s\n" "1 tenant ($one_total events)" "$one_rate" "$one_p99" "$one_cpu" "$one_flow" "$one_flow_p99"
+  printf "  %-44s %9s %9s %10s   %9s %9s\n" "12 tenants, 3 landscapes ($twelve_total events)" "$twelve_rate" "$twelve_p99" "$twelve_cpu" "$twelve_flow" "$twelve_flow_p99"
+  echo "  (bridge us: the bridge's CPU per event while draining the backlog)"
   echo "ratio twelve_tenants_vs_one_events_per_s $(echo "scale=3; $twelve_rate / $one_rate" | bc)"
 fi
 

@@ -6,7 +6,8 @@
 # parses, checks the token, deduplicates and updates transport state for real.
 # The two loads alternate for ROUNDS rounds (default 3), each sim round against a freshly started
 # simulator, as in a single run: the ratio printed is the median of the rounds' ratios, as one
-# 10 s sample on a shared machine swings by a tenth or more.
+# 10 s sample on a shared machine swings by a tenth or more. Each round also prints the CPU (user +
+# system) each server spent per request: the split a profile starts from.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${BUILD_DIR:-$root/build-bench}"
@@ -14,6 +15,7 @@ duration="${DURATION:-10s}"
 rounds="${ROUNDS:-3}"
 source "$root/bench/lib/install.sh"
 source "$root/bench/lib/ato_sim.sh"
+source "$root/bench/lib/cpu.sh"
 need=()
 command -v wrk >/dev/null || need+=(wrk)
 [[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
@@ -26,6 +28,7 @@ trap cleanup EXIT
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rate() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
+requests() { awk '/ requests in / {print $1}' "$1"; }  # how many wrk completed
 
 nginx_port=$(free_port)
 mkdir -p "$work/nginx"
@@ -44,7 +47,8 @@ http {
 }
 CONF
 /usr/sbin/nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' &
-pids+=($!)
+nginx_pid=$!
+pids+=("$nginx_pid")
 
 # One thread, as nginx has one worker: like for like. On this 2-core machine wrk's two threads take
 # the other core; a second simulator thread only fought them for it (measured: 36-37k requests/s
@@ -73,11 +77,17 @@ print(f\"{s['events_accepted']} events accepted in {s['packages_received']} pack
 for round in $(seq "$rounds"); do
   export ATO_BENCH_ROUND=$round
   start_sim  # first: nginx's requests carry the same bearer token as the simulator's
+  nginx_processes=("$nginx_pid" $(pgrep -P "$nginx_pid"))  # the master and its worker
+  cpu_before=$(cpu_seconds "${nginx_processes[@]}")
   wrk -t2 -c64 -d"$duration" -s "$root/bench/sim-push.lua" "http://127.0.0.1:$nginx_port/api/calm-deployments/v1/ato/exports" > "$work/nginx.out"
+  nginx_cpu_us=$(per_unit_us "$cpu_before" "$(cpu_seconds "${nginx_processes[@]}")" "$(requests "$work/nginx.out")")
+  cpu_before=$(cpu_seconds "$sim_pid")
   wrk -t2 -c64 -d"$duration" -s "$root/bench/sim-push.lua" "$alm_url/api/calm-deployments/v1/ato/exports" > "$work/sim.$round.out"
+  sim_cpu_us=$(per_unit_us "$cpu_before" "$(cpu_seconds "$sim_pid")" "$(requests "$work/sim.$round.out")")
   nginx_rate=$(rate "$work/nginx.out"); sim_rate=$(rate "$work/sim.$round.out")
   ratios+=("$(awk -v a="$sim_rate" -v b="$nginx_rate" 'BEGIN { printf "%.3f", a / b }')")
   echo "round $round: nginx (1 worker, fixed 202) $nginx_rate requests/s; ato-sim --plain (real push work) $sim_rate requests/s; sim/nginx ${ratios[-1]}"
+  echo "  CPU per request (user + system): nginx $nginx_cpu_us us, ato-sim $sim_cpu_us us"
   echo "  ato-sim: $(accepted_line)"
   grep -E "Non-2xx|Socket errors" "$work/sim.$round.out" | sed 's/^/  ato-sim: /' || true
   stop_sim
