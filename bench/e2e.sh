@@ -169,7 +169,8 @@ echo "  accepted within 50 ms: $(bucket 0.05) of $all; after more than 1 s: $(( 
 
 # --- 4. one tenant and twelve ----------------------------------------------------------------------
 # drain DIR TOTAL ALM_DIR: starts the bridge of DIR, waits until ALM_DIR accepted TOTAL, prints
-# "events/s p99_ms bridge_cpu_us_per_event" (collection to acceptance, queueing included).
+# "events/s p99_ms cpu_us": p99 from collection to acceptance (queueing included), cpu_us the
+# bridge's CPU per event.
 drain() {
   local dir=$1 want=$2 alm=$3 began got=0
   began=$(date +%s.%N)

@@ -1,7 +1,8 @@
 #include "core/event.hpp"
-#include "core/json_reader.hpp"
 
 #include <algorithm>
+
+#include "core/json_reader.hpp"
 
 namespace ato {
 namespace {

@@ -1,9 +1,10 @@
 #include "core/lms.hpp"
-#include "core/json_reader.hpp"
 
 #include <functional>
 
 #include <algorithm>
+
+#include "core/json_reader.hpp"
 
 namespace ato {
 

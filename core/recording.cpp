@@ -1,5 +1,4 @@
 #include "core/recording.hpp"
-#include "core/json_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -7,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "core/json_reader.hpp"
 #include "core/wire.hpp"
 
 namespace ato {

@@ -1,7 +1,8 @@
 #include "core/wire.hpp"
-#include "core/json_reader.hpp"
 
 #include <limits>
+
+#include "core/json_reader.hpp"
 
 namespace ato {
 namespace {

@@ -1,9 +1,9 @@
 // Landscape Management (ours): register, offboard, list; manage scope to write, display scope to read.
 #include "simulator/alm/landscape_api.hpp"
-#include "core/json_reader.hpp"
 
 #include <fmt/format.h>
 
+#include "core/json_reader.hpp"
 #include "core/lms.hpp"
 #include "simulator/alm/answers.hpp"
 #include "simulator/alm/landscape_registry.hpp"

@@ -1,9 +1,9 @@
 // The push API: faults, token and scope, the package read strictly, then each event against the store.
 #include "simulator/alm/push_api.hpp"
-#include "core/json_reader.hpp"
 
 #include <fmt/format.h>
 
+#include "core/json_reader.hpp"
 #include "core/lms.hpp"
 #include "core/wire.hpp"
 #include "simulator/alm/alm_settings.hpp"

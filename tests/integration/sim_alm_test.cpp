@@ -12,7 +12,6 @@
 #include "core/wire.hpp"
 #include "tests/support/sample_events.hpp"
 #include "tests/support/sim_process.hpp"
-#include "tests/support/sim_queries.hpp"
 
 using namespace ato;
 using namespace ato::test;
@@ -462,11 +461,11 @@ TEST_CASE("faults: status codes, throttling with Retry-After, latency, resets, s
 
 // Waits, bounded, until the simulator has applied its `n`-th periodic token revocation, so that what
 // follows runs at the start of a revocation period however slowly this machine runs the test (with a
-// fixed sleep, a fresh token fetched just before a period ended was refused: CI, sanitized, 2 cores).
+// fixed sleep, a fresh token fetched just before a period ended was refused: CI, 2 cores busy).
 static void await_revocations(SimProcess& sim, std::int64_t n) {
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (sim_stats(sim).faults_by_endpoint["token"] >= n) return;
+    if (stats(sim).faults_by_endpoint["token"] >= n) return;
     std::this_thread::sleep_for(50ms);
   }
   FAIL("the simulator did not apply revocation " << n << " within 10 s");
