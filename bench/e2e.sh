@@ -85,8 +85,6 @@ start_bridge() {  # dir (registers the landscape's systems first, as an operator
   bridge_pid=$!
   pids+=("$bridge_pid")
 }
-rss_mb() { awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
-anon_mb() { awk '/^RssAnon/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_mb() { awk '/^VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
@@ -104,26 +102,16 @@ echo "floor: bare SQLite enqueue (batches of 1000) + claim/delete (packages of 1
 
 bridge_config "$dir" "$dir" "$dir"
 echo "backlog: $total events in the feeds of one landscape's 4 tenants; bridge: packages of 100, 4 connections (8 push workers), TLS, durability normal"
+# One watcher process for the whole drain (bench/lib/watch_drain.py): the poll costs the two cores
+# next to nothing, the bridge and the simulator keep them.
+alm_url=$(json_field "$dir/ready.json" alm_url)
+watch_ok=0
 start=$(date +%s.%N)
 sim_cpu_before=$(cpu_seconds "${pids[0]}")
 start_bridge "$dir"
-samples=()
-last_print=0
-for _ in $(seq 3000); do
-  sleep 0.2
-  n=$(accepted "$dir" 2>/dev/null || echo "${n:-0}")
-  now=$(date +%s.%N)
-  rss=$(rss_mb "$bridge_pid")
-  anon=$(anon_mb "$bridge_pid")
-  samples+=("$n:$rss:$anon")
-  if (( $(echo "$now - $last_print > 10" | bc) )); then
-    printf "  %6.1f s  accepted %8d  bridge RSS %4d MB (anonymous %d MB)\n" "$(echo "$now - $start" | bc)" "$n" "$rss" "$anon"
-    last_print=$now
-  fi
-  [[ "$n" -ge "$total" ]] && break
-done
+$py "$root/bench/lib/watch_drain.py" "$alm_url" "$work/tls.pem" "$total" "$bridge_pid" "$work/samples" || watch_ok=$?
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
-[[ "$n" -ge "$total" ]] || { echo "the backlog did not drain (accepted $n of $total)" >&2; tail -20 "$dir/bridge.log" >&2; exit 1; }
+[[ "$watch_ok" == 0 ]] || { tail -20 "$dir/bridge.log" >&2; exit 1; }
 rate=$(echo "$total / $elapsed" | bc)
 admin=$(json_field "$dir/outbox.db.run.json" admin_url)
 curl -sS "$admin/status" > "$dir/status.json"
@@ -131,7 +119,6 @@ hwm=$(hwm_mb "$bridge_pid")
 bridge_cpu_us=$(per_unit_us 0 "$(cpu_seconds "$bridge_pid")" "$total")
 sim_cpu_us=$(per_unit_us "$sim_cpu_before" "$(cpu_seconds "${pids[0]}")" "$total")
 # RSS at a quarter, half and three quarters of the drain: flat means no growth with the backlog.
-printf '%s\n' "${samples[@]}" > "$work/samples"
 rss_at() { awk -F: -v want="$(echo "$1 * $total / 1" | bc)" -v col="$2" '$1 >= want { print $col; exit }' "$work/samples"; }
 q1=$(rss_at 0.25 2); q2=$(rss_at 0.5 2); q3=$(rss_at 0.75 2)
 a1=$(rss_at 0.25 3); a2=$(rss_at 0.5 3); a3=$(rss_at 0.75 3)
@@ -172,15 +159,12 @@ echo "  accepted within 50 ms: $(bucket 0.05) of $all; after more than 1 s: $(( 
 # "events/s p99_ms cpu_us": p99 from collection to acceptance (queueing included), cpu_us the
 # bridge's CPU per event.
 drain() {
-  local dir=$1 want=$2 alm=$3 began got=0
+  local dir=$1 want=$2 alm_url began
+  alm_url=$(json_field "$3/ready.json" alm_url)
   began=$(date +%s.%N)
   start_bridge "$dir"
-  for _ in $(seq 3000); do
-    sleep 0.2
-    got=$(accepted "$alm" 2>/dev/null || echo "$got")
-    [[ "$got" -ge "$want" ]] && break
-  done
-  [[ "$got" -ge "$want" ]] || { echo "the backlog did not drain (accepted $got of $want)" >&2; tail -20 "$dir/bridge.log" >&2; exit 1; }
+  $py "$root/bench/lib/watch_drain.py" "$alm_url" "$work/tls.pem" "$want" \
+    "$bridge_pid" "$dir/samples" >/dev/null || { tail -20 "$dir/bridge.log" >&2; exit 1; }
   local took; took=$(echo "$(date +%s.%N) - $began" | bc)
   curl -sS "$(json_field "$dir/outbox.db.run.json" admin_url)/status" > "$dir/status.json"
   local cpu_us; cpu_us=$(per_unit_us 0 "$(cpu_seconds "$bridge_pid")" "$want")
