@@ -82,8 +82,7 @@ PY
 # An operator registers the landscape's systems before the first run; the drains are timed from the
 # run's start (registering twelve tenants' systems takes longer than one tenant's, and is not draining).
 register_systems() { "$build/bridge/ato-bridge" register --config "$1/bridge.json" > "$1/register.log"; }
-start_bridge() {  # dir (registers the systems first unless told "registered")
-  [[ "${2:-}" == registered ]] || register_systems "$1"
+start_bridge() {  # dir (its systems registered)
   "$build/bridge/ato-bridge" run --config "$1/bridge.json" --backfill 2>"$1/bridge.log" &
   bridge_pid=$!
   pids+=("$bridge_pid")
@@ -108,14 +107,13 @@ echo "backlog: $total events in the feeds of one landscape's 4 tenants; bridge: 
 # One watcher process for the whole drain (bench/lib/watch_drain.py): the poll costs the two cores
 # next to nothing, the bridge and the simulator keep them.
 alm_url=$(json_field "$dir/ready.json" alm_url)
-watch_ok=0
 register_systems "$dir"
 start=$(date +%s.%N)
 sim_cpu_before=$(cpu_seconds "${pids[0]}")
-start_bridge "$dir" registered
-$py "$root/bench/lib/watch_drain.py" "$alm_url" "$work/tls.pem" "$total" "$bridge_pid" "$work/samples" || watch_ok=$?
+start_bridge "$dir"
+$py "$root/bench/lib/watch_drain.py" "$alm_url" "$work/tls.pem" "$total" "$bridge_pid" "$work/samples" ||
+  { tail -20 "$dir/bridge.log" >&2; exit 1; }
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
-[[ "$watch_ok" == 0 ]] || { tail -20 "$dir/bridge.log" >&2; exit 1; }
 rate=$(echo "$total / $elapsed" | bc)
 admin=$(json_field "$dir/outbox.db.run.json" admin_url)
 curl -sS "$admin/status" > "$dir/status.json"
@@ -142,6 +140,7 @@ dir="$work/steady"
 # producing events: the flow is below rate x events per transport in the first minutes).
 start_sim "$dir" --generate-rate 2.47 --time-scale 3600
 bridge_config "$dir" "$dir" "$dir"
+register_systems "$dir"
 start_bridge "$dir"
 sleep 3
 base=$(accepted "$dir")
@@ -167,7 +166,7 @@ drain() {
   alm_url=$(json_field "$3/ready.json" alm_url)
   register_systems "$dir"
   began=$(date +%s.%N)
-  start_bridge "$dir" registered
+  start_bridge "$dir"
   $py "$root/bench/lib/watch_drain.py" "$alm_url" "$work/tls.pem" "$want" \
     "$bridge_pid" "$dir/samples" >/dev/null || { tail -20 "$dir/bridge.log" >&2; exit 1; }
   local took; took=$(echo "$(date +%s.%N) - $began" | bc)
@@ -179,6 +178,7 @@ drain() {
 # steady DIR ALM_DIR: ~1,000 events/s for STEADY_SECONDS; prints "events/s p99_ms".
 steady() {
   local dir=$1 alm=$2 base
+  register_systems "$dir"
   start_bridge "$dir"
   sleep 3
   base=$(accepted "$alm")
